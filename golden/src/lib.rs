@@ -1,0 +1,23 @@
+//! Bit-exact golden model of LC-TTFS networks (DESIGN §1–§3).
+//!
+//! - [`model`]: the `lcttfs-model` file, validation.
+//! - [`forward`]: the integer ANN (the contract) and the float ReLU1 ANN.
+//! - [`bounds`]: accumulator bounds that size the hardware.
+//! - [`quantize`]: float → integer with exact row sums.
+//! - [`snn`]: tick-level and event-driven spiking simulators, mirroring the hardware blocks.
+//! - [`data`]: MNIST idx readers. [`train`]: the LC-TTFS trainer. [`default_model`]: the
+//!   embedded default MNIST model.
+
+pub mod bounds;
+pub mod default_model;
+pub mod data;
+pub mod forward;
+pub mod model;
+pub mod quantize;
+pub mod snn;
+pub mod train;
+
+pub mod prelude {
+    pub use crate::forward::{classify, forward, AnnTrace};
+    pub use crate::model::{AnyModel, FloatModel, Layer, Model, ModelError, Readout};
+}

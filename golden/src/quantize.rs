@@ -1,0 +1,268 @@
+//! Float → integer quantization with exact row sums (DESIGN §2–§3).
+//!
+//! Each layer gets its own `frac_bits` F: the largest F for which every weight and bias of the
+//! layer, rounded to `w·2^F`, fits `weight_bits`. Rows are rounded by the largest-remainder
+//! method (Hamilton apportionment): floor every entry, then hand the missing units to the
+//! entries with the largest fractional parts. That keeps `Σ w + b = 2^F` exact while no entry
+//! moves by a full step, so the worst rounding error stays below `2^-F`.
+
+use crate::model::{weight_range, FloatModel, Layer, Model, MAX_FRAC_BITS, MAX_WEIGHT_BITS};
+use ndarray::Array2;
+
+/// Row sums of a float model must be within this of 1 (unless renormalizing).
+pub const DEFAULT_SUM_TOLERANCE: f64 = 1e-3;
+
+/// How to quantize.
+#[derive(Clone, Debug)]
+pub struct QuantizeOptions {
+    /// Signed weight width, 2..=16.
+    pub weight_bits: u32,
+    /// Divide every row by its sum instead of refusing rows that do not sum to 1.
+    pub renormalize: bool,
+    /// Largest accepted `|Σ w + b − 1|` when not renormalizing.
+    pub sum_tolerance: f64,
+}
+
+impl QuantizeOptions {
+    pub fn new(weight_bits: u32) -> Result<Self, QuantizeError> {
+        if !(2..=MAX_WEIGHT_BITS).contains(&weight_bits) {
+            return Err(QuantizeError(format!(
+                "weight_bits = {weight_bits} is outside 2..={MAX_WEIGHT_BITS}"
+            )));
+        }
+        Ok(QuantizeOptions {
+            weight_bits,
+            renormalize: false,
+            sum_tolerance: DEFAULT_SUM_TOLERANCE,
+        })
+    }
+}
+
+/// Why a float model could not be quantized.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct QuantizeError(pub String);
+
+/// What the quantizer did to one layer.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LayerReport {
+    pub frac_bits: u32,
+    /// Largest `|w_int / 2^F − w|` over the layer's weights and biases.
+    pub worst_error: f64,
+    /// Neuron and input index (`inputs` = the bias) of that worst entry.
+    pub worst_neuron: usize,
+    pub worst_input: usize,
+    /// Largest `|Σ w + b − 1|` of the float rows before quantization.
+    pub worst_row_sum_error: f64,
+}
+
+/// What the quantizer did to the whole model.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct QuantizeReport {
+    pub layers: Vec<LayerReport>,
+}
+
+impl QuantizeReport {
+    pub fn worst_error(&self) -> f64 {
+        self.layers.iter().map(|l| l.worst_error).fold(0.0, f64::max)
+    }
+}
+
+/// Rounds one row (weights then bias) to integers summing to exactly `2^F`, or `None` when an
+/// entry does not fit `[lo, hi]`.
+fn round_row(row: &[f64], frac_bits: u32, lo: i32, hi: i32) -> Option<Vec<i32>> {
+    let one = (1i64 << frac_bits) as f64;
+    let scaled: Vec<f64> = row.iter().map(|&w| w * one).collect();
+    let mut ints: Vec<i64> = scaled.iter().map(|s| s.floor() as i64).collect();
+    let mut missing = (1i64 << frac_bits) - ints.iter().sum::<i64>();
+    // Entries ordered by fractional part, largest first; ties by index for determinism.
+    let mut order: Vec<usize> = (0..row.len()).collect();
+    order.sort_by(|&a, &b| {
+        let fa = scaled[a] - scaled[a].floor();
+        let fb = scaled[b] - scaled[b].floor();
+        fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+    });
+    // With an exact float sum `missing` is in 0..row.len(); float error can push it one past
+    // either end, which the wrap-around absorbs.
+    let mut k = 0;
+    while missing > 0 {
+        ints[order[k % order.len()]] += 1;
+        missing -= 1;
+        k += 1;
+    }
+    let mut k = 0;
+    while missing < 0 {
+        ints[order[order.len() - 1 - (k % order.len())]] -= 1;
+        missing += 1;
+        k += 1;
+    }
+    ints.iter()
+        .map(|&v| if v < lo as i64 || v > hi as i64 { None } else { Some(v as i32) })
+        .collect()
+}
+
+/// Quantizes a float model. Rows whose sum is off by more than the tolerance are refused
+/// (naming layer and neuron) unless `renormalize` is set.
+pub fn quantize(model: &FloatModel, opts: &QuantizeOptions) -> Result<(Model, QuantizeReport), QuantizeError> {
+    model.validate().map_err(|e| QuantizeError(e.to_string()))?;
+    let (lo, hi) = weight_range(opts.weight_bits);
+    let mut layers = Vec::new();
+    let mut reports = Vec::new();
+    for (index, fl) in model.layers.iter().enumerate() {
+        let name = format!("layer {} (layers[{index}])", index + 1);
+        let mut rows: Vec<Vec<f64>> = Vec::with_capacity(fl.outputs);
+        let mut worst_row_sum_error = 0.0f64;
+        for i in 0..fl.outputs {
+            let mut row: Vec<f64> = fl.weights.row(i).iter().map(|&w| w as f64).collect();
+            row.push(fl.bias[i] as f64);
+            let sum: f64 = row.iter().sum();
+            worst_row_sum_error = worst_row_sum_error.max((sum - 1.0).abs());
+            if (sum - 1.0).abs() > opts.sum_tolerance {
+                if !opts.renormalize {
+                    return Err(QuantizeError(format!(
+                        "{name}, neuron {i}: weights + bias sum to {sum:.6}, not 1 (tolerance {}): \
+                         LC-TTFS needs every row to sum to 1; pass --renormalize to divide each row by its sum",
+                        opts.sum_tolerance
+                    )));
+                }
+                if sum.abs() < 1e-6 {
+                    return Err(QuantizeError(format!(
+                        "{name}, neuron {i}: weights + bias sum to {sum:.3e}: too close to 0 to renormalize"
+                    )));
+                }
+            }
+            // Always divide by the sum: it removes the float residue so rounding starts from an
+            // exact 1 (a no-op up to ~1e-7 for rows within tolerance).
+            row.iter_mut().for_each(|w| *w /= sum);
+            rows.push(row);
+        }
+        let max_abs = rows.iter().flatten().fold(0.0f64, |m, &w| m.max(w.abs()));
+        // Largest F with max|w|·2^F ≤ hi; then step down until every row rounds into range.
+        let mut frac_bits = if max_abs > 0.0 {
+            ((hi as f64 / max_abs).log2().floor().max(0.0) as u32).min(MAX_FRAC_BITS)
+        } else {
+            MAX_FRAC_BITS
+        };
+        let ints = loop {
+            let attempt: Option<Vec<Vec<i32>>> = rows.iter().map(|r| round_row(r, frac_bits, lo, hi)).collect();
+            match attempt {
+                Some(v) => break v,
+                None if frac_bits > 0 => frac_bits -= 1,
+                None => {
+                    return Err(QuantizeError(format!(
+                        "{name}: no frac_bits makes every row fit weight_bits = {} with an exact sum: \
+                         use more weight bits",
+                        opts.weight_bits
+                    )))
+                }
+            }
+        };
+        let one = (1i64 << frac_bits) as f64;
+        let mut weights = Array2::<i32>::zeros((fl.outputs, fl.inputs));
+        let mut bias = Vec::with_capacity(fl.outputs);
+        let (mut worst_error, mut worst_neuron, mut worst_input) = (0.0f64, 0, 0);
+        for (i, row) in ints.iter().enumerate() {
+            for (j, &w) in row.iter().enumerate() {
+                // Error against the float model as given (before the renormalizing division).
+                let orig = if j < fl.inputs { fl.weights[[i, j]] } else { fl.bias[i] } as f64;
+                let err = (w as f64 / one - orig).abs();
+                if err > worst_error {
+                    (worst_error, worst_neuron, worst_input) = (err, i, j);
+                }
+                if j < fl.inputs {
+                    weights[[i, j]] = w;
+                } else {
+                    bias.push(w);
+                }
+            }
+        }
+        layers.push(Layer {
+            inputs: fl.inputs,
+            outputs: fl.outputs,
+            weight_bits: opts.weight_bits,
+            frac_bits,
+            weights,
+            bias,
+        });
+        reports.push(LayerReport {
+            frac_bits,
+            worst_error,
+            worst_neuron,
+            worst_input,
+            worst_row_sum_error,
+        });
+    }
+    let out = Model {
+        time_steps: model.time_steps,
+        input_bits: model.input_bits,
+        readout: model.readout,
+        layers,
+    };
+    out.validate()
+        .map_err(|e| QuantizeError(format!("internal error: quantized model is invalid: {e}")))?;
+    Ok((out, QuantizeReport { layers: reports }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{FloatLayer, Readout};
+
+    fn float_model(weights: Vec<Vec<f32>>, bias: Vec<f32>) -> FloatModel {
+        let outputs = weights.len();
+        let inputs = weights[0].len();
+        let flat: Vec<f32> = weights.into_iter().flatten().collect();
+        FloatModel {
+            time_steps: 16,
+            input_bits: 8,
+            readout: Readout::Potential,
+            layers: vec![FloatLayer {
+                inputs,
+                outputs,
+                weights: Array2::from_shape_vec((outputs, inputs), flat).unwrap(),
+                bias,
+            }],
+        }
+    }
+
+    #[test]
+    fn thirds_round_to_an_exact_power_of_two_sum() {
+        // 1/3 each: at 8 bits, F = 8 (0.333·256 = 85.3 ≤ 127); floors 85+85+85 = 255, the
+        // missing unit goes to the first of the equal remainders: 86+85+85 = 256 = 2^8.
+        let m = float_model(vec![vec![1.0 / 3.0, 1.0 / 3.0]], vec![1.0 / 3.0]);
+        let (q, rep) = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap();
+        assert_eq!(q.layers[0].frac_bits, 8);
+        assert_eq!(q.layers[0].weights.row(0).to_vec(), vec![86, 85]);
+        assert_eq!(q.layers[0].bias, vec![85]);
+        assert!(rep.worst_error() < 1.0 / 256.0);
+    }
+
+    #[test]
+    fn frac_bits_shrink_until_the_largest_weight_fits() {
+        // max |w| = 1.5: 1.5·2^6 = 96 ≤ 127 but 1.5·2^7 = 192 > 127, so F = 6.
+        let m = float_model(vec![vec![1.5, -0.75]], vec![0.25]);
+        let (q, _) = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap();
+        assert_eq!(q.layers[0].frac_bits, 6);
+        assert_eq!(q.layers[0].weights.row(0).to_vec(), vec![96, -48]);
+        assert_eq!(q.layers[0].bias, vec![16]);
+    }
+
+    #[test]
+    fn refuses_rows_that_do_not_sum_to_one_unless_renormalizing() {
+        let m = float_model(vec![vec![0.5, 0.25]], vec![0.5]);
+        let err = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("layer 1") && err.contains("neuron 0") && err.contains("1.25"), "{err}");
+        let mut opts = QuantizeOptions::new(8).unwrap();
+        opts.renormalize = true;
+        let (q, _) = quantize(&m, &opts).unwrap();
+        // Divided by 1.25: 0.4, 0.2, 0.4 → ×2^8 (0.4·256 = 102.4 ≤ 127) → 102+51+102 = 255 + 1.
+        let l = &q.layers[0];
+        assert_eq!(l.weights.row(0).iter().sum::<i32>() + l.bias[0], 1 << l.frac_bits);
+    }
+
+    #[test]
+    fn refuses_weight_bits_outside_range() {
+        assert!(QuantizeOptions::new(1).is_err());
+        assert!(QuantizeOptions::new(17).is_err());
+    }
+}

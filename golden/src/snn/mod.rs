@@ -1,0 +1,130 @@
+//! Spiking simulators of an LC-TTFS network (DESIGN §2 and §5).
+//!
+//! Two simulators that must agree with each other and with the integer ANN of
+//! [`crate::forward`] on every spike of every neuron:
+//!
+//! - [`tick`]: the *physical* model. Non-leaky integrate-and-fire neurons with ramp PSPs
+//!   `V_i(t) = Σ_j w_ij·max(0, t − t_j) + b_i·max(0, t − t_bias)`, simulated tick by tick over
+//!   absolute time `0..=(L+1)·T`, all layers concurrently, with the dynamic threshold of the
+//!   layer window (+∞ before `l·T`, `T·2^F` inside, forced spike at `(l+1)·T`). It never
+//!   evaluates the ANN formula; the property tests show that it reproduces it when every row
+//!   sums to `2^F`, and that it warps when one does not.
+//! - [`event`]: the event-driven fast path, built from one software *twin* per hardware block of
+//!   DESIGN §5: [`Encoder`], [`Integrate`], [`FireUnit`], [`WindowCounter`], [`ReadoutUnit`].
+//!   Between stages flow [`Event`]s `(m, index)` sorted by tick then index; silent neurons send
+//!   nothing.
+//!
+//! Both return a [`SnnTrace`]: the absolute spike tick of every neuron of every layer (layer 0,
+//! the encoded input, included; forced spikes at a window end included), every layer's `z`
+//! (its potential at the start of its own window) and the class.
+//!
+//! Layer numbering follows DESIGN §2: layer 0 is the encoded input, layer `l ≥ 1` is
+//! `model.layers[l − 1]` and owns the window `[l·T, (l+1)·T]`.
+
+pub mod encoder;
+pub mod event;
+pub mod fire;
+pub mod integrate;
+pub mod readout;
+pub mod tick;
+pub mod window;
+
+pub use encoder::Encoder;
+pub use event::EventSim;
+pub use fire::FireUnit;
+pub use integrate::Integrate;
+pub use readout::ReadoutUnit;
+pub use tick::TickSim;
+pub use window::WindowCounter;
+
+/// A spike event between pipeline stages: neuron `index` of the sending layer fired at tick
+/// `m` of the sending layer's window (absolute tick `l·T + m`), `m ∈ 0..T`.
+///
+/// Streams are sorted by `(m, index)` (the derived order). Silent neurons (`q = 0`, which would
+/// fire at `m = T`) send nothing. The *always-on* input of the receiving layer (the one whose
+/// weight is the bias, DESIGN §2) is the event `(0, width)`, `width` being the number of
+/// neurons of the sending layer: it fires at the very start of the sending layer's window,
+/// `q = T`, and is the last event of tick 0.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Event {
+    /// Tick inside the sender's window, `0..T`.
+    pub m: u32,
+    /// Sending neuron; `== width` of the sender for the always-on (bias) input.
+    pub index: u32,
+}
+
+impl Event {
+    /// The always-on event of a sender with `width` neurons.
+    pub fn always_on(width: usize) -> Event {
+        Event {
+            m: 0,
+            index: width as u32,
+        }
+    }
+}
+
+/// What a spiking simulation computes for one sample.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnnTrace {
+    /// `T`, ticks per layer window.
+    pub time_steps: u32,
+    /// `spike_ticks[l][i]`: absolute tick at which neuron `i` of layer `l` fires, in
+    /// `[l·T, (l+1)·T]` (layer 0 = encoded input). A silent neuron (`q = 0`) is reported at its
+    /// window end `(l+1)·T`, where the tick-level model forces its spike.
+    pub spike_ticks: Vec<Vec<u32>>,
+    /// `z[l − 1][i]`: potential of neuron `i` of layer `l ≥ 1` at its window start `l·T`.
+    pub z: Vec<Vec<i64>>,
+    /// Predicted class (the model's readout).
+    pub class: usize,
+}
+
+impl SnnTrace {
+    /// `q[l][i] = (l+1)·T − spike_ticks[l][i]`, the activations the spikes encode.
+    pub fn q(&self) -> Vec<Vec<u32>> {
+        self.spike_ticks
+            .iter()
+            .enumerate()
+            .map(|(l, ticks)| {
+                let end = (l as u32 + 1) * self.time_steps;
+                ticks.iter().map(|&t| end - t).collect()
+            })
+            .collect()
+    }
+
+    /// The last layer's `z` (the `potentials` of `ttfs sim`).
+    pub fn potentials(&self) -> &[i64] {
+        self.z.last().map_or(&[], |z| z.as_slice())
+    }
+
+    /// Non-silent spikes (`q > 0`, i.e. events on the wire) per layer, layer 0 included.
+    pub fn events_per_layer(&self) -> Vec<usize> {
+        self.spike_ticks
+            .iter()
+            .enumerate()
+            .map(|(l, ticks)| {
+                let end = (l as u32 + 1) * self.time_steps;
+                ticks.iter().filter(|&&t| t < end).count()
+            })
+            .collect()
+    }
+
+    /// Synaptic operations `SOP = Σ_l events_in_l · N_l` (DESIGN §5): each non-silent spike of
+    /// layer `l − 1` updates the `N_l` neurons of layer `l`. Always-on (bias) events excluded.
+    pub fn synaptic_ops(&self) -> u64 {
+        let events = self.events_per_layer();
+        (1..self.spike_ticks.len())
+            .map(|l| events[l - 1] as u64 * self.spike_ticks[l].len() as u64)
+            .sum()
+    }
+}
+
+/// Index of the largest value, lowest index on ties (the readout comparator's order).
+pub(crate) fn argmax_i64(v: &[i64]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate().skip(1) {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}

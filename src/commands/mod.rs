@@ -1,0 +1,16 @@
+//! One module per `ttfs` subcommand.
+
+pub mod bench;
+pub mod eval;
+pub mod quantize;
+pub mod sim;
+pub mod train;
+
+/// Writes `text` to `path`, naming the path on failure.
+pub fn write_file(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create directory {}", dir.display()))?;
+    }
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

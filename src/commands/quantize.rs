@@ -1,0 +1,54 @@
+//! `ttfs quantize`: float model → integer model with exact row sums.
+
+use anyhow::{bail, Result};
+use clap::Args;
+use golden::model::AnyModel;
+use golden::quantize::{quantize, QuantizeOptions};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct QuantizeArgs {
+    /// Float model file (lcttfs-model without frac_bits)
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Signed weight width (2..=16)
+    #[arg(long, default_value_t = 8, value_name = "BITS")]
+    pub weight_bits: u32,
+    /// Divide each row by its sum instead of refusing rows that do not sum to 1
+    #[arg(long)]
+    pub renormalize: bool,
+    /// Output quantized model file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+pub fn run(a: &QuantizeArgs) -> Result<()> {
+    let float = match AnyModel::load(&a.model)? {
+        AnyModel::Float(f) => f,
+        AnyModel::Quantized(_) => bail!(
+            "{} is already quantized (it has frac_bits): nothing to do; quantize its float source instead",
+            a.model.display()
+        ),
+    };
+    let mut opts = QuantizeOptions::new(a.weight_bits)?;
+    opts.renormalize = a.renormalize;
+    let (model, report) = quantize(&float, &opts)?;
+    model.save(&a.out)?;
+    println!("wrote {} ({} layers, {}-bit weights)", a.out.display(), model.layers.len(), a.weight_bits);
+    for (k, l) in report.layers.iter().enumerate() {
+        println!(
+            "  layer {}: frac_bits {:2}, worst rounding error {:.3e} (neuron {}, {}), float row sums off by ≤ {:.1e}",
+            k + 1,
+            l.frac_bits,
+            l.worst_error,
+            l.worst_neuron,
+            if l.worst_input == model.layers[k].inputs {
+                "bias".to_string()
+            } else {
+                format!("input {}", l.worst_input)
+            },
+            l.worst_row_sum_error
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,105 @@
+//! `ttfs train`: trains a float LC-TTFS network (ReLU1, rows summing to 1, activations
+//! quantization-aware at T levels) and writes it as an `lcttfs-model` float file.
+
+use crate::source::SplitArg;
+use anyhow::{Context, Result};
+use clap::Args;
+use golden::data::{self, DatasetKind, Split};
+use golden::quantize::{quantize, QuantizeOptions};
+use golden::train::{self, TrainConfig};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    /// Dataset to train on: mnist or fashion-mnist
+    #[arg(long, value_name = "NAME")]
+    pub dataset: DatasetKind,
+    /// Hidden layer widths, comma separated (e.g. 128 or 256,64)
+    #[arg(long, value_delimiter = ',', default_value = "128", value_name = "N[,N…]")]
+    pub hidden: Vec<usize>,
+    /// Ticks per layer window T (power of two in 2..=256)
+    #[arg(long, default_value_t = 16, value_name = "T")]
+    pub time_steps: u32,
+    /// Passes over the training set
+    #[arg(long, default_value_t = TrainConfig::default().epochs, value_name = "N")]
+    pub epochs: usize,
+    /// Minibatch size
+    #[arg(long, default_value_t = TrainConfig::default().batch_size)]
+    pub batch_size: usize,
+    /// Peak learning rate (cosine decay)
+    #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
+    pub learning_rate: f32,
+    /// Random pixel shift for augmentation (0 = off)
+    #[arg(long, default_value_t = TrainConfig::default().max_shift)]
+    pub max_shift: usize,
+    /// Seed of initialization, shuffling and augmentation
+    #[arg(long, default_value_t = TrainConfig::default().seed)]
+    pub seed: u64,
+    /// Train on only the first N training samples
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Weight bits used to report the quantized accuracy at the end
+    #[arg(long, default_value_t = 8)]
+    pub weight_bits: u32,
+    /// Output float model file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+pub fn run(a: &TrainArgs) -> Result<()> {
+    let config = TrainConfig {
+        hidden: a.hidden.clone(),
+        time_steps: a.time_steps,
+        epochs: a.epochs,
+        batch_size: a.batch_size,
+        learning_rate: a.learning_rate,
+        max_shift: a.max_shift,
+        seed: a.seed,
+        progress: true,
+        ..TrainConfig::default()
+    };
+    config.validate()?;
+    let qopts = QuantizeOptions::new(a.weight_bits)?;
+    let mut train_set = data::load(a.dataset, Split::Train)?;
+    if let Some(n) = a.limit {
+        anyhow::ensure!(n > 0, "--limit 0 selects no samples: use a positive number");
+        train_set = train_set.take(n.min(train_set.len()));
+    }
+    let test_set = crate::source::DatasetArgs {
+        dataset: a.dataset,
+        split: SplitArg::Test,
+        limit: None,
+    }
+    .load()?;
+    eprintln!(
+        "training {}-{}-{} on {} ({} samples), T = {}, {} epochs, seed {}",
+        train_set.features(),
+        a.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-"),
+        config.classes,
+        a.dataset,
+        train_set.len(),
+        a.time_steps,
+        a.epochs,
+        a.seed
+    );
+    let start = std::time::Instant::now();
+    let model = train::train(&config, &train_set)?;
+    let secs = start.elapsed().as_secs_f64();
+    model.save(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    let float_acc = train::accuracy(&model, &test_set);
+    let (q, rep) = quantize(&model, &qopts)?;
+    let ann_acc = (0..test_set.len())
+        .filter(|&i| golden::forward::classify(&q, &test_set.sample(i)) == test_set.labels[i] as usize)
+        .count() as f64
+        / test_set.len() as f64;
+    println!("trained in {secs:.1} s; wrote {}", a.out.display());
+    println!(
+        "test accuracy: float (QAT) {:.2} %, integer ANN at {} bits {:.2} % (frac_bits {:?}, worst rounding error {:.2e})",
+        100.0 * float_acc,
+        a.weight_bits,
+        100.0 * ann_acc,
+        rep.layers.iter().map(|l| l.frac_bits).collect::<Vec<_>>(),
+        rep.worst_error()
+    );
+    Ok(())
+}

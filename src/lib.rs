@@ -1,0 +1,33 @@
+//! The `ttfs` command line and the `gen-verilog` generator: thin front ends over the
+//! `golden`, `hdl` and `testbench` crates. Each subcommand lives in [`commands`].
+
+pub mod commands;
+pub mod source;
+
+/// Replaces Rust's panic message and backtrace with one line: a panic is a bug of this tool,
+/// never the user's fault, and must not look like a crash dump.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("internal error: {msg}{at} (this is a bug of ttfs: please report it with the command you ran)");
+    }));
+}
+
+/// Runs a command's body and maps its result to an exit code, printing errors on one line.
+pub fn exit_with(result: anyhow::Result<()>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // `{:#}` joins the context chain with ": " on one line; no backtrace.
+            let line = format!("{e:#}").replace('\n', " ");
+            eprintln!("error: {line}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

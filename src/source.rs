@@ -1,0 +1,124 @@
+//! Where models and datasets come from: the one place that turns `--model` / `--dataset`
+//! options into validated values.
+
+use anyhow::{bail, Context, Result};
+use clap::Args;
+use golden::data::{self, Dataset, DatasetKind, Split};
+use golden::model::{AnyModel, FloatModel, Model};
+use golden::quantize::{quantize, QuantizeOptions};
+use std::path::PathBuf;
+
+/// `--model M`: an `lcttfs-model` file; the embedded default model when absent.
+#[derive(Args, Clone, Debug, Default)]
+pub struct ModelArgs {
+    /// Model file (lcttfs-model JSON, quantized or float); default: the embedded 784-128-10 MNIST model
+    #[arg(long, value_name = "M")]
+    pub model: Option<PathBuf>,
+    /// Weight bits used when --model is a float model and must be quantized on the fly
+    #[arg(long, default_value_t = 8, value_name = "BITS")]
+    pub weight_bits: u32,
+}
+
+/// A quantized model and, when known, the float model it came from.
+pub struct LoadedModel {
+    pub model: Model,
+    pub float: Option<FloatModel>,
+    /// Human-readable origin for reports.
+    pub origin: String,
+}
+
+impl ModelArgs {
+    pub fn load(&self) -> Result<LoadedModel> {
+        match &self.model {
+            None => Ok(LoadedModel {
+                model: golden::default_model::quantized(),
+                float: Some(golden::default_model::float()),
+                origin: "embedded default (784-128-10 MNIST, T=16, 8-bit)".into(),
+            }),
+            Some(path) => match AnyModel::load(path)? {
+                AnyModel::Quantized(model) => Ok(LoadedModel {
+                    model,
+                    float: None,
+                    origin: path.display().to_string(),
+                }),
+                AnyModel::Float(float) => {
+                    let opts = QuantizeOptions::new(self.weight_bits)?;
+                    let (model, _) = quantize(&float, &opts)
+                        .with_context(|| format!("{} is a float model and quantizing it failed", path.display()))?;
+                    Ok(LoadedModel {
+                        model,
+                        float: Some(float),
+                        origin: format!("{} (float, quantized to {} bits)", path.display(), self.weight_bits),
+                    })
+                }
+            },
+        }
+    }
+}
+
+/// `--dataset mnist [--split test] [--limit N]`.
+#[derive(Args, Clone, Debug)]
+pub struct DatasetArgs {
+    /// Dataset: mnist or fashion-mnist (files under $LCTTFS_DATA or data/; scripts/fetch-mnist.sh fetches MNIST)
+    #[arg(long, value_name = "NAME")]
+    pub dataset: DatasetKind,
+    /// Which split to use
+    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
+    pub split: SplitArg,
+    /// Use only the first N samples
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SplitArg {
+    Train,
+    Test,
+}
+
+impl DatasetArgs {
+    pub fn load(&self) -> Result<Dataset> {
+        let split = match self.split {
+            SplitArg::Train => Split::Train,
+            SplitArg::Test => Split::Test,
+        };
+        let mut d = data::load(self.dataset, split)?;
+        if let Some(n) = self.limit {
+            if n == 0 {
+                bail!("--limit 0 selects no samples: use a positive number");
+            }
+            d = d.take(n.min(d.len()));
+        }
+        Ok(d)
+    }
+}
+
+/// Checks that a dataset's samples fit a model (feature count and value range).
+pub fn check_dataset_fits(model: &Model, d: &Dataset, name: &str) -> Result<()> {
+    if d.features() != model.input_len() {
+        bail!(
+            "{name} has {} features per sample but the model takes {} inputs: use a model trained on {name}",
+            d.features(),
+            model.input_len()
+        );
+    }
+    if model.input_bits < 8 {
+        bail!(
+            "{name} has 8-bit pixels but the model has input_bits = {}: use a model with input_bits ≥ 8",
+            model.input_bits
+        );
+    }
+    Ok(())
+}
+
+/// A progress bar with rate and ETA on stderr (hidden when stderr is not a terminal).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(len);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{what} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}}, ETA {{eta}}"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
