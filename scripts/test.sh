@@ -45,10 +45,10 @@ echo "  verilator    $(verilator --version)"
 echo "  yosys        $(command -v yosys)"
 echo "  cargo        $(cargo --version)"
 
-heading "cargo test --workspace $*"
+heading "cargo test --workspace --no-fail-fast $*"
 t=$SECONDS
 set +e
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"
 status=$?
 set -e
 TIMINGS+=("$(printf '%-28s %5d s' "cargo test" "$((SECONDS - t))")")

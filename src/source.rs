@@ -43,12 +43,20 @@ impl ModelArgs {
                 }),
                 AnyModel::Float(float) => {
                     let opts = QuantizeOptions::new(self.weight_bits)?;
-                    let (model, _) = quantize(&float, &opts)
-                        .with_context(|| format!("{} is a float model and quantizing it failed", path.display()))?;
+                    let (model, _) = quantize(&float, &opts).with_context(|| {
+                        format!(
+                            "{} is a float model and quantizing it failed",
+                            path.display()
+                        )
+                    })?;
                     Ok(LoadedModel {
                         model,
                         float: Some(float),
-                        origin: format!("{} (float, quantized to {} bits)", path.display(), self.weight_bits),
+                        origin: format!(
+                            "{} (float, quantized to {} bits)",
+                            path.display(),
+                            self.weight_bits
+                        ),
                     })
                 }
             },

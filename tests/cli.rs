@@ -7,11 +7,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn ttfs(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ttfs")).args(args).output().expect("run ttfs")
+    Command::new(env!("CARGO_BIN_EXE_ttfs"))
+        .args(args)
+        .output()
+        .expect("run ttfs")
 }
 
 fn stdout_json(out: &Output) -> Value {
-    assert!(out.status.success(), "ttfs failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "ttfs failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout is JSON")
 }
 
@@ -37,14 +44,24 @@ fn every_subcommand_has_help() {
     for sub in ["train", "quantize", "eval", "sim", "bench"] {
         let out = ttfs(&[sub, "--help"]);
         assert!(out.status.success(), "{sub} --help");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{sub}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{sub}"
+        );
     }
 }
 
 #[test]
 fn eval_of_default_model_has_no_snn_ann_mismatch_and_keeps_accuracy() {
     require_mnist();
-    let r = stdout_json(&ttfs(&["eval", "--dataset", "mnist", "--limit", "500", "--json"]));
+    let r = stdout_json(&ttfs(&[
+        "eval",
+        "--dataset",
+        "mnist",
+        "--limit",
+        "500",
+        "--json",
+    ]));
     for key in [
         "samples",
         "float_acc",
@@ -59,7 +76,10 @@ fn eval_of_default_model_has_no_snn_ann_mismatch_and_keeps_accuracy() {
     }
     assert_eq!(r["samples"], 500);
     assert_eq!(r["snn_ann_mismatches"], 0);
-    assert_eq!(r["ann_acc"], r["snn_acc"], "the SNN computes the integer ANN exactly");
+    assert_eq!(
+        r["ann_acc"], r["snn_acc"],
+        "the SNN computes the integer ANN exactly"
+    );
     assert!(r["ann_acc"].as_f64().unwrap() >= 0.97, "{r}");
     // 784·128 + 128·10 dense MACs.
     assert_eq!(r["mac_per_sample"].as_f64().unwrap(), 101_632.0);
@@ -72,7 +92,11 @@ fn sim_prints_every_layer_with_spike_ticks_encoding_l_plus_1_minus_a() {
     let path = tmp("samples.json");
     let zeros = vec![0; 784];
     let full = vec![255; 784];
-    std::fs::write(&path, serde_json::json!({ "samples": [zeros, full] }).to_string()).unwrap();
+    std::fs::write(
+        &path,
+        serde_json::json!({ "samples": [zeros, full] }).to_string(),
+    )
+    .unwrap();
     let r = stdout_json(&ttfs(&["sim", "--input", path.to_str().unwrap()]));
     let samples = r["samples"].as_array().unwrap();
     assert_eq!(samples.len(), 2);
@@ -85,15 +109,26 @@ fn sim_prints_every_layer_with_spike_ticks_encoding_l_plus_1_minus_a() {
             let ticks = layer["spike_ticks"].as_array().unwrap();
             for (qi, ti) in q.iter().zip(ticks) {
                 // t = (l+1)·T − q
-                assert_eq!(ti.as_u64().unwrap(), (l as u64 + 1) * t - qi.as_u64().unwrap());
+                assert_eq!(
+                    ti.as_u64().unwrap(),
+                    (l as u64 + 1) * t - qi.as_u64().unwrap()
+                );
             }
         }
         assert_eq!(s["potentials"].as_array().unwrap().len(), 10);
         assert!(s["class"].as_u64().unwrap() < 10);
     }
     // x = 0 encodes to q0 = (0·16 + 128) >> 8 = 0; x = 255 to (4080 + 128) >> 8 = 16.
-    assert!(samples[0]["layers"][0]["q"].as_array().unwrap().iter().all(|q| q == 0));
-    assert!(samples[1]["layers"][0]["q"].as_array().unwrap().iter().all(|q| q == 16));
+    assert!(samples[0]["layers"][0]["q"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q == 0));
+    assert!(samples[1]["layers"][0]["q"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q == 16));
 }
 
 #[test]
@@ -102,21 +137,62 @@ fn train_quantize_eval_round_trip_on_a_small_run() {
     let float = tmp("float.json");
     let quant = tmp("quant.json");
     let out = ttfs(&[
-        "train", "--dataset", "mnist", "--hidden", "16", "--epochs", "1", "--limit", "2000", "--out",
+        "train",
+        "--dataset",
+        "mnist",
+        "--hidden",
+        "16",
+        "--epochs",
+        "1",
+        "--limit",
+        "2000",
+        "--out",
         float.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = ttfs(&["quantize", "--model", float.to_str().unwrap(), "--weight-bits", "6", "--out", quant.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = ttfs(&[
+        "quantize",
+        "--model",
+        float.to_str().unwrap(),
+        "--weight-bits",
+        "6",
+        "--out",
+        quant.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let m = golden::model::Model::load(&quant).expect("quantized model is valid");
-    assert_eq!(m.layers.iter().map(|l| l.weight_bits).collect::<Vec<_>>(), vec![6, 6]);
+    assert_eq!(
+        m.layers.iter().map(|l| l.weight_bits).collect::<Vec<_>>(),
+        vec![6, 6]
+    );
     let r = stdout_json(&ttfs(&[
-        "eval", "--model", quant.to_str().unwrap(), "--float-model", float.to_str().unwrap(), "--dataset", "mnist",
-        "--limit", "300", "--json", "--sim", "event",
+        "eval",
+        "--model",
+        quant.to_str().unwrap(),
+        "--float-model",
+        float.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--limit",
+        "300",
+        "--json",
+        "--sim",
+        "event",
     ]));
     assert_eq!(r["snn_ann_mismatches"], 0);
     assert!(r["float_acc"].as_f64().is_some());
-    assert!(r["ann_acc"].as_f64().unwrap() > 0.5, "a 16-neuron net learns something in one epoch: {r}");
+    assert!(
+        r["ann_acc"].as_f64().unwrap() > 0.5,
+        "a 16-neuron net learns something in one epoch: {r}"
+    );
 }
 
 /// Runs a bad command and checks the contract: non-zero exit, one line on stderr that
@@ -125,39 +201,99 @@ fn refused(args: &[&str], needle: &str) {
     let out = ttfs(args);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{args:?} should fail");
-    assert!(err.contains(needle), "{args:?}: stderr {err:?} should contain {needle:?}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE") && !err.contains("internal error"), "{err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one line, got {err:?}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: stderr {err:?} should contain {needle:?}"
+    );
+    assert!(
+        !err.contains("panicked")
+            && !err.contains("RUST_BACKTRACE")
+            && !err.contains("internal error"),
+        "{err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one line, got {err:?}"
+    );
 }
 
 #[test]
 fn bad_inputs_get_one_clear_line_and_a_nonzero_exit() {
     let missing = "/nonexistent/model.json";
-    refused(&["eval", "--model", missing, "--dataset", "mnist"], "cannot read model file /nonexistent/model.json");
+    refused(
+        &["eval", "--model", missing, "--dataset", "mnist"],
+        "cannot read model file /nonexistent/model.json",
+    );
     let trunc = tmp("trunc.json");
-    std::fs::write(&trunc, "{\"format\": \"lcttfs-model\", \"version\": 1, \"layers\": [").unwrap();
-    refused(&["sim", "--model", trunc.to_str().unwrap(), "--input", "x.json"], "not valid lcttfs-model JSON");
-    let text = golden::default_model::quantized().to_json_string().replacen("\"time_steps\": 16", "\"time_steps\": 12", 1);
+    std::fs::write(
+        &trunc,
+        "{\"format\": \"lcttfs-model\", \"version\": 1, \"layers\": [",
+    )
+    .unwrap();
+    refused(
+        &[
+            "sim",
+            "--model",
+            trunc.to_str().unwrap(),
+            "--input",
+            "x.json",
+        ],
+        "not valid lcttfs-model JSON",
+    );
+    let text = golden::default_model::quantized()
+        .to_json_string()
+        .replacen("\"time_steps\": 16", "\"time_steps\": 12", 1);
     let bad_t = tmp("bad_t.json");
     std::fs::write(&bad_t, text).unwrap();
-    refused(&["sim", "--model", bad_t.to_str().unwrap(), "--input", "x.json"], "time_steps = 12");
+    refused(
+        &[
+            "sim",
+            "--model",
+            bad_t.to_str().unwrap(),
+            "--input",
+            "x.json",
+        ],
+        "time_steps = 12",
+    );
 
     let samples = tmp("short.json");
     std::fs::write(&samples, r#"{"samples": [[1, 2, 3]]}"#).unwrap();
-    refused(&["sim", "--input", samples.to_str().unwrap()], "samples[0]: sample has 3 values but the model takes 784");
+    refused(
+        &["sim", "--input", samples.to_str().unwrap()],
+        "samples[0]: sample has 3 values but the model takes 784",
+    );
     let big = tmp("big.json");
     let mut x = vec![0; 784];
     x[5] = 300;
     std::fs::write(&big, serde_json::json!({ "samples": [x] }).to_string()).unwrap();
-    refused(&["sim", "--input", big.to_str().unwrap()], "x[5] = 300 does not fit input_bits = 8");
+    refused(
+        &["sim", "--input", big.to_str().unwrap()],
+        "x[5] = 300 does not fit input_bits = 8",
+    );
     let nonjson = tmp("nonjson.json");
     std::fs::write(&nonjson, "samples: 1").unwrap();
-    refused(&["sim", "--input", nonjson.to_str().unwrap()], "is not valid JSON");
-    refused(&["sim", "--input", "/nonexistent/s.json"], "cannot read samples file");
+    refused(
+        &["sim", "--input", nonjson.to_str().unwrap()],
+        "is not valid JSON",
+    );
+    refused(
+        &["sim", "--input", "/nonexistent/s.json"],
+        "cannot read samples file",
+    );
 
     let q = tmp("q.json");
     golden::default_model::quantized().save(&q).unwrap();
-    refused(&["quantize", "--model", q.to_str().unwrap(), "--out", "/tmp/never.json"], "already quantized");
+    refused(
+        &[
+            "quantize",
+            "--model",
+            q.to_str().unwrap(),
+            "--out",
+            "/tmp/never.json",
+        ],
+        "already quantized",
+    );
     refused(&["eval", "--dataset", "mnist", "--limit", "0"], "--limit 0");
 
     // A dataset directory that does not exist.
@@ -167,7 +303,10 @@ fn bad_inputs_get_one_clear_line_and_a_nonzero_exit() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success() && err.contains("scripts/fetch-mnist.sh"), "{err}");
+    assert!(
+        !out.status.success() && err.contains("scripts/fetch-mnist.sh"),
+        "{err}"
+    );
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
 

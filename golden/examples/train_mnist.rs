@@ -27,7 +27,9 @@ fn int_accuracy(model: &Model, set: &data::Dataset) -> f64 {
 
 fn float_accuracy(model: &FloatModel, set: &data::Dataset) -> f64 {
     let correct = (0..set.len())
-        .filter(|&i| golden::forward::float_forward(model, &set.sample(i)).1 == set.labels[i] as usize)
+        .filter(|&i| {
+            golden::forward::float_forward(model, &set.sample(i)).1 == set.labels[i] as usize
+        })
         .count();
     correct as f64 / set.len().max(1) as f64
 }
@@ -112,7 +114,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     })?;
     let secs = start.elapsed().as_secs_f64();
     let per_epoch = stats.iter().map(|s| s.seconds).sum::<f64>() / stats.len().max(1) as f64;
-    println!("trained {} epochs in {secs:.1} s ({per_epoch:.2} s/epoch)", stats.len());
+    println!(
+        "trained {} epochs in {secs:.1} s ({per_epoch:.2} s/epoch)",
+        stats.len()
+    );
 
     let (qmodel, report) = quantize(&model, &QuantizeOptions::new(weight_bits)?)?;
     let frac: Vec<u32> = qmodel.layers.iter().map(|l| l.frac_bits).collect();

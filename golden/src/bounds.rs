@@ -12,7 +12,12 @@ pub fn z_bound_exact(layer: &Layer, time_steps: u32) -> i64 {
     let mut worst = 0i64;
     for i in 0..layer.outputs {
         let (mut pos, mut neg) = (0i64, 0i64);
-        for &w in layer.weights.row(i).iter().chain(std::iter::once(&layer.bias[i])) {
+        for &w in layer
+            .weights
+            .row(i)
+            .iter()
+            .chain(std::iter::once(&layer.bias[i]))
+        {
             if w > 0 {
                 pos += w as i64;
             } else {

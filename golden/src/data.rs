@@ -39,7 +39,10 @@ pub enum DataError {
     },
     /// The file exists but cannot be read (permissions, I/O, broken gzip stream).
     #[error("cannot read {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     /// The file is not a valid idx file of the expected kind.
     #[error("{path} is not a valid idx {kind} file: {reason} (re-fetch the data, e.g. with scripts/fetch-mnist.sh)")]
     Format {
@@ -57,7 +60,10 @@ pub enum DataError {
     },
     /// Writing a file failed.
     #[error("cannot write {path}: {source}")]
-    Write { path: String, source: std::io::Error },
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// Images and their labels, one flat row of `rows·cols` pixels per image.
@@ -72,12 +78,22 @@ pub struct Dataset {
 
 impl Dataset {
     /// Builds a dataset, checking that the shapes agree.
-    pub fn new(images: Array2<u8>, labels: Vec<u8>, rows: usize, cols: usize) -> Result<Dataset, DataError> {
+    pub fn new(
+        images: Array2<u8>,
+        labels: Vec<u8>,
+        rows: usize,
+        cols: usize,
+    ) -> Result<Dataset, DataError> {
         if images.ncols() != rows * cols {
             return Err(DataError::Format {
                 path: "(in memory)".into(),
                 kind: "images",
-                reason: format!("rows have {} pixels but rows·cols = {}·{}", images.ncols(), rows, cols),
+                reason: format!(
+                    "rows have {} pixels but rows·cols = {}·{}",
+                    images.ncols(),
+                    rows,
+                    cols
+                ),
             });
         }
         if images.nrows() != labels.len() {
@@ -122,7 +138,11 @@ impl Dataset {
 
     /// `1 + max label` (0 for an empty set).
     pub fn classes(&self) -> usize {
-        self.labels.iter().map(|&l| l as usize + 1).max().unwrap_or(0)
+        self.labels
+            .iter()
+            .map(|&l| l as usize + 1)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The first `n` samples (all of them if `n >= len()`).
@@ -164,7 +184,10 @@ impl Dataset {
 
     /// Writes the set as an idx image file and an idx label file (gzip if a name ends in `.gz`).
     pub fn save(&self, images: &Path, labels: &Path) -> Result<(), DataError> {
-        write_file(images, &encode_idx_images(&self.images, self.rows, self.cols))?;
+        write_file(
+            images,
+            &encode_idx_images(&self.images, self.rows, self.cols),
+        )?;
         write_file(labels, &encode_idx_labels(&self.labels))
     }
 }
@@ -194,7 +217,10 @@ fn parse_idx<'a>(
         return Err(format_err(
             origin,
             kind,
-            format!("file is {} bytes long, too short for the 4-byte magic number", bytes.len()),
+            format!(
+                "file is {} bytes long, too short for the 4-byte magic number",
+                bytes.len()
+            ),
         ));
     }
     let got = u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
@@ -232,7 +258,11 @@ fn parse_idx<'a>(
         .iter()
         .try_fold(1u64, |p, &d| p.checked_mul(d as u64))
         .and_then(|p| p.checked_add(header as u64));
-    let dims_text = dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("×");
+    let dims_text = dims
+        .iter()
+        .map(|d| d.to_string())
+        .collect::<Vec<_>>()
+        .join("×");
     match expected {
         Some(e) if e == bytes.len() as u64 => Ok((dims, &bytes[header..])),
         Some(e) if e > bytes.len() as u64 => Err(format_err(
@@ -259,11 +289,18 @@ fn parse_idx<'a>(
 
 /// Parses an idx3 image file held in memory. Returns `(pixels, rows, cols)` with one row of
 /// `rows·cols` pixels per image. `origin` names the source in errors.
-pub fn parse_idx_images(bytes: &[u8], origin: &str) -> Result<(Array2<u8>, usize, usize), DataError> {
+pub fn parse_idx_images(
+    bytes: &[u8],
+    origin: &str,
+) -> Result<(Array2<u8>, usize, usize), DataError> {
     let (dims, data) = parse_idx(bytes, IMAGES_MAGIC, 3, origin, "images")?;
     let (n, rows, cols) = (dims[0], dims[1], dims[2]);
     if rows == 0 || cols == 0 {
-        return Err(format_err(origin, "images", format!("images are {rows}×{cols} pixels")));
+        return Err(format_err(
+            origin,
+            "images",
+            format!("images are {rows}×{cols} pixels"),
+        ));
     }
     let pixels = Array2::from_shape_vec((n, rows * cols), data.to_vec())
         .map_err(|e| format_err(origin, "images", e.to_string()))?;
@@ -304,7 +341,9 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
             .read_to_end(&mut out)
             .map_err(io)?;
     } else {
-        file.take(MAX_FILE_BYTES + 1).read_to_end(&mut out).map_err(io)?;
+        file.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut out)
+            .map_err(io)?;
     }
     if out.len() as u64 > MAX_FILE_BYTES {
         return Err(DataError::Format {
@@ -317,7 +356,8 @@ pub fn read_bytes(path: &Path) -> Result<Vec<u8>, DataError> {
 }
 
 fn is_gz(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gz"))
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("gz"))
 }
 
 /// Reads an idx3 image file (plain or `.gz`): `(pixels, rows, cols)`.
@@ -423,7 +463,9 @@ impl std::str::FromStr for DatasetKind {
         match s.to_ascii_lowercase().as_str() {
             "mnist" => Ok(DatasetKind::Mnist),
             "fashion-mnist" | "fashion_mnist" | "fashion" => Ok(DatasetKind::FashionMnist),
-            other => Err(format!("unknown dataset \"{other}\": use mnist or fashion-mnist")),
+            other => Err(format!(
+                "unknown dataset \"{other}\": use mnist or fashion-mnist"
+            )),
         }
     }
 }

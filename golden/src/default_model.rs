@@ -15,14 +15,17 @@ const FLOAT: &str = include_str!("../models/default-float.json");
 
 /// The quantized default model (what the hardware is generated from).
 pub fn quantized() -> Model {
-    Model::from_json_str(QUANTIZED, NAME).expect("the embedded default model is valid (checked by a test)")
+    Model::from_json_str(QUANTIZED, NAME)
+        .expect("the embedded default model is valid (checked by a test)")
 }
 
 /// The float model the default was quantized from.
 pub fn float() -> FloatModel {
     match AnyModel::from_json_str(FLOAT, "(embedded golden/models/default-float.json)") {
         Ok(AnyModel::Float(m)) => m,
-        other => panic!("the embedded float model is a valid float model (checked by a test): {other:?}"),
+        other => {
+            panic!("the embedded float model is a valid float model (checked by a test): {other:?}")
+        }
     }
 }
 

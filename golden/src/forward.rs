@@ -9,7 +9,12 @@ pub enum InputError {
     #[error("sample has {got} values but the model takes {expected} inputs")]
     Length { expected: usize, got: usize },
     #[error("input value x[{index}] = {value} does not fit input_bits = {bits} (range 0..={max})")]
-    Range { index: usize, value: i64, bits: u32, max: u64 },
+    Range {
+        index: usize,
+        value: i64,
+        bits: u32,
+        max: u64,
+    },
 }
 
 /// Input encoding of layer 0: `q0 = (x·T + 2^(b−1)) >> b` (round half up, shift only).
@@ -18,16 +23,28 @@ pub fn encode_value(x: u32, input_bits: u32, time_steps: u32) -> u32 {
 }
 
 /// Checks a raw sample against the model's input width and `input_bits`.
-pub fn check_input(model_inputs: usize, input_bits: u32, x: &[i64]) -> Result<Vec<u32>, InputError> {
+pub fn check_input(
+    model_inputs: usize,
+    input_bits: u32,
+    x: &[i64],
+) -> Result<Vec<u32>, InputError> {
     if x.len() != model_inputs {
-        return Err(InputError::Length { expected: model_inputs, got: x.len() });
+        return Err(InputError::Length {
+            expected: model_inputs,
+            got: x.len(),
+        });
     }
     let max = (1u64 << input_bits) - 1;
     x.iter()
         .enumerate()
         .map(|(index, &value)| {
             if value < 0 || value as u64 > max {
-                Err(InputError::Range { index, value, bits: input_bits, max })
+                Err(InputError::Range {
+                    index,
+                    value,
+                    bits: input_bits,
+                    max,
+                })
             } else {
                 Ok(value as u32)
             }
@@ -37,7 +54,9 @@ pub fn check_input(model_inputs: usize, input_bits: u32, x: &[i64]) -> Result<Ve
 
 /// Encodes a whole raw sample to `q0`.
 pub fn encode(model: &Model, x: &[u32]) -> Vec<u32> {
-    x.iter().map(|&v| encode_value(v, model.input_bits, model.time_steps)).collect()
+    x.iter()
+        .map(|&v| encode_value(v, model.input_bits, model.time_steps))
+        .collect()
 }
 
 /// Pre-activations `z_i = Σ_j w_ij q_j + b_i · T` of one layer (exact, raw units).
@@ -61,7 +80,11 @@ pub fn layer_z(layer: &Layer, q_in: &[u32], time_steps: u32) -> Vec<i64> {
 }
 
 fn rows(layer: &Layer) -> impl Iterator<Item = (ndarray::ArrayView1<'_, i32>, i32)> {
-    layer.weights.rows().into_iter().zip(layer.bias.iter().copied())
+    layer
+        .weights
+        .rows()
+        .into_iter()
+        .zip(layer.bias.iter().copied())
 }
 
 /// Hidden activation `q = clamp(z >> F, 0, T)` with an arithmetic (floor) shift.
@@ -96,7 +119,11 @@ impl AnnTrace {
         self.q
             .iter()
             .enumerate()
-            .map(|(l, qs)| qs.iter().map(|&q| (l as u32 + 1) * time_steps - q).collect())
+            .map(|(l, qs)| {
+                qs.iter()
+                    .map(|&q| (l as u32 + 1) * time_steps - q)
+                    .collect()
+            })
             .collect()
     }
 }
@@ -108,10 +135,18 @@ pub fn forward(model: &Model, x: &[u32]) -> AnnTrace {
     let mut z = Vec::with_capacity(model.layers.len());
     for layer in &model.layers {
         let zl = layer_z(layer, q.last().expect("q0 present"), t);
-        q.push(zl.iter().map(|&v| activation(v, layer.frac_bits, t)).collect());
+        q.push(
+            zl.iter()
+                .map(|&v| activation(v, layer.frac_bits, t))
+                .collect(),
+        );
         z.push(zl);
     }
-    let class = readout_class(model.readout, z.last().expect("≥1 layer"), q.last().expect("≥1 layer"));
+    let class = readout_class(
+        model.readout,
+        z.last().expect("≥1 layer"),
+        q.last().expect("≥1 layer"),
+    );
     AnnTrace { q, z, class }
 }
 

@@ -9,8 +9,8 @@
 //!   embedded default MNIST model.
 
 pub mod bounds;
-pub mod default_model;
 pub mod data;
+pub mod default_model;
 pub mod forward;
 pub mod model;
 pub mod quantize;

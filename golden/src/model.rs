@@ -32,7 +32,9 @@ pub enum ModelError {
         path: String,
         source: std::io::Error,
     },
-    #[error("model file {path} is not valid lcttfs-model JSON: {source} (see DESIGN §3 for the format)")]
+    #[error(
+        "model file {path} is not valid lcttfs-model JSON: {source} (see DESIGN §3 for the format)"
+    )]
     Json {
         path: String,
         source: serde_json::Error,
@@ -186,7 +188,11 @@ fn parse_readout(s: &str) -> Result<Readout, ModelError> {
     }
 }
 
-fn check_shape(raw: &RawLayer, index: usize, prev_outputs: Option<usize>) -> Result<(usize, usize), ModelError> {
+fn check_shape(
+    raw: &RawLayer,
+    index: usize,
+    prev_outputs: Option<usize>,
+) -> Result<(usize, usize), ModelError> {
     let name = layer_name(index);
     if raw.kind != "dense" {
         return Err(ModelError::invalid(format!(
@@ -231,7 +237,12 @@ fn check_shape(raw: &RawLayer, index: usize, prev_outputs: Option<usize>) -> Res
     Ok((inputs, outputs))
 }
 
-fn int_of(n: &serde_json::Number, name: &str, neuron: usize, what: &str) -> Result<i64, ModelError> {
+fn int_of(
+    n: &serde_json::Number,
+    name: &str,
+    neuron: usize,
+    what: &str,
+) -> Result<i64, ModelError> {
     n.as_i64().ok_or_else(|| {
         ModelError::invalid(format!(
             "{name}, neuron {neuron}: {what} = {n} is not an integer, but frac_bits is given (integer weights); \
@@ -240,7 +251,12 @@ fn int_of(n: &serde_json::Number, name: &str, neuron: usize, what: &str) -> Resu
     })
 }
 
-fn float_of(n: &serde_json::Number, name: &str, neuron: usize, what: &str) -> Result<f32, ModelError> {
+fn float_of(
+    n: &serde_json::Number,
+    name: &str,
+    neuron: usize,
+    what: &str,
+) -> Result<f32, ModelError> {
     let v = n.as_f64().unwrap_or(f64::NAN) as f32;
     if !v.is_finite() {
         return Err(ModelError::invalid(format!(
@@ -255,10 +271,11 @@ impl AnyModel {
     pub fn from_json_str(text: &str, origin: &str) -> Result<AnyModel, ModelError> {
         // Check the header first so an unknown format/version gets its own message rather than
         // a field error from a newer layout.
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|source| ModelError::Json {
-            path: origin.to_string(),
-            source,
-        })?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|source| ModelError::Json {
+                path: origin.to_string(),
+                source,
+            })?;
         match value.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {
@@ -292,7 +309,9 @@ impl AnyModel {
         check_header(raw.time_steps, raw.input_bits)?;
         let readout = parse_readout(&raw.readout)?;
         if raw.layers.is_empty() {
-            return Err(ModelError::invalid("model has no layers: at least one dense layer is needed"));
+            return Err(ModelError::invalid(
+                "model has no layers: at least one dense layer is needed",
+            ));
         }
         let quantized = raw.layers[0].frac_bits.is_some();
         for (index, l) in raw.layers.iter().enumerate() {
@@ -315,7 +334,9 @@ impl AnyModel {
                 let (inputs, outputs) = check_shape(l, index, prev)?;
                 prev = Some(outputs);
                 let weight_bits = l.weight_bits.ok_or_else(|| {
-                    ModelError::invalid(format!("{name}: frac_bits is given but weight_bits is missing"))
+                    ModelError::invalid(format!(
+                        "{name}: frac_bits is given but weight_bits is missing"
+                    ))
                 })?;
                 if !(2..=MAX_WEIGHT_BITS as u64).contains(&weight_bits) {
                     return Err(ModelError::invalid(format!(
@@ -336,7 +357,13 @@ impl AnyModel {
                         let v = int_of(n, &name, i, &format!("weight[{j}]"))?;
                         weights[[i, j]] = v.clamp(i32::MIN as i64, i32::MAX as i64) as i32;
                         if v != weights[[i, j]] as i64 {
-                            return Err(out_of_range(&name, i, &format!("weight[{j}]"), v, weight_bits as u32));
+                            return Err(out_of_range(
+                                &name,
+                                i,
+                                &format!("weight[{j}]"),
+                                v,
+                                weight_bits as u32,
+                            ));
                         }
                     }
                     let v = int_of(&l.bias[i], &name, i, "bias")?;
@@ -416,7 +443,9 @@ impl Model {
     pub fn validate(&self) -> Result<(), ModelError> {
         check_header(self.time_steps as u64, self.input_bits as u64)?;
         if self.layers.is_empty() {
-            return Err(ModelError::invalid("model has no layers: at least one dense layer is needed"));
+            return Err(ModelError::invalid(
+                "model has no layers: at least one dense layer is needed",
+            ));
         }
         for (index, l) in self.layers.iter().enumerate() {
             let name = layer_name(index);
@@ -460,7 +489,13 @@ impl Model {
                 let row = l.weights.row(i);
                 for (j, &w) in row.iter().enumerate() {
                     if w < lo || w > hi {
-                        return Err(out_of_range(&name, i, &format!("weight[{j}]"), w as i64, l.weight_bits));
+                        return Err(out_of_range(
+                            &name,
+                            i,
+                            &format!("weight[{j}]"),
+                            w as i64,
+                            l.weight_bits,
+                        ));
                     }
                 }
                 let b = l.bias[i];
@@ -507,7 +542,11 @@ impl Model {
                     .into_iter()
                     .map(|r| r.iter().map(|&w| serde_json::Number::from(w)).collect())
                     .collect(),
-                bias: l.bias.iter().map(|&b| serde_json::Number::from(b)).collect(),
+                bias: l
+                    .bias
+                    .iter()
+                    .map(|&b| serde_json::Number::from(b))
+                    .collect(),
             })
             .collect();
         compact_rows(&RawModel {
@@ -556,7 +595,9 @@ impl FloatModel {
     pub fn validate(&self) -> Result<(), ModelError> {
         check_header(self.time_steps as u64, self.input_bits as u64)?;
         if self.layers.is_empty() {
-            return Err(ModelError::invalid("model has no layers: at least one dense layer is needed"));
+            return Err(ModelError::invalid(
+                "model has no layers: at least one dense layer is needed",
+            ));
         }
         for (index, l) in self.layers.iter().enumerate() {
             let name = layer_name(index);
@@ -567,7 +608,11 @@ impl FloatModel {
                     self.layers[index - 1].outputs
                 )));
             }
-            if l.weights.dim() != (l.outputs, l.inputs) || l.bias.len() != l.outputs || l.inputs == 0 || l.outputs == 0 {
+            if l.weights.dim() != (l.outputs, l.inputs)
+                || l.bias.len() != l.outputs
+                || l.inputs == 0
+                || l.outputs == 0
+            {
                 return Err(ModelError::invalid(format!(
                     "{name}: weights are {:?} and bias has {} entries, expected {}×{} and {} (non-empty)",
                     l.weights.dim(),
@@ -620,7 +665,12 @@ impl FloatModel {
                 outputs: l.outputs as u64,
                 weight_bits: None,
                 frac_bits: None,
-                weights: l.weights.rows().into_iter().map(|r| r.iter().map(|&w| num(w)).collect()).collect(),
+                weights: l
+                    .weights
+                    .rows()
+                    .into_iter()
+                    .map(|r| r.iter().map(|&w| num(w)).collect())
+                    .collect(),
                 bias: l.bias.iter().map(|&b| num(b)).collect(),
             })
             .collect();
@@ -646,18 +696,29 @@ impl FloatModel {
 fn compact_rows(raw: &RawModel) -> String {
     let mut out = String::new();
     out.push_str("{\n");
-    out.push_str(&format!("  \"format\": {},\n", serde_json::json!(raw.format)));
+    out.push_str(&format!(
+        "  \"format\": {},\n",
+        serde_json::json!(raw.format)
+    ));
     out.push_str(&format!("  \"version\": {},\n", raw.version));
     out.push_str(&format!("  \"time_steps\": {},\n", raw.time_steps));
     out.push_str(&format!("  \"input_bits\": {},\n", raw.input_bits));
-    out.push_str(&format!("  \"readout\": {},\n", serde_json::json!(raw.readout)));
+    out.push_str(&format!(
+        "  \"readout\": {},\n",
+        serde_json::json!(raw.readout)
+    ));
     out.push_str("  \"layers\": [\n");
     for (k, l) in raw.layers.iter().enumerate() {
         out.push_str("    {\n");
         out.push_str(&format!("      \"kind\": {},\n", serde_json::json!(l.kind)));
-        out.push_str(&format!("      \"inputs\": {}, \"outputs\": {},\n", l.inputs, l.outputs));
+        out.push_str(&format!(
+            "      \"inputs\": {}, \"outputs\": {},\n",
+            l.inputs, l.outputs
+        ));
         if let (Some(wb), Some(fb)) = (l.weight_bits, l.frac_bits) {
-            out.push_str(&format!("      \"weight_bits\": {wb}, \"frac_bits\": {fb},\n"));
+            out.push_str(&format!(
+                "      \"weight_bits\": {wb}, \"frac_bits\": {fb},\n"
+            ));
         }
         out.push_str("      \"weights\": [\n");
         for (i, row) in l.weights.iter().enumerate() {
@@ -668,7 +729,11 @@ fn compact_rows(raw: &RawModel) -> String {
         out.push_str("      ],\n");
         let bias: Vec<String> = l.bias.iter().map(|n| n.to_string()).collect();
         out.push_str(&format!("      \"bias\": [{}]\n", bias.join(",")));
-        out.push_str(if k + 1 < raw.layers.len() { "    },\n" } else { "    }\n" });
+        out.push_str(if k + 1 < raw.layers.len() {
+            "    },\n"
+        } else {
+            "    }\n"
+        });
     }
     out.push_str("  ]\n}\n");
     out

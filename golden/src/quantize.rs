@@ -64,7 +64,10 @@ pub struct QuantizeReport {
 
 impl QuantizeReport {
     pub fn worst_error(&self) -> f64 {
-        self.layers.iter().map(|l| l.worst_error).fold(0.0, f64::max)
+        self.layers
+            .iter()
+            .map(|l| l.worst_error)
+            .fold(0.0, f64::max)
     }
 }
 
@@ -80,7 +83,9 @@ fn round_row(row: &[f64], frac_bits: u32, lo: i32, hi: i32) -> Option<Vec<i32>> 
     order.sort_by(|&a, &b| {
         let fa = scaled[a] - scaled[a].floor();
         let fb = scaled[b] - scaled[b].floor();
-        fb.partial_cmp(&fa).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        fb.partial_cmp(&fa)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
     });
     // With an exact float sum `missing` is in 0..row.len(); float error can push it one past
     // either end, which the wrap-around absorbs.
@@ -97,13 +102,22 @@ fn round_row(row: &[f64], frac_bits: u32, lo: i32, hi: i32) -> Option<Vec<i32>> 
         k += 1;
     }
     ints.iter()
-        .map(|&v| if v < lo as i64 || v > hi as i64 { None } else { Some(v as i32) })
+        .map(|&v| {
+            if v < lo as i64 || v > hi as i64 {
+                None
+            } else {
+                Some(v as i32)
+            }
+        })
         .collect()
 }
 
 /// Quantizes a float model. Rows whose sum is off by more than the tolerance are refused
 /// (naming layer and neuron) unless `renormalize` is set.
-pub fn quantize(model: &FloatModel, opts: &QuantizeOptions) -> Result<(Model, QuantizeReport), QuantizeError> {
+pub fn quantize(
+    model: &FloatModel,
+    opts: &QuantizeOptions,
+) -> Result<(Model, QuantizeReport), QuantizeError> {
     model.validate().map_err(|e| QuantizeError(e.to_string()))?;
     let (lo, hi) = weight_range(opts.weight_bits);
     let mut layers = Vec::new();
@@ -144,17 +158,18 @@ pub fn quantize(model: &FloatModel, opts: &QuantizeOptions) -> Result<(Model, Qu
             MAX_FRAC_BITS
         };
         let ints = loop {
-            let attempt: Option<Vec<Vec<i32>>> = rows.iter().map(|r| round_row(r, frac_bits, lo, hi)).collect();
+            let attempt: Option<Vec<Vec<i32>>> = rows
+                .iter()
+                .map(|r| round_row(r, frac_bits, lo, hi))
+                .collect();
             match attempt {
                 Some(v) => break v,
                 None if frac_bits > 0 => frac_bits -= 1,
-                None => {
-                    return Err(QuantizeError(format!(
-                        "{name}: no frac_bits makes every row fit weight_bits = {} with an exact sum: \
+                None => return Err(QuantizeError(format!(
+                    "{name}: no frac_bits makes every row fit weight_bits = {} with an exact sum: \
                          use more weight bits",
-                        opts.weight_bits
-                    )))
-                }
+                    opts.weight_bits
+                ))),
             }
         };
         let one = (1i64 << frac_bits) as f64;
@@ -164,7 +179,11 @@ pub fn quantize(model: &FloatModel, opts: &QuantizeOptions) -> Result<(Model, Qu
         for (i, row) in ints.iter().enumerate() {
             for (j, &w) in row.iter().enumerate() {
                 // Error against the float model as given (before the renormalizing division).
-                let orig = if j < fl.inputs { fl.weights[[i, j]] } else { fl.bias[i] } as f64;
+                let orig = if j < fl.inputs {
+                    fl.weights[[i, j]]
+                } else {
+                    fl.bias[i]
+                } as f64;
                 let err = (w as f64 / one - orig).abs();
                 if err > worst_error {
                     (worst_error, worst_neuron, worst_input) = (err, i, j);
@@ -250,14 +269,22 @@ mod tests {
     #[test]
     fn refuses_rows_that_do_not_sum_to_one_unless_renormalizing() {
         let m = float_model(vec![vec![0.5, 0.25]], vec![0.5]);
-        let err = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap_err().to_string();
-        assert!(err.contains("layer 1") && err.contains("neuron 0") && err.contains("1.25"), "{err}");
+        let err = quantize(&m, &QuantizeOptions::new(8).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("layer 1") && err.contains("neuron 0") && err.contains("1.25"),
+            "{err}"
+        );
         let mut opts = QuantizeOptions::new(8).unwrap();
         opts.renormalize = true;
         let (q, _) = quantize(&m, &opts).unwrap();
         // Divided by 1.25: 0.4, 0.2, 0.4 → ×2^8 (0.4·256 = 102.4 ≤ 127) → 102+51+102 = 255 + 1.
         let l = &q.layers[0];
-        assert_eq!(l.weights.row(0).iter().sum::<i32>() + l.bias[0], 1 << l.frac_bits);
+        assert_eq!(
+            l.weights.row(0).iter().sum::<i32>() + l.bias[0],
+            1 << l.frac_bits
+        );
     }
 
     #[test]

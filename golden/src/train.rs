@@ -127,7 +127,9 @@ impl TrainConfig {
         let cfg = |m: String| Err(TrainError::Config(m));
         for (k, &h) in self.hidden.iter().enumerate() {
             if h == 0 || h > MAX_WIDTH {
-                return cfg(format!("hidden[{k}] = {h}: layer widths must be in 1..={MAX_WIDTH}"));
+                return cfg(format!(
+                    "hidden[{k}] = {h}: layer widths must be in 1..={MAX_WIDTH}"
+                ));
             }
         }
         if !(2..=256).contains(&self.time_steps) || !self.time_steps.is_power_of_two() {
@@ -137,21 +139,36 @@ impl TrainConfig {
             ));
         }
         if !(1..=MAX_INPUT_BITS).contains(&self.input_bits) {
-            return cfg(format!("input_bits = {} is outside 1..={MAX_INPUT_BITS}", self.input_bits));
+            return cfg(format!(
+                "input_bits = {} is outside 1..={MAX_INPUT_BITS}",
+                self.input_bits
+            ));
         }
         if !(2..=MAX_WIDTH).contains(&self.classes) {
-            return cfg(format!("classes = {} is outside 2..={MAX_WIDTH}", self.classes));
+            return cfg(format!(
+                "classes = {} is outside 2..={MAX_WIDTH}",
+                self.classes
+            ));
         }
         if self.batch_size == 0 {
             return cfg("batch_size = 0: use at least 1".into());
         }
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0 && self.learning_rate <= 10.0) {
-            return cfg(format!("learning_rate = {} must be in (0, 10]", self.learning_rate));
+        if !(self.learning_rate.is_finite()
+            && self.learning_rate > 0.0
+            && self.learning_rate <= 10.0)
+        {
+            return cfg(format!(
+                "learning_rate = {} must be in (0, 10]",
+                self.learning_rate
+            ));
         }
         finite_in("final_lr_fraction", self.final_lr_fraction, 0.0, 1.0, false)?;
         finite_in("weight_decay", self.weight_decay, 0.0, 1.0, false)?;
         if !(self.logit_scale.is_finite() && self.logit_scale > 0.0 && self.logit_scale <= 1e4) {
-            return cfg(format!("logit_scale = {} must be in (0, 1e4]", self.logit_scale));
+            return cfg(format!(
+                "logit_scale = {} must be in (0, 1e4]",
+                self.logit_scale
+            ));
         }
         match self.optimizer {
             Optimizer::Adam { beta1, beta2, eps } => {
@@ -359,7 +376,8 @@ fn fill_batch(
                 continue;
             }
             let d = &mut dst[(r * cols) as usize..][c0..c1];
-            let s = &src[(sr * cols) as usize..][(c0 as isize - dx) as usize..(c1 as isize - dx) as usize];
+            let s = &src[(sr * cols) as usize..]
+                [(c0 as isize - dx) as usize..(c1 as isize - dx) as usize];
             for (o, &p) in d.iter_mut().zip(s) {
                 *o = lut[p as usize];
             }
@@ -397,7 +415,13 @@ fn softmax_xent_grad(z: &mut Array2<f32>, labels: &[u8], scale: f32, batch: usiz
 }
 
 /// One optimizer step on every layer, then the projection onto `Σ w + b = 1`.
-fn step(params: &mut [Param], grads: Vec<(Array2<f32>, Array1<f32>)>, cfg: &TrainConfig, lr: f32, t: i32) {
+fn step(
+    params: &mut [Param],
+    grads: Vec<(Array2<f32>, Array1<f32>)>,
+    cfg: &TrainConfig,
+    lr: f32,
+    t: i32,
+) {
     for (p, (gw, gb)) in params.iter_mut().zip(grads) {
         if cfg.weight_decay > 0.0 {
             let f = 1.0 - lr * cfg.weight_decay;
@@ -412,8 +436,16 @@ fn step(params: &mut [Param], grads: Vec<(Array2<f32>, Array1<f32>)>, cfg: &Trai
                     *v = beta2 * *v + (1.0 - beta2) * g * g;
                     *w -= lr * (*m / c1) / ((*v / c2).sqrt() + eps);
                 };
-                Zip::from(&mut p.w).and(&mut p.mw).and(&mut p.vw).and(&gw).for_each(upd);
-                Zip::from(&mut p.b).and(&mut p.mb).and(&mut p.vb).and(&gb).for_each(upd);
+                Zip::from(&mut p.w)
+                    .and(&mut p.mw)
+                    .and(&mut p.vw)
+                    .and(&gw)
+                    .for_each(upd);
+                Zip::from(&mut p.b)
+                    .and(&mut p.mb)
+                    .and(&mut p.vb)
+                    .and(&gb)
+                    .for_each(upd);
             }
             Optimizer::Momentum { momentum } => {
                 let upd = |w: &mut f32, m: &mut f32, g: &f32| {
@@ -457,7 +489,12 @@ fn check_data(cfg: &TrainConfig, data: &Dataset) -> Result<(), TrainError> {
             data.cols
         )));
     }
-    if let Some((i, &y)) = data.labels.iter().enumerate().find(|(_, &y)| y as usize >= cfg.classes) {
+    if let Some((i, &y)) = data
+        .labels
+        .iter()
+        .enumerate()
+        .find(|(_, &y)| y as usize >= cfg.classes)
+    {
         return Err(TrainError::Data(format!(
             "sample {i} has label {y} but the network has {} classes (set classes ≥ {})",
             cfg.classes,
@@ -564,7 +601,13 @@ pub fn train_with(
             grads.reverse();
             lr = schedule(config, step_no, total_steps);
             step_no += 1;
-            step(&mut params, grads, config, lr, step_no.min(i32::MAX as usize) as i32);
+            step(
+                &mut params,
+                grads,
+                config,
+                lr,
+                step_no.min(i32::MAX as usize) as i32,
+            );
             bar.inc(1);
         }
         let model = to_model(&params, config);
@@ -578,7 +621,12 @@ pub fn train_with(
             max_abs_weight: model
                 .layers
                 .iter()
-                .map(|l| l.weights.iter().chain(&l.bias).fold(0.0f32, |m, &v| m.max(v.abs())))
+                .map(|l| {
+                    l.weights
+                        .iter()
+                        .chain(&l.bias)
+                        .fold(0.0f32, |m, &v| m.max(v.abs()))
+                })
                 .collect(),
         };
         bar.set_message(format!(
@@ -608,9 +656,15 @@ fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len);
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} training [{bar:30}] {pos}/{len} batches, {per_sec}, ETA {eta}  {msg}",
+        "{spinner} training [{bar:30}] {pos}/{len} batches, {rate} batches/s, ETA {eta}  {msg}",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.0}", state.per_sec());
+        },
+    )
     .progress_chars("=> ");
     bar.set_style(style);
     bar
@@ -662,6 +716,10 @@ pub fn accuracy(model: &FloatModel, data: &Dataset) -> f64 {
         return 0.0;
     }
     let pred = predict(model, data);
-    let correct = pred.iter().zip(&data.labels).filter(|(&p, &y)| p == y as usize).count();
+    let correct = pred
+        .iter()
+        .zip(&data.labels)
+        .filter(|(&p, &y)| p == y as usize)
+        .count();
     correct as f64 / data.len() as f64
 }

@@ -42,7 +42,10 @@ fn fixture_holds_the_first_100_mnist_test_digits() {
     assert_eq!(d.classes(), 10);
     // Real digits: a dark background with some ink.
     let ink = d.image(0).iter().filter(|&&p| p > 0).count();
-    assert!((50..400).contains(&ink), "first image has {ink} non-zero pixels");
+    assert!(
+        (50..400).contains(&ink),
+        "first image has {ink} non-zero pixels"
+    );
     assert_eq!(d.sample(0).len(), 784);
 }
 
@@ -59,7 +62,10 @@ fn writer_reproduces_the_fixture_bytes_exactly() {
 fn gzip_files_round_trip_like_plain_ones() {
     let dir = scratch("gz");
     let d = fixture().take(17);
-    let (img, lab) = (dir.join("x-images-idx3-ubyte.gz"), dir.join("x-labels-idx1-ubyte.gz"));
+    let (img, lab) = (
+        dir.join("x-images-idx3-ubyte.gz"),
+        dir.join("x-labels-idx1-ubyte.gz"),
+    );
     d.save(&img, &lab).unwrap();
     // Really compressed: starts with the gzip magic.
     assert_eq!(&std::fs::read(&img).unwrap()[..2], &[0x1f, 0x8b]);
@@ -77,7 +83,10 @@ fn truncated_image_file_is_refused_naming_file_and_sizes() {
     let (p, reason) = format_reason(err);
     assert!(p.contains("short-images-idx3-ubyte"), "{msg}");
     assert!(reason.contains("truncated"), "{msg}");
-    assert!(reason.contains("78400") && reason.contains("78300"), "{msg}");
+    assert!(
+        reason.contains("78400") && reason.contains("78300"),
+        "{msg}"
+    );
     assert!(msg.contains("fetch-mnist.sh"), "says what to do: {msg}");
 }
 
@@ -87,7 +96,10 @@ fn file_shorter_than_its_header_is_refused() {
         let bytes = &std::fs::read(FIXTURE_IMAGES).unwrap()[..len];
         let err = data::parse_idx_images(bytes, "tiny").unwrap_err();
         let (_, reason) = format_reason(err);
-        assert!(reason.contains("short") || reason.contains("truncated"), "{len} bytes: {reason}");
+        assert!(
+            reason.contains("short") || reason.contains("truncated"),
+            "{len} bytes: {reason}"
+        );
     }
 }
 
@@ -135,7 +147,10 @@ fn header_dimensions_that_overflow_are_refused() {
     let mut bytes = vec![0, 0, 8, 3];
     bytes.extend([0xff; 12]);
     let (_, reason) = format_reason(data::parse_idx_images(&bytes, "huge").unwrap_err());
-    assert!(reason.contains("overflow") || reason.contains("truncated"), "{reason}");
+    assert!(
+        reason.contains("overflow") || reason.contains("truncated"),
+        "{reason}"
+    );
 }
 
 #[test]
@@ -146,8 +161,15 @@ fn image_and_label_counts_must_agree() {
     std::fs::write(&img, data::encode_idx_images(&d.images, 28, 28)).unwrap();
     std::fs::write(&lab, data::encode_idx_labels(&d.labels[..99])).unwrap();
     match Dataset::load(&img, &lab).unwrap_err() {
-        e @ DataError::CountMismatch { n_images: 100, n_labels: 99, .. } => {
-            assert!(e.to_string().contains("100 images") && e.to_string().contains("99 labels"), "{e}")
+        e @ DataError::CountMismatch {
+            n_images: 100,
+            n_labels: 99,
+            ..
+        } => {
+            assert!(
+                e.to_string().contains("100 images") && e.to_string().contains("99 labels"),
+                "{e}"
+            )
         }
         other => panic!("expected a count mismatch, got {other:?}"),
     }
@@ -176,8 +198,11 @@ fn data_root_comes_from_lcttfs_data_and_finds_plain_or_gz_names() {
     std::fs::create_dir_all(&mnist).unwrap();
     std::fs::create_dir_all(&fashion).unwrap();
     let d = fixture().take(10);
-    d.save(&mnist.join("t10k-images-idx3-ubyte"), &mnist.join("t10k-labels-idx1-ubyte"))
-        .unwrap();
+    d.save(
+        &mnist.join("t10k-images-idx3-ubyte"),
+        &mnist.join("t10k-labels-idx1-ubyte"),
+    )
+    .unwrap();
     d.save(
         &fashion.join("t10k-images-idx3-ubyte.gz"),
         &fashion.join("t10k-labels-idx1-ubyte.gz"),
@@ -192,15 +217,24 @@ fn data_root_comes_from_lcttfs_data_and_finds_plain_or_gz_names() {
     std::env::remove_var(data::DATA_ENV);
     assert_eq!(m.unwrap(), d);
     assert_eq!(f.unwrap(), d);
-    assert!(missing.unwrap_err().to_string().contains(&mnist.display().to_string()));
+    assert!(missing
+        .unwrap_err()
+        .to_string()
+        .contains(&mnist.display().to_string()));
     assert!(data::default_data_root().ends_with("data"));
 }
 
 #[test]
 fn dataset_names_parse() {
     assert_eq!("mnist".parse::<DatasetKind>().unwrap(), DatasetKind::Mnist);
-    assert_eq!("fashion-mnist".parse::<DatasetKind>().unwrap(), DatasetKind::FashionMnist);
-    assert!("cifar".parse::<DatasetKind>().unwrap_err().contains("mnist or fashion-mnist"));
+    assert_eq!(
+        "fashion-mnist".parse::<DatasetKind>().unwrap(),
+        DatasetKind::FashionMnist
+    );
+    assert!("cifar"
+        .parse::<DatasetKind>()
+        .unwrap_err()
+        .contains("mnist or fashion-mnist"));
     assert_eq!(Split::Test.images_name(), "t10k-images-idx3-ubyte");
     assert_eq!(Split::Train.labels_name(), "train-labels-idx1-ubyte");
 }
@@ -221,7 +255,10 @@ fn slicing_clips_to_the_set() {
 fn real_mnist_has_60000_train_and_10000_test_samples_when_present() {
     let dir = data::default_data_root().join("mnist");
     if data::split_files(&dir, Split::Test).is_none() {
-        eprintln!("skipped: MNIST not found at {} (run scripts/fetch-mnist.sh)", dir.display());
+        eprintln!(
+            "skipped: MNIST not found at {} (run scripts/fetch-mnist.sh)",
+            dir.display()
+        );
         return;
     }
     let test = data::load_from(&dir, DatasetKind::Mnist, Split::Test).unwrap();

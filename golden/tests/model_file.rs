@@ -34,7 +34,9 @@ fn refused_with(mutate: impl FnOnce(&mut Value), needles: &[&str]) {
 
 #[test]
 fn valid_model_loads_and_round_trips_through_json() {
-    let AnyModel::Quantized(m) = load(&valid()).unwrap() else { panic!("quantized") };
+    let AnyModel::Quantized(m) = load(&valid()).unwrap() else {
+        panic!("quantized")
+    };
     assert_eq!(m.layers[1].weights[[1, 1]], 7);
     let again = Model::from_json_str(&m.to_json_string(), "again").unwrap();
     assert_eq!(again, m);
@@ -43,7 +45,10 @@ fn valid_model_loads_and_round_trips_through_json() {
 #[test]
 fn refuses_row_sum_off_by_one_naming_layer_neuron_and_sum() {
     // layer 2 neuron 1: -2 + 7 + (-2) = 3 ≠ 2^2 = 4.
-    refused_with(|v| v["layers"][1]["bias"][1] = json!(-2), &["layer 2", "neuron 1", "sum to 3", "4"]);
+    refused_with(
+        |v| v["layers"][1]["bias"][1] = json!(-2),
+        &["layer 2", "neuron 1", "sum to 3", "4"],
+    );
 }
 
 #[test]
@@ -53,37 +58,67 @@ fn refuses_weight_outside_weight_bits() {
         |v| {
             v["layers"][0]["weights"][0] = json!([8, -5, 0]);
         },
-        &["layer 1", "neuron 0", "weight[0] = 8", "weight_bits = 4", "-8..=7"],
+        &[
+            "layer 1",
+            "neuron 0",
+            "weight[0] = 8",
+            "weight_bits = 4",
+            "-8..=7",
+        ],
     );
 }
 
 #[test]
 fn refuses_wrong_shapes() {
-    refused_with(|v| v["layers"][0]["weights"][1] = json!([1, 1]), &["layer 1", "neuron 1", "2 entries", "inputs = 3"]);
-    refused_with(|v| v["layers"][0]["bias"] = json!([1]), &["layer 1", "bias has 1 entries", "outputs = 2"]);
-    refused_with(|v| v["layers"][1]["inputs"] = json!(3), &["layer 2", "inputs = 3", "2 outputs"]);
-    refused_with(|v| v["layers"][0]["outputs"] = json!(3), &["layer 1", "2 rows", "outputs = 3"]);
+    refused_with(
+        |v| v["layers"][0]["weights"][1] = json!([1, 1]),
+        &["layer 1", "neuron 1", "2 entries", "inputs = 3"],
+    );
+    refused_with(
+        |v| v["layers"][0]["bias"] = json!([1]),
+        &["layer 1", "bias has 1 entries", "outputs = 2"],
+    );
+    refused_with(
+        |v| v["layers"][1]["inputs"] = json!(3),
+        &["layer 2", "inputs = 3", "2 outputs"],
+    );
+    refused_with(
+        |v| v["layers"][0]["outputs"] = json!(3),
+        &["layer 1", "2 rows", "outputs = 3"],
+    );
     refused_with(|v| v["layers"] = json!([]), &["no layers"]);
 }
 
 #[test]
 fn refuses_time_steps_that_are_not_a_power_of_two_in_range() {
     for t in [0, 1, 3, 12, 512] {
-        refused_with(|v| v["time_steps"] = json!(t), &[&format!("time_steps = {t}"), "power of two"]);
+        refused_with(
+            |v| v["time_steps"] = json!(t),
+            &[&format!("time_steps = {t}"), "power of two"],
+        );
     }
 }
 
 #[test]
 fn refuses_unknown_kind_readout_format_and_version() {
-    refused_with(|v| v["layers"][0]["kind"] = json!("conv2d"), &["layer 1", "unknown kind \"conv2d\""]);
-    refused_with(|v| v["readout"] = json!("rate"), &["unknown readout \"rate\""]);
+    refused_with(
+        |v| v["layers"][0]["kind"] = json!("conv2d"),
+        &["layer 1", "unknown kind \"conv2d\""],
+    );
+    refused_with(
+        |v| v["readout"] = json!("rate"),
+        &["unknown readout \"rate\""],
+    );
     refused_with(|v| v["version"] = json!(2), &["unknown version 2"]);
     refused_with(|v| v["format"] = json!("onnx"), &["format is \"onnx\""]);
 }
 
 #[test]
 fn refuses_non_integer_weight_in_an_integer_model() {
-    refused_with(|v| v["layers"][0]["weights"][0][1] = json!(1.5), &["layer 1", "neuron 0", "weight[1] = 1.5", "not an integer"]);
+    refused_with(
+        |v| v["layers"][0]["weights"][0][1] = json!(1.5),
+        &["layer 1", "neuron 0", "weight[1] = 1.5", "not an integer"],
+    );
 }
 
 #[test]
@@ -99,19 +134,33 @@ fn refuses_mixed_float_and_integer_layers() {
 #[test]
 fn refuses_nan_and_infinity_in_a_float_model() {
     // JSON has no NaN literal: serde refuses it as invalid JSON; a huge exponent is out of range.
-    let text = valid().to_string().replace("\"frac_bits\":2,", "").replace("[1,2,0]", "[NaN,2,0]");
-    assert!(AnyModel::from_json_str(&text, "nan.json").unwrap_err().to_string().contains("nan.json"));
-    let text = valid().to_string().replace("\"frac_bits\":2,", "").replace("[1,2,0]", "[1e999,2,0]");
+    let text = valid()
+        .to_string()
+        .replace("\"frac_bits\":2,", "")
+        .replace("[1,2,0]", "[NaN,2,0]");
+    assert!(AnyModel::from_json_str(&text, "nan.json")
+        .unwrap_err()
+        .to_string()
+        .contains("nan.json"));
+    let text = valid()
+        .to_string()
+        .replace("\"frac_bits\":2,", "")
+        .replace("[1,2,0]", "[1e999,2,0]");
     assert!(AnyModel::from_json_str(&text, "inf.json").is_err());
     // A float model built in memory (e.g. by an importer) is checked for finiteness too.
     let mut v = valid();
     for l in v["layers"].as_array_mut().unwrap() {
         l.as_object_mut().unwrap().remove("frac_bits");
     }
-    let AnyModel::Float(mut f) = load(&v).unwrap() else { panic!("float") };
+    let AnyModel::Float(mut f) = load(&v).unwrap() else {
+        panic!("float")
+    };
     f.layers[1].bias[0] = f32::NAN;
     let err = f.validate().unwrap_err().to_string();
-    assert!(err.contains("layer 2") && err.contains("neuron 0") && err.contains("NaN"), "{err}");
+    assert!(
+        err.contains("layer 2") && err.contains("neuron 0") && err.contains("NaN"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -130,8 +179,13 @@ fn a_float_model_is_refused_where_a_quantized_one_is_needed() {
     for l in v["layers"].as_array_mut().unwrap() {
         l.as_object_mut().unwrap().remove("frac_bits");
     }
-    let err = Model::from_json_str(&v.to_string(), "f.json").unwrap_err().to_string();
-    assert!(err.contains("float model") && err.contains("ttfs quantize"), "{err}");
+    let err = Model::from_json_str(&v.to_string(), "f.json")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("float model") && err.contains("ttfs quantize"),
+        "{err}"
+    );
 }
 
 mod fuzz {

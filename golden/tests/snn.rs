@@ -24,9 +24,12 @@ use std::cell::Cell;
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/// A model built directly (no validation: the warp tests need broken rows). 16-bit weights and
-/// inputs; `layers` = `(frac_bits, weight rows, bias)`.
-fn net(time_steps: u32, readout: Readout, layers: &[(u32, Vec<Vec<i32>>, Vec<i32>)]) -> Model {
+/// One layer of [`net`]: `(frac_bits, weight rows, bias)`.
+type LayerSpec = (u32, Vec<Vec<i32>>, Vec<i32>);
+
+/// A model built directly (no validation: the warp tests need broken rows), 16-bit weights and
+/// inputs.
+fn net(time_steps: u32, readout: Readout, layers: &[LayerSpec]) -> Model {
     let layers = layers
         .iter()
         .map(|(f, rows, bias)| {
@@ -171,7 +174,7 @@ impl Coverage {
 #[test]
 fn spike_ticks_of_both_simulators_equal_integer_ann_in_every_layer() {
     let coverage = Coverage::default();
-    let mut runner = TestRunner::new(proptest_config(256, 0x5EED_0002));
+    let mut runner = TestRunner::new(proptest_config(1024, 0x5EED_0002));
     runner
         .run(&model_and_inputs(6), |(model, inputs)| {
             let t = model.time_steps;

@@ -34,7 +34,11 @@ fn assert_rows_sum_to_one(model: &FloatModel, tol: f64) {
     for (l, layer) in model.layers.iter().enumerate() {
         for (i, row) in layer.weights.rows().into_iter().enumerate() {
             let sum = train::row_sum(row.as_slice().unwrap(), layer.bias[i]);
-            assert!((sum - 1.0).abs() <= tol, "layer {} neuron {i}: Σw + b = {sum}", l + 1);
+            assert!(
+                (sum - 1.0).abs() <= tol,
+                "layer {} neuron {i}: Σw + b = {sum}",
+                l + 1
+            );
         }
     }
 }
@@ -63,7 +67,8 @@ fn every_row_sums_to_one_after_training() {
         assert!(stats.iter().all(|s| s.worst_row_sum_error <= 1e-5));
         assert!(train::worst_row_sum_error(&model) <= 1e-5);
         model.validate().unwrap();
-        let widths: Vec<(usize, usize)> = model.layers.iter().map(|l| (l.inputs, l.outputs)).collect();
+        let widths: Vec<(usize, usize)> =
+            model.layers.iter().map(|l| (l.inputs, l.outputs)).collect();
         assert_eq!(widths, vec![(784, 24), (24, 12), (12, 10)]);
         assert_eq!((model.time_steps, model.input_bits), (16, 8));
     }
@@ -86,7 +91,12 @@ fn training_reports_each_epoch_and_learns_the_fixture() {
     .unwrap();
     assert_eq!(seen, (1..=25).collect::<Vec<_>>());
     assert_eq!(stats.len(), 25);
-    assert!(stats[24].loss < stats[0].loss, "loss falls: {} → {}", stats[0].loss, stats[24].loss);
+    assert!(
+        stats[24].loss < stats[0].loss,
+        "loss falls: {} → {}",
+        stats[0].loss,
+        stats[24].loss
+    );
     // 100 samples, 25 epochs: the network fits them.
     let acc = train::accuracy(&model, &d);
     assert!(acc >= 0.9, "training accuracy {acc}");
@@ -111,8 +121,15 @@ fn forward_as_trained_equals_integer_ann_on_representable_weights() {
         assert_eq!(p, classify(&q, &d.sample(i)), "sample {i}");
     }
     // And 8-bit quantization changes few predictions of the model as trained.
-    let changed = train::predict(&model, &d).iter().zip(&pred).filter(|(a, b)| a != b).count();
-    assert!(changed <= 5, "{changed} of 100 predictions changed by quantization");
+    let changed = train::predict(&model, &d)
+        .iter()
+        .zip(&pred)
+        .filter(|(a, b)| a != b)
+        .count();
+    assert!(
+        changed <= 5,
+        "{changed} of 100 predictions changed by quantization"
+    );
 }
 
 fn dequantize(m: &Model) -> FloatModel {
@@ -140,17 +157,74 @@ fn dequantize(m: &Model) -> FloatModel {
 fn invalid_configurations_are_refused_with_the_field_named() {
     let d = fixture();
     let cases: Vec<(TrainConfig, &str)> = vec![
-        (TrainConfig { time_steps: 12, ..tiny_config(1) }, "time_steps = 12"),
-        (TrainConfig { time_steps: 512, ..tiny_config(1) }, "time_steps = 512"),
-        (TrainConfig { batch_size: 0, ..tiny_config(1) }, "batch_size"),
-        (TrainConfig { learning_rate: f32::NAN, ..tiny_config(1) }, "learning_rate"),
-        (TrainConfig { hidden: vec![8, 0], ..tiny_config(1) }, "hidden[1] = 0"),
-        (TrainConfig { input_bits: 0, ..tiny_config(1) }, "input_bits"),
-        (TrainConfig { classes: 1, ..tiny_config(1) }, "classes"),
-        (TrainConfig { logit_scale: 0.0, ..tiny_config(1) }, "logit_scale"),
-        (TrainConfig { weight_decay: -1.0, ..tiny_config(1) }, "weight_decay"),
         (
-            TrainConfig { optimizer: Optimizer::Momentum { momentum: 1.0 }, ..tiny_config(1) },
+            TrainConfig {
+                time_steps: 12,
+                ..tiny_config(1)
+            },
+            "time_steps = 12",
+        ),
+        (
+            TrainConfig {
+                time_steps: 512,
+                ..tiny_config(1)
+            },
+            "time_steps = 512",
+        ),
+        (
+            TrainConfig {
+                batch_size: 0,
+                ..tiny_config(1)
+            },
+            "batch_size",
+        ),
+        (
+            TrainConfig {
+                learning_rate: f32::NAN,
+                ..tiny_config(1)
+            },
+            "learning_rate",
+        ),
+        (
+            TrainConfig {
+                hidden: vec![8, 0],
+                ..tiny_config(1)
+            },
+            "hidden[1] = 0",
+        ),
+        (
+            TrainConfig {
+                input_bits: 0,
+                ..tiny_config(1)
+            },
+            "input_bits",
+        ),
+        (
+            TrainConfig {
+                classes: 1,
+                ..tiny_config(1)
+            },
+            "classes",
+        ),
+        (
+            TrainConfig {
+                logit_scale: 0.0,
+                ..tiny_config(1)
+            },
+            "logit_scale",
+        ),
+        (
+            TrainConfig {
+                weight_decay: -1.0,
+                ..tiny_config(1)
+            },
+            "weight_decay",
+        ),
+        (
+            TrainConfig {
+                optimizer: Optimizer::Momentum { momentum: 1.0 },
+                ..tiny_config(1)
+            },
             "momentum",
         ),
     ];
@@ -166,11 +240,35 @@ fn invalid_configurations_are_refused_with_the_field_named() {
 #[test]
 fn data_that_does_not_fit_the_network_is_refused() {
     let d = fixture();
-    let err = train::train(&TrainConfig { classes: 5, ..tiny_config(1) }, &d).unwrap_err();
-    assert!(err.to_string().contains("label") && err.to_string().contains("classes"), "{err}");
-    let err = train::train(&TrainConfig { input_bits: 4, ..tiny_config(1) }, &d).unwrap_err();
+    let err = train::train(
+        &TrainConfig {
+            classes: 5,
+            ..tiny_config(1)
+        },
+        &d,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string().contains("label") && err.to_string().contains("classes"),
+        "{err}"
+    );
+    let err = train::train(
+        &TrainConfig {
+            input_bits: 4,
+            ..tiny_config(1)
+        },
+        &d,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("input_bits = 4"), "{err}");
-    let err = train::train(&TrainConfig { max_shift: 28, ..tiny_config(1) }, &d).unwrap_err();
+    let err = train::train(
+        &TrainConfig {
+            max_shift: 28,
+            ..tiny_config(1)
+        },
+        &d,
+    )
+    .unwrap_err();
     assert!(err.to_string().contains("max_shift"), "{err}");
     let err = train::train(&tiny_config(1), &d.take(0)).unwrap_err();
     assert!(err.to_string().contains("empty"), "{err}");

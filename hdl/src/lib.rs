@@ -9,6 +9,7 @@
 //! generic from another (`K + 1`), so derived widths are separate parameters whose relations
 //! are asserted in each block's constructor.
 
+pub mod harness;
 pub mod layer;
 pub mod prim;
 pub mod readout;

@@ -89,6 +89,12 @@ fn never_fires_when_input_is_below_one_lsb() {
 }
 
 #[test]
+fn fires_at_last_tick_at_one_lsb_and_at_tick_one_just_below_saturation() {
+    // 2^F and 2^(F+1)-1: q = 1, spike at m = T-1. T·2^F - 1: q = T-1, spike at m = 1.
+    check_inputs::<24, 4, 5>(9, vec![512, 1023, 1024, 8191, 8192 - 512, 8192 - 513]);
+}
+
+#[test]
 fn fires_once_at_t_minus_q_for_every_input_at_small_widths() {
     check_inputs::<8, 2, 3>(2, all_values(8));
     check_inputs::<8, 3, 4>(1, all_values(8));

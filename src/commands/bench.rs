@@ -51,7 +51,10 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     let mut ev = EventSim::new(&model);
     let (snn_event_s, c2) = time(&mut |x| ev.run(x));
     let (snn_tick_s, c3) = time(&mut |x| snn::tick::simulate(&model, x).class);
-    anyhow::ensure!(c1 == c2 && c2 == c3, "the simulators disagree on the classes (a bug)");
+    anyhow::ensure!(
+        c1 == c2 && c2 == c3,
+        "the simulators disagree on the classes (a bug)"
+    );
     let r = BenchReport {
         samples: samples.len(),
         ann_s,
@@ -61,7 +64,13 @@ pub fn run(a: &BenchArgs) -> Result<()> {
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
     } else {
-        let per = |s: f64| format!("{:8.3} s  ({:7.1} µs/sample)", s, 1e6 * s / r.samples as f64);
+        let per = |s: f64| {
+            format!(
+                "{:8.3} s  ({:7.1} µs/sample)",
+                s,
+                1e6 * s / r.samples as f64
+            )
+        };
         println!("{} MNIST test samples", r.samples);
         println!("integer ANN     {}", per(r.ann_s));
         println!("event-driven SNN{}", per(r.snn_event_s));

@@ -76,7 +76,11 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     check_dataset_fits(model, &data, a.data.dataset.name())?;
     let t = model.time_steps;
     let neurons: usize = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
-    let mac: u64 = model.layers.iter().map(|l| (l.inputs * l.outputs) as u64).sum();
+    let mac: u64 = model
+        .layers
+        .iter()
+        .map(|l| (l.inputs * l.outputs) as u64)
+        .sum();
     let mut event_sim = EventSim::new(model);
     let (mut float_ok, mut ann_ok, mut snn_ok, mut mismatches) = (0usize, 0usize, 0usize, 0usize);
     let (mut spikes, mut sop) = (0u64, 0u64);
@@ -121,11 +125,20 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         let pct = |v: f64| format!("{:.2} %", 100.0 * v);
         println!(
             "float accuracy:       {}",
-            report.float_acc.map_or("n/a (float weights unknown)".into(), pct)
+            report
+                .float_acc
+                .map_or("n/a (float weights unknown)".into(), pct)
         );
         println!("integer ANN accuracy: {}", pct(report.ann_acc));
-        println!("golden SNN accuracy:  {} ({:?} simulator)", pct(report.snn_acc), a.sim);
-        println!("SNN/ANN mismatches:   {} samples (any spike differs)", report.snn_ann_mismatches);
+        println!(
+            "golden SNN accuracy:  {} ({:?} simulator)",
+            pct(report.snn_acc),
+            a.sim
+        );
+        println!(
+            "SNN/ANN mismatches:   {} samples (any spike differs)",
+            report.snn_ann_mismatches
+        );
         println!("spikes per neuron:    {:.3}", report.spikes_per_neuron);
         println!(
             "SOP per sample:       {:.0} vs {:.0} dense MACs ({:.1} % of dense)",

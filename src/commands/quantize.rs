@@ -34,7 +34,12 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
     opts.renormalize = a.renormalize;
     let (model, report) = quantize(&float, &opts)?;
     model.save(&a.out)?;
-    println!("wrote {} ({} layers, {}-bit weights)", a.out.display(), model.layers.len(), a.weight_bits);
+    println!(
+        "wrote {} ({} layers, {}-bit weights)",
+        a.out.display(),
+        model.layers.len(),
+        a.weight_bits
+    );
     for (k, l) in report.layers.iter().enumerate() {
         println!(
             "  layer {}: frac_bits {:2}, worst rounding error {:.3e} (neuron {}, {}), float row sums off by ≤ {:.1e}",

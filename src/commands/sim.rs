@@ -38,7 +38,8 @@ struct SimOut {
 
 /// Reads and validates `{"samples": [[…], …]}` against a model's inputs and `input_bits`.
 pub fn read_samples(path: &Path, model: &Model) -> Result<Vec<Vec<u32>>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read samples file {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read samples file {}", path.display()))?;
     parse_samples(&text, &path.display().to_string(), model)
 }
 
@@ -63,11 +64,13 @@ pub fn parse_samples(text: &str, origin: &str, model: &Model) -> Result<Vec<Vec<
                 .iter()
                 .enumerate()
                 .map(|(j, v)| {
-                    v.as_i64()
-                        .with_context(|| format!("{origin}: samples[{k}][{j}] = {v} is not an integer"))
+                    v.as_i64().with_context(|| {
+                        format!("{origin}: samples[{k}][{j}] = {v} is not an integer")
+                    })
                 })
                 .collect::<Result<_>>()?;
-            check_input(model.input_len(), model.input_bits, &raw).with_context(|| format!("{origin}: samples[{k}]"))
+            check_input(model.input_len(), model.input_bits, &raw)
+                .with_context(|| format!("{origin}: samples[{k}]"))
         })
         .collect()
 }

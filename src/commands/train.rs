@@ -15,7 +15,12 @@ pub struct TrainArgs {
     #[arg(long, value_name = "NAME")]
     pub dataset: DatasetKind,
     /// Hidden layer widths, comma separated (e.g. 128 or 256,64)
-    #[arg(long, value_delimiter = ',', default_value = "128", value_name = "N[,N…]")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "128",
+        value_name = "N[,N…]"
+    )]
     pub hidden: Vec<usize>,
     /// Ticks per layer window T (power of two in 2..=256)
     #[arg(long, default_value_t = 16, value_name = "T")]
@@ -74,7 +79,11 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     eprintln!(
         "training {}-{}-{} on {} ({} samples), T = {}, {} epochs, seed {}",
         train_set.features(),
-        a.hidden.iter().map(|h| h.to_string()).collect::<Vec<_>>().join("-"),
+        a.hidden
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join("-"),
         config.classes,
         a.dataset,
         train_set.len(),
@@ -85,11 +94,15 @@ pub fn run(a: &TrainArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let model = train::train(&config, &train_set)?;
     let secs = start.elapsed().as_secs_f64();
-    model.save(&a.out).with_context(|| format!("cannot write {}", a.out.display()))?;
+    model
+        .save(&a.out)
+        .with_context(|| format!("cannot write {}", a.out.display()))?;
     let float_acc = train::accuracy(&model, &test_set);
     let (q, rep) = quantize(&model, &qopts)?;
     let ann_acc = (0..test_set.len())
-        .filter(|&i| golden::forward::classify(&q, &test_set.sample(i)) == test_set.labels[i] as usize)
+        .filter(|&i| {
+            golden::forward::classify(&q, &test_set.sample(i)) == test_set.labels[i] as usize
+        })
         .count() as f64
         / test_set.len() as f64;
     println!("trained in {secs:.1} s; wrote {}", a.out.display());

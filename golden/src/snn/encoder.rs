@@ -49,8 +49,17 @@ impl Encoder {
     /// `input_bits`) and writes its event stream to `out` (cleared first).
     pub fn encode(&mut self, x: &[u32], out: &mut Vec<Event>) {
         assert_eq!(x.len(), self.inputs, "sample length != model inputs");
-        for (q, &v) in self.q0.iter_mut().zip(x) {
-            *q = encode_value(v, self.input_bits, self.time_steps);
+        let (t, b) = (self.time_steps, self.input_bits);
+        // x < 2^16 and T ≤ 256: x·T + 2^(b−1) < 2^25 fits 32 bits.
+        let half = 1u32 << (b - 1);
+        self.head.fill(NIL);
+        // One pass: q0 = (x·T + 2^(b−1)) >> b, and bucket insertion by m = T − q0 (at the list
+        // heads in decreasing j, so that each list reads back in increasing j).
+        for j in (0..self.inputs).rev() {
+            let q = (x[j] * t + half) >> b;
+            debug_assert_eq!(q, encode_value(x[j], b, t));
+            self.q0[j] = q;
+            self.insert(j, q);
         }
         self.emit(out);
     }
@@ -59,25 +68,28 @@ impl Encoder {
     pub fn encode_q0(&mut self, q0: &[u32], out: &mut Vec<Event>) {
         assert_eq!(q0.len(), self.inputs, "q0 length != model inputs");
         self.q0.copy_from_slice(q0);
+        self.head.fill(NIL);
+        for j in (0..self.inputs).rev() {
+            assert!(q0[j] <= self.time_steps, "q0[{j}] = {} > T", q0[j]);
+            self.insert(j, q0[j]);
+        }
         self.emit(out);
     }
 
-    fn emit(&mut self, out: &mut Vec<Event>) {
-        let t = self.time_steps;
-        self.head.fill(NIL);
-        // Insert at the list heads in decreasing j so each list reads back in increasing j.
-        for j in (0..self.inputs).rev() {
-            let q = self.q0[j];
-            debug_assert!(q <= t, "q0[{j}] = {q} > T = {t}");
-            if q == 0 {
-                continue; // silent: would fire at m = T, sends nothing
-            }
-            let m = (t - q) as usize;
-            self.next[j] = self.head[m];
-            self.head[m] = j as u32;
+    #[inline]
+    fn insert(&mut self, j: usize, q: u32) {
+        if q == 0 {
+            return; // silent: would fire at m = T, sends nothing
         }
+        let m = (self.time_steps - q) as usize;
+        self.next[j] = self.head[m];
+        self.head[m] = j as u32;
+    }
+
+    /// Walks the lists in tick order; the always-on event closes tick 0.
+    fn emit(&self, out: &mut Vec<Event>) {
         out.clear();
-        for m in 0..t as usize {
+        for m in 0..self.time_steps as usize {
             let mut j = self.head[m];
             while j != NIL {
                 out.push(Event {

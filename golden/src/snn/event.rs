@@ -108,7 +108,7 @@ impl EventSim {
             .iter()
             .enumerate()
             .map(|(k, s)| {
-                let events = self.streams[k].len() as u64 - 1; // minus the always-on event
+                let events = (self.streams[k].len() as u64).saturating_sub(1); // minus always-on
                 events * s.integrate.outputs() as u64
             })
             .sum()

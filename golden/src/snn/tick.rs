@@ -70,6 +70,7 @@ impl<'m> TickSim<'m> {
     /// Starts a simulation at tick 0 from encoded activations `q0` (each in `0..=T`).
     pub fn new_encoded(model: &'m Model, q0: &[u32]) -> Self {
         let t = model.time_steps;
+        assert_eq!(q0.len(), model.input_len(), "q0 length != model inputs");
         let mut input_at = vec![Vec::new(); t as usize + 1];
         for (j, &q) in q0.iter().enumerate() {
             assert!(q <= t, "q0[{j}] = {q} > T = {t}");
