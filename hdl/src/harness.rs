@@ -42,13 +42,7 @@ impl<B: Block> Harness<B> {
     ///
     /// Panics if the logic does not settle (a combinational loop).
     pub fn settle(&mut self) {
-        for _ in 0..256 {
-            self.uut.update_all();
-            if !self.uut.has_changed() {
-                return;
-            }
-        }
-        panic!("combinational logic did not settle after 256 passes (logic loop?)");
+        settle(&mut self.uut);
     }
 
     /// One clock cycle: settle the inputs, rising edge, settle, falling edge, settle.
@@ -65,4 +59,18 @@ impl<B: Block> Harness<B> {
     pub fn cycles(&self) -> u64 {
         self.cycles
     }
+}
+
+/// Propagates input changes through `block`'s combinational logic: `update_all` until nothing
+/// changes. Enough on its own for a purely combinational block (after `connect_all`).
+///
+/// Panics if the logic does not settle (a combinational loop).
+pub fn settle<B: Block>(block: &mut B) {
+    for _ in 0..256 {
+        block.update_all();
+        if !block.has_changed() {
+            return;
+        }
+    }
+    panic!("combinational logic did not settle after 256 passes (logic loop?)");
 }

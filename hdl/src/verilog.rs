@@ -141,7 +141,10 @@ pub fn ansi_wrapper(
     check_identifier(wrapper)?;
     check_identifier(core)?;
     let mut v = String::new();
-    let _ = writeln!(v, "// ANSI wrapper around the rust-hdl generated module `{core}`.");
+    let _ = writeln!(
+        v,
+        "// ANSI wrapper around the rust-hdl generated module `{core}`."
+    );
     let _ = writeln!(v, "module {wrapper} (");
     let decls = ports
         .iter()

@@ -17,8 +17,11 @@ fn tick_ref(z: i64, f: usize, t: i64) -> Option<i64> {
     (0..t).find(|&m| z + (m << f) >= t << f)
 }
 
-fn fire_unit<const ZW: usize, const K: usize, const QW: usize>(f: usize) -> FireUnit<ZW, K, QW> {
-    let mut uut = FireUnit::<ZW, K, QW>::new(f);
+fn fire_unit<const ZW: usize, const K: usize, const QW: usize>(
+    f: usize,
+    ticks: usize,
+) -> FireUnit<ZW, K, QW> {
+    let mut uut = FireUnit::<ZW, K, QW>::with_ticks(f, ticks);
     uut.clock.connect();
     uut.rst.connect();
     uut.load.connect();
@@ -30,12 +33,21 @@ fn fire_unit<const ZW: usize, const K: usize, const QW: usize>(f: usize) -> Fire
 }
 
 /// For every `z` in `zs`: load it, then present `m = 0..T-1` with `strobe` and check that the
-/// unit fires exactly at [`tick_ref`] and shows `q = `[`q_ref`].
+/// unit fires exactly at [`tick_ref`] and shows `q = `[`q_ref`]; `T = 2^K` (the port width).
 fn check_inputs<const ZW: usize, const K: usize, const QW: usize>(f: usize, zs: Vec<i64>) {
-    let t = 1i64 << K;
+    check_inputs_t::<ZW, K, QW>(f, 1 << K, zs)
+}
+
+/// [`check_inputs`] with a run-time window `T = ticks ≤ 2^K`.
+fn check_inputs_t<const ZW: usize, const K: usize, const QW: usize>(
+    f: usize,
+    ticks: usize,
+    zs: Vec<i64>,
+) {
+    let t = ticks as i64;
     let cycles = zs.len() as u64 * (t as u64 + 2) + 4;
     common::run(
-        fire_unit::<ZW, K, QW>(f),
+        fire_unit::<ZW, K, QW>(f, ticks),
         |x| x.clock.next = !x.clock.val(),
         cycles,
         move |mut sim: Sim<FireUnit<ZW, K, QW>>| {
@@ -54,7 +66,11 @@ fn check_inputs<const ZW: usize, const K: usize, const QW: usize>(f: usize, zs: 
                 wait_clock_cycle!(sim, clock, x);
                 x.load.next = false;
                 x.z.next = signed::<ZW>(0); // the latched value must not follow `z`
-                assert_eq!(x.q.val().to_u64() as i64, q, "ZW={ZW} K={K} F={f} z={z}: q");
+                assert_eq!(
+                    x.q.val().to_u64() as i64,
+                    q,
+                    "ZW={ZW} K={K} T={t} F={f} z={z}: q"
+                );
                 let mut fired = vec![];
                 for m in 0..t {
                     x.m.next = (m as u64).to_bits();
@@ -65,7 +81,7 @@ fn check_inputs<const ZW: usize, const K: usize, const QW: usize>(f: usize, zs: 
                     }
                 }
                 let want: Vec<i64> = want.into_iter().collect();
-                assert_eq!(fired, want, "ZW={ZW} K={K} F={f} z={z}: fire ticks");
+                assert_eq!(fired, want, "ZW={ZW} K={K} T={t} F={f} z={z}: fire ticks");
             }
             sim.done(x)
         },
@@ -79,7 +95,10 @@ fn all_values(zw: usize) -> Vec<i64> {
 #[test]
 fn fires_at_window_start_when_input_saturates() {
     // T = 16, F = 9: T·2^F = 8192. At and above it, the spike is at m = 0 with q = T.
-    check_inputs::<24, 4, 5>(9, vec![8192, 8193, 8192 + 511, 8192 + 512, 100_000, (1 << 23) - 1]);
+    check_inputs::<24, 4, 5>(
+        9,
+        vec![8192, 8193, 8192 + 511, 8192 + 512, 100_000, (1 << 23) - 1],
+    );
 }
 
 #[test]
@@ -103,6 +122,23 @@ fn fires_once_at_t_minus_q_for_every_input_at_small_widths() {
 }
 
 #[test]
+fn run_time_window_shorter_than_the_port_width_fires_at_t_minus_q() {
+    // One hardware type (K = 3 or 8 bits of tick) for several window lengths T.
+    check_inputs_t::<8, 3, 4>(2, 2, all_values(8));
+    check_inputs_t::<8, 3, 4>(2, 4, all_values(8));
+    let mut rng = common::rng(17);
+    let zs: Vec<i64> = (0..200)
+        .map(|_| rng.gen_range(-(1i64 << 10)..(20i64 << 9)))
+        .collect();
+    check_inputs_t::<24, 8, 9>(9, 16, zs.clone());
+    check_inputs_t::<24, 8, 9>(9, 2, zs);
+    let zs: Vec<i64> = (0..100)
+        .map(|_| rng.gen_range(-(1i64 << 16)..(300i64 << 9)))
+        .collect();
+    check_inputs_t::<24, 8, 9>(9, 256, zs);
+}
+
+#[test]
 fn matches_tick_level_reference_for_random_wide_inputs() {
     let mut rng = common::rng(7);
     // Mostly inside the window, some far outside, both signs.
@@ -114,14 +150,16 @@ fn matches_tick_level_reference_for_random_wide_inputs() {
         })
         .collect();
     check_inputs::<24, 4, 5>(9, zs);
-    let zs: Vec<i64> = (0..100).map(|_| rng.gen_range(-(1i64 << 20)..(1i64 << 20))).collect();
+    let zs: Vec<i64> = (0..100)
+        .map(|_| rng.gen_range(-(1i64 << 20)..(1i64 << 20)))
+        .collect();
     check_inputs::<32, 8, 9>(12, zs);
 }
 
 #[test]
 fn reset_clears_latched_activation() {
     common::run(
-        fire_unit::<16, 3, 4>(4),
+        fire_unit::<16, 3, 4>(4, 8),
         |x| x.clock.next = !x.clock.val(),
         30,
         move |mut sim: Sim<FireUnit<16, 3, 4>>| {
@@ -149,7 +187,7 @@ fn reset_clears_latched_activation() {
 #[test]
 fn does_not_fire_without_strobe() {
     common::run(
-        fire_unit::<16, 3, 4>(4),
+        fire_unit::<16, 3, 4>(4, 8),
         |x| x.clock.next = !x.clock.val(),
         30,
         move |mut sim: Sim<FireUnit<16, 3, 4>>| {
@@ -297,7 +335,10 @@ fn fire_array_with_window_counter_spikes_at_golden_ticks() {
 #[test]
 fn fire_array_verilog_is_lint_and_synthesis_clean() {
     let e = common::emit(&fire_array::<4>(), "fire_array");
-    assert!(e.text.contains("fire_array$units$3"), "one module per array element");
+    assert!(
+        e.text.contains("fire_array$units$3"),
+        "one module per array element"
+    );
     assert!(!e.text.contains("initial"));
     common::verilator_lint_clean(&e);
     common::yosys_clean(&e);

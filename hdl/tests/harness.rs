@@ -14,12 +14,23 @@ type Trace = Vec<(u64, bool, bool, bool)>;
 fn stimulus() -> Vec<(bool, bool, bool)> {
     let mut rng = common::rng(9);
     let mut s = vec![(true, false, false)];
-    s.extend((0..800).map(|_| (rng.gen_ratio(1, 50), rng.gen_ratio(1, 10), rng.gen_bool(0.7))));
+    s.extend((0..800).map(|_| {
+        (
+            rng.gen_ratio(1, 50),
+            rng.gen_ratio(1, 10),
+            rng.gen_bool(0.7),
+        )
+    }));
     s
 }
 
 fn observe(x: &WindowCounter<3>) -> (u64, bool, bool, bool) {
-    (x.m.val().to_u64(), x.active.val(), x.last.val(), x.done.val())
+    (
+        x.m.val().to_u64(),
+        x.active.val(),
+        x.last.val(),
+        x.done.val(),
+    )
 }
 
 #[test]

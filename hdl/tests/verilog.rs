@@ -31,6 +31,13 @@ fn fire_unit() -> Emitted {
     emit(&uut, "fire_unit")
 }
 
+fn fire_unit_short_window() -> Emitted {
+    // Port widths for T ≤ 256, run-time T = 16.
+    let mut uut = FireUnit::<24, 8, 9>::with_ticks(9, 16);
+    uut.connect_all();
+    emit(&uut, "fire_unit_t16")
+}
+
 fn argmax() -> Emitted {
     let mut uut = Argmax::<20, 4>::new();
     uut.clock.connect();
@@ -43,7 +50,12 @@ fn argmax() -> Emitted {
 }
 
 fn all_blocks() -> Vec<Emitted> {
-    vec![window_counter(), fire_unit(), argmax()]
+    vec![
+        window_counter(),
+        fire_unit(),
+        fire_unit_short_window(),
+        argmax(),
+    ]
 }
 
 #[test]
@@ -54,8 +66,16 @@ fn emitted_verilog_has_no_initial_blocks() {
             "{}: state must come from the synchronous reset, not `initial`",
             e.name
         );
-        assert!(e.text.contains(&format!("module {}(", e.name)), "{}", e.name);
-        assert!(e.text.contains(&format!("module {} (", e.top())), "{}", e.name);
+        assert!(
+            e.text.contains(&format!("module {}(", e.name)),
+            "{}",
+            e.name
+        );
+        assert!(
+            e.text.contains(&format!("module {} (", e.top())),
+            "{}",
+            e.name
+        );
     }
 }
 
@@ -65,7 +85,11 @@ fn every_register_has_a_synchronous_reset() {
         let always_ff = e.text.matches("always @(posedge").count();
         let resets = e.text.matches("if (rst) q <= ").count();
         assert!(always_ff > 0, "{}", e.name);
-        assert_eq!(always_ff, resets, "{}: a clocked process without reset", e.name);
+        assert_eq!(
+            always_ff, resets,
+            "{}: a clocked process without reset",
+            e.name
+        );
     }
 }
 

@@ -39,8 +39,8 @@ impl Reference {
     }
 }
 
-fn counter<const K: usize>() -> WindowCounter<K> {
-    let mut uut = WindowCounter::<K>::new();
+fn counter<const K: usize>(ticks: u64) -> WindowCounter<K> {
+    let mut uut = WindowCounter::<K>::with_ticks(ticks as usize);
     uut.clock.connect();
     uut.rst.connect();
     uut.start.connect();
@@ -50,15 +50,19 @@ fn counter<const K: usize>() -> WindowCounter<K> {
 }
 
 /// Drives `(rst, start, advance)` one cycle at a time and checks every output after every
-/// edge against [`Reference`].
+/// edge against [`Reference`], for `T = 2^K`.
 fn check_against_reference<const K: usize>(stimulus: Vec<(bool, bool, bool)>) {
+    check_against_reference_t::<K>(1 << K, stimulus)
+}
+
+/// [`check_against_reference`] with a run-time window `T = ticks ≤ 2^K`.
+fn check_against_reference_t<const K: usize>(ticks: u64, stimulus: Vec<(bool, bool, bool)>) {
     let cycles = stimulus.len() as u64 + 2;
     common::run(
-        counter::<K>(),
+        counter::<K>(ticks),
         |x| x.clock.next = !x.clock.val(),
         cycles,
         move |mut sim: Sim<WindowCounter<K>>| {
-            let ticks = 1u64 << K;
             let mut x = sim.init()?;
             let mut r = Reference::default();
             for (cycle, &(rst, start, advance)) in stimulus.iter().enumerate() {
@@ -72,7 +76,10 @@ fn check_against_reference<const K: usize>(stimulus: Vec<(bool, bool, bool)>) {
                     active: x.active.val(),
                     done: x.done.val(),
                 };
-                assert_eq!(got, r, "K={K} cycle {cycle}: rst={rst} start={start} adv={advance}");
+                assert_eq!(
+                    got, r,
+                    "K={K} cycle {cycle}: rst={rst} start={start} adv={advance}"
+                );
                 assert_eq!(x.last.val(), r.last(ticks), "K={K} cycle {cycle}: last");
             }
             sim.done(x)
@@ -85,11 +92,11 @@ fn counts_t_ticks_then_pulses_done_once() {
     // reset, start, then advance every cycle for T ticks and a few idle cycles.
     const K: usize = 3;
     let mut stim = vec![(true, false, false), (false, true, false)];
-    stim.extend(std::iter::repeat((false, false, true)).take((1 << K) + 4));
+    stim.extend(std::iter::repeat_n((false, false, true), (1 << K) + 4));
     check_against_reference::<K>(stim.clone());
     // The same, explicitly: m walks 0..T-1, `last` on T-1, `done` exactly once.
     common::run(
-        counter::<K>(),
+        counter::<K>(1 << K),
         |x| x.clock.next = !x.clock.val(),
         40,
         move |mut sim: Sim<WindowCounter<K>>| {
@@ -121,7 +128,7 @@ fn counts_t_ticks_then_pulses_done_once() {
 #[test]
 fn advance_is_ignored_while_idle() {
     let mut stim = vec![(true, false, false)];
-    stim.extend(std::iter::repeat((false, false, true)).take(10));
+    stim.extend(std::iter::repeat_n((false, false, true), 10));
     check_against_reference::<2>(stim);
 }
 
@@ -176,4 +183,11 @@ fn matches_reference_under_random_start_advance_reset() {
     check_against_reference::<1>(random_stimulus(1, 1500));
     check_against_reference::<2>(random_stimulus(2, 1500));
     check_against_reference::<4>(random_stimulus(4, 1500));
+}
+
+#[test]
+fn run_time_window_shorter_than_the_port_width_matches_reference() {
+    check_against_reference_t::<4>(4, random_stimulus(5, 1000));
+    check_against_reference_t::<4>(2, random_stimulus(6, 500));
+    check_against_reference_t::<8>(16, random_stimulus(7, 1000));
 }

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod eval;
+pub mod gen;
 pub mod quantize;
 pub mod sim;
 pub mod train;

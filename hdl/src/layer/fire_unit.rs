@@ -17,7 +17,7 @@ use rust_hdl::prelude::*;
 /// Ports:
 /// - `clock`, `rst` (in): clock, synchronous active-high reset (clears to `q = 0`, silent).
 /// - `load` (in), `z` (in, `Signed<ZW>`): latch a new `z` (sampled in the `load` cycle).
-/// - `m` (in, `Bits<K>`): the window counter's tick.
+/// - `m` (in, `Bits<K>`): the window counter's tick (`T ≤ 2^K` ticks, see `with_ticks`).
 /// - `strobe` (in): evaluate at this `m` (e.g. the window counter's `active`, or the `advance`
 ///   that closes tick `m` when a tick lasts several cycles, so that `fire` is one pulse).
 /// - `fire` (out): `strobe && q ≥ 1 && m == T - q` (combinational from state, `m`, `strobe`).
@@ -25,7 +25,7 @@ use rust_hdl::prelude::*;
 ///
 /// Latency: `load` → new `q`/decision 1 cycle; `fire` 0 cycles from `m`/`strobe`.
 /// Cost: `QW + K + 1` flip-flops, the `Activation` logic (two `ZW`-bit constant compares, a
-/// `K`-bit negation), one `K`-bit equality compare.
+/// `K`-bit subtraction from a constant), one `K`-bit equality compare.
 #[derive(LogicBlock)]
 pub struct FireUnit<const ZW: usize, const K: usize, const QW: usize> {
     /// Clock.
@@ -52,8 +52,14 @@ pub struct FireUnit<const ZW: usize, const K: usize, const QW: usize> {
 
 impl<const ZW: usize, const K: usize, const QW: usize> FireUnit<ZW, K, QW> {
     /// A fire unit for `T = 2^K` ticks and `frac_bits` fractional bits of `z`
-    /// (constraints of [`Activation::new`]).
+    /// (constraints of [`Activation::with_ticks`]).
     pub fn new(frac_bits: usize) -> Self {
+        Self::with_ticks(frac_bits, 1 << K)
+    }
+
+    /// A fire unit for `ticks = T` (a power of two, `2..=2^K`) and `frac_bits` fractional
+    /// bits of `z` (constraints of [`Activation::with_ticks`]).
+    pub fn with_ticks(frac_bits: usize, ticks: usize) -> Self {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -63,7 +69,7 @@ impl<const ZW: usize, const K: usize, const QW: usize> FireUnit<ZW, K, QW> {
             strobe: Signal::default(),
             fire: Signal::default(),
             q: Signal::default(),
-            act: Activation::new(frac_bits),
+            act: Activation::with_ticks(frac_bits, ticks),
             q_r: RDff::default(),
             tick_r: RDff::default(),
             fires_r: RDff::default(),

@@ -3,7 +3,8 @@
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
 
-/// Per-layer window counter: counts the ticks `m = 0 .. T-1` of one fire window, `T = 2^K`.
+/// Per-layer window counter: counts the ticks `m = 0 .. T-1` of one fire window; `T = 2^K`
+/// by default ([`WindowCounter::new`]), or any `T ≤ 2^K` ([`WindowCounter::with_ticks`]).
 ///
 /// Ports:
 /// - `clock`, `rst` (in): clock and synchronous active-high reset (idle, `m = 0`, no `done`).
@@ -46,12 +47,23 @@ pub struct WindowCounter<const K: usize> {
 }
 
 impl<const K: usize> WindowCounter<K> {
-    /// `T = 2^K` ticks per window.
-    pub const TICKS: usize = 1 << K;
-
     /// A counter for windows of `T = 2^K` ticks (`1 <= K <= 16`).
     pub fn new() -> Self {
-        assert!((1..=16).contains(&K), "window counter: K = {K} not in 1..=16");
+        Self::with_ticks(1 << K)
+    }
+
+    /// A counter for windows of `ticks = T` ticks (`2 <= T <= 2^K`; a power of two in
+    /// DESIGN §2, though any `T` works here). A run-time `T` keeps one hardware type (port
+    /// width `K`) for every model.
+    pub fn with_ticks(ticks: usize) -> Self {
+        assert!(
+            (1..=16).contains(&K),
+            "window counter: K = {K} not in 1..=16"
+        );
+        assert!(
+            (2..=1 << K).contains(&ticks),
+            "window counter: T = {ticks} not in 2..=2^{K}"
+        );
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -66,7 +78,7 @@ impl<const K: usize> WindowCounter<K> {
             done_r: RDff::default(),
             zero: Constant::new(bits(0)),
             one: Constant::new(bits(1)),
-            m_last: Constant::new(Bits::<K>::mask()),
+            m_last: Constant::new(bits(ticks as u64 - 1)),
         }
     }
 }

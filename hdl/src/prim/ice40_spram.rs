@@ -14,7 +14,8 @@ use rust_hdl::prelude::*;
 ///
 /// Ports: `clock`; `addr` (in, `Bits<14>`); `we` (in): write `wdata` at `addr` (all four
 /// nibbles), else read; `wdata` (in, `Bits<16>`); `rdata` (out, `Bits<16>`): the word read
-/// at the previous rising edge (unchanged by a write cycle, as the primitive's `DATAOUT`).
+/// at the previous rising edge. After a write cycle `rdata` is undefined in hardware (`'x` in
+/// yosys' cell model; this model keeps the last read word): use it only after a read.
 /// Latency: 1 cycle. Cost: one of the four `SB_SPRAM256KA` (256 kbit), no logic.
 #[derive(LogicBlock)]
 pub struct Ice40Spram {

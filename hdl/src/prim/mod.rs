@@ -1,9 +1,15 @@
 //! Primitive building blocks shared by the accelerator blocks.
 
+pub mod fifo;
 pub mod ice40_spram;
 pub mod rdff;
+pub mod sign_extend;
 pub mod sync_ram;
+pub mod zero_extend;
 
+pub use fifo::Fifo;
 pub use ice40_spram::Ice40Spram;
 pub use rdff::RDff;
+pub use sign_extend::SignExtend;
 pub use sync_ram::SyncRam;
+pub use zero_extend::ZeroExtend;

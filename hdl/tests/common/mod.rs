@@ -68,34 +68,43 @@ pub fn emit<B: Block>(block: &B, name: &str) -> Emitted {
     }
 }
 
-/// The pinned tool `name` (`<workspace>/.tools/bin`, or `$HDL_TOOLS_BIN`), if installed and
-/// working: `probe` (arguments) must succeed on a trivial design (the wrappers in
-/// `.tools/bin` exist before their back ends are installed).
+/// The pinned tool `name` (`<workspace>/.tools/bin`, or `$HDL_TOOLS_BIN`), checked by running
+/// `probe` (arguments) on a trivial design. A missing or broken tool fails the test with the
+/// command that installs it: no test is skipped silently.
 pub fn tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
     let dir = std::env::var_os("HDL_TOOLS_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.tools/bin"));
     let path = dir.join(name);
-    if !path.exists() {
-        eprintln!("SKIP: pinned {name} not installed ({})", path.display());
-        return None;
-    }
-    let tmp = out_dir();
+    assert!(
+        path.exists(),
+        "pinned {name} is not installed at {}: run scripts/tools.sh (scripts/test.sh does it)",
+        path.display()
+    );
+    // One probe folder per thread: tests run in parallel and must not share a file.
+    let tmp = out_dir().join(
+        format!("probe-{}-{:?}", std::process::id(), std::thread::current().id())
+            .replace(['(', ')'], ""),
+    );
+    std::fs::create_dir_all(&tmp).unwrap();
     std::fs::write(
         tmp.join("probe.v"),
         "module probe(input wire a, output wire b);\n    assign b = a;\nendmodule\n",
     )
     .unwrap();
-    let ok = Command::new(&path)
-        .current_dir(&tmp)
-        .args(probe)
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        eprintln!("SKIP: pinned {name} does not run yet ({})", path.display());
+    let out = Command::new(&path).current_dir(&tmp).args(probe).output();
+    let _ = std::fs::remove_dir_all(&tmp);
+    match out {
+        Ok(o) if o.status.success() => Some(path),
+        Ok(o) => panic!(
+            "pinned {name} does not run ({}; exit {:?}): {}{} — run scripts/tools.sh --verify",
+            path.display(),
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr),
+            String::from_utf8_lossy(&o.stdout)
+        ),
+        Err(e) => panic!("cannot start {}: {e} — run scripts/tools.sh", path.display()),
     }
-    ok.then_some(path)
 }
 
 fn run_tool(tool: &Path, args: &[&str]) -> (bool, String) {
@@ -104,8 +113,12 @@ fn run_tool(tool: &Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .expect("run tool");
-    let log = String::from_utf8_lossy(&out.stderr).to_string()
-        + &String::from_utf8_lossy(&out.stdout);
+    let log = format!(
+        "[exit status {:?}]\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
     (out.status.success(), log)
 }
 
@@ -117,7 +130,10 @@ pub fn verilator_lint_clean(e: &Emitted) {
     };
     let file = e.file.display().to_string();
     let top = e.top();
-    let (ok, log) = run_tool(&verilator, &["--lint-only", "-Wall", "--top-module", &top, &file]);
+    let (ok, log) = run_tool(
+        &verilator,
+        &["--lint-only", "-Wall", "--top-module", &top, &file],
+    );
     let clean = !log.contains("%Warning") && !log.contains("%Error");
     assert!(ok && clean, "verilator lint of {file}:\n{log}");
 }
@@ -125,8 +141,10 @@ pub fn verilator_lint_clean(e: &Emitted) {
 /// `yosys synth; check -assert` on the wrapper must pass and infer no latch (skipped when
 /// the pinned Yosys is not installed).
 pub fn yosys_clean(e: &Emitted) {
-    let Some(yosys) = tool("yosys", &["-q", "-p", "read_verilog probe.v; synth -top probe"])
-    else {
+    let Some(yosys) = tool(
+        "yosys",
+        &["-q", "-p", "read_verilog probe.v; synth -top probe"],
+    ) else {
         return;
     };
     let file = e.file.display().to_string();
@@ -141,13 +159,16 @@ pub fn yosys_clean(e: &Emitted) {
     assert!(ok, "yosys on {file}:\n{log}");
 }
 
-/// `synth_ice40` statistics of the wrapper (cell counts: `SB_LUT4`, `SB_DFF*`, `SB_CARRY`,
-/// `SB_RAM40_4K`), or `None` when the pinned Yosys is not installed.
+/// `synth_ice40` (then `check -assert`) statistics of the wrapper (cell counts: `SB_LUT4`,
+/// `SB_DFF*`, `SB_CARRY`, `SB_RAM40_4K`), or `None` when the pinned Yosys is not installed.
 pub fn yosys_ice40_stat(e: &Emitted) -> Option<String> {
-    let yosys = tool("yosys", &["-q", "-p", "read_verilog probe.v; synth -top probe"])?;
+    let yosys = tool(
+        "yosys",
+        &["-q", "-p", "read_verilog probe.v; synth -top probe"],
+    )?;
     let stat = out_dir().join(format!("{}.ice40.stat", e.name));
     let script = format!(
-        "read_verilog {}; synth_ice40 -top {}; tee -q -o {} stat",
+        "read_verilog {}; synth_ice40 -top {}; check -assert; tee -q -o {} stat",
         e.file.display(),
         e.top(),
         stat.display()

@@ -1,0 +1,721 @@
+//! The generator's one parameter type: a validated [`Design`] = an `lcttfs-model` + the
+//! hardware options the command line parses ([`HwOptions`]), with everything derived from
+//! them: lanes per layer, widths from the DESIGN §2 bounds, where each memory lives, and the
+//! cost model of DESIGN §5 (estimated cycles per sample, memory bits, LUT/FF/BRAM — estimates,
+//! and named so in every report).
+//!
+//! The generator, the testbench and `report.json` all take a [`Design`]; nothing downstream
+//! re-derives a width or a lane count.
+
+use golden::bounds;
+use golden::model::{Model, Readout};
+use golden::snn::EventSim;
+use serde::Serialize;
+
+/// What the design is built for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Target {
+    /// Vendor-neutral Verilog: inferred block RAM with `$readmemh` contents.
+    Generic,
+    /// Lattice iCE40 UP5K: 5 280 LCs, 30 EBR (4 kbit), 4 SPRAM (256 kbit, not initialisable).
+    Ice40Up5k,
+    /// Lattice ECP5 LFE5U-25F: 24 288 LUTs, 56 DP16KD (18 kbit).
+    Ecp5_25k,
+    /// Lattice ECP5 LFE5U-85F: 83 640 LUTs, 208 DP16KD.
+    Ecp5_85k,
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "generic" => Ok(Target::Generic),
+            "ice40-up5k" | "up5k" => Ok(Target::Ice40Up5k),
+            "ecp5-25k" | "ecp5-25f" => Ok(Target::Ecp5_25k),
+            "ecp5-85k" | "ecp5-85f" => Ok(Target::Ecp5_85k),
+            other => Err(format!(
+                "unknown target \"{other}\": use generic, ice40-up5k, ecp5-25k or ecp5-85k"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Target::Generic => "generic",
+            Target::Ice40Up5k => "ice40-up5k",
+            Target::Ecp5_25k => "ecp5-25k",
+            Target::Ecp5_85k => "ecp5-85k",
+        })
+    }
+}
+
+/// Capacity of a target (`None` = unbounded, for the generic target).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Capacity {
+    /// LUT4s (iCE40 logic cells).
+    pub luts: u64,
+    pub ffs: u64,
+    /// Initialisable block RAMs and the bits of one.
+    pub brams: u64,
+    pub bram_bits: u64,
+    /// Bits of one block RAM usable by a weight of `weight_bits` (9/18-bit geometry wastes some).
+    pub spram: u64,
+    pub dsp: u64,
+}
+
+impl Target {
+    /// Device capacity from the vendor data sheets (iCE40 UltraPlus family data sheet
+    /// FPGA-DS-02008; ECP5 family data sheet FPGA-DS-02012).
+    pub fn capacity(self) -> Option<Capacity> {
+        match self {
+            Target::Generic => None,
+            Target::Ice40Up5k => Some(Capacity {
+                luts: 5280,
+                ffs: 5280,
+                brams: 30,
+                bram_bits: 4096,
+                spram: 4,
+                dsp: 8,
+            }),
+            Target::Ecp5_25k => Some(Capacity {
+                luts: 24288,
+                ffs: 24288,
+                brams: 56,
+                bram_bits: 18432,
+                spram: 0,
+                dsp: 28,
+            }),
+            Target::Ecp5_85k => Some(Capacity {
+                luts: 83640,
+                ffs: 83640,
+                brams: 208,
+                bram_bits: 18432,
+                spram: 0,
+                dsp: 156,
+            }),
+        }
+    }
+
+    /// The clock the design is constrained to unless the user says otherwise: the iCEBreaker's
+    /// 12 MHz oscillator doubled by the PLL; 100 MHz on ECP5 and generic.
+    pub fn default_clock_hz(self) -> u64 {
+        match self {
+            Target::Ice40Up5k => 24_000_000,
+            _ => 100_000_000,
+        }
+    }
+
+    /// Usable bits of one block RAM for words of `bits` bits: 9/18/36-bit wide geometries
+    /// hold 8/16/32-bit data with a ninth bit unused.
+    fn bram_bits_for(self, bits: u32) -> u64 {
+        match self {
+            Target::Ecp5_25k | Target::Ecp5_85k => {
+                // 2048 × 9: an 8-bit weight wastes one bit in nine.
+                let per_word = bits.div_ceil(9) * 9;
+                (18432 / per_word as u64) * bits as u64
+            }
+            _ => 4096,
+        }
+    }
+}
+
+/// Where the weights of the design come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WeightSource {
+    /// In the bitstream (memory init files).
+    Embedded,
+    /// Through the `w_*` load stream after reset (one bitstream for every model of a shape).
+    Runtime,
+}
+
+/// A deliberate bug, for tests that prove the co-simulation catches one. Never use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// The window counter of layer 1 starts one tick late.
+    WindowOffByOne,
+}
+
+/// The hardware options of the command line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct HwOptions {
+    pub target: Target,
+    /// Lanes per layer (`None`: the automatic choice for the target).
+    pub lanes: Option<Vec<usize>>,
+    pub weights: WeightSource,
+    /// Add per-layer spike trace ports (for co-simulation).
+    pub trace: bool,
+    /// Clock the design is timed for.
+    pub clock_hz: u64,
+    /// Test-only deliberate bug.
+    pub fault: Option<Fault>,
+}
+
+impl HwOptions {
+    pub fn new(target: Target) -> Self {
+        HwOptions {
+            target,
+            lanes: None,
+            weights: WeightSource::Embedded,
+            trace: false,
+            clock_hz: target.default_clock_hz(),
+            fault: None,
+        }
+    }
+}
+
+/// Where one memory of a layer lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MemoryKind {
+    /// Flip-flops (tiny layers).
+    Registers,
+    /// Initialisable block RAM (iCE40 EBR `SB_RAM40_4K`, ECP5 `DP16KD`, or inferred).
+    BlockRam,
+    /// iCE40 UP5K `SB_SPRAM256KA`: loaded at boot through the weight stream.
+    Spram,
+    /// ECP5 distributed (LUT) RAM, for memories too small to spend a DP16KD on.
+    Distributed,
+}
+
+/// Average number of events (non-silent spikes) per sample entering each layer, measured by
+/// the golden model on representative inputs; drives the cycle estimates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Activity {
+    /// `events_in[l − 1]`: events entering layer `l` (spikes of layer `l − 1`).
+    pub events_in: Vec<f64>,
+    /// Samples measured.
+    pub samples: usize,
+    /// Where the samples came from.
+    pub source: String,
+}
+
+impl Activity {
+    /// Measures with the golden event-driven SNN.
+    pub fn measure(model: &Model, samples: &[Vec<u32>], source: &str) -> Activity {
+        let mut sim = EventSim::new(model);
+        let mut sums = vec![0u64; model.layers.len()];
+        for x in samples {
+            let trace = sim.trace(x);
+            for (l, n) in trace
+                .events_per_layer()
+                .iter()
+                .take(model.layers.len())
+                .enumerate()
+            {
+                sums[l] += *n as u64;
+            }
+        }
+        let n = samples.len().max(1) as f64;
+        Activity {
+            events_in: sums.iter().map(|&s| s as f64 / n).collect(),
+            samples: samples.len(),
+            source: source.to_string(),
+        }
+    }
+
+    /// Every input active: the worst case.
+    pub fn worst_case(model: &Model) -> Activity {
+        Activity {
+            events_in: model.layers.iter().map(|l| l.inputs as f64).collect(),
+            samples: 0,
+            source: "worst case (every input spikes)".into(),
+        }
+    }
+}
+
+/// Estimated cost of one layer stage (DESIGN §5 cost model). Estimates, not measurements.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerEstimate {
+    /// Integrate: `(events_in + 1)·G` (the +1 is the bias) `+ T·G` ramp passes `+ G` clear.
+    pub integrate_cycles: f64,
+    /// Fire: `T·G` window-counter scan `+ events_out` serialisation (0 without a fire phase).
+    pub fire_cycles: f64,
+    /// Stage interval: integrate and fire overlap (ping-pong), so the larger of the two.
+    pub cycles_per_sample: f64,
+    pub weight_bits: u64,
+    pub state_bits: u64,
+    pub luts: u64,
+    pub ffs: u64,
+    pub brams: u64,
+    pub sprams: u64,
+}
+
+/// The plan of one layer stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LayerPlan {
+    /// 1-based layer number (DESIGN §2).
+    pub layer: usize,
+    pub inputs: usize,
+    pub outputs: usize,
+    /// `P`: neurons updated in parallel.
+    pub lanes: usize,
+    /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
+    pub groups: usize,
+    pub weight_bits: u32,
+    pub frac_bits: u32,
+    /// `|z| ≤ (fan_in + 1)·2^(weight_bits−1)·T` and the signed width that holds it.
+    pub z_bound: i64,
+    pub z_bits: u32,
+    /// `|S| ≤ (fan_in + 1)·2^(weight_bits−1)` (the slope) and its signed width.
+    pub slope_bits: u32,
+    /// Width of an input index `0..=inputs` (`inputs` = the always-on bias input).
+    pub input_index_bits: u32,
+    /// Width of an output neuron index `0..outputs`.
+    pub output_index_bits: u32,
+    /// Whether the layer fires (all but the last layer under potential readout).
+    pub fires: bool,
+    pub weight_memory: MemoryKind,
+    pub state_memory: MemoryKind,
+    pub estimate: LayerEstimate,
+}
+
+/// Why a model and options cannot make a design.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct PlanError(pub String);
+
+/// A validated model + hardware options and everything derived from them.
+#[derive(Clone, Debug, Serialize)]
+pub struct Design {
+    #[serde(skip)]
+    pub model: Model,
+    pub options: HwOptions,
+    pub time_steps: u32,
+    /// `K = log2 T`: width of a window counter.
+    pub tick_bits: u32,
+    pub input_bits: u32,
+    pub inputs: usize,
+    pub classes: usize,
+    /// `max(1, ⌈log2 classes⌉)`: width of `m_class`.
+    pub class_bits: u32,
+    pub readout: Readout,
+    pub layers: Vec<LayerPlan>,
+    pub activity: Activity,
+    /// Estimated cycles per sample in steady state: the slowest of the input stream (one
+    /// feature per beat), the encoder and every stage.
+    pub est_cycles_per_sample: f64,
+    /// Which of those sets it.
+    pub bottleneck: String,
+    pub est_luts: u64,
+    pub est_ffs: u64,
+    pub est_brams: u64,
+    pub est_sprams: u64,
+    pub weight_memory_bits: u64,
+}
+
+/// `max(1, ⌈log2 n⌉)`: bits to index `0..n`.
+pub fn index_bits(n: usize) -> u32 {
+    bounds::unsigned_bits(n.saturating_sub(1) as u64)
+}
+
+impl Design {
+    /// Plans `model` for `options`; refuses lanes that exceed a layer, a wrong number of lane
+    /// values, and a model the target cannot hold, naming the layer and the numbers.
+    pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
+        model.validate().map_err(|e| PlanError(e.to_string()))?;
+        let t = model.time_steps;
+        let layers_n = model.layers.len();
+        if activity.events_in.len() != layers_n {
+            return Err(PlanError(format!(
+                "activity has {} layers but the model has {layers_n}",
+                activity.events_in.len()
+            )));
+        }
+        if let Some(lanes) = &options.lanes {
+            if lanes.len() != layers_n {
+                return Err(PlanError(format!(
+                    "--lanes has {} values but the model has {layers_n} layers: give one per layer, e.g. --lanes {}",
+                    lanes.len(),
+                    model.layers.iter().map(|l| l.outputs.min(8).to_string()).collect::<Vec<_>>().join(",")
+                )));
+            }
+            for (k, (&p, l)) in lanes.iter().zip(&model.layers).enumerate() {
+                if p == 0 || p > l.outputs {
+                    return Err(PlanError(format!(
+                        "layer {}: {p} lanes, but lanes must be in 1..={} (its number of neurons)",
+                        k + 1,
+                        l.outputs
+                    )));
+                }
+            }
+        }
+        if !(1_000_000..=1_000_000_000).contains(&options.clock_hz) {
+            return Err(PlanError(format!(
+                "clock {} Hz is outside 1 MHz..1 GHz",
+                options.clock_hz
+            )));
+        }
+        let input_cycles = model.input_len() as f64;
+        let mut plans = Vec::with_capacity(layers_n);
+        for (k, layer) in model.layers.iter().enumerate() {
+            let last = k + 1 == layers_n;
+            let fires = !(last && model.readout == Readout::Potential);
+            let events_in = activity.events_in[k];
+            let events_out = if last { 0.0 } else { activity.events_in[k + 1] };
+            let lanes = match &options.lanes {
+                Some(l) => l[k],
+                None => auto_lanes(
+                    options.target,
+                    layer.inputs,
+                    layer.outputs,
+                    layer.weight_bits,
+                    t,
+                    events_in,
+                    events_out,
+                    input_cycles,
+                    fires,
+                ),
+            };
+            plans.push(plan_layer(
+                &model, k, lanes, fires, events_in, events_out, &options,
+            ));
+        }
+        let encoder_cycles = activity.events_in[0] + t as f64;
+        let mut est = input_cycles;
+        let mut bottleneck = format!(
+            "input stream ({} features, one per beat)",
+            model.input_len()
+        );
+        if encoder_cycles > est {
+            est = encoder_cycles;
+            bottleneck = "encoder".into();
+        }
+        for p in &plans {
+            if p.estimate.cycles_per_sample > est {
+                est = p.estimate.cycles_per_sample;
+                bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
+            }
+        }
+        // Encoder: q0 buckets (head/tail per tick, next per input) in block RAM.
+        let encoder_luts = 150 + 4 * index_bits(model.input_len() + 1) as u64;
+        let design = Design {
+            time_steps: t,
+            tick_bits: t.trailing_zeros(),
+            input_bits: model.input_bits,
+            inputs: model.input_len(),
+            classes: model.classes(),
+            class_bits: index_bits(model.classes()),
+            readout: model.readout,
+            est_cycles_per_sample: est,
+            bottleneck,
+            est_luts: encoder_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
+            est_ffs: encoder_luts + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
+            est_brams: u64::from(!matches!(
+                options.target,
+                Target::Ecp5_25k | Target::Ecp5_85k
+            )) * 2
+                + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
+            est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),
+            weight_memory_bits: plans.iter().map(|p| p.estimate.weight_bits).sum(),
+            layers: plans,
+            activity,
+            options,
+            model,
+        };
+        design.check_fit()?;
+        Ok(design)
+    }
+
+    /// Refuses a design whose estimated resources exceed the target, naming the resource and
+    /// what would fit instead.
+    fn check_fit(&self) -> Result<(), PlanError> {
+        let Some(cap) = self.options.target.capacity() else {
+            return Ok(());
+        };
+        let target = self.options.target;
+        let bigger = match target {
+            Target::Ice40Up5k => "try --target ecp5-25k",
+            Target::Ecp5_25k => "try --target ecp5-85k",
+            _ => "use a smaller model (fewer or narrower weights)",
+        };
+        if self.est_sprams > cap.spram {
+            return Err(PlanError(format!(
+                "the model needs {} SPRAMs for its weights ({} kbit) but {target} has {}: {bigger}",
+                self.est_sprams,
+                self.weight_memory_bits / 1024,
+                cap.spram
+            )));
+        }
+        if self.est_brams > cap.brams {
+            return Err(PlanError(format!(
+                "the model needs ~{} block RAMs ({} kbit of weights) but {target} has {}: {bigger}, or fewer lanes",
+                self.est_brams,
+                self.weight_memory_bits / 1024,
+                cap.brams
+            )));
+        }
+        if self.est_luts > cap.luts {
+            let lanes: Vec<String> = self.layers.iter().map(|l| l.lanes.to_string()).collect();
+            return Err(PlanError(format!(
+                "the design needs ~{} LUTs (estimate, lanes {}) but {target} has {}: give fewer --lanes or {bigger}",
+                self.est_luts,
+                lanes.join(","),
+                cap.luts
+            )));
+        }
+        Ok(())
+    }
+
+    /// Estimated throughput at the options' clock (samples per second).
+    pub fn est_samples_per_s(&self) -> f64 {
+        self.options.clock_hz as f64 / self.est_cycles_per_sample
+    }
+}
+
+fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {
+    match target {
+        // Tiny layers (≤ 1 kbit, e.g. a 10-neuron output layer of a few inputs) in registers.
+        _ if weight_bits_total <= 1024 && outputs <= 16 => MemoryKind::Registers,
+        // UP5K: 30 EBR = 120 kbit; anything above ~96 kbit goes to SPRAM.
+        Target::Ice40Up5k if weight_bits_total > 96 * 1024 => MemoryKind::Spram,
+        // ECP5: up to 16 kbit costs fewer resources as LUT RAM (~1 LUT per 16 bits).
+        Target::Ecp5_25k | Target::Ecp5_85k if weight_bits_total <= 16 * 1024 => {
+            MemoryKind::Distributed
+        }
+        _ => MemoryKind::BlockRam,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn estimate(
+    target: Target,
+    inputs: usize,
+    outputs: usize,
+    lanes: usize,
+    weight_bits: u32,
+    z_bits: u32,
+    slope_bits: u32,
+    t: u32,
+    events_in: f64,
+    events_out: f64,
+    fires: bool,
+) -> LayerEstimate {
+    let g = outputs.div_ceil(lanes) as f64;
+    let integrate_cycles = (events_in + 1.0) * g + t as f64 * g + g;
+    let fire_cycles = if fires {
+        t as f64 * g + events_out
+    } else {
+        outputs as f64
+    };
+    let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
+    // S, and V in two banks (ping-pong: integrate sample k+1 while firing sample k).
+    let state_bits = outputs as u64 * (slope_bits as u64 + 2 * z_bits as u64);
+    let kind = weight_memory_kind(target, weight_bits_total, outputs);
+    // Per lane: slope adder + potential adder + fire compare + read-modify-write muxes.
+    let lane_luts = (slope_bits + 2 * z_bits + weight_bits) as u64;
+    let luts = 120 + lanes as u64 * lane_luts;
+    let lane_ffs = (weight_bits + slope_bits + z_bits + 2) as u64;
+    let ffs = 80 + lanes as u64 * lane_ffs;
+    let (brams, sprams) = match kind {
+        MemoryKind::Registers => (0, 0),
+        MemoryKind::Distributed => (0, 0),
+        MemoryKind::Spram => {
+            // 16-bit words: 16/weight_bits lanes per SPRAM, 16k words deep.
+            let words = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
+            let lanes_per = (16 / weight_bits.max(1)).max(1) as u64;
+            let cols = (lanes as u64).div_ceil(lanes_per);
+            (0, cols * words.div_ceil(16384))
+        }
+        MemoryKind::BlockRam => {
+            let per = target.bram_bits_for(weight_bits);
+            // Each lane has its own memory of (inputs+1)·G words.
+            let lane_bits = ((inputs + 1) * outputs.div_ceil(lanes)) as u64 * weight_bits as u64;
+            (lanes as u64 * lane_bits.div_ceil(per), 0)
+        }
+    };
+    let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
+    let distributed_luts = if kind == MemoryKind::Distributed {
+        weight_bits_total / 16
+    } else {
+        0
+    };
+    let state_brams = if outputs > 32 && !(ecp5 && state_bits <= 16 * 1024) {
+        let per = target.bram_bits_for(16).max(1);
+        state_bits.div_ceil(per).max(3)
+    } else {
+        0
+    };
+    LayerEstimate {
+        integrate_cycles,
+        fire_cycles,
+        cycles_per_sample: integrate_cycles.max(fire_cycles),
+        weight_bits: weight_bits_total,
+        state_bits,
+        luts: luts
+            + distributed_luts
+            + if state_brams == 0 {
+                state_bits / if ecp5 { 16 } else { 2 }
+            } else {
+                0
+            },
+        // Registers only when the state is neither block RAM nor LUT RAM.
+        ffs: ffs
+            + if state_brams == 0 && !(ecp5 && outputs > 32) {
+                state_bits
+            } else {
+                0
+            },
+        brams: brams + state_brams,
+        sprams,
+    }
+}
+
+fn state_memory_kind(target: Target, est: &LayerEstimate, outputs: usize) -> MemoryKind {
+    let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
+    match () {
+        _ if outputs <= 32 => MemoryKind::Registers,
+        _ if ecp5 && est.state_bits <= 16 * 1024 => MemoryKind::Distributed,
+        _ => MemoryKind::BlockRam,
+    }
+}
+
+fn slope_bits(inputs: usize, weight_bits: u32) -> u32 {
+    bounds::signed_bits((inputs as i64 + 1) * (1i64 << (weight_bits - 1)))
+}
+
+fn plan_layer(
+    model: &Model,
+    k: usize,
+    lanes: usize,
+    fires: bool,
+    events_in: f64,
+    events_out: f64,
+    options: &HwOptions,
+) -> LayerPlan {
+    let layer = &model.layers[k];
+    let t = model.time_steps;
+    let z_bound = bounds::z_bound(layer, t);
+    let z_bits = bounds::signed_bits(z_bound);
+    let sb = slope_bits(layer.inputs, layer.weight_bits);
+    let est = estimate(
+        options.target,
+        layer.inputs,
+        layer.outputs,
+        lanes,
+        layer.weight_bits,
+        z_bits,
+        sb,
+        t,
+        events_in,
+        events_out,
+        fires,
+    );
+    let weight_memory = weight_memory_kind(options.target, est.weight_bits, layer.outputs);
+    LayerPlan {
+        layer: k + 1,
+        inputs: layer.inputs,
+        outputs: layer.outputs,
+        lanes,
+        groups: layer.outputs.div_ceil(lanes),
+        weight_bits: layer.weight_bits,
+        frac_bits: layer.frac_bits,
+        z_bound,
+        z_bits,
+        slope_bits: sb,
+        input_index_bits: bounds::unsigned_bits(layer.inputs as u64),
+        output_index_bits: index_bits(layer.outputs),
+        fires,
+        weight_memory,
+        state_memory: state_memory_kind(options.target, &est, layer.outputs),
+        estimate: est,
+    }
+}
+
+/// The automatic lane count: the fewest lanes whose stage keeps up with the input stream (one
+/// feature per beat), within the target's memory bandwidth (UP5K SPRAM: 64 bits per cycle).
+#[allow(clippy::too_many_arguments)]
+fn auto_lanes(
+    target: Target,
+    inputs: usize,
+    outputs: usize,
+    weight_bits: u32,
+    t: u32,
+    events_in: f64,
+    events_out: f64,
+    input_cycles: f64,
+    fires: bool,
+) -> usize {
+    let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
+    let max_lanes = match weight_memory_kind(target, weight_bits_total, outputs) {
+        MemoryKind::Spram => ((64 / weight_bits) as usize).clamp(1, outputs),
+        _ => outputs,
+    };
+    for p in 1..=max_lanes {
+        let g = outputs.div_ceil(p) as f64;
+        let integrate = (events_in + 1.0) * g + t as f64 * g + g;
+        let fire = if fires {
+            t as f64 * g + events_out
+        } else {
+            outputs as f64
+        };
+        if integrate.max(fire) <= input_cycles {
+            return p;
+        }
+    }
+    max_lanes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn default_design(target: Target) -> Design {
+        let model = golden::default_model::quantized();
+        let activity = Activity::worst_case(&model);
+        Design::new(model, HwOptions::new(target), activity).unwrap()
+    }
+
+    #[test]
+    fn widths_come_from_the_design_bound() {
+        let d = default_design(Target::Generic);
+        // Layer 1: (784 + 1)·2^7·16 = 1 607 680 < 2^21, so 22 signed bits.
+        assert_eq!(d.layers[0].z_bound, 1_607_680);
+        assert_eq!(d.layers[0].z_bits, 22);
+        // Slope: 785·128 = 100 480 < 2^17 → 18 bits. Input index 0..=784 → 10 bits.
+        assert_eq!(d.layers[0].slope_bits, 18);
+        assert_eq!(d.layers[0].input_index_bits, 10);
+        assert_eq!((d.class_bits, d.tick_bits), (4, 4));
+    }
+
+    #[test]
+    fn up5k_puts_the_first_layer_in_spram_with_at_most_eight_lanes() {
+        let d = default_design(Target::Ice40Up5k);
+        assert_eq!(d.layers[0].weight_memory, MemoryKind::Spram);
+        assert!(d.layers[0].lanes <= 8);
+        assert!(d.est_sprams <= 4);
+    }
+
+    #[test]
+    fn refuses_lanes_that_exceed_the_layer_or_miscount_layers() {
+        let model = golden::default_model::quantized();
+        let mut o = HwOptions::new(Target::Generic);
+        o.lanes = Some(vec![200, 2]);
+        let e = Design::new(model.clone(), o.clone(), Activity::worst_case(&model))
+            .unwrap_err()
+            .0;
+        assert!(
+            e.contains("layer 1") && e.contains("200 lanes") && e.contains("1..=128"),
+            "{e}"
+        );
+        o.lanes = Some(vec![8]);
+        let e = Design::new(model.clone(), o, Activity::worst_case(&model))
+            .unwrap_err()
+            .0;
+        assert!(e.contains("1 values") && e.contains("2 layers"), "{e}");
+    }
+
+    #[test]
+    fn lanes_that_do_not_divide_the_layer_round_groups_up() {
+        let model = golden::default_model::quantized();
+        let mut o = HwOptions::new(Target::Generic);
+        o.lanes = Some(vec![48, 3]);
+        let d = Design::new(model.clone(), o, Activity::worst_case(&model)).unwrap();
+        // ⌈128/48⌉ = 3, ⌈10/3⌉ = 4.
+        assert_eq!((d.layers[0].groups, d.layers[1].groups), (3, 4));
+    }
+}

@@ -1,0 +1,198 @@
+//! `gen-verilog`: from a model and hardware options to the accelerator's files: the Verilog
+//! top, memory init files, the quantized `model.json` it was generated from, and
+//! `report.json` with the DESIGN §5 cost model (estimates, named as such).
+
+use crate::source::ModelArgs;
+use anyhow::{Context, Result};
+use clap::Args;
+use golden::model::Model;
+use hdl::plan::{Activity, Design, Fault, HwOptions, Target, WeightSource};
+use rand::{Rng, SeedableRng};
+use std::path::PathBuf;
+
+/// The first 100 MNIST test images (committed fixture): representative activity for the
+/// cycle estimates of MNIST-shaped models.
+const MNIST_FIXTURE: &[u8] =
+    include_bytes!("../../golden/tests/fixtures/mnist-t10k-100-images-idx3-ubyte");
+
+/// Hardware options shared by `gen-verilog`, `ttfs cosim` and `ttfs synth`.
+#[derive(Args, Clone, Debug)]
+pub struct HwArgs {
+    /// Target: generic, ice40-up5k, ecp5-25k or ecp5-85k
+    #[arg(long, default_value = "generic", value_name = "T")]
+    pub target: Target,
+    /// Lanes per layer, comma separated (default: automatic for the target)
+    #[arg(long, value_delimiter = ',', value_name = "P[,P…]")]
+    pub lanes: Option<Vec<usize>>,
+    /// Weights in the bitstream (embedded) or loaded at run time through the w_* stream
+    #[arg(long, value_enum, default_value_t = WeightsArg::Embedded)]
+    pub weights: WeightsArg,
+    /// Clock frequency the design is timed for, in MHz (default: 24 on ice40-up5k, else 100)
+    #[arg(long, value_name = "MHZ")]
+    pub clock_mhz: Option<f64>,
+    /// Add per-layer spike trace ports (co-simulation)
+    #[arg(long)]
+    pub trace: bool,
+    /// Test only: generate a deliberately broken design
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<FaultArg>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightsArg {
+    Embedded,
+    Runtime,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultArg {
+    WindowOffByOne,
+}
+
+impl HwArgs {
+    pub fn options(&self) -> Result<HwOptions> {
+        let mut o = HwOptions::new(self.target);
+        o.lanes = self.lanes.clone();
+        o.weights = match self.weights {
+            WeightsArg::Embedded => WeightSource::Embedded,
+            WeightsArg::Runtime => WeightSource::Runtime,
+        };
+        if let Some(mhz) = self.clock_mhz {
+            anyhow::ensure!(
+                mhz.is_finite() && (1.0..=1000.0).contains(&mhz),
+                "--clock-mhz {mhz} is outside 1..=1000"
+            );
+            o.clock_hz = (mhz * 1e6).round() as u64;
+        }
+        o.trace = self.trace;
+        o.fault = self.fault.map(|f| match f {
+            FaultArg::WindowOffByOne => Fault::WindowOffByOne,
+        });
+        Ok(o)
+    }
+}
+
+/// Activity for the cost model: the MNIST fixture for 784-input models, else 100 seeded
+/// random samples.
+pub fn activity_for(model: &Model) -> Activity {
+    if model.input_len() == 784 && model.input_bits >= 8 {
+        if let Ok((images, _, _)) = golden::data::parse_idx_images(MNIST_FIXTURE, "fixture") {
+            let samples: Vec<Vec<u32>> = images
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().map(|&p| p as u32).collect())
+                .collect();
+            return Activity::measure(
+                model,
+                &samples,
+                "first 100 MNIST test images (golden model)",
+            );
+        }
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let max = 1u32 << model.input_bits;
+    let samples: Vec<Vec<u32>> = (0..100)
+        .map(|_| {
+            (0..model.input_len())
+                .map(|_| rng.gen_range(0..max))
+                .collect()
+        })
+        .collect();
+    Activity::measure(
+        model,
+        &samples,
+        "100 uniform random samples, seed 1 (golden model)",
+    )
+}
+
+#[derive(Args, Debug)]
+pub struct GenArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub hw: HwArgs,
+    /// Output folder
+    #[arg(long, default_value = "out/ttfs_top", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// Plans the design of `--model` for the hardware options.
+pub fn design(model: &ModelArgs, hw: &HwArgs) -> Result<Design> {
+    let loaded = model.load()?;
+    let options = hw.options()?;
+    let activity = activity_for(&loaded.model);
+    Ok(Design::new(loaded.model, options, activity)?)
+}
+
+pub fn run(a: &GenArgs) -> Result<()> {
+    let start = std::time::Instant::now();
+    let d = design(&a.model, &a.hw)?;
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create output folder {}", a.out.display()))?;
+    d.model.save(&a.out.join("model.json"))?;
+    super::write_file(
+        &a.out.join("report.json"),
+        &serde_json::to_string_pretty(&report_json(&d))?,
+    )?;
+    print_summary(&d, &a.out, start.elapsed().as_secs_f64());
+    Ok(())
+}
+
+/// `report.json`: the plan and its estimates.
+pub fn report_json(d: &Design) -> serde_json::Value {
+    serde_json::json!({
+        "generator": concat!("lcttfs ", env!("CARGO_PKG_VERSION")),
+        "top": "ttfs_top",
+        "note": "cycles, LUT, FF and BRAM figures are estimates from the DESIGN §5 cost model, not measurements",
+        "design": d,
+        "estimated_samples_per_s": d.est_samples_per_s(),
+    })
+}
+
+fn print_summary(d: &Design, out: &std::path::Path, secs: f64) {
+    println!(
+        "ttfs_top for {} → {} ({secs:.1} s)",
+        d.options.target,
+        out.display()
+    );
+    println!(
+        "  model {}-{}, T = {}, readout {}",
+        d.inputs,
+        d.layers
+            .iter()
+            .map(|l| l.outputs.to_string())
+            .collect::<Vec<_>>()
+            .join("-"),
+        d.time_steps,
+        d.readout
+    );
+    println!("  layer  neurons  lanes  groups  z bits  weights        est. cycles/sample");
+    for l in &d.layers {
+        println!(
+            "  {:5}  {:7}  {:5}  {:6}  {:6}  {:>6} kbit {:<7}  {:8.0}",
+            l.layer,
+            l.outputs,
+            l.lanes,
+            l.groups,
+            l.z_bits,
+            l.estimate.weight_bits / 1024,
+            format!("{:?}", l.weight_memory).to_lowercase(),
+            l.estimate.cycles_per_sample
+        );
+    }
+    println!(
+        "  estimated: {:.0} cycles/sample (bottleneck: {}), {:.0} samples/s at {} MHz",
+        d.est_cycles_per_sample,
+        d.bottleneck,
+        d.est_samples_per_s(),
+        d.options.clock_hz as f64 / 1e6
+    );
+    println!(
+        "  estimated: ~{} LUTs, ~{} FFs, {} block RAMs, {} SPRAMs; {} kbit of weights",
+        d.est_luts,
+        d.est_ffs,
+        d.est_brams,
+        d.est_sprams,
+        d.weight_memory_bits / 1024
+    );
+}
