@@ -1,0 +1,208 @@
+//! What the harness knows about the generated top (DESIGN §4 and the trace option).
+
+use golden::model::{Model, Readout};
+use serde::{Deserialize, Serialize};
+
+use crate::CosimError;
+
+/// Default module name of the generated top.
+pub const DEFAULT_MODULE: &str = "ttfs_top";
+
+/// One traced layer: ports `t{layer}_valid`, `t{layer}_eow`, `t{layer}_m[K-1:0]`,
+/// `t{layer}_index[IW-1:0]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceLayer {
+    /// Layer number (0 = input encoder, `l ≥ 1` = `model.layers[l − 1]`).
+    pub layer: usize,
+    /// Neurons of the layer (layer 0: the model's inputs).
+    pub width: usize,
+}
+
+impl TraceLayer {
+    /// `IW = max(1, ceil(log2(width)))`.
+    pub fn index_width(&self) -> u32 {
+        ceil_log2(self.width).max(1)
+    }
+}
+
+/// Direction of a port of the top.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Dir {
+    In,
+    Out,
+}
+
+/// One port of the top: name, direction, width in bits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Port {
+    pub name: String,
+    pub dir: Dir,
+    pub width: u32,
+}
+
+/// The interface of one generated top.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopInfo {
+    /// Verilog module name (`ttfs_top` unless the generator was told otherwise).
+    pub module: String,
+    /// Bits of one raw input value (`s_data` width).
+    pub input_bits: u32,
+    /// Features per sample (beats per correctly framed sample).
+    pub inputs: usize,
+    /// Classes (outputs of the last layer).
+    pub classes: usize,
+    /// `T`, ticks per layer window (a power of two).
+    pub time_steps: u32,
+    /// Traced layers, `0..=L_fired` in order; empty when the top has no trace ports.
+    /// `L_fired = L` under first-spike readout, `L − 1` under potential readout.
+    pub trace: Vec<TraceLayer>,
+}
+
+/// `ceil(log2(n))` for `n ≥ 1` (0 for `n ≤ 1`).
+pub fn ceil_log2(n: usize) -> u32 {
+    if n <= 1 {
+        0
+    } else {
+        usize::BITS - (n - 1).leading_zeros()
+    }
+}
+
+impl TopInfo {
+    /// The top the generator emits for `model`, with trace ports when `trace`.
+    /// Validates the model first (the error names layer, neuron and number).
+    pub fn from_model(model: &Model, trace: bool) -> Result<TopInfo, CosimError> {
+        model
+            .validate()
+            .map_err(|e| CosimError::Model(e.to_string()))?;
+        let mut widths = vec![model.input_len()];
+        widths.extend(model.layers.iter().map(|l| l.outputs));
+        let fired = match model.readout {
+            Readout::FirstSpike => model.layers.len(),
+            Readout::Potential => model.layers.len() - 1,
+        };
+        let trace = if trace {
+            (0..=fired)
+                .map(|layer| TraceLayer {
+                    layer,
+                    width: widths[layer],
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let info = TopInfo {
+            module: DEFAULT_MODULE.to_string(),
+            input_bits: model.input_bits,
+            inputs: model.input_len(),
+            classes: model.classes(),
+            time_steps: model.time_steps,
+            trace,
+        };
+        info.check()?;
+        Ok(info)
+    }
+
+    /// Same top under another module name.
+    pub fn with_module(mut self, module: &str) -> TopInfo {
+        self.module = module.to_string();
+        self
+    }
+
+    /// Checks what the harness supports (every port ≤ 64 bits, a valid module name).
+    pub fn check(&self) -> Result<(), CosimError> {
+        let ident = !self.module.is_empty()
+            && self
+                .module
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !self.module.starts_with(|c: char| c.is_ascii_digit());
+        if !ident {
+            return Err(CosimError::Model(format!(
+                "module name {:?} is not a plain Verilog identifier",
+                self.module
+            )));
+        }
+        if !self.time_steps.is_power_of_two() || self.time_steps < 2 {
+            return Err(CosimError::Model(format!(
+                "time_steps = {} is not a power of two ≥ 2",
+                self.time_steps
+            )));
+        }
+        if self.inputs == 0 || self.classes == 0 {
+            return Err(CosimError::Model(format!(
+                "inputs = {}, classes = {}: both must be ≥ 1",
+                self.inputs, self.classes
+            )));
+        }
+        for p in self.ports() {
+            if p.width == 0 || p.width > 64 {
+                return Err(CosimError::Model(format!(
+                    "port {} would be {} bits wide: the harness drives ports of 1..=64 bits",
+                    p.name, p.width
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// `CW = max(1, ceil(log2(classes)))`, the width of `m_class`.
+    pub fn class_width(&self) -> u32 {
+        ceil_log2(self.classes).max(1)
+    }
+
+    /// `K = log2(T)`, the width of `t{l}_m`.
+    pub fn tick_width(&self) -> u32 {
+        self.time_steps.trailing_zeros()
+    }
+
+    /// Every port the harness expects, in DESIGN §4 order, trace ports last.
+    pub fn ports(&self) -> Vec<Port> {
+        let p = |name: &str, dir, width| Port {
+            name: name.to_string(),
+            dir,
+            width,
+        };
+        let mut ports = vec![
+            p("clk", Dir::In, 1),
+            p("rst", Dir::In, 1),
+            p("s_valid", Dir::In, 1),
+            p("s_ready", Dir::Out, 1),
+            p("s_data", Dir::In, self.input_bits),
+            p("s_last", Dir::In, 1),
+            p("m_valid", Dir::Out, 1),
+            p("m_ready", Dir::In, 1),
+            p("m_class", Dir::Out, self.class_width()),
+            p("m_error", Dir::Out, 1),
+        ];
+        for t in &self.trace {
+            let l = t.layer;
+            ports.push(p(&format!("t{l}_valid"), Dir::Out, 1));
+            ports.push(p(&format!("t{l}_eow"), Dir::Out, 1));
+            ports.push(p(&format!("t{l}_m"), Dir::Out, self.tick_width()));
+            ports.push(p(&format!("t{l}_index"), Dir::Out, t.index_width()));
+        }
+        ports
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ceil_log2;
+
+    #[test]
+    fn ceil_log2_matches_definition() {
+        let cases = [
+            (1, 0),
+            (2, 1),
+            (3, 2),
+            (4, 2),
+            (5, 3),
+            (10, 4),
+            (128, 7),
+            (784, 10),
+        ];
+        for (n, k) in cases {
+            assert_eq!(ceil_log2(n), k, "n = {n}");
+        }
+    }
+}
