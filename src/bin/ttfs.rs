@@ -1,7 +1,7 @@
 //! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
 
 use clap::{Parser, Subcommand};
-use lcttfs::commands::{bench, eval, quantize, sim, train};
+use lcttfs::commands::{bench, cosim, eval, quantize, sim, train};
 
 /// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
 #[derive(Parser, Debug)]
@@ -23,6 +23,8 @@ enum Command {
     Sim(sim::SimArgs),
     /// Time the integer ANN, event-driven SNN and tick-level SNN on the MNIST test set
     Bench(bench::BenchArgs),
+    /// Generate the accelerator and check every spike of it in Verilator against the golden model
+    Cosim(cosim::CosimArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -34,5 +36,6 @@ fn main() -> std::process::ExitCode {
         Command::Eval(a) => eval::run(a),
         Command::Sim(a) => sim::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Cosim(a) => cosim::run(a),
     })
 }

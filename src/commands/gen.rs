@@ -127,15 +127,28 @@ pub fn design(model: &ModelArgs, hw: &HwArgs) -> Result<Design> {
 pub fn run(a: &GenArgs) -> Result<()> {
     let start = std::time::Instant::now();
     let d = design(&a.model, &a.hw)?;
-    std::fs::create_dir_all(&a.out)
-        .with_context(|| format!("cannot create output folder {}", a.out.display()))?;
-    d.model.save(&a.out.join("model.json"))?;
-    super::write_file(
-        &a.out.join("report.json"),
-        &serde_json::to_string_pretty(&report_json(&d))?,
-    )?;
+    write_design(&d, &a.out)?;
     print_summary(&d, &a.out, start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// Generates `d` into `out`: `ttfs_top.v`, its `$readmemh` memory images, the quantized
+/// `model.json` it came from and `report.json`. Returns the path of the Verilog file.
+pub fn write_design(d: &Design, out: &std::path::Path) -> Result<PathBuf> {
+    std::fs::create_dir_all(out)
+        .with_context(|| format!("cannot create output folder {}", out.display()))?;
+    let generated = hdl::generate::generate(d)?;
+    let top = out.join("ttfs_top.v");
+    super::write_file(&top, &generated.verilog)?;
+    for (name, text) in &generated.memories {
+        super::write_file(&out.join(name), text)?;
+    }
+    d.model.save(&out.join("model.json"))?;
+    super::write_file(
+        &out.join("report.json"),
+        &serde_json::to_string_pretty(&report_json(d))?,
+    )?;
+    Ok(top)
 }
 
 /// `report.json`: the plan and its estimates.

@@ -1,6 +1,7 @@
 //! One module per `ttfs` subcommand.
 
 pub mod bench;
+pub mod cosim;
 pub mod eval;
 pub mod gen;
 pub mod quantize;

@@ -127,6 +127,9 @@ pub struct Harness {
     pub cached: bool,
     /// Wall time of the build (0 when cached).
     pub build_seconds: f64,
+    /// Where the simulation runs: the folder of the first Verilog source, so that the
+    /// generator's `$readmemh` memory images (written next to the Verilog) are found.
+    pub run_dir: Option<PathBuf>,
 }
 
 static RUN_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -191,6 +194,11 @@ impl Harness {
             vcd: opts.vcd,
             cached: true,
             build_seconds: 0.0,
+            run_dir: sources
+                .first()
+                .and_then(|p| p.parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(|p| p.to_path_buf()),
         };
         if stamp.is_file() && exe.is_file() {
             return Ok(harness);
@@ -277,13 +285,25 @@ impl Harness {
         let work = runs.join(format!("{}-{n}", std::process::id()));
         std::fs::create_dir_all(&work)
             .map_err(|e| CosimError::io("cannot create run directory", &work, e))?;
+        // Absolute: the simulation runs in `run_dir`, not here.
+        let work = std::fs::canonicalize(&work)
+            .map_err(|e| CosimError::io("cannot resolve run directory", &work, e))?;
         let stim_path = work.join("stimulus.txt");
         let result_path = work.join("result.txt");
         stim.write(&stim_path, vcd.map(|v| (v.from_sample, v.to_sample)))?;
         let mut cmd = Command::new(&self.exe);
         cmd.arg(&stim_path).arg(&result_path);
+        if let Some(d) = &self.run_dir {
+            cmd.current_dir(d);
+        }
         if let Some(v) = vcd {
-            cmd.arg(&v.path);
+            // Absolute, since the simulation runs in `run_dir`.
+            let vcd_path = if v.path.is_absolute() {
+                v.path.clone()
+            } else {
+                std::env::current_dir().unwrap_or_default().join(&v.path)
+            };
+            cmd.arg(vcd_path);
         }
         let t0 = Instant::now();
         let out = cmd

@@ -83,8 +83,12 @@ pub fn tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
     );
     // One probe folder per thread: tests run in parallel and must not share a file.
     let tmp = out_dir().join(
-        format!("probe-{}-{:?}", std::process::id(), std::thread::current().id())
-            .replace(['(', ')'], ""),
+        format!(
+            "probe-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        )
+        .replace(['(', ')'], ""),
     );
     std::fs::create_dir_all(&tmp).unwrap();
     std::fs::write(
@@ -103,7 +107,10 @@ pub fn tool(name: &str, probe: &[&str]) -> Option<PathBuf> {
             String::from_utf8_lossy(&o.stderr),
             String::from_utf8_lossy(&o.stdout)
         ),
-        Err(e) => panic!("cannot start {}: {e} — run scripts/tools.sh", path.display()),
+        Err(e) => panic!(
+            "cannot start {}: {e} — run scripts/tools.sh",
+            path.display()
+        ),
     }
 }
 

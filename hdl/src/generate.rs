@@ -1,0 +1,281 @@
+//! `generate`: one Verilog file (core modules + the ANSI `ttfs_top` wrapper of DESIGN §4)
+//! and the `$readmemh` memory images of a planned [`Design`].
+
+use crate::plan::Design;
+use crate::top::{pick_zw, TtfsCore};
+use crate::verilog::{self, Dir, VerilogError};
+use std::fmt::Write as _;
+
+/// Name of the generated rust-hdl core module.
+pub const CORE_MODULE: &str = "ttfs_core";
+/// Name of the ANSI top module (DESIGN §4).
+pub const TOP_MODULE: &str = "ttfs_top";
+
+/// What [`generate`] produces.
+#[derive(Clone, Debug)]
+pub struct Generated {
+    /// One Verilog-2001 file: the rust-hdl modules of the core, then `ttfs_top`.
+    pub verilog: String,
+    /// `$readmemh` files `(file name, contents)` that must sit in the working directory of
+    /// the simulator / synthesiser (the Verilog refers to them by these bare names).
+    pub memories: Vec<(String, String)>,
+    /// Accumulator width of the core (from [`crate::top::ZW_MENU`]).
+    pub zw: usize,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GenerateError {
+    /// A layer needs a wider `z` than the largest supported accumulator (40 bits).
+    #[error("a layer needs z wider than 40 bits (max z_bits {z_bits}, frac_bits {frac_bits}); reduce weight_bits, fan-in or T")]
+    ZTooWide {
+        /// Largest `z_bits` of the design.
+        z_bits: u32,
+        /// Largest `frac_bits`.
+        frac_bits: u32,
+    },
+    /// The design exceeds a fixed port width of the core.
+    #[error("{0}")]
+    Unsupported(String),
+    /// rust-hdl's checks or a bad name.
+    #[error(transparent)]
+    Verilog(#[from] VerilogError),
+}
+
+/// Generates the Verilog and memory images of `design`. The top module `ttfs_top` has exactly
+/// the DESIGN §4 ports: `clk`, `rst`, `s_valid`, `s_ready`, `s_data[input_bits-1:0]`,
+/// `s_last`, `m_valid`, `m_ready`, `m_class[class_bits-1:0]`, `m_error`.
+pub fn generate(design: &Design) -> Result<Generated, GenerateError> {
+    if design.input_bits > 16 {
+        return Err(GenerateError::Unsupported(format!(
+            "input_bits {} > 16",
+            design.input_bits
+        )));
+    }
+    if design.class_bits > 16 {
+        return Err(GenerateError::Unsupported(format!(
+            "class_bits {} > 16",
+            design.class_bits
+        )));
+    }
+    match pick_zw(design) {
+        Some(16) => build::<16>(design),
+        Some(24) => build::<24>(design),
+        Some(32) => build::<32>(design),
+        Some(40) => build::<40>(design),
+        _ => Err(GenerateError::ZTooWide {
+            z_bits: design.layers.iter().map(|l| l.z_bits).max().unwrap_or(0),
+            frac_bits: design.layers.iter().map(|l| l.frac_bits).max().unwrap_or(0),
+        }),
+    }
+}
+
+fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
+    let mut core = TtfsCore::<ZW>::new(design, "");
+    core.connect_inputs();
+    let modules = verilog::generate(&core, CORE_MODULE)?;
+    let ports = verilog::ports(&core);
+    let expected = [
+        ("clock", Dir::In, 1),
+        ("rst", Dir::In, 1),
+        ("s_valid", Dir::In, 1),
+        ("s_ready", Dir::Out, 1),
+        ("s_data", Dir::In, 16),
+        ("s_last", Dir::In, 1),
+        ("m_valid", Dir::Out, 1),
+        ("m_ready", Dir::In, 1),
+        ("m_class", Dir::Out, 16),
+        ("m_error", Dir::Out, 1),
+    ];
+    for (name, dir, width) in expected {
+        let ok = ports
+            .iter()
+            .any(|p| p.name == name && p.dir == dir && p.width == width);
+        assert!(ok, "core port {name} missing or changed: {ports:?}");
+    }
+    let taps = if design.options.trace {
+        trace_taps(design)
+    } else {
+        vec![]
+    };
+    let modules = add_trace_ports(&modules, &taps)?;
+    let wrapper = top_wrapper(design.input_bits as usize, design.class_bits as usize, &taps);
+    Ok(Generated {
+        verilog: verilog::single_file(&modules, &wrapper),
+        memories: core.images().to_vec(),
+        zw: ZW,
+    })
+}
+
+/// The ANSI `ttfs_top` around `ttfs_core`: zero-extends `s_data` to 16 bits, narrows
+/// `m_class` to `cw` bits (the core never produces a class ≥ `classes`).
+fn top_wrapper(b: usize, cw: usize, taps: &[Tap]) -> String {
+    let range = |w: usize| {
+        if w > 1 {
+            format!(" [{}:0]", w - 1)
+        } else {
+            String::new()
+        }
+    };
+    let mut v = String::new();
+    let _ = writeln!(v, "// LC-TTFS accelerator top (DESIGN §4), ANSI ports.");
+    let _ = writeln!(v, "module {TOP_MODULE} (");
+    let _ = writeln!(v, "    input  wire clk,");
+    let _ = writeln!(v, "    input  wire rst,");
+    let _ = writeln!(v, "    input  wire s_valid,");
+    let _ = writeln!(v, "    output wire s_ready,");
+    let _ = writeln!(v, "    input  wire{} s_data,", range(b));
+    let _ = writeln!(v, "    input  wire s_last,");
+    let _ = writeln!(v, "    output wire m_valid,");
+    let _ = writeln!(v, "    input  wire m_ready,");
+    let _ = writeln!(v, "    output wire{} m_class,", range(cw));
+    let _ = write!(v, "    output wire m_error");
+    for t in taps {
+        let l = t.stream;
+        let _ = write!(
+            v,
+            ",\n    output wire t{l}_valid,\n    output wire t{l}_eow,\n    \
+             output wire{} t{l}_m,\n    output wire{} t{l}_index",
+            range(t.k),
+            range(t.iw)
+        );
+    }
+    let _ = writeln!(v, "\n);");
+    if b < 16 {
+        let _ = writeln!(
+            v,
+            "    wire [15:0] core_s_data = {{{{{}{{1'b0}}}}, s_data}};",
+            16 - b
+        );
+    } else {
+        let _ = writeln!(v, "    wire [15:0] core_s_data = s_data;");
+    }
+    let _ = writeln!(v, "    wire [15:0] core_m_class;");
+    let _ = writeln!(v, "    assign m_class = core_m_class[{}:0];", cw - 1);
+    if cw < 16 {
+        let _ = writeln!(v, "    wire unused_class_hi = |core_m_class[15:{cw}];");
+    }
+    let _ = writeln!(v, "    {CORE_MODULE} core (");
+    let _ = writeln!(v, "        .clock(clk),");
+    let _ = writeln!(v, "        .rst(rst),");
+    let _ = writeln!(v, "        .s_valid(s_valid),");
+    let _ = writeln!(v, "        .s_ready(s_ready),");
+    let _ = writeln!(v, "        .s_data(core_s_data),");
+    let _ = writeln!(v, "        .s_last(s_last),");
+    let _ = writeln!(v, "        .m_valid(m_valid),");
+    let _ = writeln!(v, "        .m_ready(m_ready),");
+    let _ = writeln!(v, "        .m_class(core_m_class),");
+    let _ = write!(v, "        .m_error(m_error)");
+    for t in taps {
+        let l = t.stream;
+        for f in ["valid", "eow", "m", "index"] {
+            let _ = write!(v, ",\n        .t{l}_{f}(t{l}_{f})");
+        }
+    }
+    let _ = writeln!(v);
+    let _ = writeln!(v, "    );");
+    let _ = writeln!(v, "endmodule");
+    v
+}
+
+/// One traced event stream: `stream` 0 is the encoder's output, `l ≥ 1` the spikes of layer
+/// `l`; `prefix` is the rust-hdl instance of the sender, `ready` the receiver's ready wire.
+#[derive(Clone, Debug)]
+struct Tap {
+    stream: usize,
+    prefix: String,
+    ready: String,
+    /// `K = log2 T`.
+    k: usize,
+    /// `max(1, ceil(log2 width))` of the sending layer.
+    iw: usize,
+}
+
+/// The event streams of `design`: the encoder's, then every firing layer's.
+fn trace_taps(design: &Design) -> Vec<Tap> {
+    let n = design.layers.len();
+    let k = design.tick_bits as usize;
+    let mut taps = vec![Tap {
+        stream: 0,
+        prefix: "encoder$".into(),
+        ready: "stages$0$in_ready".into(),
+        k,
+        iw: crate::plan::index_bits(design.inputs) as usize,
+    }];
+    for (i, plan) in design.layers.iter().enumerate() {
+        if !plan.fires {
+            continue;
+        }
+        let ready = if i + 1 < n {
+            format!("stages${}$in_ready", i + 1)
+        } else {
+            "readout$ev_ready".into()
+        };
+        taps.push(Tap {
+            stream: i + 1,
+            prefix: format!("stages${i}$"),
+            ready,
+            k,
+            iw: crate::plan::index_bits(plan.outputs) as usize,
+        });
+    }
+    taps
+}
+
+/// Adds the trace outputs `t<l>_valid` (`valid && ready` of the stream), `t<l>_eow`,
+/// `t<l>_m[K-1:0]`, `t<l>_index[IW-1:0]` to the core module (the first module of rust-hdl's
+/// output, `module ttfs_core(...);` with a Verilog-95 port list): rust-hdl has no per-layer
+/// named ports for a run-time number of layers, so they are spliced into its text.
+fn add_trace_ports(modules: &str, taps: &[Tap]) -> Result<String, GenerateError> {
+    if taps.is_empty() {
+        return Ok(modules.to_string());
+    }
+    let bad = |what: &str| GenerateError::Unsupported(format!("trace: {what} not found in the core"));
+    let header = format!("module {CORE_MODULE}(");
+    let start = modules.find(&header).ok_or_else(|| bad("core module"))?;
+    let head_end = start + modules[start..].find(");").ok_or_else(|| bad("port list"))?;
+    let end = start + modules[start..].find("endmodule").ok_or_else(|| bad("endmodule"))?;
+    let mut names = String::new();
+    let mut decls = String::new();
+    let mut assigns = String::new();
+    let range = |w: usize| {
+        if w > 1 {
+            format!(" [{}:0]", w - 1)
+        } else {
+            String::new()
+        }
+    };
+    for t in taps {
+        let (l, p) = (t.stream, &t.prefix);
+        for wire in ["out_valid", "out_eow", "out_m", "out_index"] {
+            if !modules[start..end].contains(&format!("{p}{wire};")) {
+                return Err(bad(&format!("{p}{wire}")));
+            }
+        }
+        let _ = write!(names, ",t{l}_valid,t{l}_eow,t{l}_m,t{l}_index");
+        let _ = writeln!(
+            decls,
+            "    output wire t{l}_valid;\n    output wire t{l}_eow;\n    \
+             output wire{} t{l}_m;\n    output wire{} t{l}_index;",
+            range(t.k),
+            range(t.iw)
+        );
+        let sel = |w: usize| if w > 1 { format!("[{}:0]", w - 1) } else { "[0]".into() };
+        let _ = writeln!(
+            assigns,
+            "    assign t{l}_valid = {p}out_valid & {};\n    assign t{l}_eow = {p}out_eow;\n    \
+             assign t{l}_m = {p}out_m{};\n    assign t{l}_index = {p}out_index{};",
+            t.ready,
+            sel(t.k),
+            sel(t.iw)
+        );
+    }
+    let decl_at = head_end + modules[head_end..].find('\n').ok_or_else(|| bad("header line"))? + 1;
+    Ok(format!(
+        "{}{names}{}{decls}{}    // Trace taps (generator option).\n{assigns}{}",
+        &modules[..head_end],
+        &modules[head_end..decl_at],
+        &modules[decl_at..end],
+        &modules[end..]
+    ))
+}

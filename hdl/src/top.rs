@@ -1,0 +1,208 @@
+//! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
+
+use crate::encoder::Encoder;
+use crate::layer::{LayerStage, StageParams};
+use crate::plan::Design;
+use crate::readout::Readout;
+use golden::model::Readout as ReadoutKind;
+use rust_hdl::prelude::*;
+
+/// The accumulator widths a core can be built with (`ZW`).
+pub const ZW_MENU: [usize; 4] = [16, 24, 32, 40];
+
+/// The smallest `ZW` of [`ZW_MENU`] that holds every layer's `z` (`z_bits`) and the stage's
+/// own minimum `10 + F`, or `None` when more than 40 bits are needed.
+pub fn pick_zw(design: &Design) -> Option<usize> {
+    let need = design
+        .layers
+        .iter()
+        .map(|l| (l.z_bits as usize).max(10 + l.frac_bits as usize))
+        .max()
+        .unwrap_or(16);
+    ZW_MENU.iter().copied().find(|&zw| zw >= need)
+}
+
+/// The stage parameters of layer `k` (0-based) of `design`; memory files are named
+/// `<prefix>l<k+1>_w<p>.hex`.
+pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
+    let plan = &design.layers[k];
+    let layer = &design.model.layers[k];
+    StageParams {
+        outputs: plan.outputs,
+        inputs: plan.inputs,
+        lanes: plan.lanes,
+        time_steps: design.time_steps as usize,
+        frac_bits: plan.frac_bits as usize,
+        fires: plan.fires,
+        weights: layer
+            .weights
+            .rows()
+            .into_iter()
+            .map(|r| r.to_vec())
+            .collect(),
+        bias: layer.bias.clone(),
+        hex_prefix: format!("{prefix}l{}", k + 1),
+    }
+}
+
+/// The accelerator core (DESIGN §4, §5) with `ZW`-bit potentials: [`Encoder`] → one
+/// [`LayerStage`] per layer (event streams chained, each stage handshaking with its
+/// neighbours) → [`Readout`] (potential: the last stage's `z` stream; first spike: its
+/// events) with its output FIFO.
+///
+/// Ports (rust-hdl names; the generator's ANSI wrapper `ttfs_top` renames `clock` → `clk`
+/// and narrows `s_data` to `input_bits`, `m_class` to `class_bits`):
+/// `clock`, `rst`, `s_valid` (in), `s_ready` (out), `s_data` (in, `Bits<16>`), `s_last` (in),
+/// `m_valid` (out), `m_ready` (in), `m_class` (out, `Bits<16>`), `m_error` (out).
+#[derive(LogicBlock)]
+pub struct TtfsCore<const ZW: usize> {
+    /// Clock.
+    pub clock: Signal<In, Clock>,
+    /// Synchronous reset, active high.
+    pub rst: Signal<In, Bit>,
+    /// Input handshake: a feature is offered.
+    pub s_valid: Signal<In, Bit>,
+    /// Input handshake: taken.
+    pub s_ready: Signal<Out, Bit>,
+    /// Raw feature `x`.
+    pub s_data: Signal<In, Bits<16>>,
+    /// Last feature of a sample.
+    pub s_last: Signal<In, Bit>,
+    /// Output handshake: a class is offered.
+    pub m_valid: Signal<Out, Bit>,
+    /// Output handshake: taken.
+    pub m_ready: Signal<In, Bit>,
+    /// Class of the sample.
+    pub m_class: Signal<Out, Bits<16>>,
+    /// Framing error of the sample.
+    pub m_error: Signal<Out, Bit>,
+    /// Layer 0.
+    pub encoder: Encoder,
+    /// Layers 1..=L.
+    pub stages: Vec<LayerStage<ZW>>,
+    /// Class of each sample.
+    pub readout: Readout<ZW>,
+    zv_unused: Signal<Local, Bit>,
+    zz_unused: Signal<Local, Signed<ZW>>,
+    zl_unused: Signal<Local, Bit>,
+    ze_unused: Signal<Local, Bit>,
+    zero: Constant<Bit>,
+    _n: usize,
+    _links: usize,
+    _images: Vec<(String, String)>,
+}
+
+impl<const ZW: usize> TtfsCore<ZW> {
+    /// The core of `design`; memory image files are named `<prefix>l<k>_w<p>.hex`.
+    /// Panics if `ZW` is not in the menu or too narrow for a layer (use [`pick_zw`]).
+    pub fn new(design: &Design, prefix: &str) -> Self {
+        assert!(
+            ZW_MENU.contains(&ZW),
+            "ttfs core: ZW = {ZW} not in the menu"
+        );
+        let zw = pick_zw(design).expect("a ZW of the menu");
+        assert!(ZW >= zw, "ttfs core: ZW = {ZW} < {zw} needed");
+        let n = design.layers.len();
+        assert!(n >= 1, "ttfs core: no layer");
+        let params: Vec<StageParams> = (0..n).map(|k| stage_params(design, k, prefix)).collect();
+        let images = params.iter().flat_map(|p| p.images()).collect();
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            s_valid: Signal::default(),
+            s_ready: Signal::default(),
+            s_data: Signal::default(),
+            s_last: Signal::default(),
+            m_valid: Signal::default(),
+            m_ready: Signal::default(),
+            m_class: Signal::default(),
+            m_error: Signal::default(),
+            encoder: Encoder::new(design.inputs, design.input_bits, design.time_steps),
+            stages: params.iter().map(LayerStage::new).collect(),
+            readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
+            zv_unused: Signal::default(),
+            zz_unused: Signal::default(),
+            zl_unused: Signal::default(),
+            ze_unused: Signal::default(),
+            zero: Constant::new(false),
+            _n: n,
+            _links: n - 1,
+            _images: images,
+        }
+    }
+
+    /// The `$readmemh` files of the weight memories: `(file name, contents)`.
+    pub fn images(&self) -> &[(String, String)] {
+        &self._images
+    }
+
+    /// Marks the external inputs as driven and connects everything (before simulation or
+    /// generation).
+    pub fn connect_inputs(&mut self) {
+        self.clock.connect();
+        self.rst.connect();
+        self.s_valid.connect();
+        self.s_data.connect();
+        self.s_last.connect();
+        self.m_ready.connect();
+        self.connect_all();
+    }
+}
+
+impl<const ZW: usize> Logic for TtfsCore<ZW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.encoder.clock.next = self.clock.val();
+        self.encoder.rst.next = self.rst.val();
+        self.readout.clock.next = self.clock.val();
+        self.readout.rst.next = self.rst.val();
+        self.encoder.s_valid.next = self.s_valid.val();
+        self.encoder.s_data.next = self.s_data.val();
+        self.encoder.s_last.next = self.s_last.val();
+        self.s_ready.next = self.encoder.s_ready.val();
+        self.zv_unused.next = self.zero.val();
+        for i in 0..self._n {
+            self.stages[i].clock.next = self.clock.val();
+            self.stages[i].rst.next = self.rst.val();
+        }
+        // Encoder → stage 0.
+        self.stages[0].in_valid.next = self.encoder.out_valid.val();
+        self.stages[0].in_index.next = self.encoder.out_index.val();
+        self.stages[0].in_m.next = self.encoder.out_m.val();
+        self.stages[0].in_eow.next = self.encoder.out_eow.val();
+        self.stages[0].in_err.next = self.encoder.out_err.val();
+        self.encoder.out_ready.next = self.stages[0].in_ready.val();
+        // Stage i → stage i + 1 (events); the z streams of inner stages are unused.
+        for i in 0..self._links {
+            self.stages[i + 1].in_valid.next = self.stages[i].out_valid.val();
+            self.stages[i + 1].in_index.next = self.stages[i].out_index.val();
+            self.stages[i + 1].in_m.next = self.stages[i].out_m.val();
+            self.stages[i + 1].in_eow.next = self.stages[i].out_eow.val();
+            self.stages[i + 1].in_err.next = self.stages[i].out_err.val();
+            self.stages[i].out_ready.next = self.stages[i + 1].in_ready.val();
+            self.stages[i].z_ready.next = self.zero.val();
+            self.zv_unused.next = self.stages[i].z_valid.val();
+            self.zz_unused.next = self.stages[i].z_value.val();
+            self.zl_unused.next = self.stages[i].z_last.val();
+            self.ze_unused.next = self.stages[i].z_err.val();
+        }
+        // Last stage → readout (both streams; the readout takes the one of its kind).
+        for i in self._links..self._n {
+            self.readout.z_valid.next = self.stages[i].z_valid.val();
+            self.readout.z_value.next = self.stages[i].z_value.val();
+            self.readout.z_last.next = self.stages[i].z_last.val();
+            self.readout.z_err.next = self.stages[i].z_err.val();
+            self.stages[i].z_ready.next = self.readout.z_ready.val();
+            self.readout.ev_valid.next = self.stages[i].out_valid.val();
+            self.readout.ev_index.next = self.stages[i].out_index.val();
+            self.readout.ev_m.next = self.stages[i].out_m.val();
+            self.readout.ev_eow.next = self.stages[i].out_eow.val();
+            self.readout.ev_err.next = self.stages[i].out_err.val();
+            self.stages[i].out_ready.next = self.readout.ev_ready.val();
+        }
+        self.readout.m_ready.next = self.m_ready.val();
+        self.m_valid.next = self.readout.m_valid.val();
+        self.m_class.next = self.readout.m_class.val();
+        self.m_error.next = self.readout.m_error.val();
+    }
+}

@@ -1,0 +1,160 @@
+//! `Readout` against golden's readout twin: potential (argmax of `z`) and first-spike (first
+//! event), random stalls on both sides, error flags, Verilog lint/synthesis.
+
+mod common;
+
+use golden::model::Readout as Kind;
+use golden::snn::readout::ReadoutUnit;
+use golden::snn::Event;
+use hdl::harness::Harness;
+use hdl::readout::Readout;
+use rand::Rng;
+use rust_hdl::prelude::*;
+use std::collections::VecDeque;
+
+fn readout(first_spike: bool) -> Harness<Readout<16>> {
+    let mut uut = Readout::<16>::new(first_spike);
+    uut.clock.connect();
+    uut.rst.connect();
+    uut.z_valid.connect();
+    uut.z_value.connect();
+    uut.z_last.connect();
+    uut.z_err.connect();
+    uut.ev_valid.connect();
+    uut.ev_index.connect();
+    uut.ev_m.connect();
+    uut.ev_eow.connect();
+    uut.ev_err.connect();
+    uut.m_ready.connect();
+    let mut h = Harness::new(uut, |x| &mut x.clock);
+    h.uut.rst.next = true;
+    h.cycle();
+    h.uut.rst.next = false;
+    h
+}
+
+/// A beat of either stream: `(value or index, last/eow, err)`.
+type Beat = (i64, bool, bool);
+
+fn drive(
+    h: &mut Harness<Readout<16>>,
+    fs: bool,
+    beats: Vec<Beat>,
+    n_out: usize,
+    seed: u64,
+) -> Vec<(u64, bool)> {
+    let mut rng = common::rng(seed);
+    let mut input: VecDeque<Beat> = beats.into();
+    let mut out = vec![];
+    let mut guard = 0;
+    while out.len() < n_out {
+        guard += 1;
+        assert!(guard < 100_000, "stuck");
+        let offer = !input.is_empty() && rng.gen_bool(0.7);
+        let (v, last, err) = input.front().copied().unwrap_or((0, false, false));
+        h.uut.z_valid.next = offer && !fs;
+        h.uut.z_value.next = signed::<16>(v);
+        h.uut.z_last.next = last;
+        h.uut.z_err.next = err;
+        h.uut.ev_valid.next = offer && fs;
+        h.uut.ev_index.next = bits(v as u64 & 0xffff);
+        h.uut.ev_m.next = bits(0);
+        h.uut.ev_eow.next = last;
+        h.uut.ev_err.next = err;
+        let ready = rng.gen_bool(0.4);
+        h.uut.m_ready.next = ready;
+        h.settle();
+        let taken = if fs {
+            h.uut.ev_ready.val()
+        } else {
+            h.uut.z_ready.val()
+        };
+        if offer && taken {
+            input.pop_front();
+        }
+        if ready && h.uut.m_valid.val() {
+            out.push((h.uut.m_class.val().to_u64(), h.uut.m_error.val()));
+        }
+        h.cycle();
+    }
+    for _ in 0..20 {
+        h.uut.z_valid.next = false;
+        h.uut.ev_valid.next = false;
+        h.uut.m_ready.next = true;
+        h.cycle();
+        assert!(
+            !h.uut.m_valid.val() || out.len() < n_out,
+            "extra output beat"
+        );
+    }
+    out
+}
+
+#[test]
+fn potential_readout_matches_golden_argmax() {
+    let mut rng = common::rng(5);
+    let samples: Vec<(Vec<i64>, bool)> = (0..80)
+        .map(|_| {
+            let n = rng.gen_range(1..=6);
+            (
+                (0..n).map(|_| rng.gen_range(-4..=4)).collect(),
+                rng.gen_bool(0.2),
+            )
+        })
+        .collect();
+    let mut beats = vec![];
+    for (z, err) in &samples {
+        for (i, &v) in z.iter().enumerate() {
+            beats.push((v, i + 1 == z.len(), *err && i == 0));
+        }
+    }
+    let mut h = readout(false);
+    let got = drive(&mut h, false, beats, samples.len(), 1);
+    for ((z, err), (class, e)) in samples.iter().zip(got) {
+        assert_eq!(class as usize, ReadoutUnit::potential(z), "{z:?}");
+        assert_eq!(e, *err, "{z:?}");
+    }
+}
+
+#[test]
+fn first_spike_readout_matches_golden() {
+    let mut rng = common::rng(6);
+    let classes = 5;
+    let unit = ReadoutUnit::new(Kind::FirstSpike, classes);
+    let samples: Vec<(Vec<Event>, bool)> = (0..80)
+        .map(|_| {
+            let k = rng.gen_range(0..=4);
+            let mut ev: Vec<Event> = (0..k)
+                .map(|_| Event {
+                    m: rng.gen_range(0..8),
+                    index: rng.gen_range(0..classes as u32),
+                })
+                .collect();
+            ev.sort_by_key(|e| (e.m, e.index));
+            (ev, rng.gen_bool(0.2))
+        })
+        .collect();
+    let mut beats = vec![];
+    for (ev, err) in &samples {
+        for e in ev {
+            beats.push((e.index as i64, false, false));
+        }
+        beats.push((0, true, *err));
+    }
+    let mut h = readout(true);
+    let got = drive(&mut h, true, beats, samples.len(), 2);
+    for ((ev, err), (class, e)) in samples.iter().zip(got) {
+        assert_eq!(class as usize, unit.first_spike(ev), "{ev:?}");
+        assert_eq!(e, *err);
+    }
+}
+
+#[test]
+fn verilog_is_lint_and_synthesis_clean() {
+    for fs in [false, true] {
+        let h = readout(fs);
+        let e = common::emit(&h.uut, &format!("readout_{}", fs as u8));
+        common::verilator_lint_clean(&e);
+        common::yosys_clean(&e);
+    }
+}

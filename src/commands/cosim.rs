@@ -1,0 +1,159 @@
+//! `ttfs cosim`: generates the accelerator with spike trace ports, simulates it in Verilator
+//! under seeded random back-pressure, and checks every spike of every layer, every class and
+//! every framing verdict against the golden model.
+
+use super::gen::{self, HwArgs};
+use super::sim::read_samples;
+use crate::source::{check_dataset_fits, progress, DatasetArgs, ModelArgs};
+use anyhow::{Context, Result};
+use clap::Args;
+use golden::data::DatasetKind;
+use serde::Serialize;
+use std::path::PathBuf;
+use testbench::{CosimOptions, Stalls, Stimulus, VcdDump};
+
+#[derive(Args, Debug)]
+pub struct CosimArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub hw: HwArgs,
+    /// Dataset to stream through the design: mnist or fashion-mnist (test split)
+    #[arg(long, value_name = "NAME", conflicts_with = "input")]
+    pub dataset: Option<DatasetKind>,
+    /// Use only the first N samples of the dataset
+    #[arg(long, value_name = "N", requires = "dataset")]
+    pub limit: Option<usize>,
+    /// Samples file {"samples": [[x0, x1, …], …]} instead of a dataset
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// Seed of the random stalls
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Probability of a stall cycle on each stream (s_valid low, m_ready low)
+    #[arg(long, default_value_t = 0.2, value_name = "P")]
+    pub stall_prob: f64,
+    /// Dump a VCD of the first mismatching sample (or of sample --vcd-sample) to this file
+    #[arg(long, value_name = "FILE")]
+    pub vcd: Option<PathBuf>,
+    /// Sample to dump with --vcd (default: the first mismatch, else sample 0)
+    #[arg(long, value_name = "K", requires = "vcd")]
+    pub vcd_sample: Option<usize>,
+    /// Folder for the generated Verilog (default: out/cosim)
+    #[arg(long, default_value = "out/cosim", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Print the report as one JSON object
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Serialize)]
+struct SampleOut {
+    class: Option<u64>,
+    error: Option<bool>,
+}
+
+#[derive(Serialize)]
+struct CosimJson {
+    samples: usize,
+    mismatches: usize,
+    spike_mismatches: usize,
+    cycles: u64,
+    cycles_per_sample: f64,
+    estimated_cycles_per_sample: f64,
+    first_mismatch: Option<String>,
+    sim_seconds: f64,
+    build_seconds: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    per_sample: Option<Vec<SampleOut>>,
+}
+
+pub fn run(a: &CosimArgs) -> Result<()> {
+    anyhow::ensure!(
+        a.stall_prob.is_finite() && (0.0..1.0).contains(&a.stall_prob),
+        "--stall-prob {} is outside 0..1 (a probability; 1 would stall forever)",
+        a.stall_prob
+    );
+    let mut hw = a.hw.clone();
+    hw.trace = true;
+    let design = gen::design(&a.model, &hw)?;
+    let model = design.model.clone();
+    let samples: Vec<Vec<u32>> = match (&a.dataset, &a.input) {
+        (Some(kind), None) => {
+            let data = DatasetArgs {
+                dataset: *kind,
+                split: crate::source::SplitArg::Test,
+                limit: a.limit,
+            }
+            .load()?;
+            check_dataset_fits(&model, &data, kind.name())?;
+            (0..data.len()).map(|i| data.sample(i)).collect()
+        }
+        (None, Some(path)) => read_samples(path, &model)?,
+        _ => anyhow::bail!("give the samples: --dataset mnist [--limit N] or --input samples.json"),
+    };
+    let top = gen::write_design(&design, &a.out)?;
+    let bar = progress(1, "verilator build + simulation");
+    let stim = Stimulus::new(samples.clone()).with_stalls(Stalls::random(a.seed, a.stall_prob));
+    let mut opts = CosimOptions {
+        trace: true,
+        ..CosimOptions::default()
+    };
+    if let (Some(path), Some(k)) = (&a.vcd, a.vcd_sample) {
+        anyhow::ensure!(k < samples.len(), "--vcd-sample {k}: there are only {} samples", samples.len());
+        opts.vcd = Some(VcdDump {
+            path: path.clone(),
+            from_sample: k,
+            to_sample: k,
+        });
+    }
+    let mut report = testbench::cosim(&model, &[top.clone()], &stim, &opts).context("co-simulation")?;
+    // A mismatch with --vcd but no sample given: re-run to dump the first failing sample.
+    if report.mismatches > 0 && a.vcd.is_some() && a.vcd_sample.is_none() {
+        let k = report.per_sample.iter().position(|s| s.class != s.expected_class.map(|c| c as u64)).unwrap_or(0);
+        opts.vcd = Some(VcdDump {
+            path: a.vcd.clone().unwrap_or_default(),
+            from_sample: k,
+            to_sample: k,
+        });
+        report = testbench::cosim(&model, &[top], &stim, &opts).context("co-simulation (VCD)")?;
+    }
+    bar.finish_and_clear();
+    let out = CosimJson {
+        samples: report.samples,
+        mismatches: report.mismatches,
+        spike_mismatches: report.spike_mismatches,
+        cycles: report.cycles,
+        cycles_per_sample: report.cycles_per_sample,
+        estimated_cycles_per_sample: design.est_cycles_per_sample,
+        first_mismatch: report.first_mismatch.clone(),
+        sim_seconds: report.sim_seconds,
+        build_seconds: report.build_seconds,
+        per_sample: a.input.as_ref().map(|_| {
+            report.per_sample.iter().map(|s| SampleOut { class: s.class, error: s.error }).collect()
+        }),
+    };
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("co-simulation of {} samples ({} target, lanes {:?}), stall probability {}, seed {}", out.samples, design.options.target, design.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(), a.stall_prob, a.seed);
+        println!("  class/framing mismatches: {}", out.mismatches);
+        println!("  spike mismatches:         {}", out.spike_mismatches);
+        println!(
+            "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
+            out.cycles_per_sample, out.estimated_cycles_per_sample
+        );
+        println!("  simulation {:.1} s, Verilator build {:.1} s", out.sim_seconds, out.build_seconds);
+        if let Some(m) = &out.first_mismatch {
+            println!("  first mismatch: {m}");
+        }
+    }
+    anyhow::ensure!(
+        report.mismatches == 0 && report.spike_mismatches == 0,
+        "{} class and {} spike mismatches against the golden model; first: {}",
+        report.mismatches,
+        report.spike_mismatches,
+        report.first_mismatch.as_deref().unwrap_or("(none recorded)")
+    );
+    Ok(())
+}
