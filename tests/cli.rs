@@ -317,3 +317,76 @@ fn unknown_dataset_and_option_are_refused_by_the_parser() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown dataset \"cifar\""));
     let _ = Path::new(".");
 }
+
+fn gen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gen-verilog"))
+        .args(args)
+        .output()
+        .expect("run gen-verilog")
+}
+
+#[test]
+fn gen_verilog_writes_the_default_accelerator_with_its_report() {
+    let out = tmp("gen-default");
+    let o = gen(&["--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v = std::fs::read_to_string(out.join("ttfs_top.v")).unwrap();
+    assert!(v.contains("module ttfs_top"));
+    assert!(
+        out.join("l1_w0.hex").is_file(),
+        "weight memory images next to the Verilog"
+    );
+    let m = golden::model::Model::load(&out.join("model.json")).unwrap();
+    assert_eq!(m, golden::default_model::quantized());
+    let r: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert!(r["note"].as_str().unwrap().contains("estimates"));
+    let layers = r["design"]["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    // z bits from the bound (785·2^7·16 = 1 607 680 → 22 signed bits), never guessed.
+    assert_eq!(layers[0]["z_bits"], 22);
+    assert!(r["design"]["est_cycles_per_sample"].as_f64().unwrap() > 784.0);
+}
+
+#[test]
+fn gen_verilog_refuses_bad_options_in_one_line() {
+    let refused_gen = |args: &[&str], needle: &str| {
+        let o = gen(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success(), "{args:?} should fail");
+        assert!(
+            err.contains(needle),
+            "{args:?}: {err:?} should contain {needle:?}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    };
+    let out = tmp("gen-bad");
+    let o = out.to_str().unwrap();
+    refused_gen(&["--lanes", "200,2", "--out", o], "layer 1: 200 lanes");
+    refused_gen(
+        &["--lanes", "8", "--out", o],
+        "--lanes has 1 values but the model has 2 layers",
+    );
+    refused_gen(&["--lanes", "0,1", "--out", o], "layer 1: 0 lanes");
+    refused_gen(
+        &["--target", "virtex", "--out", o],
+        "unknown target \"virtex\"",
+    );
+    refused_gen(
+        &["--target", "ecp5-25k", "--lanes", "128,10", "--out", o],
+        "ecp5-25k has 56",
+    );
+    refused_gen(
+        &["--model", "/nonexistent.json", "--out", o],
+        "cannot read model file",
+    );
+    let bad = tmp("gen-bad-model.json");
+    std::fs::write(
+        &bad,
+        golden::default_model::quantized()
+            .to_json_string()
+            .replacen("\"bias\": [", "\"bias\": [1000,", 1),
+    )
+    .unwrap();
+    refused_gen(&["--model", bad.to_str().unwrap(), "--out", o], "layer 1");
+}

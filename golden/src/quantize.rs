@@ -165,11 +165,13 @@ pub fn quantize(
             match attempt {
                 Some(v) => break v,
                 None if frac_bits > 0 => frac_bits -= 1,
-                None => return Err(QuantizeError(format!(
+                None => {
+                    return Err(QuantizeError(format!(
                     "{name}: no frac_bits makes every row fit weight_bits = {} with an exact sum: \
                          use more weight bits",
                     opts.weight_bits
-                ))),
+                )))
+                }
             }
         };
         let one = (1i64 << frac_bits) as f64;

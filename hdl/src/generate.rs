@@ -1,7 +1,7 @@
 //! `generate`: one Verilog file (core modules + the ANSI `ttfs_top` wrapper of DESIGN §4)
 //! and the `$readmemh` memory images of a planned [`Design`].
 
-use crate::plan::Design;
+use crate::plan::{Design, WeightSource};
 use crate::top::{pick_zw, TtfsCore};
 use crate::verilog::{self, Dir, VerilogError};
 use std::fmt::Write as _;
@@ -46,6 +46,13 @@ pub enum GenerateError {
 /// the DESIGN §4 ports: `clk`, `rst`, `s_valid`, `s_ready`, `s_data[input_bits-1:0]`,
 /// `s_last`, `m_valid`, `m_ready`, `m_class[class_bits-1:0]`, `m_error`.
 pub fn generate(design: &Design) -> Result<Generated, GenerateError> {
+    if design.options.weights == WeightSource::Runtime {
+        return Err(GenerateError::Unsupported(
+            "run-time weight loading (the w_* stream, --weights runtime) is not implemented \
+             yet: use embedded weights"
+                .into(),
+        ));
+    }
     if design.input_bits > 16 {
         return Err(GenerateError::Unsupported(format!(
             "input_bits {} > 16",
@@ -99,7 +106,11 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         vec![]
     };
     let modules = add_trace_ports(&modules, &taps)?;
-    let wrapper = top_wrapper(design.input_bits as usize, design.class_bits as usize, &taps);
+    let wrapper = top_wrapper(
+        design.input_bits as usize,
+        design.class_bits as usize,
+        &taps,
+    );
     Ok(Generated {
         verilog: verilog::single_file(&modules, &wrapper),
         memories: core.images().to_vec(),
@@ -230,11 +241,18 @@ fn add_trace_ports(modules: &str, taps: &[Tap]) -> Result<String, GenerateError>
     if taps.is_empty() {
         return Ok(modules.to_string());
     }
-    let bad = |what: &str| GenerateError::Unsupported(format!("trace: {what} not found in the core"));
+    let bad =
+        |what: &str| GenerateError::Unsupported(format!("trace: {what} not found in the core"));
     let header = format!("module {CORE_MODULE}(");
     let start = modules.find(&header).ok_or_else(|| bad("core module"))?;
-    let head_end = start + modules[start..].find(");").ok_or_else(|| bad("port list"))?;
-    let end = start + modules[start..].find("endmodule").ok_or_else(|| bad("endmodule"))?;
+    let head_end = start
+        + modules[start..]
+            .find(");")
+            .ok_or_else(|| bad("port list"))?;
+    let end = start
+        + modules[start..]
+            .find("endmodule")
+            .ok_or_else(|| bad("endmodule"))?;
     let mut names = String::new();
     let mut decls = String::new();
     let mut assigns = String::new();
@@ -260,7 +278,13 @@ fn add_trace_ports(modules: &str, taps: &[Tap]) -> Result<String, GenerateError>
             range(t.k),
             range(t.iw)
         );
-        let sel = |w: usize| if w > 1 { format!("[{}:0]", w - 1) } else { "[0]".into() };
+        let sel = |w: usize| {
+            if w > 1 {
+                format!("[{}:0]", w - 1)
+            } else {
+                "[0]".into()
+            }
+        };
         let _ = writeln!(
             assigns,
             "    assign t{l}_valid = {p}out_valid & {};\n    assign t{l}_eow = {p}out_eow;\n    \
@@ -270,7 +294,11 @@ fn add_trace_ports(modules: &str, taps: &[Tap]) -> Result<String, GenerateError>
             sel(t.iw)
         );
     }
-    let decl_at = head_end + modules[head_end..].find('\n').ok_or_else(|| bad("header line"))? + 1;
+    let decl_at = head_end
+        + modules[head_end..]
+            .find('\n')
+            .ok_or_else(|| bad("header line"))?
+        + 1;
     Ok(format!(
         "{}{names}{}{decls}{}    // Trace taps (generator option).\n{assigns}{}",
         &modules[..head_end],

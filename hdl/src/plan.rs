@@ -192,6 +192,10 @@ pub struct Activity {
     pub samples: usize,
     /// Where the samples came from.
     pub source: String,
+    /// `per_sample[k][l − 1]`: events entering layer `l` for sample `k` (the pipeline runs at
+    /// the pace of each sample's slowest stage, so the mean of maxima, not the max of means).
+    #[serde(skip)]
+    pub per_sample: Vec<Vec<u32>>,
 }
 
 impl Activity {
@@ -199,22 +203,26 @@ impl Activity {
     pub fn measure(model: &Model, samples: &[Vec<u32>], source: &str) -> Activity {
         let mut sim = EventSim::new(model);
         let mut sums = vec![0u64; model.layers.len()];
+        let mut per_sample = Vec::with_capacity(samples.len());
         for x in samples {
             let trace = sim.trace(x);
-            for (l, n) in trace
+            let events: Vec<u32> = trace
                 .events_per_layer()
                 .iter()
                 .take(model.layers.len())
-                .enumerate()
-            {
+                .map(|&n| n as u32)
+                .collect();
+            for (l, n) in events.iter().enumerate() {
                 sums[l] += *n as u64;
             }
+            per_sample.push(events);
         }
         let n = samples.len().max(1) as f64;
         Activity {
             events_in: sums.iter().map(|&s| s as f64 / n).collect(),
             samples: samples.len(),
             source: source.to_string(),
+            per_sample,
         }
     }
 
@@ -224,6 +232,7 @@ impl Activity {
             events_in: model.layers.iter().map(|l| l.inputs as f64).collect(),
             samples: 0,
             source: "worst case (every input spikes)".into(),
+            per_sample: Vec::new(),
         }
     }
 }
@@ -391,6 +400,38 @@ impl Design {
                 bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
             }
         }
+        // With per-sample activity: each sample passes at the pace of its slowest stage.
+        if !activity.per_sample.is_empty() {
+            let mut total = 0.0;
+            // How often each stage (0 = input/encoder, l = layer l) sets a sample's pace.
+            let mut pacing = vec![0usize; plans.len() + 1];
+            for events in &activity.per_sample {
+                let (mut worst, mut who) = (input_cycles.max(events[0] as f64 + t as f64), 0);
+                for (k, p) in plans.iter().enumerate() {
+                    let out = events.get(k + 1).copied().unwrap_or(0) as f64;
+                    let c = stage_cycles(p, t, events[k] as f64, out);
+                    if c > worst {
+                        (worst, who) = (c, k + 1);
+                    }
+                }
+                pacing[who] += 1;
+                total += worst;
+            }
+            let mean = total / activity.per_sample.len() as f64;
+            if mean > est {
+                est = mean;
+                let n = activity.per_sample.len();
+                bottleneck = match (1..pacing.len()).max_by_key(|&l| pacing[l]) {
+                    Some(l) if pacing[l] > 0 => format!(
+                        "layer {l} ({} lanes) on {} of {n} samples, the input stream on {}",
+                        plans[l - 1].lanes,
+                        pacing[l],
+                        pacing[0]
+                    ),
+                    _ => bottleneck,
+                };
+            }
+        }
         // Encoder: q0 buckets (head/tail per tick, next per input) in block RAM.
         let encoder_luts = 150 + 4 * index_bits(model.input_len() + 1) as u64;
         let design = Design {
@@ -465,6 +506,18 @@ impl Design {
     pub fn est_samples_per_s(&self) -> f64 {
         self.options.clock_hz as f64 / self.est_cycles_per_sample
     }
+}
+
+/// Cycles of one stage for one sample (the DESIGN §5 cost model, as in [`estimate`]).
+fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
+    let g = p.groups as f64;
+    let integrate = (events_in + 1.0) * g + t as f64 * g + g;
+    let fire = if p.fires {
+        t as f64 * g + events_out
+    } else {
+        p.outputs as f64
+    };
+    integrate.max(fire)
 }
 
 fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {

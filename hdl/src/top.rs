@@ -2,7 +2,7 @@
 
 use crate::encoder::Encoder;
 use crate::layer::{LayerStage, StageParams};
-use crate::plan::Design;
+use crate::plan::{Design, Fault};
 use crate::readout::Readout;
 use golden::model::Readout as ReadoutKind;
 use rust_hdl::prelude::*;
@@ -42,6 +42,7 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
             .collect(),
         bias: layer.bias.clone(),
         hex_prefix: format!("{prefix}l{}", k + 1),
+        window_start: usize::from(k == 0 && design.options.fault == Some(Fault::WindowOffByOne)),
     }
 }
 
@@ -161,6 +162,11 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.encoder.s_last.next = self.s_last.val();
         self.s_ready.next = self.encoder.s_ready.val();
         self.zv_unused.next = self.zero.val();
+        // Defaults, so the sinks of unused z streams are driven even with a single layer
+        // (where the loop over inner stages below is empty).
+        self.zz_unused.next = self.stages[0].z_value.val();
+        self.zl_unused.next = self.stages[0].z_last.val();
+        self.ze_unused.next = self.stages[0].z_err.val();
         for i in 0..self._n {
             self.stages[i].clock.next = self.clock.val();
             self.stages[i].rst.next = self.rst.val();

@@ -62,6 +62,7 @@ fn random_params(
         weights,
         bias,
         hex_prefix: "ls".into(),
+        window_start: 0,
     }
 }
 

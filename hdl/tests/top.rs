@@ -80,7 +80,11 @@ fn run_core<const ZW: usize>(
     let mut out = vec![];
     let start = h.cycles();
     while out.len() < n_out {
-        assert!(h.cycles() - start < 200_000, "stuck after {} outputs", out.len());
+        assert!(
+            h.cycles() - start < 200_000,
+            "stuck after {} outputs",
+            out.len()
+        );
         let offer = !input.is_empty() && rng.gen_bool(p_in);
         let (x, last) = input.front().copied().unwrap_or((0, false));
         h.uut.s_valid.next = offer;
@@ -146,7 +150,11 @@ fn classes_match_golden_on_tiny_random_models_under_stalls() {
         let lanes: Vec<usize> = widths[1..].iter().map(|&n| rng.gen_range(1..=n)).collect();
         let d = design(&model, Some(lanes.clone()));
         let samples: Vec<Vec<u32>> = (0..5)
-            .map(|_| (0..widths[0]).map(|_| rng.gen_range(0..1u32 << b)).collect())
+            .map(|_| {
+                (0..widths[0])
+                    .map(|_| rng.gen_range(0..1u32 << b))
+                    .collect()
+            })
             .collect();
         let beats: Vec<(u32, bool)> = samples.iter().flat_map(|x| framed(x)).collect();
         let (p_in, p_out) = [(1.0, 1.0), (0.6, 0.5), (0.9, 0.2)][case % 3];
@@ -179,13 +187,24 @@ fn framing_faults_are_flagged_and_the_next_sample_is_correct() {
         let mut beats = framed(&good[0]);
         beats.extend([(3, false), (9, true)]); // early s_last
         beats.extend(framed(&good[1]));
-        beats.extend([(1, false), (2, false), (3, false), (4, false), (5, false), (6, true)]); // missing
+        beats.extend([
+            (1, false),
+            (2, false),
+            (3, false),
+            (4, false),
+            (5, false),
+            (6, true),
+        ]); // missing
         beats.extend(framed(&good[2]));
         let (got, _) = run_any(&d, &beats, 5, &mut rng, 0.8, 0.7);
         let errs: Vec<bool> = got.iter().map(|g| g.1).collect();
         assert_eq!(errs, vec![false, true, false, true, false], "{readout}");
         for (k, idx) in [(0usize, 0usize), (1, 2), (2, 4)] {
-            assert_eq!(got[idx].0, forward(&model, &good[k]).class, "{readout} sample {k}");
+            assert_eq!(
+                got[idx].0,
+                forward(&model, &good[k]).class,
+                "{readout} sample {k}"
+            );
         }
     }
 }
@@ -244,14 +263,15 @@ fn generated_top_has_the_design_ports_and_is_lint_and_synthesis_clean() {
         }
         let file = dir.join(format!("{name}.v"));
         std::fs::write(&file, &g.verilog).unwrap();
-        lint_and_synth(&dir, &file);
+        // Yosys on the potential variant (the trace test synthesises first-spike): ~25 s each.
+        lint_and_synth(&dir, &file, readout == "potential");
     }
 }
 
 /// `verilator --lint-only -Wall` (no warning) and yosys `synth -top ttfs_top; check -assert`
 /// (no latch) on `file`, run in `dir` (where the memory images are); skipped loudly when the
 /// pinned tools are absent.
-fn lint_and_synth(dir: &std::path::Path, file: &std::path::Path) {
+fn lint_and_synth(dir: &std::path::Path, file: &std::path::Path, synth: bool) {
     use std::process::Command;
     // One tool run at a time in this binary: YoWASP's ABC (scratch files in the host's /tmp)
     // dies silently when another tool runs alongside.
@@ -271,7 +291,13 @@ fn lint_and_synth(dir: &std::path::Path, file: &std::path::Path) {
             "verilator lint of {file}:\n{log}"
         );
     }
-    if let Some(yosys) = common::tool("yosys", &["-q", "-p", "read_verilog probe.v; synth -top probe"]) {
+    if !synth {
+        return;
+    }
+    if let Some(yosys) = common::tool(
+        "yosys",
+        &["-q", "-p", "read_verilog probe.v; synth -top probe"],
+    ) {
         let script = format!(
             "read_verilog {file}; synth -top ttfs_top; check -assert; \
              select -assert-none t:*latch* t:*LATCH*"
@@ -313,12 +339,12 @@ fn trace_ports_are_added_and_lint_and_synthesis_clean() {
         let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");
         let g = generate(&d).expect("generate");
         let iw = [3usize, 2, 2];
-        for l in 0..streams {
+        for (l, iw) in iw.iter().enumerate().take(streams) {
             for port in [
                 format!("output wire t{l}_valid"),
                 format!("output wire t{l}_eow"),
                 format!("output wire [2:0] t{l}_m"),
-                format!("output wire [{}:0] t{l}_index", iw[l] - 1),
+                format!("output wire [{}:0] t{l}_index", iw - 1),
             ] {
                 assert!(g.verilog.contains(&port), "{readout}: missing `{port}`");
             }
@@ -332,6 +358,18 @@ fn trace_ports_are_added_and_lint_and_synthesis_clean() {
         }
         let file = dir.join(format!("{name}.v"));
         std::fs::write(&file, &g.verilog).unwrap();
-        lint_and_synth(&dir, &file);
+        // Yosys once (the variant with the most taps): each run takes ~25 s.
+        lint_and_synth(&dir, &file, readout == "first-spike");
     }
+}
+
+#[test]
+fn generate_refuses_what_it_does_not_implement() {
+    let mut rng = common::rng(12);
+    let model = random_model(&mut rng, &[3, 2], 4, 4, "potential");
+    let mut opts = HwOptions::new(Target::Generic);
+    opts.weights = hdl::plan::WeightSource::Runtime;
+    let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");
+    let err = generate(&d).expect_err("runtime weights").to_string();
+    assert!(err.contains("run-time weight loading"), "{err}");
 }

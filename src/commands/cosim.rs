@@ -100,17 +100,26 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         ..CosimOptions::default()
     };
     if let (Some(path), Some(k)) = (&a.vcd, a.vcd_sample) {
-        anyhow::ensure!(k < samples.len(), "--vcd-sample {k}: there are only {} samples", samples.len());
+        anyhow::ensure!(
+            k < samples.len(),
+            "--vcd-sample {k}: there are only {} samples",
+            samples.len()
+        );
         opts.vcd = Some(VcdDump {
             path: path.clone(),
             from_sample: k,
             to_sample: k,
         });
     }
-    let mut report = testbench::cosim(&model, &[top.clone()], &stim, &opts).context("co-simulation")?;
+    let mut report = testbench::cosim(&model, std::slice::from_ref(&top), &stim, &opts)
+        .context("co-simulation")?;
     // A mismatch with --vcd but no sample given: re-run to dump the first failing sample.
     if report.mismatches > 0 && a.vcd.is_some() && a.vcd_sample.is_none() {
-        let k = report.per_sample.iter().position(|s| s.class != s.expected_class.map(|c| c as u64)).unwrap_or(0);
+        let k = report
+            .per_sample
+            .iter()
+            .position(|s| s.class != s.expected_class.map(|c| c as u64))
+            .unwrap_or(0);
         opts.vcd = Some(VcdDump {
             path: a.vcd.clone().unwrap_or_default(),
             from_sample: k,
@@ -130,20 +139,37 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         sim_seconds: report.sim_seconds,
         build_seconds: report.build_seconds,
         per_sample: a.input.as_ref().map(|_| {
-            report.per_sample.iter().map(|s| SampleOut { class: s.class, error: s.error }).collect()
+            report
+                .per_sample
+                .iter()
+                .map(|s| SampleOut {
+                    class: s.class,
+                    error: s.error,
+                })
+                .collect()
         }),
     };
     if a.json {
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("co-simulation of {} samples ({} target, lanes {:?}), stall probability {}, seed {}", out.samples, design.options.target, design.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(), a.stall_prob, a.seed);
+        println!(
+            "co-simulation of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
+            out.samples,
+            design.options.target,
+            design.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
+            a.stall_prob,
+            a.seed
+        );
         println!("  class/framing mismatches: {}", out.mismatches);
         println!("  spike mismatches:         {}", out.spike_mismatches);
         println!(
             "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
             out.cycles_per_sample, out.estimated_cycles_per_sample
         );
-        println!("  simulation {:.1} s, Verilator build {:.1} s", out.sim_seconds, out.build_seconds);
+        println!(
+            "  simulation {:.1} s, Verilator build {:.1} s",
+            out.sim_seconds, out.build_seconds
+        );
         if let Some(m) = &out.first_mismatch {
             println!("  first mismatch: {m}");
         }
@@ -153,7 +179,10 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         "{} class and {} spike mismatches against the golden model; first: {}",
         report.mismatches,
         report.spike_mismatches,
-        report.first_mismatch.as_deref().unwrap_or("(none recorded)")
+        report
+            .first_mismatch
+            .as_deref()
+            .unwrap_or("(none recorded)")
     );
     Ok(())
 }

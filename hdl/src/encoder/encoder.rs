@@ -352,11 +352,9 @@ impl Logic for Encoder {
         self.out_err.next = false;
         self.out_index.next = self.ej.q.val();
         self.out_m.next = self.em.q.val();
-        if self.estate.q.val() == self.e_idle.val() {
-            if self.e_full.val() {
-                self.em.d.next = self.zero8.val();
-                self.estate.d.next = self.e_rd.val();
-            }
+        if (self.estate.q.val() == self.e_idle.val()) & self.e_full.val() {
+            self.em.d.next = self.zero8.val();
+            self.estate.d.next = self.e_rd.val();
         }
         if self.estate.q.val() == self.e_rd.val() {
             self.eclr.next = true;
@@ -479,6 +477,5 @@ impl Logic for Encoder {
                 }
             }
         }
-
     }
 }

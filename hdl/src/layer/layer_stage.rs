@@ -169,6 +169,10 @@ pub struct StageParams {
     pub bias: Vec<i32>,
     /// Prefix of the weight image files: lane `p` reads `<prefix>_w<p>.hex`.
     pub hex_prefix: String,
+    /// First tick of the fire phase's window counter: 0. Only the test-only
+    /// `Fault::WindowOffByOne` sets 1 (the counter starts one tick late), to prove that the
+    /// co-simulation catches such a bug.
+    pub window_start: usize,
 }
 
 impl StageParams {
@@ -567,6 +571,8 @@ pub struct LayerStage<const ZW: usize> {
     zero16: Constant<Bits<16>>,
     zero9: Constant<Bits<9>>,
     zero8: Constant<Bits<8>>,
+    /// First tick of the fire window (0; 1 only under a test-only fault).
+    m_start: Constant<Bits<8>>,
     zero_z: Constant<Signed<ZW>>,
     fires_c: Constant<Bit>,
     _p: usize,
@@ -662,6 +668,7 @@ impl<const ZW: usize> LayerStage<ZW> {
             zero16: Constant::new(bits(0)),
             zero9: Constant::new(bits(0)),
             zero8: Constant::new(bits(0)),
+            m_start: Constant::new(bits(params.window_start as u64)),
             zero_z: Constant::new(Signed::from(0i64)),
             fires_c: Constant::new(params.fires),
             _p: params.lanes,
@@ -939,7 +946,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.f_issue_done.d.next = false;
             self.f_g.d.next = self.zero16.val();
             self.f_gbase.d.next = self.zero16.val();
-            self.f_m.d.next = self.zero8.val();
+            self.f_m.d.next = self.m_start.val();
             self.f_err.d.next = self.int_err.q.val();
         }
     }

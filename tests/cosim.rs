@@ -1,0 +1,294 @@
+//! Co-simulation of the *generated* accelerator in Verilator against the golden model: every
+//! spike of every layer, every class, every framing verdict. Slow (Verilator builds): a
+//! separate test target, run by `scripts/test.sh` in CI.
+//!
+//! A missing Verilator fails these tests with the command that installs it.
+
+use golden::model::{Layer, Model, Readout};
+use hdl::plan::{Activity, Design, Fault, HwOptions, Target};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::PathBuf;
+use testbench::{CosimOptions, CosimReport, Framing, Sample, Stalls, Stimulus};
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("cosim")
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Generates `model` with trace ports into its own folder; returns the design and the top file.
+fn generate(
+    name: &str,
+    model: &Model,
+    lanes: Option<Vec<usize>>,
+    fault: Option<Fault>,
+) -> (Design, PathBuf) {
+    let mut o = HwOptions::new(Target::Generic);
+    o.lanes = lanes;
+    o.trace = true;
+    o.fault = fault;
+    let d = Design::new(model.clone(), o, Activity::worst_case(model)).expect("valid design");
+    let top = lcttfs::commands::gen::write_design(&d, &out_dir(name)).expect("generation");
+    (d, top)
+}
+
+/// The default model, generated once for all the tests that share it (tests run in parallel).
+fn default_top() -> &'static (Model, Design, PathBuf) {
+    static TOP: std::sync::OnceLock<(Model, Design, PathBuf)> = std::sync::OnceLock::new();
+    TOP.get_or_init(|| {
+        let model = golden::default_model::quantized();
+        let (d, top) = generate("default", &model, None, None);
+        (model, d, top)
+    })
+}
+
+fn cosim(model: &Model, top: &PathBuf, stim: &Stimulus) -> CosimReport {
+    let opts = CosimOptions {
+        trace: true,
+        ..CosimOptions::default()
+    };
+    testbench::cosim(model, std::slice::from_ref(top), stim, &opts)
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn show(r: &CosimReport) -> String {
+    format!(
+        "{} samples, {} mismatches, {} spike mismatches, first: {:?}, details: {:?}",
+        r.samples, r.mismatches, r.spike_mismatches, r.first_mismatch, r.details
+    )
+}
+
+/// MNIST test images (fetched by scripts/fetch-mnist.sh).
+fn mnist(n: usize) -> Vec<Vec<u32>> {
+    let d = golden::data::load(golden::data::DatasetKind::Mnist, golden::data::Split::Test)
+        .unwrap_or_else(|e| panic!("{e}"));
+    (0..n.min(d.len())).map(|i| d.sample(i)).collect()
+}
+
+/// A random valid layer: weights in range, every row + bias summing to exactly 2^F.
+fn random_layer(rng: &mut ChaCha8Rng, inputs: usize, outputs: usize, weight_bits: u32) -> Layer {
+    let (lo, hi) = golden::model::weight_range(weight_bits);
+    // 2^F must be reachable by inputs + 1 entries of at most `hi`.
+    let max_f = ((inputs as i64 + 1) * hi as i64)
+        .ilog2()
+        .min(weight_bits + 2);
+    let frac_bits = rng.gen_range(0..=max_f);
+    let one = 1i64 << frac_bits;
+    let mut weights = Array2::<i32>::zeros((outputs, inputs));
+    let mut bias = Vec::new();
+    for i in 0..outputs {
+        let mut row: Vec<i32> = (0..=inputs).map(|_| rng.gen_range(lo..=hi)).collect();
+        // Walk the sum to 2^F one random entry at a time, staying in range.
+        let mut diff = one - row.iter().map(|&v| v as i64).sum::<i64>();
+        while diff != 0 {
+            let k = rng.gen_range(0..row.len());
+            let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
+            row[k] += step as i32;
+            diff -= step;
+        }
+        for j in 0..inputs {
+            weights[[i, j]] = row[j];
+        }
+        bias.push(row[inputs]);
+    }
+    Layer {
+        inputs,
+        outputs,
+        weight_bits,
+        frac_bits,
+        weights,
+        bias,
+    }
+}
+
+fn random_model(seed: u64) -> (Model, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let depth = rng.gen_range(1..=3);
+    let mut width = rng.gen_range(1..=10);
+    let time_steps = 1 << rng.gen_range(1..=5);
+    let input_bits = rng.gen_range(1..=8);
+    let mut layers = Vec::new();
+    let mut lanes = Vec::new();
+    for k in 0..depth {
+        let outputs = if k + 1 == depth {
+            rng.gen_range(2..=6)
+        } else {
+            rng.gen_range(1..=8)
+        };
+        let weight_bits = rng.gen_range(2..=10);
+        layers.push(random_layer(&mut rng, width, outputs, weight_bits));
+        // Any lane count, including ones that do not divide the layer.
+        lanes.push(rng.gen_range(1..=outputs));
+        width = outputs;
+    }
+    let readout = if rng.gen_bool(0.5) {
+        Readout::Potential
+    } else {
+        Readout::FirstSpike
+    };
+    let m = Model {
+        time_steps,
+        input_bits,
+        readout,
+        layers,
+    };
+    m.validate().expect("random model is valid");
+    (m, lanes)
+}
+
+/// Random, all-zero and all-max samples.
+fn samples_for(model: &Model, seed: u64, n: usize) -> Vec<Vec<u32>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let max = (1u32 << model.input_bits) - 1;
+    let mut s = vec![vec![0; model.input_len()], vec![max; model.input_len()]];
+    s.extend((0..n).map(|_| {
+        (0..model.input_len())
+            .map(|_| rng.gen_range(0..=max))
+            .collect()
+    }));
+    s
+}
+
+#[test]
+fn random_small_models_match_the_golden_model_spike_for_spike() {
+    for seed in [11u64, 12, 13, 14, 15] {
+        let (model, lanes) = random_model(seed);
+        let (_, top) = generate(&format!("random-{seed}"), &model, Some(lanes.clone()), None);
+        let stim =
+            Stimulus::new(samples_for(&model, seed, 60)).with_stalls(Stalls::random(seed, 0.3));
+        let r = cosim(&model, &top, &stim);
+        assert!(
+            r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
+            "seed {seed} (T={}, lanes {lanes:?}, readout {}): {}",
+            model.time_steps,
+            model.readout,
+            show(&r)
+        );
+        assert_eq!(r.outputs, 62, "one output beat per sample");
+    }
+}
+
+#[test]
+fn default_model_on_1000_mnist_images_has_zero_mismatches_under_stalls() {
+    let (model, d, top) = default_top();
+    let stim = Stimulus::new(mnist(1000)).with_stalls(Stalls::random(7, 0.2));
+    let r = cosim(model, top, &stim);
+    assert!(
+        r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
+        "{}",
+        show(&r)
+    );
+    assert_eq!(r.outputs, 1000);
+    eprintln!(
+        "[cosim] default model: {:.1} cycles/sample measured (with stalls), {:.1} estimated",
+        r.cycles_per_sample, d.est_cycles_per_sample
+    );
+}
+
+#[test]
+fn framing_faults_are_flagged_and_every_later_sample_is_correct() {
+    let (model, _, top) = default_top();
+    let values = mnist(24);
+    let faulty = [2usize, 5, 9, 14];
+    let samples: Vec<Sample> = values
+        .iter()
+        .enumerate()
+        .map(|(k, v)| {
+            let framing = match k {
+                2 => Framing::Early { len: 100 },
+                5 => Framing::Missing { extra: 7 },
+                9 => Framing::Early { len: 1 },
+                14 => Framing::Missing { extra: 1 },
+                _ => Framing::Normal,
+            };
+            Sample::with_framing(v.clone(), framing)
+        })
+        .collect();
+    let stim = Stimulus::from_samples(samples).with_stalls(Stalls::random(3, 0.3));
+    let r = cosim(model, top, &stim);
+    assert!(r.passed(), "{}", show(&r));
+    for s in &r.per_sample {
+        assert_eq!(
+            s.error,
+            Some(faulty.contains(&s.sample)),
+            "sample {}",
+            s.sample
+        );
+    }
+    assert_eq!(r.outputs, 24);
+}
+
+#[test]
+fn reset_mid_sample_and_mid_output_loses_only_what_was_in_flight() {
+    let (model, _, top) = default_top();
+    let stalls = Stalls {
+        seed: 5,
+        input_prob: 0.2,
+        input_max_run: 4,
+        output_prob: 0.05,
+        output_max_run: 2000,
+    };
+    // Resets every ~3 samples' worth of cycles, landing mid-sample and while outputs wait.
+    let resets: Vec<u64> = (0..6).map(|k| 2500 + 2711 * k).collect();
+    let stim = Stimulus::new(mnist(40))
+        .with_stalls(stalls)
+        .with_resets(resets);
+    let r = cosim(model, top, &stim);
+    assert!(r.passed(), "{}", show(&r));
+    assert_eq!(r.resets, 6);
+    assert!(
+        r.per_sample.iter().filter(|s| !s.dropped).count() >= 20,
+        "{}",
+        show(&r)
+    );
+}
+
+#[test]
+fn backpressure_soak_loses_duplicates_and_reorders_nothing() {
+    let (model, _, top) = default_top();
+    let values = mnist(150);
+    let want: Vec<usize> = values
+        .iter()
+        .map(|x| golden::forward::classify(model, x))
+        .collect();
+    // m_ready low for runs of up to 5000 cycles (several samples' worth) while input keeps coming.
+    let stalls = Stalls {
+        seed: 9,
+        input_prob: 0.0,
+        input_max_run: 1,
+        output_prob: 0.02,
+        output_max_run: 5000,
+    };
+    let r = cosim(model, top, &Stimulus::new(values).with_stalls(stalls));
+    assert!(r.passed(), "{}", show(&r));
+    let got: Vec<usize> = r
+        .per_sample
+        .iter()
+        .map(|s| s.class.expect("a beat") as usize)
+        .collect();
+    assert_eq!(got, want, "every class, in input order");
+    assert_eq!(r.outputs, 150);
+}
+
+#[test]
+fn an_off_by_one_window_counter_is_caught_with_a_clear_first_mismatch() {
+    let model = golden::default_model::quantized();
+    let (_, top) = generate("fault-window", &model, None, Some(Fault::WindowOffByOne));
+    let r = cosim(&model, &top, &Stimulus::new(mnist(50)));
+    assert!(
+        !r.passed() && r.spike_mismatches > 0,
+        "the broken design must fail: {}",
+        show(&r)
+    );
+    let first = r.first_mismatch.clone().expect("a first-mismatch report");
+    // e.g. "sample 0, layer 1, neuron 17: expected tick 16 (m = 0), observed no spike"
+    assert!(
+        first.contains("sample") && first.contains("layer 1") && first.contains("neuron"),
+        "{first}"
+    );
+    assert!(first.contains("expected tick"), "{first}");
+}
