@@ -121,8 +121,12 @@ fn random_model(seed: u64) -> (Model, Vec<usize>) {
         };
         let weight_bits = rng.gen_range(2..=10);
         layers.push(random_layer(&mut rng, width, outputs, weight_bits));
-        // Any lane count, including ones that do not divide the layer.
-        lanes.push(rng.gen_range(1..=outputs));
+        // Any lane count; odd seeds take one that does not divide the layer where one exists.
+        let non_dividing: Vec<usize> = (2..outputs).filter(|p| outputs % p != 0).collect();
+        lanes.push(match (seed % 2, non_dividing.is_empty()) {
+            (1, false) => non_dividing[rng.gen_range(0..non_dividing.len())],
+            _ => rng.gen_range(1..=outputs),
+        });
         width = outputs;
     }
     let readout = if rng.gen_bool(0.5) {
@@ -155,8 +159,15 @@ fn samples_for(model: &Model, seed: u64, n: usize) -> Vec<Vec<u32>> {
 
 #[test]
 fn random_small_models_match_the_golden_model_spike_for_spike() {
+    let mut non_dividing = 0;
     for seed in [11u64, 12, 13, 14, 15] {
         let (model, lanes) = random_model(seed);
+        non_dividing += model
+            .layers
+            .iter()
+            .zip(&lanes)
+            .filter(|(l, &p)| l.outputs % p != 0)
+            .count();
         let (_, top) = generate(&format!("random-{seed}"), &model, Some(lanes.clone()), None);
         let stim =
             Stimulus::new(samples_for(&model, seed, 60)).with_stalls(Stalls::random(seed, 0.3));
@@ -170,6 +181,10 @@ fn random_small_models_match_the_golden_model_spike_for_spike() {
         );
         assert_eq!(r.outputs, 62, "one output beat per sample");
     }
+    assert!(
+        non_dividing > 0,
+        "some layer has lanes that do not divide it"
+    );
 }
 
 #[test]
