@@ -3,6 +3,7 @@
 
 pub mod commands;
 pub mod source;
+pub mod synth;
 
 /// Replaces Rust's panic message and backtrace with one line: a panic is a bug of this tool,
 /// never the user's fault, and must not look like a crash dump.

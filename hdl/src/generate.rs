@@ -1,8 +1,10 @@
 //! `generate`: one Verilog file (core modules + the ANSI `ttfs_top` wrapper of DESIGN §4)
 //! and the `$readmemh` memory images of a planned [`Design`].
 
-use crate::plan::{Design, WeightSource};
-use crate::top::{pick_zw, TtfsCore};
+use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
+use crate::layer::WeightStore;
+use crate::plan::Design;
+use crate::top::{pick_zw, stage_params, weight_store, TtfsCore};
 use crate::verilog::{self, Dir, VerilogError};
 use std::fmt::Write as _;
 
@@ -21,6 +23,79 @@ pub struct Generated {
     pub memories: Vec<(String, String)>,
     /// Accumulator width of the core (from [`crate::top::ZW_MENU`]).
     pub zw: usize,
+    /// The weight-load image (`weights.bin`, little-endian 16-bit words) when the top has the
+    /// `w_*` load stream (DESIGN §4), with its layout.
+    pub load: Option<LoadImage>,
+}
+
+/// The weight image streamed through `w_*` after every reset: the loaded stages' weight rows in
+/// layer order, each row as its 16-bit column words, column 0 first (see
+/// [`crate::layer::WeightLayout`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadImage {
+    /// The words, in stream order.
+    pub words: Vec<u16>,
+    /// Per loaded layer (1-based): `(layer, first word, rows, columns, lanes, weight_bits,
+    /// store)`.
+    pub segments: Vec<LoadSegment>,
+}
+
+/// One loaded layer's part of a [`LoadImage`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LoadSegment {
+    /// Layer (1-based).
+    pub layer: usize,
+    /// Offset of its first word in the image.
+    pub first_word: usize,
+    /// Rows `(fan_in + 1)·G`: row `g·(fan_in + 1) + j` holds input `j` (the bias at
+    /// `j = fan_in`) of neurons `g·P .. g·P + P`.
+    pub rows: usize,
+    /// 16-bit words per row.
+    pub columns: usize,
+    /// `P`: lane `p`'s weight is row bits `[p·W, p·W + W)`.
+    pub lanes: usize,
+    /// `W`.
+    pub weight_bits: usize,
+    /// `"spram"` or `"ram"`.
+    pub store: String,
+}
+
+impl LoadImage {
+    /// `weights.bin`: the words as little-endian bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.words.iter().flat_map(|w| w.to_le_bytes()).collect()
+    }
+}
+
+/// The load image of `design` (`None` when every stage keeps its weights in the bitstream).
+pub fn load_image(design: &Design) -> Option<LoadImage> {
+    let mut image = LoadImage {
+        words: vec![],
+        segments: vec![],
+    };
+    for k in 0..design.layers.len() {
+        let store = weight_store(design, k);
+        if !store.loadable() {
+            continue;
+        }
+        let params = stage_params(design, k, "");
+        let layout = params.layout();
+        image.segments.push(LoadSegment {
+            layer: k + 1,
+            first_word: image.words.len(),
+            rows: layout.rows,
+            columns: layout.columns(),
+            lanes: layout.lanes,
+            weight_bits: layout.weight_bits,
+            store: if store == WeightStore::Spram {
+                "spram".into()
+            } else {
+                "ram".into()
+            },
+        });
+        image.words.extend(params.load_words());
+    }
+    (!image.segments.is_empty()).then_some(image)
 }
 
 /// Why generation failed.
@@ -44,15 +119,10 @@ pub enum GenerateError {
 
 /// Generates the Verilog and memory images of `design`. The top module `ttfs_top` has exactly
 /// the DESIGN §4 ports: `clk`, `rst`, `s_valid`, `s_ready`, `s_data[input_bits-1:0]`,
-/// `s_last`, `m_valid`, `m_ready`, `m_class[class_bits-1:0]`, `m_error`.
+/// `s_last`, `m_valid`, `m_ready`, `m_class[class_bits-1:0]`, `m_error`, plus `w_valid`,
+/// `w_ready`, `w_data[15:0]`, `w_last` when weights are loaded at run time (UP5K SPRAM or
+/// `--weights runtime`).
 pub fn generate(design: &Design) -> Result<Generated, GenerateError> {
-    if design.options.weights == WeightSource::Runtime {
-        return Err(GenerateError::Unsupported(
-            "run-time weight loading (the w_* stream, --weights runtime) is not implemented \
-             yet: use embedded weights"
-                .into(),
-        ));
-    }
     if design.input_bits > 16 {
         return Err(GenerateError::Unsupported(format!(
             "input_bits {} > 16",
@@ -93,6 +163,10 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         ("m_ready", Dir::In, 1),
         ("m_class", Dir::Out, 16),
         ("m_error", Dir::Out, 1),
+        ("w_valid", Dir::In, 1),
+        ("w_ready", Dir::Out, 1),
+        ("w_data", Dir::In, 16),
+        ("loaded", Dir::Out, 1),
     ];
     for (name, dir, width) in expected {
         let ok = ports
@@ -106,21 +180,31 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         vec![]
     };
     let modules = add_trace_ports(&modules, &taps)?;
+    let load = load_image(design);
     let wrapper = top_wrapper(
         design.input_bits as usize,
         design.class_bits as usize,
         &taps,
+        load.is_some(),
     );
+    let mut verilog = verilog::single_file(&modules, &wrapper);
+    if (0..design.layers.len()).any(|k| weight_store(design, k) == WeightStore::Spram) {
+        verilog.push('\n');
+        verilog.push_str(SB_SPRAM256KA_SIM);
+    }
     Ok(Generated {
-        verilog: verilog::single_file(&modules, &wrapper),
+        verilog,
         memories: core.images().to_vec(),
         zw: ZW,
+        load,
     })
 }
 
 /// The ANSI `ttfs_top` around `ttfs_core`: zero-extends `s_data` to 16 bits, narrows
-/// `m_class` to `cw` bits (the core never produces a class ≥ `classes`).
-fn top_wrapper(b: usize, cw: usize, taps: &[Tap]) -> String {
+/// `m_class` to `cw` bits (the core never produces a class ≥ `classes`), and exposes the load
+/// stream when `load` (else ties `w_valid` low). `w_last` is accepted for the DESIGN §4
+/// interface; the core counts the image's words itself (its size is fixed by the design).
+fn top_wrapper(b: usize, cw: usize, taps: &[Tap], load: bool) -> String {
     let range = |w: usize| {
         if w > 1 {
             format!(" [{}:0]", w - 1)
@@ -141,6 +225,13 @@ fn top_wrapper(b: usize, cw: usize, taps: &[Tap]) -> String {
     let _ = writeln!(v, "    input  wire m_ready,");
     let _ = writeln!(v, "    output wire{} m_class,", range(cw));
     let _ = write!(v, "    output wire m_error");
+    if load {
+        let _ = write!(
+            v,
+            ",\n    input  wire w_valid,\n    output wire w_ready,\n    \
+             input  wire [15:0] w_data,\n    input  wire w_last"
+        );
+    }
     for t in taps {
         let l = t.stream;
         let _ = write!(
@@ -166,6 +257,13 @@ fn top_wrapper(b: usize, cw: usize, taps: &[Tap]) -> String {
     if cw < 16 {
         let _ = writeln!(v, "    wire unused_class_hi = |core_m_class[15:{cw}];");
     }
+    let _ = writeln!(v, "    wire core_loaded;");
+    if load {
+        let _ = writeln!(v, "    wire unused_load = w_last | core_loaded;");
+    } else {
+        let _ = writeln!(v, "    wire core_w_ready;");
+        let _ = writeln!(v, "    wire unused_load = core_w_ready | core_loaded;");
+    }
     let _ = writeln!(v, "    {CORE_MODULE} core (");
     let _ = writeln!(v, "        .clock(clk),");
     let _ = writeln!(v, "        .rst(rst),");
@@ -176,7 +274,17 @@ fn top_wrapper(b: usize, cw: usize, taps: &[Tap]) -> String {
     let _ = writeln!(v, "        .m_valid(m_valid),");
     let _ = writeln!(v, "        .m_ready(m_ready),");
     let _ = writeln!(v, "        .m_class(core_m_class),");
-    let _ = write!(v, "        .m_error(m_error)");
+    let _ = writeln!(v, "        .m_error(m_error),");
+    if load {
+        let _ = writeln!(v, "        .w_valid(w_valid),");
+        let _ = writeln!(v, "        .w_ready(w_ready),");
+        let _ = writeln!(v, "        .w_data(w_data),");
+    } else {
+        let _ = writeln!(v, "        .w_valid(1'b0),");
+        let _ = writeln!(v, "        .w_ready(core_w_ready),");
+        let _ = writeln!(v, "        .w_data(16'd0),");
+    }
+    let _ = write!(v, "        .loaded(core_loaded)");
     for t in taps {
         let l = t.stream;
         for f in ["valid", "eow", "m", "index"] {

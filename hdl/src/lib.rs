@@ -18,6 +18,7 @@
 //! - [`verilog`]: checked generation under a module name, port list, ANSI wrapper.
 //! - [`harness`]: fast single-threaded cycle stepping for long simulations.
 
+pub mod board;
 pub mod encoder;
 pub mod generate;
 pub mod harness;

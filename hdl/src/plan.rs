@@ -99,25 +99,13 @@ impl Target {
         }
     }
 
-    /// The clock the design is constrained to unless the user says otherwise: the iCEBreaker's
-    /// 12 MHz oscillator doubled by the PLL; 100 MHz on ECP5 and generic.
+    /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
+    /// 24 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×64/32, see
+    /// `hdl::board::Board`); 100 MHz on ECP5 and generic.
     pub fn default_clock_hz(self) -> u64 {
         match self {
             Target::Ice40Up5k => 24_000_000,
             _ => 100_000_000,
-        }
-    }
-
-    /// Usable bits of one block RAM for words of `bits` bits: 9/18/36-bit wide geometries
-    /// hold 8/16/32-bit data with a ninth bit unused.
-    fn bram_bits_for(self, bits: u32) -> u64 {
-        match self {
-            Target::Ecp5_25k | Target::Ecp5_85k => {
-                // 2048 × 9: an 8-bit weight wastes one bit in nine.
-                let per_word = bits.div_ceil(9) * 9;
-                (18432 / per_word as u64) * bits as u64
-            }
-            _ => 4096,
         }
     }
 }
@@ -510,14 +498,30 @@ impl Design {
 
 /// Cycles of one stage for one sample (the DESIGN §5 cost model, as in [`estimate`]).
 fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
-    let g = p.groups as f64;
-    let integrate = (events_in + 1.0) * g + t as f64 * g + g;
-    let fire = if p.fires {
-        t as f64 * g + events_out
-    } else {
-        p.outputs as f64
-    };
+    let (integrate, fire) = stage_phases(p.outputs, p.groups, p.fires, t, events_in, events_out);
     integrate.max(fire)
+}
+
+/// Cycles of a stage's integrate and fire phases for one sample (they overlap): integrate is
+/// one `G`-cycle pass for the bias and per input event, plus the fire phase's first sweep over
+/// `V` (`G` reads; a z-output stage streams all `N` potentials before `V` is free); fire
+/// converts `V` to spike ticks (`G`), scans `T` ticks × `G` groups and serialises its spikes.
+fn stage_phases(
+    outputs: usize,
+    groups: usize,
+    fires: bool,
+    t: u32,
+    events_in: f64,
+    events_out: f64,
+) -> (f64, f64) {
+    let g = groups as f64;
+    let passes = (events_in + 1.0) * g + 2.0;
+    if fires {
+        (passes + g, g + t as f64 * g + events_out)
+    } else {
+        let z_out = outputs as f64 + 2.0 * g;
+        (passes + z_out, z_out)
+    }
 }
 
 fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {
@@ -542,27 +546,28 @@ fn estimate(
     lanes: usize,
     weight_bits: u32,
     z_bits: u32,
-    slope_bits: u32,
     t: u32,
     events_in: f64,
     events_out: f64,
     fires: bool,
 ) -> LayerEstimate {
-    let g = outputs.div_ceil(lanes) as f64;
-    let integrate_cycles = (events_in + 1.0) * g + t as f64 * g + g;
-    let fire_cycles = if fires {
-        t as f64 * g + events_out
-    } else {
-        outputs as f64
-    };
+    let (integrate_cycles, fire_cycles) = stage_phases(
+        outputs,
+        outputs.div_ceil(lanes),
+        fires,
+        t,
+        events_in,
+        events_out,
+    );
     let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
-    // S, and V in two banks (ping-pong: integrate sample k+1 while firing sample k).
-    let state_bits = outputs as u64 * (slope_bits as u64 + 2 * z_bits as u64);
+    // V (z_bits) and the spike tick (K + 1 bits) per neuron, lanes packed side by side.
+    let tick_bits = t.trailing_zeros() as u64 + 1;
+    let state_bits = outputs as u64 * (z_bits as u64 + tick_bits);
     let kind = weight_memory_kind(target, weight_bits_total, outputs);
-    // Per lane: slope adder + potential adder + fire compare + read-modify-write muxes.
-    let lane_luts = (slope_bits + 2 * z_bits + weight_bits) as u64;
+    // Per lane: W × (K+1) multiplier, V adder and forwarding mux, tick compare, z/tick muxes.
+    let lane_luts = (2 * z_bits + weight_bits * (t.trailing_zeros() + 1)) as u64;
     let luts = 120 + lanes as u64 * lane_luts;
-    let lane_ffs = (weight_bits + slope_bits + z_bits + 2) as u64;
+    let lane_ffs = (z_bits + 2) as u64;
     let ffs = 80 + lanes as u64 * lane_ffs;
     let (brams, sprams) = match kind {
         MemoryKind::Registers => (0, 0),
@@ -575,10 +580,17 @@ fn estimate(
             (0, cols * words.div_ceil(16384))
         }
         MemoryKind::BlockRam => {
-            let per = target.bram_bits_for(weight_bits);
-            // Each lane has its own memory of (inputs+1)·G words.
-            let lane_bits = ((inputs + 1) * outputs.div_ceil(lanes)) as u64 * weight_bits as u64;
-            (lanes as u64 * lane_bits.div_ceil(per), 0)
+            // One memory row per (group, input), the P lanes side by side in 16-bit columns of
+            // 2^k words (see `WeightLayout`): iCE40 256 × 16 per SB_RAM40_4K, ECP5 1024 × 18 per
+            // DP16KD (both ports of a column block read the same row).
+            let rows = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
+            let depth = rows.max(2).next_power_of_two();
+            let cols = (lanes as u64 * weight_bits as u64).div_ceil(16);
+            let per_col = match target {
+                Target::Ecp5_25k | Target::Ecp5_85k => depth.div_ceil(1024),
+                _ => depth.div_ceil(256),
+            };
+            (cols * per_col, 0)
         }
     };
     let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
@@ -588,8 +600,11 @@ fn estimate(
         0
     };
     let state_brams = if outputs > 32 && !(ecp5 && state_bits <= 16 * 1024) {
-        let per = target.bram_bits_for(16).max(1);
-        state_bits.div_ceil(per).max(3)
+        // Two packed memories of G rows: P·z_bits and P·(K+1) bits wide, 16 bits per block.
+        let g = outputs.div_ceil(lanes) as u64;
+        let deep = |rows: u64| rows.div_ceil(if ecp5 { 1024 } else { 256 });
+        let wide = |bits: u64| (lanes as u64 * bits).div_ceil(16);
+        wide(z_bits as u64) * deep(g) + wide(tick_bits) * deep(g)
     } else {
         0
     };
@@ -652,7 +667,6 @@ fn plan_layer(
         lanes,
         layer.weight_bits,
         z_bits,
-        sb,
         t,
         events_in,
         events_out,
@@ -699,13 +713,14 @@ fn auto_lanes(
         _ => outputs,
     };
     for p in 1..=max_lanes {
-        let g = outputs.div_ceil(p) as f64;
-        let integrate = (events_in + 1.0) * g + t as f64 * g + g;
-        let fire = if fires {
-            t as f64 * g + events_out
-        } else {
-            outputs as f64
-        };
+        let (integrate, fire) = stage_phases(
+            outputs,
+            outputs.div_ceil(p),
+            fires,
+            t,
+            events_in,
+            events_out,
+        );
         if integrate.max(fire) <= input_cycles {
             return p;
         }

@@ -1,8 +1,8 @@
 //! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
 
 use crate::encoder::Encoder;
-use crate::layer::{LayerStage, StageParams};
-use crate::plan::{Design, Fault};
+use crate::layer::{LayerStage, StageParams, WeightStore};
+use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::readout::Readout;
 use golden::model::Readout as ReadoutKind;
 use rust_hdl::prelude::*;
@@ -22,8 +22,18 @@ pub fn pick_zw(design: &Design) -> Option<usize> {
     ZW_MENU.iter().copied().find(|&zw| zw >= need)
 }
 
+/// Where layer `k`'s weights live: SPRAM when the plan put them there (UP5K), a loaded RAM
+/// for `--weights runtime`, else a ROM initialised by the bitstream.
+pub fn weight_store(design: &Design, k: usize) -> WeightStore {
+    match (design.layers[k].weight_memory, design.options.weights) {
+        (MemoryKind::Spram, _) => WeightStore::Spram,
+        (_, WeightSource::Runtime) => WeightStore::Ram,
+        _ => WeightStore::Rom,
+    }
+}
+
 /// The stage parameters of layer `k` (0-based) of `design`; memory files are named
-/// `<prefix>l<k+1>_w<p>.hex`.
+/// `<prefix>l<k+1>_c<c>.hex`.
 pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
     let plan = &design.layers[k];
     let layer = &design.model.layers[k];
@@ -34,6 +44,10 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         time_steps: design.time_steps as usize,
         frac_bits: plan.frac_bits as usize,
         fires: plan.fires,
+        weight_bits: plan.weight_bits as usize,
+        z_bits: plan.z_bits as usize,
+        state_in_logic: plan.state_memory == MemoryKind::Registers,
+        store: weight_store(design, k),
         weights: layer
             .weights
             .rows()
@@ -54,7 +68,11 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
 /// Ports (rust-hdl names; the generator's ANSI wrapper `ttfs_top` renames `clock` → `clk`
 /// and narrows `s_data` to `input_bits`, `m_class` to `class_bits`):
 /// `clock`, `rst`, `s_valid` (in), `s_ready` (out), `s_data` (in, `Bits<16>`), `s_last` (in),
-/// `m_valid` (out), `m_ready` (in), `m_class` (out, `Bits<16>`), `m_error` (out).
+/// `m_valid` (out), `m_ready` (in), `m_class` (out, `Bits<16>`), `m_error` (out), and the
+/// weight-load stream `w_valid` (in), `w_ready` (out), `w_data` (in, `Bits<16>`) (the wrapper
+/// exposes it only when a stage loads its weights; it ties `w_valid` low otherwise). The load
+/// image is the stages' [`StageParams::load_words`] in layer order, loaded stages only; until
+/// it is all in, `s_ready` stays low.
 #[derive(LogicBlock)]
 pub struct TtfsCore<const ZW: usize> {
     /// Clock.
@@ -77,6 +95,14 @@ pub struct TtfsCore<const ZW: usize> {
     pub m_class: Signal<Out, Bits<16>>,
     /// Framing error of the sample.
     pub m_error: Signal<Out, Bit>,
+    /// Weight load stream: a word is offered.
+    pub w_valid: Signal<In, Bit>,
+    /// Weight load stream: taken.
+    pub w_ready: Signal<Out, Bit>,
+    /// Weight load stream: one 16-bit column word.
+    pub w_data: Signal<In, Bits<16>>,
+    /// Every stage has its weights.
+    pub loaded: Signal<Out, Bit>,
     /// Layer 0.
     pub encoder: Encoder,
     /// Layers 1..=L.
@@ -88,7 +114,10 @@ pub struct TtfsCore<const ZW: usize> {
     zl_unused: Signal<Local, Bit>,
     ze_unused: Signal<Local, Bit>,
     zero: Constant<Bit>,
+    /// `loaded` of stages `0..i` (prefix AND), combinational.
+    ld_prefix: Vec<Signal<Local, Bit>>,
     _n: usize,
+    _np1: usize,
     _links: usize,
     _images: Vec<(String, String)>,
 }
@@ -118,6 +147,10 @@ impl<const ZW: usize> TtfsCore<ZW> {
             m_ready: Signal::default(),
             m_class: Signal::default(),
             m_error: Signal::default(),
+            w_valid: Signal::default(),
+            w_ready: Signal::default(),
+            w_data: Signal::default(),
+            loaded: Signal::default(),
             encoder: Encoder::new(design.inputs, design.input_bits, design.time_steps),
             stages: params.iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
@@ -126,7 +159,9 @@ impl<const ZW: usize> TtfsCore<ZW> {
             zl_unused: Signal::default(),
             ze_unused: Signal::default(),
             zero: Constant::new(false),
+            ld_prefix: (0..=n).map(|_| Signal::default()).collect(),
             _n: n,
+            _np1: n + 1,
             _links: n - 1,
             _images: images,
         }
@@ -146,6 +181,8 @@ impl<const ZW: usize> TtfsCore<ZW> {
         self.s_data.connect();
         self.s_last.connect();
         self.m_ready.connect();
+        self.w_valid.connect();
+        self.w_data.connect();
         self.connect_all();
     }
 }
@@ -157,10 +194,25 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.encoder.rst.next = self.rst.val();
         self.readout.clock.next = self.clock.val();
         self.readout.rst.next = self.rst.val();
-        self.encoder.s_valid.next = self.s_valid.val();
+        // Weight loading: stages take the load stream in layer order, each until it has its
+        // whole image (a ROM stage is loaded from reset and takes nothing). Samples wait.
+        self.ld_prefix[0].next = true;
+        self.w_ready.next = false;
+        for i in 0..self._n {
+            self.stages[i].wl_valid.next = self.w_valid.val() & self.ld_prefix[i].val();
+            self.stages[i].wl_data.next = self.w_data.val();
+            if self.ld_prefix[i].val() & self.stages[i].wl_ready.val() {
+                self.w_ready.next = true;
+            }
+            self.ld_prefix[i + 1].next = self.ld_prefix[i].val() & self.stages[i].loaded.val();
+        }
+        for i in self._n..self._np1 {
+            self.loaded.next = self.ld_prefix[i].val();
+        }
+        self.encoder.s_valid.next = self.s_valid.val() & self.loaded.val();
         self.encoder.s_data.next = self.s_data.val();
         self.encoder.s_last.next = self.s_last.val();
-        self.s_ready.next = self.encoder.s_ready.val();
+        self.s_ready.next = self.encoder.s_ready.val() & self.loaded.val();
         self.zv_unused.next = self.zero.val();
         // Defaults, so the sinks of unused z streams are driven even with a single layer
         // (where the loop over inner stages below is empty).

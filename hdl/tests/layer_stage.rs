@@ -8,7 +8,7 @@ mod common;
 
 use golden::snn::{Event, FireUnit};
 use hdl::harness::Harness;
-use hdl::layer::{LayerStage, StageParams};
+use hdl::layer::{LayerStage, StageParams, WeightStore};
 use rand::rngs::StdRng;
 use rand::Rng;
 use rust_hdl::prelude::*;
@@ -52,6 +52,16 @@ fn random_params(
             }
         })
         .collect();
+    // W: the narrowest two's complement that holds every weight and bias (the model's
+    // weight_bits in the generator).
+    let weight_bits = weights
+        .iter()
+        .flatten()
+        .chain(&bias)
+        .map(|&w: &i32| golden::bounds::signed_bits(w.unsigned_abs() as i64) as usize)
+        .max()
+        .unwrap_or(2)
+        .max(2);
     StageParams {
         outputs,
         inputs,
@@ -59,6 +69,13 @@ fn random_params(
         time_steps: t,
         frac_bits: f,
         fires,
+        weight_bits,
+        // |z| ≤ (fan_in + 1)·2^(W−1)·T (DESIGN §2).
+        z_bits: golden::bounds::signed_bits(
+            (inputs as i64 + 1) * (1i64 << (weight_bits - 1)) * t as i64,
+        ) as usize,
+        state_in_logic: outputs <= 32,
+        store: WeightStore::Rom,
         weights,
         bias,
         hex_prefix: "ls".into(),
@@ -144,7 +161,11 @@ fn expect(params: &StageParams, s: &Sample) -> Expect {
 }
 
 fn stage<const ZW: usize>(params: &StageParams) -> LayerStage<ZW> {
-    let mut uut = LayerStage::<ZW>::new(params);
+    // V as wide as the accumulator when the DESIGN §2 bound of these random weights exceeds it
+    // (the samples keep z small); else exactly the bound's bits.
+    let mut params = params.clone();
+    params.z_bits = params.z_bits.min(ZW);
+    let mut uut = LayerStage::<ZW>::new(&params);
     uut.clock.connect();
     uut.rst.connect();
     uut.in_valid.connect();
@@ -379,6 +400,8 @@ fn matches_golden_event_sim_of_a_one_layer_lc_ttfs_model() {
         for (row, b) in params.weights.iter().zip(params.bias.iter_mut()) {
             *b = (1 << f) - row.iter().sum::<i32>();
         }
+        // The new biases may need more bits than the random ones.
+        params.weight_bits = 16;
         let samples = random_samples(&mut rng, fan_in, t as u32, 10);
         let mut sim = golden::snn::EventSim::new(&one_layer_model(&params));
         let (got, _) = run::<16>(&params, &samples, seed + 1, 0.8, 0.6);
@@ -451,24 +474,43 @@ fn reset_mid_sample_discards_it_and_next_samples_are_golden() {
 fn weight_images_hold_one_row_per_group_and_input() {
     let mut rng = common::rng(700);
     let params = random_params(&mut rng, 5, 3, 2, 8, 3, true);
+    let layout = params.layout();
     let images = params.images();
-    assert_eq!(images.len(), 2);
-    assert_eq!(images[0].0, "ls_w0.hex");
-    // Lane 1: groups 0, 1 hold neurons 1, 3; group 2 is the padding neuron 5 (zeros).
-    let words: Vec<i32> = images[1]
-        .1
-        .lines()
-        .map(|l| i32::from_str_radix(l, 16).unwrap() as i16 as i32)
+    // Lanes side by side, W bits each, cut into 16-bit columns.
+    assert_eq!(images.len(), (2 * params.weight_bits).div_ceil(16));
+    assert_eq!(images[0].0, "ls_c0.hex");
+    let cols: Vec<Vec<u16>> = images
+        .iter()
+        .map(|(_, text)| {
+            text.lines()
+                .map(|l| u16::from_str_radix(l, 16).unwrap())
+                .collect()
+        })
         .collect();
-    assert_eq!(words.len(), 16, "depth 4·3 = 12 rounded up to 16");
+    assert_eq!(cols[0].len(), 16, "depth 4·3 = 12 rounded up to 16");
+    let lane1: Vec<i32> = (0..16)
+        .map(|a| {
+            let row: Vec<u16> = cols.iter().map(|c| c[a]).collect();
+            layout.unpack(&row, 1)
+        })
+        .collect();
+    // Lane 1: groups 0, 1 hold neurons 1, 3; group 2 is the padding neuron 5 (zeros).
     let row = |i: usize| {
         let mut r = params.weights[i].clone();
         r.push(params.bias[i]);
         r
     };
-    assert_eq!(&words[0..4], row(1).as_slice());
-    assert_eq!(&words[4..8], row(3).as_slice());
-    assert!(words[8..].iter().all(|&w| w == 0));
+    assert_eq!(&lane1[0..4], row(1).as_slice());
+    assert_eq!(&lane1[4..8], row(3).as_slice());
+    assert!(lane1[8..].iter().all(|&w| w == 0));
+    // The load image holds the same rows, column words in order.
+    let load = params.load_words();
+    assert_eq!(load.len(), 12 * images.len());
+    for a in 0..12 {
+        for (c, col) in cols.iter().enumerate() {
+            assert_eq!(load[a * cols.len() + c], col[a], "row {a} column {c}");
+        }
+    }
 }
 
 /// Cycles per sample without stalls against the plan's estimate (DESIGN §5):
@@ -534,7 +576,7 @@ fn layer_stage_verilog_is_lint_clean() {
         let mut params = params;
         params.hex_prefix = name.into();
         let e = common::emit(&stage::<24>(&params), name);
-        assert!(e.text.contains(&format!("$readmemh(\"{name}_w1.hex\"")));
+        assert!(e.text.contains(&format!("$readmemh(\"{name}_c0.hex\"")));
         let dir = e.file.parent().unwrap().to_path_buf();
         for (file, hex) in params.images() {
             std::fs::write(dir.join(file), hex).unwrap();

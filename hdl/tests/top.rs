@@ -364,12 +364,31 @@ fn trace_ports_are_added_and_lint_and_synthesis_clean() {
 }
 
 #[test]
-fn generate_refuses_what_it_does_not_implement() {
+fn runtime_weights_give_the_top_a_load_stream_and_an_image_of_every_layer() {
     let mut rng = common::rng(12);
     let model = random_model(&mut rng, &[3, 2], 4, 4, "potential");
     let mut opts = HwOptions::new(Target::Generic);
     opts.weights = hdl::plan::WeightSource::Runtime;
     let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");
-    let err = generate(&d).expect_err("runtime weights").to_string();
-    assert!(err.contains("run-time weight loading"), "{err}");
+    let g = generate(&d).expect("runtime weights");
+    assert!(g.verilog.contains("input  wire [15:0] w_data"));
+    assert!(
+        g.memories.is_empty(),
+        "no $readmemh image: the weights are streamed"
+    );
+    let image = g.load.expect("a load image");
+    // Every layer is loaded: rows (fan_in + 1)·G, one word per 16-bit column.
+    assert_eq!(image.segments.len(), d.layers.len());
+    let words: usize = image.segments.iter().map(|s| s.rows * s.columns).sum();
+    assert_eq!(image.words.len(), words);
+    assert_eq!(image.to_bytes().len(), 2 * words);
+    // Embedded weights: no load stream.
+    let d = Design::new(
+        model.clone(),
+        HwOptions::new(Target::Generic),
+        Activity::worst_case(&model),
+    )
+    .expect("design");
+    let g = generate(&d).expect("embedded weights");
+    assert!(g.load.is_none() && !g.verilog.contains("input  wire [15:0] w_data"));
 }

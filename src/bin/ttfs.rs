@@ -1,7 +1,7 @@
 //! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
 
 use clap::{Parser, Subcommand};
-use lcttfs::commands::{bench, cosim, eval, quantize, sim, train};
+use lcttfs::commands::{bench, cosim, eval, quantize, sim, synth, train};
 
 /// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
 #[derive(Parser, Debug)]
@@ -25,6 +25,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Generate the accelerator and check every spike of it in Verilator against the golden model
     Cosim(cosim::CosimArgs),
+    /// Synthesize, place and route for iCE40 UP5K / ECP5 with the open tools; resources, fmax, bitstream
+    Synth(synth::SynthArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -37,5 +39,6 @@ fn main() -> std::process::ExitCode {
         Command::Sim(a) => sim::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Cosim(a) => cosim::run(a),
+        Command::Synth(a) => synth::run(a),
     })
 }

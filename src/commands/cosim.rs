@@ -94,7 +94,9 @@ pub fn run(a: &CosimArgs) -> Result<()> {
     };
     let top = gen::write_design(&design, &a.out)?;
     let bar = progress(1, "verilator build + simulation");
-    let stim = Stimulus::new(samples.clone()).with_stalls(Stalls::random(a.seed, a.stall_prob));
+    let stim = Stimulus::new(samples.clone())
+        .with_stalls(Stalls::random(a.seed, a.stall_prob))
+        .with_weights(gen::read_load_image(&a.out)?);
     let mut opts = CosimOptions {
         trace: true,
         ..CosimOptions::default()

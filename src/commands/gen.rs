@@ -132,8 +132,9 @@ pub fn run(a: &GenArgs) -> Result<()> {
     Ok(())
 }
 
-/// Generates `d` into `out`: `ttfs_top.v`, its `$readmemh` memory images, the quantized
-/// `model.json` it came from and `report.json`. Returns the path of the Verilog file.
+/// Generates `d` into `out`: `ttfs_top.v`, its `$readmemh` memory images, `weights.bin` when
+/// the top has the weight-load stream, the quantized `model.json` it came from and
+/// `report.json`. Returns the path of the Verilog file.
 pub fn write_design(d: &Design, out: &std::path::Path) -> Result<PathBuf> {
     std::fs::create_dir_all(out)
         .with_context(|| format!("cannot create output folder {}", out.display()))?;
@@ -143,22 +144,61 @@ pub fn write_design(d: &Design, out: &std::path::Path) -> Result<PathBuf> {
     for (name, text) in &generated.memories {
         super::write_file(&out.join(name), text)?;
     }
+    let bin = out.join("weights.bin");
+    match &generated.load {
+        Some(image) => std::fs::write(&bin, image.to_bytes())
+            .with_context(|| format!("cannot write {}", bin.display()))?,
+        // A stale image from an earlier generation would mislead a host or flash tool.
+        None if bin.exists() => std::fs::remove_file(&bin)
+            .with_context(|| format!("cannot remove stale {}", bin.display()))?,
+        None => {}
+    }
     d.model.save(&out.join("model.json"))?;
     super::write_file(
         &out.join("report.json"),
-        &serde_json::to_string_pretty(&report_json(d))?,
+        &serde_json::to_string_pretty(&report_json(d, generated.load.as_ref()))?,
     )?;
     Ok(top)
 }
 
-/// `report.json`: the plan and its estimates.
-pub fn report_json(d: &Design) -> serde_json::Value {
+/// The weight-load image `weights.bin` that [`write_design`] wrote into `dir`, as 16-bit words
+/// (empty when the design has no load stream).
+pub fn read_load_image(dir: &std::path::Path) -> Result<Vec<u16>> {
+    let bin = dir.join("weights.bin");
+    if !bin.exists() {
+        return Ok(vec![]);
+    }
+    let bytes = std::fs::read(&bin).with_context(|| format!("cannot read {}", bin.display()))?;
+    anyhow::ensure!(
+        bytes.len() % 2 == 0,
+        "{} has an odd number of bytes ({}): regenerate it with gen-verilog",
+        bin.display(),
+        bytes.len()
+    );
+    Ok(bytes
+        .chunks_exact(2)
+        .map(|b| u16::from_le_bytes([b[0], b[1]]))
+        .collect())
+}
+
+/// `report.json`: the plan and its estimates, and the layout of the weight-load image.
+pub fn report_json(d: &Design, load: Option<&hdl::generate::LoadImage>) -> serde_json::Value {
+    let weight_image = load.map(|image| {
+        serde_json::json!({
+            "file": "weights.bin",
+            "words": image.words.len(),
+            "bytes": 2 * image.words.len(),
+            "format": "16-bit little-endian words streamed through w_data in file order after every reset; per loaded layer, rows g*(fan_in+1)+j (j = fan_in: bias) of neurons g*P..g*P+P, each row as `columns` words, column 0 first; lane p's weight is row bits [p*W, p*W+W), two's complement",
+            "segments": image.segments,
+        })
+    });
     serde_json::json!({
         "generator": concat!("lcttfs ", env!("CARGO_PKG_VERSION")),
         "top": "ttfs_top",
         "note": "cycles, LUT, FF and BRAM figures are estimates from the DESIGN §5 cost model, not measurements",
         "design": d,
         "estimated_samples_per_s": d.est_samples_per_s(),
+        "weight_image": weight_image,
     })
 }
 

@@ -6,6 +6,7 @@ pub mod eval;
 pub mod gen;
 pub mod quantize;
 pub mod sim;
+pub mod synth;
 pub mod train;
 
 /// Writes `text` to `path`, naming the path on failure.

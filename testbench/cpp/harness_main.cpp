@@ -1,7 +1,7 @@
 // ---------------------------------------------------------------------------------------------
 // Generic part of the LC-TTFS co-simulation harness (testbench crate, cpp/harness_main.cpp).
 // The generated prelude above defines: Top, N_TRACE, INPUT_MASK, sample_trace(), set_data(),
-// and LCTTFS_VCD when the model was built with --trace.
+// HAS_LOAD, set_w(), w_ready(), and LCTTFS_VCD when the model was built with --trace.
 //
 // usage: harness STIMULUS RESULT [VCD]
 //
@@ -12,6 +12,7 @@
 //   watchdog N        max_cycles N        reset_len N        tail N
 //   resets COUNT c1 c2 ...
 //   vcd FROM_SAMPLE TO_SAMPLE          (TO < FROM: no dump)
+//   weights COUNT w0 w1 ...            load image, streamed through w_* after every reset
 //   samples COUNT
 //   then per sample: NBEATS HAS_LAST v0 v1 ... (s_last on the last beat iff HAS_LAST)
 // Result (one record per line, in cycle order):
@@ -142,6 +143,15 @@ int main(int argc, char** argv) {
     rd.expect("vcd");
     uint64_t vcd_from = rd.u64();
     uint64_t vcd_to = rd.u64();
+    rd.expect("weights");
+    uint64_t n_weights = rd.u64();
+    std::vector<uint32_t> weights;
+    for (uint64_t i = 0; i < n_weights && rd.ok; i++) weights.push_back((uint32_t)(rd.u64() & 0xffff));
+    if (rd.ok && (n_weights > 0) != HAS_LOAD) {
+        std::fprintf(stderr, "harness: the stimulus has %llu weight words but the top %s a load port\n",
+                     (unsigned long long)n_weights, HAS_LOAD ? "has" : "has no");
+        return 2;
+    }
     rd.expect("samples");
     uint64_t n_samples = rd.u64();
     // Flat beat stream: value, s_last; sample_start[k] = first beat of sample k.
@@ -189,7 +199,9 @@ int main(int argc, char** argv) {
     if (argc >= 4) std::fprintf(stderr, "harness: built without --trace, no VCD written\n");
 #endif
 
-    Rng rng_in(seed, 0), rng_out(seed, 1);
+    Rng rng_in(seed, 0), rng_out(seed, 1), rng_w(seed, 2);
+    uint64_t wpos = 0, w_gap = 0;  // next load word; stall cycles left on w_valid
+    bool w_holding = false;        // w_valid asserted, waiting for w_ready (keep it)
     uint64_t beat = 0;            // next beat to present
     uint64_t sample = 0;          // sample of `beat`
     bool holding = false;         // s_valid asserted, waiting for s_ready (AXI: keep it)
@@ -230,6 +242,9 @@ int main(int argc, char** argv) {
                          (unsigned long long)resume, (unsigned)top->m_valid);
             beat = resume;
             holding = false;
+            wpos = 0;  // the weights are loaded again after every reset
+            w_gap = 0;
+            w_holding = false;
             in_gap = out_gap = 0;
             rst_left = reset_len > 0 ? reset_len : 1;
             epoch_outputs = 0;
@@ -268,6 +283,22 @@ int main(int argc, char** argv) {
                 m_ready = true;
             }
         }
+        // Weight load stream: the same stall statistics as the input stream.
+        bool w_valid = false, stall_w = false;
+        if (HAS_LOAD && !in_reset && wpos < weights.size()) {
+            if (w_holding) {
+                w_valid = true;
+            } else if (w_gap > 0) {
+                w_gap--;
+                stall_w = true;
+            } else if (in_prob > 0.0 && rng_w.unit() < in_prob) {
+                w_gap = rng_w.run(in_max_run) - 1;
+                stall_w = true;
+            } else {
+                w_valid = true;
+            }
+        }
+        set_w(top.get(), w_valid, w_valid ? weights[wpos] : 0, w_valid && wpos + 1 == weights.size());
         top->rst = in_reset ? 1 : 0;
         top->s_valid = s_valid ? 1 : 0;
         set_data(top.get(), s_valid ? beat_value[beat] : 0);
@@ -288,6 +319,13 @@ int main(int argc, char** argv) {
 
         // ---- sample outputs and handshakes of this cycle
         bool progress = false;
+        if (w_valid && w_ready(top.get())) {
+            progress = true;
+            wpos++;
+            w_holding = false;
+        } else if (w_valid) {
+            w_holding = true;
+        }
         if (s_valid && top->s_ready) {
             progress = true;
             holding = false;
@@ -335,7 +373,7 @@ int main(int argc, char** argv) {
             cycle++;
             break;
         }
-        const bool harness_stalls = in_reset || (stall_in && beat < n_beats) || stall_out;
+        const bool harness_stalls = in_reset || (stall_in && beat < n_beats) || stall_out || stall_w;
         if (progress) {
             idle = 0;
         } else if (!harness_stalls) {

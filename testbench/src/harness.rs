@@ -47,6 +47,20 @@ pub fn cpp_source(info: &TopInfo, vcd: bool) -> String {
     };
     let _ = writeln!(s, "static const uint64_t INPUT_MASK = 0x{mask:x}ULL;");
     s.push_str("static inline void set_data(Top* top, uint64_t v) { top->s_data = v; }\n");
+    if info.load {
+        s.push_str(
+            "static const bool HAS_LOAD = true;\n\
+             static inline void set_w(Top* top, bool valid, uint32_t data, bool last) {\n    \
+             top->w_valid = valid; top->w_data = data; top->w_last = last;\n}\n\
+             static inline bool w_ready(Top* top) { return top->w_ready; }\n",
+        );
+    } else {
+        s.push_str(
+            "static const bool HAS_LOAD = false;\n\
+             static inline void set_w(Top*, bool, uint32_t, bool) {}\n\
+             static inline bool w_ready(Top*) { return false; }\n",
+        );
+    }
     s.push_str(
         "// Records every trace beat of this cycle; counts eow beats per traced layer.\n\
          static inline bool sample_trace(Top* top, FILE* out, uint64_t cycle, uint64_t* eow) {\n    \

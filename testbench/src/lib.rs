@@ -104,7 +104,7 @@ pub fn cosim(
     stim: &Stimulus,
     opts: &CosimOptions,
 ) -> Result<CosimReport, CosimError> {
-    let info = TopInfo::from_model(model, opts.trace)?;
+    let info = TopInfo::from_model(model, opts.trace)?.with_load(!stim.weights.is_empty());
     stim.validate(&info)?;
     let tool = Verilator::discover()?;
     let mut build = opts.build.clone();

@@ -135,6 +135,9 @@ pub struct Stimulus {
     pub max_cycles: u64,
     /// Cycles simulated after the last expected beat, to catch extra output or trace beats.
     pub tail: u64,
+    /// The weight-load image (`weights.bin` words), streamed through `w_*` after every reset
+    /// (with the input stream's stall pattern on `w_valid`); empty: the top has no load port.
+    pub weights: Vec<u16>,
 }
 
 impl Stimulus {
@@ -148,7 +151,14 @@ impl Stimulus {
             watchdog: 1_000_000,
             max_cycles: u64::MAX,
             tail: 64,
+            weights: Vec::new(),
         }
+    }
+
+    /// Streams `words` (a `weights.bin` image) through the top's load port after every reset.
+    pub fn with_weights(mut self, words: Vec<u16>) -> Self {
+        self.weights = words;
+        self
     }
 
     /// From samples with their framing.
@@ -305,7 +315,11 @@ impl Stimulus {
         for r in &resets {
             let _ = write!(s, " {r}");
         }
-        let _ = write!(s, "\nvcd {from} {to}\nsamples {}\n", self.samples.len());
+        let _ = write!(s, "\nvcd {from} {to}\nweights {}", self.weights.len());
+        for w in &self.weights {
+            let _ = write!(s, " {w}");
+        }
+        let _ = write!(s, "\nsamples {}\n", self.samples.len());
         for k in 0..self.samples.len() {
             let beats = self.sample_beats(k);
             let has_last = beats.last().is_some_and(|b| b.last);

@@ -56,6 +56,9 @@ pub struct TopInfo {
     /// Traced layers, `0..=L_fired` in order; empty when the top has no trace ports.
     /// `L_fired = L` under first-spike readout, `L − 1` under potential readout.
     pub trace: Vec<TraceLayer>,
+    /// The top has the weight-load stream `w_valid`, `w_ready`, `w_data[15:0]`, `w_last`.
+    #[serde(default)]
+    pub load: bool,
 }
 
 /// `ceil(log2(n))` for `n ≥ 1` (0 for `n ≤ 1`).
@@ -97,9 +100,16 @@ impl TopInfo {
             classes: model.classes(),
             time_steps: model.time_steps,
             trace,
+            load: false,
         };
         info.check()?;
         Ok(info)
+    }
+
+    /// Same top with (or without) the weight-load stream.
+    pub fn with_load(mut self, load: bool) -> TopInfo {
+        self.load = load;
+        self
     }
 
     /// Same top under another module name.
@@ -174,6 +184,12 @@ impl TopInfo {
             p("m_class", Dir::Out, self.class_width()),
             p("m_error", Dir::Out, 1),
         ];
+        if self.load {
+            ports.push(p("w_valid", Dir::In, 1));
+            ports.push(p("w_ready", Dir::Out, 1));
+            ports.push(p("w_data", Dir::In, 16));
+            ports.push(p("w_last", Dir::In, 1));
+        }
         for t in &self.trace {
             let l = t.layer;
             ports.push(p(&format!("t{l}_valid"), Dir::Out, 1));

@@ -25,6 +25,8 @@ pub struct VarRam<D: Synth> {
     pub wdata: Signal<In, D>,
     _mem: Vec<D>,
     _abits: usize,
+    _bits: usize,
+    _logic: bool,
 }
 
 impl<D: Synth> VarRam<D> {
@@ -41,7 +43,22 @@ impl<D: Synth> VarRam<D> {
             wdata: Signal::default(),
             _mem: vec![D::default(); 1 << abits],
             _abits: abits,
+            _bits: D::BITS,
+            _logic: false,
         }
+    }
+
+    /// Like [`VarRam::new`], but storing only the low `bits` of each word: a stored word of all
+    /// ones reads back as all ones (the encoder's empty-list sentinel), any other is
+    /// zero-extended. So every value written must be below `2^bits − 1`, or all ones. With
+    /// `logic` the memory is built from flip-flops (`ram_style = "logic"`): tiny lists that
+    /// would otherwise each take a whole block RAM.
+    pub fn narrow(depth: usize, bits: usize, logic: bool) -> Self {
+        assert!((1..=D::BITS).contains(&bits), "var ram: {bits} bits");
+        let mut ram = Self::new(depth);
+        ram._bits = bits;
+        ram._logic = logic;
+        ram
     }
 }
 
@@ -61,21 +78,47 @@ impl<D: Synth> Logic for VarRam<D> {
     }
 
     fn hdl(&self) -> Verilog {
-        let a = self._abits;
-        let unused = if a < 16 {
-            format!("wire unused_hi = &{{1'b0, raddr[15:{a}], waddr[15:{a}]}};\n")
-        } else {
+        let (a, b, d) = (self._abits, self._bits, D::BITS);
+        let mut unused = vec![];
+        if a < 16 {
+            unused.push(format!("raddr[15:{a}], waddr[15:{a}]"));
+        }
+        if b < d {
+            unused.push(format!("wdata[{}:{b}]", d - 1));
+        }
+        let unused = if unused.is_empty() {
             String::new()
+        } else {
+            format!("wire unused_hi = &{{1'b0, {}}};\n", unused.join(", "))
         };
+        let style = if self._logic {
+            "(* ram_style = \"logic\" *) "
+        } else {
+            ""
+        };
+        if b == d {
+            return Verilog::Custom(format!(
+                "{style}reg [{msb}:0] words_ [0:{last}];\n{unused}\
+                 always @(posedge clock) begin\n\
+                 \x20  if (we) words_[waddr[{am}:0]] <= wdata;\n\
+                 \x20  rdata <= words_[raddr[{am}:0]];\n\
+                 end\n",
+                msb = d - 1,
+                last = (1usize << a) - 1,
+                am = a - 1,
+            ));
+        }
         Verilog::Custom(format!(
-            "reg [{msb}:0] words_ [0:{last}];\n{unused}\
+            "{style}reg [{bm}:0] words_ [0:{last}];\nreg [{bm}:0] q_;\n{unused}\
              always @(posedge clock) begin\n\
-             \x20  if (we) words_[waddr[{am}:0]] <= wdata;\n\
-             \x20  rdata <= words_[raddr[{am}:0]];\n\
-             end\n",
-            msb = D::BITS - 1,
+             \x20  if (we) words_[waddr[{am}:0]] <= wdata[{bm}:0];\n\
+             \x20  q_ <= words_[raddr[{am}:0]];\n\
+             end\n\
+             always @(*) rdata = (&q_) ? {{{d}{{1'b1}}}} : {{{{{z}{{1'b0}}}}, q_}};\n",
+            bm = b - 1,
             last = (1usize << a) - 1,
             am = a - 1,
+            z = d - b,
         ))
     }
 

@@ -1,152 +1,15 @@
 //! `LayerStage<ZW>`: one event-driven, time-multiplexed layer stage (DESIGN §5): integrate the
-//! input event stream into `z` on `P` lanes, then fire (spike events out) or stream `z` out,
-//! with ping-pong potential banks so that the next sample integrates while this one fires.
+//! input event stream into `z` on `P` lanes, then fire (spike events out) or stream `z` out;
+//! the spike ticks are kept apart from the potentials so that the next sample integrates while
+//! this one fires.
 
-use crate::layer::Activation;
-use crate::prim::{RDff, SignExtend, ZeroExtend};
+use crate::layer::weight_memory::{WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};
+use crate::layer::{Activation, Scale};
+use crate::prim::{PackedRam, RDff, ZeroExtend};
 use rust_hdl::prelude::*;
 
-/// Address width of a lane's weight memory (`(fan_in + 1)·G ≤ 2^20` words).
-pub const WEIGHT_ADDR_BITS: usize = 20;
-/// Address width of a lane's slope / potential memories (`G ≤ 2^16` words).
+/// Address width of the stage's potential / tick memories (`G ≤ 2^16` rows).
 pub const STATE_ADDR_BITS: usize = 16;
-
-/// A simple dual-port synchronous RAM/ROM like [`crate::prim::SyncRam`] (registered read,
-/// read-before-write, optional `$readmemh` image), but with a *run-time* depth: the address
-/// ports are `Bits<A>` (a fixed port width) and the array holds `2^k` words, `k` the smallest
-/// width that covers the requested depth; only `addr[k-1:0]` is decoded (the unused high
-/// address bits are reduced into a wire named `unused_*`, which `verilator -Wall` exempts).
-/// A `SyncRam<D, N>` would need the depth as a const generic, which the stage's one-type-per-
-/// `ZW` plan forbids.
-#[derive(LogicBlock)]
-pub struct LaneRam<D: Synth, const A: usize> {
-    /// Clock.
-    pub clock: Signal<In, Clock>,
-    /// Read address.
-    pub raddr: Signal<In, Bits<A>>,
-    /// Registered read data.
-    pub rdata: Signal<Out, D>,
-    /// Write enable.
-    pub we: Signal<In, Bit>,
-    /// Write address.
-    pub waddr: Signal<In, Bits<A>>,
-    /// Write data.
-    pub wdata: Signal<In, D>,
-    _mem: Vec<D>,
-    _k: usize,
-    _image: Option<String>,
-}
-
-impl<D: Synth, const A: usize> LaneRam<D, A> {
-    /// A RAM of at least `depth` words (rounded up to a power of two, at least 2), zero in
-    /// simulation, undefined in hardware.
-    pub fn new(depth: usize) -> Self {
-        let k = depth.max(2).next_power_of_two().trailing_zeros() as usize;
-        assert!(
-            k <= A,
-            "lane ram: depth {depth} does not fit {A} address bits"
-        );
-        Self {
-            clock: Signal::default(),
-            raddr: Signal::default(),
-            rdata: Signal::default(),
-            we: Signal::default(),
-            waddr: Signal::default(),
-            wdata: Signal::default(),
-            _mem: vec![D::default(); 1 << k],
-            _k: k,
-            _image: None,
-        }
-    }
-
-    /// A RAM (ROM with `we` low) holding `contents`, loaded in hardware from the `$readmemh`
-    /// file `file_name` (write [`LaneRam::hex_image`] there).
-    pub fn with_image(file_name: &str, contents: &[D]) -> Self {
-        assert!(
-            !file_name.contains('"') && !file_name.contains('\\'),
-            "lane ram: bad image file name {file_name:?}"
-        );
-        let mut ram = Self::new(contents.len());
-        ram._mem[..contents.len()].copy_from_slice(contents);
-        ram._image = Some(file_name.to_string());
-        ram
-    }
-
-    /// The `$readmemh` text: every word, one per line, `ceil(BITS/4)` hex digits.
-    pub fn hex_image(&self) -> String {
-        hex_words(&self._mem)
-    }
-}
-
-fn hex_words<D: Synth>(words: &[D]) -> String {
-    let digits = D::BITS.div_ceil(4);
-    let mut out = String::with_capacity(words.len() * (digits + 1));
-    for word in words {
-        let lit = format!("{:x}", word.verilog());
-        let hex = lit.rsplit('h').next().unwrap_or("0");
-        out.push_str(&format!("{hex:0>digits$}\n"));
-    }
-    out
-}
-
-impl<D: Synth, const A: usize> Logic for LaneRam<D, A> {
-    fn update(&mut self) {
-        if self.clock.pos_edge() {
-            let mask = self._mem.len() - 1;
-            self.rdata.next = self._mem[self.raddr.val().index() & mask];
-            if self.we.val() {
-                self._mem[self.waddr.val().index() & mask] = self.wdata.val();
-            }
-        }
-    }
-
-    fn connect(&mut self) {
-        self.rdata.connect();
-    }
-
-    fn hdl(&self) -> Verilog {
-        let k = self._k;
-        let init = match &self._image {
-            Some(file) => format!("initial $readmemh(\"{file}\", words_);\n"),
-            None => String::new(),
-        };
-        let unused = if k < A {
-            format!(
-                "wire unused_hi = |{{raddr[{msb}:{k}], waddr[{msb}:{k}]}};\n",
-                msb = A - 1
-            )
-        } else {
-            String::new()
-        };
-        Verilog::Custom(format!(
-            "reg [{msb}:0] words_ [0:{last}];\n{init}{unused}\
-             always @(posedge clock) begin\n\
-             \x20  if (we) words_[waddr[{kk}:0]] <= wdata;\n\
-             \x20  rdata <= words_[raddr[{kk}:0]];\n\
-             end\n",
-            msb = D::BITS - 1,
-            last = (1usize << k) - 1,
-            kk = k - 1,
-        ))
-    }
-
-    fn timing(&self) -> Vec<TimingInfo> {
-        vec![
-            TimingInfo {
-                name: "ram_read".into(),
-                clock: "clock".into(),
-                inputs: vec!["raddr".into()],
-                outputs: vec!["rdata".into()],
-            },
-            TimingInfo {
-                name: "ram_write".into(),
-                clock: "clock".into(),
-                inputs: vec!["we".into(), "waddr".into(), "wdata".into()],
-                outputs: vec![],
-            },
-        ]
-    }
-}
 
 /// Parameters of one layer stage (everything but the accumulator width `ZW`).
 #[derive(Clone, Debug, PartialEq)]
@@ -163,11 +26,19 @@ pub struct StageParams {
     pub frac_bits: usize,
     /// Fire spike events (`out_*`); `false`: stream `z` (`z_*`, potential readout).
     pub fires: bool,
-    /// `outputs × inputs`, row `i` = incoming weights of neuron `i` (each fits 16 bits).
+    /// `W`: bits of every weight and bias (two's complement, `2..=16`).
+    pub weight_bits: usize,
+    /// Bits of `V` (two's complement): every partial sum of `z` fits (DESIGN §2 bound).
+    pub z_bits: usize,
+    /// Keep `V` and the spike ticks in flip-flops instead of block RAM (tiny layers).
+    pub state_in_logic: bool,
+    /// Where the weights live: ROM initialised by the bitstream, or loaded RAM / SPRAM.
+    pub store: WeightStore,
+    /// `outputs × inputs`, row `i` = incoming weights of neuron `i` (each fits `W` bits).
     pub weights: Vec<Vec<i32>>,
     /// One bias per neuron (weight of the always-on input).
     pub bias: Vec<i32>,
-    /// Prefix of the weight image files: lane `p` reads `<prefix>_w<p>.hex`.
+    /// Prefix of the weight image files: column `c` is `<prefix>_c<c>.hex`.
     pub hex_prefix: String,
     /// First tick of the fire phase's window counter: 0. Only the test-only
     /// `Fault::WindowOffByOne` sets 1 (the counter starts one tick late), to prove that the
@@ -181,9 +52,13 @@ impl StageParams {
         self.outputs.div_ceil(self.lanes)
     }
 
-    /// The weight memory file name of lane `p`.
-    pub fn image_file(&self, p: usize) -> String {
-        format!("{}_w{p}.hex", self.hex_prefix)
+    /// The weight memory layout (all lanes side by side, 16-bit columns).
+    pub fn layout(&self) -> WeightLayout {
+        WeightLayout {
+            lanes: self.lanes,
+            weight_bits: self.weight_bits,
+            rows: (self.inputs + 1) * self.groups(),
+        }
     }
 
     /// The weight memory of lane `p`: word `g·(fan_in + 1) + j` is `w[g·P + p][j]` (`j = fan_in`:
@@ -202,20 +77,38 @@ impl StageParams {
         words
     }
 
-    /// The `$readmemh` images of the weight memories, `(file name, hex text)`, one per lane:
-    /// 16-bit two's-complement words (4 hex digits), padded to the memory's power-of-two depth.
+    /// The per-lane weight words (`lane_words(p)` for every lane).
+    pub fn all_lane_words(&self) -> Vec<Vec<i32>> {
+        (0..self.lanes).map(|p| self.lane_words(p)).collect()
+    }
+
+    /// The weight memory of the stage (simulation contents and, for a ROM, its images).
+    pub fn weight_memory(&self) -> WeightMemory {
+        WeightMemory::new(
+            self.layout(),
+            self.store,
+            &self.all_lane_words(),
+            &self.hex_prefix,
+        )
+    }
+
+    /// The `$readmemh` images of the weight memory, `(file name, hex text)`, one per column
+    /// (none when the weights are loaded through the stream).
     pub fn images(&self) -> Vec<(String, String)> {
-        (0..self.lanes)
-            .map(|p| {
-                let words: Vec<Signed<16>> = self
-                    .lane_words(p)
-                    .iter()
-                    .map(|&w| Signed::from(w as i64))
-                    .collect();
-                let ram = LaneRam::<Signed<16>, WEIGHT_ADDR_BITS>::with_image("x", &words);
-                (self.image_file(p), ram.hex_image())
-            })
-            .collect()
+        self.weight_memory().images()
+    }
+
+    /// The stage's part of the load image: for each row, its `C` column words.
+    pub fn load_words(&self) -> Vec<u16> {
+        let layout = self.layout();
+        let cols = layout.pack(&self.all_lane_words());
+        let mut out = Vec::with_capacity(layout.load_words());
+        for a in 0..layout.rows {
+            for col in &cols {
+                out.push(col[a]);
+            }
+        }
+        out
     }
 
     fn validate(&self, zw: usize) {
@@ -244,8 +137,13 @@ impl StageParams {
             "layer stage: weight memory depth exceeds 2^{WEIGHT_ADDR_BITS}"
         );
         assert!(
-            2 * self.groups() <= 1 << STATE_ADDR_BITS,
+            self.groups() <= 1 << STATE_ADDR_BITS,
             "layer stage: G too large"
+        );
+        assert!(
+            (2..=zw).contains(&self.z_bits),
+            "layer stage: z_bits = {} not in 2..={zw}",
+            self.z_bits
         );
         assert_eq!(
             self.weights.len(),
@@ -260,11 +158,22 @@ impl StageParams {
                 "layer stage: row {i} has wrong length"
             );
         }
-        let fits = |w: i32| (-(1 << 15)..(1 << 15)).contains(&w);
+        let wb = self.weight_bits;
+        assert!(
+            (2..=16).contains(&wb),
+            "layer stage: W = {wb} not in 2..=16"
+        );
+        let fits = |w: i32| (-(1 << (wb - 1))..(1 << (wb - 1))).contains(&w);
         assert!(
             self.weights.iter().flatten().all(|&w| fits(w)) && self.bias.iter().all(|&b| fits(b)),
-            "layer stage: a weight does not fit 16 bits"
+            "layer stage: a weight does not fit {wb} bits"
         );
+        if self.store == WeightStore::Spram {
+            assert!(
+                self.layout().rows <= 16384 && self.layout().columns() <= 4,
+                "layer stage: SPRAM weights need ≤ 16384 rows and ≤ 4 columns"
+            );
+        }
         assert!(
             zw >= 8 + self.frac_bits + 2,
             "layer stage: ZW = {zw} < K + F + 2 = {}",
@@ -273,27 +182,30 @@ impl StageParams {
     }
 }
 
-/// One lane: weight, slope and two potential memories, the integrate datapath (`S = w`,
-/// `S += w`, `V = S`, `V += S`, with forwarding of the previous cycle's write for `G = 1`),
-/// and the fire/z-output slot (`pend`: this lane's neuron of the group being serialised).
+/// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, with
+/// forwarding of the previous cycle's write for `G = 1`) and the fire/z-output slot (`pend`:
+/// this lane's neuron of the group being serialised). Its potential and spike-tick words live in
+/// the stage's packed memories (`v_*`, `tk_*`).
 #[derive(LogicBlock)]
 pub struct Lane<const ZW: usize> {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
-    pub w_raddr: Signal<In, Bits<WEIGHT_ADDR_BITS>>,
-    pub s_raddr: Signal<In, Bits<STATE_ADDR_BITS>>,
-    pub iv_raddr: Signal<In, Bits<STATE_ADDR_BITS>>,
-    pub fv_raddr: Signal<In, Bits<STATE_ADDR_BITS>>,
-    /// Integrate bank (the fire bank is the other one).
-    pub ib: Signal<In, Bit>,
-    pub ex_s_we: Signal<In, Bit>,
-    pub ex_s_add: Signal<In, Bit>,
-    pub ex_v_we: Signal<In, Bit>,
+    /// This lane's weight of the row read last cycle (from the stage's [`WeightMemory`]).
+    pub w_in: Signal<In, Signed<16>>,
+    /// This lane's `V` of the row read last cycle.
+    pub v_in: Signal<In, Signed<ZW>>,
+    /// `V` to write (execute stage).
+    pub v_out: Signal<Out, Signed<ZW>>,
+    /// This lane's spike-tick word of the row read last cycle.
+    pub tk_in: Signal<In, Bits<16>>,
+    /// Spike-tick word of the `V` on `v_in` (`2^K + tick` when it fires, else 0).
+    pub tk_out: Signal<Out, Bits<16>>,
+    /// Ramp ticks of the executing pass (`T` for the bias, `T − m` for an event).
+    pub ex_k: Signal<In, Bits<9>>,
+    /// The executing pass is the bias pass (`V = w·T`, so `V` needs no clear).
     pub ex_first: Signal<In, Bit>,
-    pub ex_waddr: Signal<In, Bits<STATE_ADDR_BITS>>,
-    pub fwd_s: Signal<In, Bit>,
     pub fwd_v: Signal<In, Bit>,
-    /// Tick of the group whose `z` is on the fire bank's read port.
+    /// Tick of the group whose fire word is on the read ports.
     pub m: Signal<In, Bits<8>>,
     /// `g·P` of that group.
     pub rd_base: Signal<In, Bits<16>>,
@@ -303,52 +215,37 @@ pub struct Lane<const ZW: usize> {
     pub pend: Signal<Out, Bit>,
     pub idx: Signal<Out, Bits<16>>,
     pub z: Signal<Out, Signed<ZW>>,
-    w: LaneRam<Signed<16>, WEIGHT_ADDR_BITS>,
-    s: LaneRam<Signed<ZW>, STATE_ADDR_BITS>,
-    v0: LaneRam<Signed<ZW>, STATE_ADDR_BITS>,
-    v1: LaneRam<Signed<ZW>, STATE_ADDR_BITS>,
-    ext: SignExtend<16, ZW>,
+    scale: Scale<ZW>,
     act: Activation<ZW, 8, 9>,
-    s_fwd: RDff<Signed<ZW>>,
+    tick_ext: ZeroExtend<8, 16>,
+    m_ext: ZeroExtend<8, 16>,
     v_fwd: RDff<Signed<ZW>>,
     pend_r: RDff<Bit>,
-    s_old: Signal<Local, Signed<ZW>>,
     v_old: Signal<Local, Signed<ZW>>,
-    v_int: Signal<Local, Signed<ZW>>,
-    s_new: Signal<Local, Signed<ZW>>,
     v_new: Signal<Local, Signed<ZW>>,
-    zf: Signal<Local, Signed<ZW>>,
+    fires_now: Signal<Local, Bit>,
     hit: Signal<Local, Bit>,
     neuron: Signal<Local, Bits<16>>,
     idx_c: Constant<Bits<16>>,
     n_c: Constant<Bits<16>>,
     zmode_c: Constant<Bit>,
-    zero_wa: Constant<Bits<WEIGHT_ADDR_BITS>>,
-    zero_w: Constant<Signed<16>>,
+    tvalid_c: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
 }
 
 impl<const ZW: usize> Lane<ZW> {
     fn new(params: &StageParams, p: usize) -> Self {
-        let words: Vec<Signed<16>> = params
-            .lane_words(p)
-            .iter()
-            .map(|&w| Signed::from(w as i64))
-            .collect();
-        let g = params.groups();
+        let k = params.time_steps.trailing_zeros() as usize;
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            w_raddr: Signal::default(),
-            s_raddr: Signal::default(),
-            iv_raddr: Signal::default(),
-            fv_raddr: Signal::default(),
-            ib: Signal::default(),
-            ex_s_we: Signal::default(),
-            ex_s_add: Signal::default(),
-            ex_v_we: Signal::default(),
+            w_in: Signal::default(),
+            v_in: Signal::default(),
+            v_out: Signal::default(),
+            tk_in: Signal::default(),
+            tk_out: Signal::default(),
+            ex_k: Signal::default(),
             ex_first: Signal::default(),
-            ex_waddr: Signal::default(),
-            fwd_s: Signal::default(),
             fwd_v: Signal::default(),
             m: Signal::default(),
             rd_base: Signal::default(),
@@ -358,28 +255,22 @@ impl<const ZW: usize> Lane<ZW> {
             pend: Signal::default(),
             idx: Signal::default(),
             z: Signal::default(),
-            w: LaneRam::with_image(&params.image_file(p), &words),
-            s: LaneRam::new(g),
-            v0: LaneRam::new(g),
-            v1: LaneRam::new(g),
-            ext: SignExtend::new(),
+            scale: Scale::new(params.weight_bits, k + 1),
             act: Activation::with_ticks(params.frac_bits, params.time_steps),
-            s_fwd: RDff::default(),
+            tick_ext: ZeroExtend::new(),
+            m_ext: ZeroExtend::new(),
             v_fwd: RDff::default(),
             pend_r: RDff::default(),
-            s_old: Signal::default(),
             v_old: Signal::default(),
-            v_int: Signal::default(),
-            s_new: Signal::default(),
             v_new: Signal::default(),
-            zf: Signal::default(),
+            fires_now: Signal::default(),
             hit: Signal::default(),
             neuron: Signal::default(),
             idx_c: Constant::new(bits(p as u64)),
             n_c: Constant::new(bits(params.outputs as u64)),
             zmode_c: Constant::new(!params.fires),
-            zero_wa: Constant::new(bits(0)),
-            zero_w: Constant::new(Signed::from(0i64)),
+            tvalid_c: Constant::new(bits(params.time_steps as u64)),
+            zero16: Constant::new(bits(0)),
         }
     }
 }
@@ -387,70 +278,37 @@ impl<const ZW: usize> Lane<ZW> {
 impl<const ZW: usize> Logic for Lane<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, s_fwd, v_fwd, pend_r);
-        self.s_fwd.rst.next = self.rst.val();
+        dff_setup!(self, clock, v_fwd, pend_r);
         self.v_fwd.rst.next = self.rst.val();
         self.pend_r.rst.next = self.rst.val();
-        self.w.clock.next = self.clock.val();
-        self.s.clock.next = self.clock.val();
-        self.v0.clock.next = self.clock.val();
-        self.v1.clock.next = self.clock.val();
-        // Weights: a ROM.
-        self.w.raddr.next = self.w_raddr.val();
-        self.w.we.next = false;
-        self.w.waddr.next = self.zero_wa.val();
-        self.w.wdata.next = self.zero_w.val();
-        self.ext.x.next = self.w.rdata.val();
-        // Potential banks: the integrate bank is read by integrate, the other one by fire.
-        if self.ib.val() {
-            self.v0.raddr.next = self.fv_raddr.val();
-            self.v1.raddr.next = self.iv_raddr.val();
-            self.zf.next = self.v0.rdata.val();
-            self.v_int.next = self.v1.rdata.val();
-        } else {
-            self.v0.raddr.next = self.iv_raddr.val();
-            self.v1.raddr.next = self.fv_raddr.val();
-            self.zf.next = self.v1.rdata.val();
-            self.v_int.next = self.v0.rdata.val();
-        }
-        self.s.raddr.next = self.s_raddr.val();
-        // Execute stage: the read issued last cycle is on `rdata`, or forwarded when that
-        // cycle's write went to the same address (read-before-write memory, G = 1).
-        if self.fwd_s.val() {
-            self.s_old.next = self.s_fwd.q.val();
-        } else {
-            self.s_old.next = self.s.rdata.val();
-        }
+        // Execute stage: the read issued last cycle is on `v_in`, or forwarded when that
+        // cycle's write went to the same row (read-before-write memory, G = 1).
+        self.scale.w.next = self.w_in.val();
+        self.scale.k.next = self.ex_k.val();
         if self.fwd_v.val() {
             self.v_old.next = self.v_fwd.q.val();
         } else {
-            self.v_old.next = self.v_int.val();
-        }
-        if self.ex_s_add.val() {
-            self.s_new.next = self.s_old.val() + self.ext.y.val();
-        } else {
-            self.s_new.next = self.ext.y.val();
+            self.v_old.next = self.v_in.val();
         }
         if self.ex_first.val() {
-            self.v_new.next = self.s_old.val();
+            self.v_new.next = self.scale.y.val();
         } else {
-            self.v_new.next = self.v_old.val() + self.s_old.val();
+            self.v_new.next = self.v_old.val() + self.scale.y.val();
         }
-        self.s.we.next = self.ex_s_we.val();
-        self.s.waddr.next = self.ex_waddr.val();
-        self.s.wdata.next = self.s_new.val();
-        self.v0.we.next = self.ex_v_we.val() & !self.ib.val();
-        self.v1.we.next = self.ex_v_we.val() & self.ib.val();
-        self.v0.waddr.next = self.ex_waddr.val();
-        self.v1.waddr.next = self.ex_waddr.val();
-        self.v0.wdata.next = self.v_new.val();
-        self.v1.wdata.next = self.v_new.val();
-        self.s_fwd.d.next = self.s_new.val();
+        self.v_out.next = self.v_new.val();
         self.v_fwd.d.next = self.v_new.val();
-        // Fire / z slot.
-        self.act.z.next = self.zf.val();
-        self.hit.next =
-            self.act.fires.val() & self.act.q.val().any() & (self.act.tick.val() == self.m.val());
+        // Fire: the conversion pass decides each neuron's spike tick from `z = V` (the
+        // Activation rule, bit-exact to DESIGN §2) into the tick memory; the sweeps read it.
+        self.act.z.next = self.v_in.val();
+        self.fires_now.next = self.act.fires.val() & self.act.q.val().any();
+        self.tick_ext.x.next = self.act.tick.val();
+        self.m_ext.x.next = self.m.val();
+        if self.fires_now.val() {
+            self.tk_out.next = self.tick_ext.y.val() + self.tvalid_c.val();
+        } else {
+            self.tk_out.next = self.zero16.val();
+        }
+        self.hit.next = self.tk_in.val() == (self.m_ext.y.val() + self.tvalid_c.val());
         self.neuron.next = self.rd_base.val() + self.idx_c.val();
         if self.load.val() {
             if self.zmode_c.val() {
@@ -463,29 +321,32 @@ impl<const ZW: usize> Logic for Lane<ZW> {
         }
         self.pend.next = self.pend_r.q.val();
         self.idx.next = self.idx_c.val();
-        self.z.next = self.zf.val();
+        self.z.next = self.v_in.val();
     }
 }
 
 /// One layer stage of the event-driven array (DESIGN §5), `ZW`-bit accumulators.
 ///
-/// Micro-architecture: `P` [`Lane`]s, `G = ⌈N/P⌉` groups, neuron `i = g·P + p`. Lane `p` keeps
-/// its weights at `g·(fan_in + 1) + j` (so the per-group address step is a constant add, no
-/// multiplier), slopes `S[g]` and two potential banks `V0/V1[g]`.
+/// Micro-architecture: `P` [`Lane`]s, `G = ⌈N/P⌉` groups, neuron `i = g·P + p`. The stage's
+/// [`WeightMemory`] holds row `g·(fan_in + 1) + j` = the lanes' weights from input `j` (so the
+/// per-group address step is a constant add, no multiplier); two [`PackedRam`]s hold, per
+/// group row, every lane's potential `V` (`z_bits` each) and spike-tick word (`K + 1` bits).
 ///
-/// *Integrate* (bank `ib`): passes of `G` cycles, one group per cycle on all lanes at once,
-/// pipelined (issue read, then execute/write) and back to back: the bias pass at sample start
-/// (`S = w[fan_in]`, so `S` needs no clear), one pass per event `S += w[j]`, one pass per tick
-/// end `V += S` (the first one writes `V = S`, so `V` needs no clear). Tick-end passes run
-/// while the next event's tick is ahead of the current tick `c`, and on `eow` until `c = T`.
-/// *Fire* (the other bank, after the swap): for `m = 0..T-1`, `g = 0..G-1`: read `z` of the
-/// group, mark the lanes whose neuron fires at `m` (the [`Activation`] rule, bit-exact to
-/// DESIGN §2) and serialise them lowest lane first onto `out_*`, then one `eow` beat. With
-/// `fires = false` one pass over the groups streams `z` in neuron order onto `z_*` instead.
-/// Banks swap when integrate has consumed `eow` and fire has finished the previous sample.
+/// *Integrate*: passes of `G` cycles, one group per cycle on all lanes at once, pipelined
+/// (issue read, then execute/write) and back to back: the bias pass at sample start
+/// (`V = b·T`, so `V` needs no clear) and one pass per event `V += w[j]·(T − m)` ([`Scale`]:
+/// the ramp of DESIGN §5 summed in closed form), then `eow` ends the sample.
+/// *Fire* (after integrate has consumed `eow` and the previous fire has finished): first a
+/// conversion pass reads `z = V` row by row (`G` cycles) and writes each neuron's spike tick
+/// (the [`Activation`] rule, bit-exact to DESIGN §2, saturating clamp at both ends) into the
+/// tick memory; `V` is then free and the next sample integrates while this one fires. Then for
+/// `m = 0..T-1`, `g = 0..G-1`: read the row's ticks, mark the lanes whose neuron fires at `m`
+/// and serialise them lowest lane first onto `out_*`; one `eow` beat ends the sample. With
+/// `fires = false` one sweep streams `z` in neuron order onto `z_*` instead (integrate waits
+/// for it).
 ///
-/// Cycles per sample: integrate `(events + 1 + T)·G + 1`, fire `≈ T·G + events_out + 2`
-/// (z output `≈ N + 2G`); the two overlap.
+/// Cycles per sample: integrate `(events + 1)·G + 2` plus the conversion `G` (z output:
+/// `N + 2G`), fire `G + T·G + events_out + 2`; integrate and fire overlap.
 #[derive(LogicBlock)]
 pub struct LayerStage<const ZW: usize> {
     pub clock: Signal<In, Clock>,
@@ -507,29 +368,34 @@ pub struct LayerStage<const ZW: usize> {
     pub z_value: Signal<Out, Signed<ZW>>,
     pub z_last: Signal<Out, Bit>,
     pub z_err: Signal<Out, Bit>,
+    /// Weight load stream (loaded stores only): one 16-bit column word per beat, rows in
+    /// order, columns in order within a row ([`WeightLayout`]).
+    pub wl_valid: Signal<In, Bit>,
+    pub wl_ready: Signal<Out, Bit>,
+    pub wl_data: Signal<In, Bits<16>>,
+    /// The weights are in place (always, for a ROM; after the last load word otherwise).
+    pub loaded: Signal<Out, Bit>,
+    wmem: WeightMemory,
+    vram: PackedRam<Signed<ZW>>,
+    tkram: PackedRam<Bits<16>>,
     lanes: Vec<Lane<ZW>>,
     m_ext: ZeroExtend<8, 9>,
     j_ext: ZeroExtend<16, WEIGHT_ADDR_BITS>,
     // Integrate control.
-    ib: RDff<Bit>,
-    c: RDff<Bits<9>>,
     bias_pend: RDff<Bit>,
     int_done: RDff<Bit>,
     int_err: RDff<Bit>,
     pass_act: RDff<Bit>,
     pass_bias: RDff<Bit>,
     pass_event: RDff<Bit>,
-    pass_tick: RDff<Bit>,
-    pass_first: RDff<Bit>,
+    pass_k: RDff<Bits<9>>,
     g_r: RDff<Bits<16>>,
     wa_r: RDff<Bits<WEIGHT_ADDR_BITS>>,
     ex_valid: RDff<Bit>,
     ex_bias: RDff<Bit>,
     ex_event: RDff<Bit>,
-    ex_tick: RDff<Bit>,
-    ex_first: RDff<Bit>,
+    ex_k: RDff<Bits<9>>,
     ex_g: RDff<Bits<16>>,
-    ex_fwd_s: RDff<Bit>,
     ex_fwd_v: RDff<Bit>,
     // Fire control.
     f_busy: RDff<Bit>,
@@ -539,11 +405,19 @@ pub struct LayerStage<const ZW: usize> {
     f_m: RDff<Bits<8>>,
     f_raddr: RDff<Bits<16>>,
     f_err: RDff<Bit>,
+    /// The fire phase converts `V` into spike ticks (one row per cycle).
+    f_conv: RDff<Bit>,
+    /// A converted row is on `V`'s read port: write its ticks.
+    conv_valid: RDff<Bit>,
     rd_valid: RDff<Bit>,
     rd_base: RDff<Bits<16>>,
     rd_m: RDff<Bits<8>>,
     pend_base: RDff<Bits<16>>,
     pend_m: RDff<Bits<8>>,
+    // Weight loading.
+    ld_addr: RDff<Bits<WEIGHT_ADDR_BITS>>,
+    ld_col: RDff<Bits<8>>,
+    ld_done: RDff<Bit>,
     // Combinational intermediates.
     last_g: Signal<Local, Bit>,
     accept_event: Signal<Local, Bit>,
@@ -557,6 +431,9 @@ pub struct LayerStage<const ZW: usize> {
     load: Signal<Local, Bit>,
     f_issue: Signal<Local, Bit>,
     drained: Signal<Local, Bit>,
+    /// The fire phase still needs `V`'s read port: integrate waits.
+    v_busy: Signal<Local, Bit>,
+    fire_raddr: Signal<Local, Bits<16>>,
     out_idx: Signal<Local, Bits<16>>,
     gmax_c: Constant<Bits<16>>,
     p_c: Constant<Bits<16>>,
@@ -566,15 +443,16 @@ pub struct LayerStage<const ZW: usize> {
     t_c: Constant<Bits<9>>,
     tm1_c: Constant<Bits<8>>,
     one16: Constant<Bits<16>>,
-    one9: Constant<Bits<9>>,
     one8: Constant<Bits<8>>,
     zero16: Constant<Bits<16>>,
-    zero9: Constant<Bits<9>>,
     zero8: Constant<Bits<8>>,
     /// First tick of the fire window (0; 1 only under a test-only fault).
     m_start: Constant<Bits<8>>,
     zero_z: Constant<Signed<ZW>>,
     fires_c: Constant<Bit>,
+    cmax_c: Constant<Bits<8>>,
+    rmax_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
+    one_wa: Constant<Bits<WEIGHT_ADDR_BITS>>,
     _p: usize,
 }
 
@@ -607,28 +485,36 @@ impl<const ZW: usize> LayerStage<ZW> {
             z_value: Signal::default(),
             z_last: Signal::default(),
             z_err: Signal::default(),
+            wl_valid: Signal::default(),
+            wl_ready: Signal::default(),
+            wl_data: Signal::default(),
+            loaded: Signal::default(),
+            wmem: params.weight_memory(),
+            vram: PackedRam::new(params.lanes, g, params.z_bits, true, params.state_in_logic),
+            tkram: PackedRam::new(
+                params.lanes,
+                g,
+                params.time_steps.trailing_zeros() as usize + 1,
+                false,
+                params.state_in_logic,
+            ),
             lanes: (0..params.lanes).map(|p| Lane::new(params, p)).collect(),
             m_ext: ZeroExtend::new(),
             j_ext: ZeroExtend::new(),
-            ib: RDff::default(),
-            c: RDff::default(),
             bias_pend: RDff::new(true),
             int_done: RDff::default(),
             int_err: RDff::default(),
             pass_act: RDff::default(),
             pass_bias: RDff::default(),
             pass_event: RDff::default(),
-            pass_tick: RDff::default(),
-            pass_first: RDff::default(),
+            pass_k: RDff::default(),
             g_r: RDff::default(),
             wa_r: RDff::default(),
             ex_valid: RDff::default(),
             ex_bias: RDff::default(),
             ex_event: RDff::default(),
-            ex_tick: RDff::default(),
-            ex_first: RDff::default(),
+            ex_k: RDff::default(),
             ex_g: RDff::default(),
-            ex_fwd_s: RDff::default(),
             ex_fwd_v: RDff::default(),
             f_busy: RDff::default(),
             f_issue_done: RDff::default(),
@@ -637,11 +523,16 @@ impl<const ZW: usize> LayerStage<ZW> {
             f_m: RDff::default(),
             f_raddr: RDff::default(),
             f_err: RDff::default(),
+            f_conv: RDff::default(),
+            conv_valid: RDff::default(),
             rd_valid: RDff::default(),
             rd_base: RDff::default(),
             rd_m: RDff::default(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
+            ld_addr: RDff::default(),
+            ld_col: RDff::default(),
+            ld_done: RDff::new(!params.store.loadable()),
             last_g: Signal::default(),
             accept_event: Signal::default(),
             accept_eow: Signal::default(),
@@ -654,6 +545,8 @@ impl<const ZW: usize> LayerStage<ZW> {
             load: Signal::default(),
             f_issue: Signal::default(),
             drained: Signal::default(),
+            v_busy: Signal::default(),
+            fire_raddr: Signal::default(),
             out_idx: Signal::default(),
             gmax_c: Constant::new(bits(g as u64 - 1)),
             p_c: Constant::new(bits(params.lanes as u64)),
@@ -663,14 +556,15 @@ impl<const ZW: usize> LayerStage<ZW> {
             t_c: Constant::new(bits(params.time_steps as u64)),
             tm1_c: Constant::new(bits(params.time_steps as u64 - 1)),
             one16: Constant::new(bits(1)),
-            one9: Constant::new(bits(1)),
             one8: Constant::new(bits(1)),
             zero16: Constant::new(bits(0)),
-            zero9: Constant::new(bits(0)),
             zero8: Constant::new(bits(0)),
             m_start: Constant::new(bits(params.window_start as u64)),
             zero_z: Constant::new(Signed::from(0i64)),
             fires_c: Constant::new(params.fires),
+            cmax_c: Constant::new(bits(params.layout().columns() as u64 - 1)),
+            rmax_c: Constant::new(bits(params.layout().rows as u64 - 1)),
+            one_wa: Constant::new(bits(1)),
             _p: params.lanes,
         }
     }
@@ -682,25 +576,20 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         dff_setup!(
             self,
             clock,
-            ib,
-            c,
             bias_pend,
             int_done,
             int_err,
             pass_act,
             pass_bias,
             pass_event,
-            pass_tick,
-            pass_first,
+            pass_k,
             g_r,
             wa_r,
             ex_valid,
             ex_bias,
             ex_event,
-            ex_tick,
-            ex_first,
+            ex_k,
             ex_g,
-            ex_fwd_s,
             ex_fwd_v,
             f_busy,
             f_issue_done,
@@ -709,31 +598,36 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             f_m,
             f_raddr,
             f_err,
+            f_conv,
+            conv_valid,
             rd_valid,
             rd_base,
             rd_m,
             pend_base,
-            pend_m
+            pend_m,
+            ld_addr,
+            ld_col,
+            ld_done
         );
-        self.ib.rst.next = self.rst.val();
-        self.c.rst.next = self.rst.val();
+        self.ld_addr.rst.next = self.rst.val();
+        self.pass_k.rst.next = self.rst.val();
+        self.ex_k.rst.next = self.rst.val();
+        self.f_conv.rst.next = self.rst.val();
+        self.conv_valid.rst.next = self.rst.val();
+        self.ld_col.rst.next = self.rst.val();
+        self.ld_done.rst.next = self.rst.val();
         self.bias_pend.rst.next = self.rst.val();
         self.int_done.rst.next = self.rst.val();
         self.int_err.rst.next = self.rst.val();
         self.pass_act.rst.next = self.rst.val();
         self.pass_bias.rst.next = self.rst.val();
         self.pass_event.rst.next = self.rst.val();
-        self.pass_tick.rst.next = self.rst.val();
-        self.pass_first.rst.next = self.rst.val();
         self.g_r.rst.next = self.rst.val();
         self.wa_r.rst.next = self.rst.val();
         self.ex_valid.rst.next = self.rst.val();
         self.ex_bias.rst.next = self.rst.val();
         self.ex_event.rst.next = self.rst.val();
-        self.ex_tick.rst.next = self.rst.val();
-        self.ex_first.rst.next = self.rst.val();
         self.ex_g.rst.next = self.rst.val();
-        self.ex_fwd_s.rst.next = self.rst.val();
         self.ex_fwd_v.rst.next = self.rst.val();
         self.f_busy.rst.next = self.rst.val();
         self.f_issue_done.rst.next = self.rst.val();
@@ -750,72 +644,27 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.m_ext.x.next = self.in_m.val();
         self.j_ext.x.next = self.in_index.val();
 
-        // ---------------- Integrate: pass issue ----------------
-        self.last_g.next = self.g_r.q.val() == self.gmax_c.val();
-        self.accept_event.next = false;
-        self.accept_eow.next = false;
-        if self.pass_act.q.val() & !self.last_g.val() {
-            self.g_r.d.next = self.g_r.q.val() + self.one16.val();
-            self.wa_r.d.next = self.wa_r.q.val() + self.stride_c.val();
-        } else {
-            self.pass_act.d.next = false;
-            self.g_r.d.next = self.zero16.val();
-            if !self.int_done.q.val() {
-                if self.bias_pend.q.val() {
-                    self.bias_pend.d.next = false;
-                    self.pass_act.d.next = true;
-                    self.pass_bias.d.next = true;
-                    self.pass_event.d.next = false;
-                    self.pass_tick.d.next = false;
-                    self.wa_r.d.next = self.fanin_c.val();
-                } else if self.in_valid.val()
-                    & !self.in_eow.val()
-                    & (self.m_ext.y.val() == self.c.q.val())
-                {
-                    self.accept_event.next = true;
-                    self.pass_act.d.next = true;
-                    self.pass_bias.d.next = false;
-                    self.pass_event.d.next = true;
-                    self.pass_tick.d.next = false;
-                    self.wa_r.d.next = self.j_ext.y.val();
-                } else if self.in_valid.val()
-                    & (self.in_eow.val() | (self.m_ext.y.val() > self.c.q.val()))
-                    & (self.c.q.val() != self.t_c.val())
-                {
-                    self.pass_act.d.next = true;
-                    self.pass_bias.d.next = false;
-                    self.pass_event.d.next = false;
-                    self.pass_tick.d.next = true;
-                    self.pass_first.d.next = self.c.q.val() == self.zero9.val();
-                    self.c.d.next = self.c.q.val() + self.one9.val();
-                } else if self.in_valid.val()
-                    & self.in_eow.val()
-                    & (self.c.q.val() == self.t_c.val())
-                {
-                    self.accept_eow.next = true;
-                    self.int_done.d.next = true;
-                    self.int_err.d.next = self.in_err.val();
+        // ---------------- Weight memory and loading ----------------
+        self.wmem.clock.next = self.clock.val();
+        self.wmem.raddr.next = self.wa_r.q.val();
+        self.wl_ready.next = !self.ld_done.q.val();
+        self.wmem.we.next = self.wl_valid.val() & !self.ld_done.q.val();
+        self.wmem.waddr.next = self.ld_addr.q.val();
+        self.wmem.wcol.next = self.ld_col.q.val();
+        self.wmem.wdata.next = self.wl_data.val();
+        if self.wl_valid.val() & !self.ld_done.q.val() {
+            if self.ld_col.q.val() == self.cmax_c.val() {
+                self.ld_col.d.next = self.zero8.val();
+                if self.ld_addr.q.val() == self.rmax_c.val() {
+                    self.ld_done.d.next = true;
+                } else {
+                    self.ld_addr.d.next = self.ld_addr.q.val() + self.one_wa.val();
                 }
+            } else {
+                self.ld_col.d.next = self.ld_col.q.val() + self.one8.val();
             }
         }
-        self.in_ready.next = self.accept_event.val() | self.accept_eow.val();
-
-        // ---------------- Integrate: execute stage ----------------
-        self.ex_valid.d.next = self.pass_act.q.val();
-        self.ex_bias.d.next = self.pass_bias.q.val();
-        self.ex_event.d.next = self.pass_event.q.val();
-        self.ex_tick.d.next = self.pass_tick.q.val();
-        self.ex_first.d.next = self.pass_first.q.val();
-        self.ex_g.d.next = self.g_r.q.val();
-        // This cycle's write is invisible to this cycle's read of the same word: forward.
-        self.ex_fwd_s.d.next = self.ex_valid.q.val()
-            & (self.ex_bias.q.val() | self.ex_event.q.val())
-            & self.pass_act.q.val()
-            & (self.ex_g.q.val() == self.g_r.q.val());
-        self.ex_fwd_v.d.next = self.ex_valid.q.val()
-            & self.ex_tick.q.val()
-            & self.pass_act.q.val()
-            & (self.ex_g.q.val() == self.g_r.q.val());
+        self.loaded.next = self.ld_done.q.val();
 
         // ---------------- Fire / z output: serialiser ----------------
         self.found.next = false;
@@ -842,13 +691,32 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.pend_free.next = !self.found.val() | (self.beat.val() & !self.more.val());
         self.load.next = self.rd_valid.q.val() & self.pend_free.val();
         self.drained.next = !self.rd_valid.q.val() & !self.found.val();
+        // V's read port belongs to the fire phase while it converts, and for the whole z output.
+        self.v_busy.next = self.f_conv.q.val()
+            | self.conv_valid.q.val()
+            | (!self.fires_c.val() & self.f_busy.q.val());
         if self.fires_c.val() {
+            // Sweeps start once every row's ticks are written (a tick read in the cycle of the
+            // last write would see the old word when G = 1).
             self.f_issue.next = self.f_busy.q.val()
+                & !self.f_conv.q.val()
+                & !self.conv_valid.q.val()
                 & !self.f_issue_done.q.val()
                 & (!self.rd_valid.q.val() | self.load.val());
         } else {
             self.f_issue.next =
                 self.f_busy.q.val() & !self.f_issue_done.q.val() & self.drained.val();
+        }
+        // Conversion: one row of V per cycle → its lanes' spike ticks, written a cycle later.
+        self.conv_valid.d.next = self.f_conv.q.val();
+        if self.f_conv.q.val() {
+            self.f_raddr.d.next = self.f_g.q.val();
+            if self.f_g.q.val() == self.gmax_c.val() {
+                self.f_g.d.next = self.zero16.val();
+                self.f_conv.d.next = false;
+            } else {
+                self.f_g.d.next = self.f_g.q.val() + self.one16.val();
+            }
         }
         if self.f_issue.val() {
             self.f_raddr.d.next = self.f_g.q.val();
@@ -874,25 +742,34 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.pend_base.d.next = self.rd_base.q.val();
             self.pend_m.d.next = self.rd_m.q.val();
         }
+        // V's read port: the fire phase while it needs it (v_busy), else integrate.
+        if self.f_issue.val() | self.f_conv.q.val() {
+            self.fire_raddr.next = self.f_g.q.val();
+        } else {
+            self.fire_raddr.next = self.f_raddr.q.val();
+        }
+        self.vram.clock.next = self.clock.val();
+        self.tkram.clock.next = self.clock.val();
+        if self.v_busy.val() {
+            self.vram.raddr.next = self.fire_raddr.val();
+        } else {
+            self.vram.raddr.next = self.g_r.q.val();
+        }
+        self.vram.we.next = self.ex_valid.q.val();
+        self.vram.waddr.next = self.ex_g.q.val();
+        self.tkram.raddr.next = self.fire_raddr.val();
+        self.tkram.we.next = self.conv_valid.q.val();
+        self.tkram.waddr.next = self.f_raddr.q.val();
         for p in 0..self._p {
             self.lanes[p].clock.next = self.clock.val();
             self.lanes[p].rst.next = self.rst.val();
-            self.lanes[p].w_raddr.next = self.wa_r.q.val();
-            self.lanes[p].s_raddr.next = self.g_r.q.val();
-            self.lanes[p].iv_raddr.next = self.g_r.q.val();
-            if self.f_issue.val() {
-                self.lanes[p].fv_raddr.next = self.f_g.q.val();
-            } else {
-                self.lanes[p].fv_raddr.next = self.f_raddr.q.val();
-            }
-            self.lanes[p].ib.next = self.ib.q.val();
-            self.lanes[p].ex_s_we.next =
-                self.ex_valid.q.val() & (self.ex_bias.q.val() | self.ex_event.q.val());
-            self.lanes[p].ex_s_add.next = self.ex_event.q.val();
-            self.lanes[p].ex_v_we.next = self.ex_valid.q.val() & self.ex_tick.q.val();
-            self.lanes[p].ex_first.next = self.ex_first.q.val();
-            self.lanes[p].ex_waddr.next = self.ex_g.q.val();
-            self.lanes[p].fwd_s.next = self.ex_fwd_s.q.val();
+            self.lanes[p].w_in.next = self.wmem.rdata[p].val();
+            self.lanes[p].v_in.next = self.vram.rdata[p].val();
+            self.vram.wdata[p].next = self.lanes[p].v_out.val();
+            self.lanes[p].tk_in.next = self.tkram.rdata[p].val();
+            self.tkram.wdata[p].next = self.lanes[p].tk_out.val();
+            self.lanes[p].ex_k.next = self.ex_k.q.val();
+            self.lanes[p].ex_first.next = self.ex_bias.q.val();
             self.lanes[p].fwd_v.next = self.ex_fwd_v.q.val();
             self.lanes[p].m.next = self.rd_m.q.val();
             self.lanes[p].rd_base.next = self.rd_base.q.val();
@@ -900,6 +777,50 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.lanes[p].clear.next = self.beat.val();
             self.lanes[p].sel.next = self.sel.val();
         }
+
+        // ---------------- Integrate: pass issue ----------------
+        self.last_g.next = self.g_r.q.val() == self.gmax_c.val();
+        self.accept_event.next = false;
+        self.accept_eow.next = false;
+        if self.pass_act.q.val() & !self.last_g.val() {
+            self.g_r.d.next = self.g_r.q.val() + self.one16.val();
+            self.wa_r.d.next = self.wa_r.q.val() + self.stride_c.val();
+        } else {
+            self.pass_act.d.next = false;
+            self.g_r.d.next = self.zero16.val();
+            if !self.int_done.q.val() & self.ld_done.q.val() & !self.v_busy.val() {
+                if self.bias_pend.q.val() {
+                    self.bias_pend.d.next = false;
+                    self.pass_act.d.next = true;
+                    self.pass_bias.d.next = true;
+                    self.pass_event.d.next = false;
+                    self.pass_k.d.next = self.t_c.val();
+                    self.wa_r.d.next = self.fanin_c.val();
+                } else if self.in_valid.val() & !self.in_eow.val() {
+                    self.accept_event.next = true;
+                    self.pass_act.d.next = true;
+                    self.pass_bias.d.next = false;
+                    self.pass_event.d.next = true;
+                    self.pass_k.d.next = self.t_c.val() - self.m_ext.y.val();
+                    self.wa_r.d.next = self.j_ext.y.val();
+                } else if self.in_valid.val() & self.in_eow.val() {
+                    self.accept_eow.next = true;
+                    self.int_done.d.next = true;
+                    self.int_err.d.next = self.in_err.val();
+                }
+            }
+        }
+        self.in_ready.next = self.accept_event.val() | self.accept_eow.val();
+
+        // ---------------- Integrate: execute stage ----------------
+        self.ex_valid.d.next = self.pass_act.q.val();
+        self.ex_bias.d.next = self.pass_bias.q.val();
+        self.ex_event.d.next = self.pass_event.q.val();
+        self.ex_k.d.next = self.pass_k.q.val();
+        self.ex_g.d.next = self.g_r.q.val();
+        // This cycle's write is invisible to this cycle's read of the same row: forward.
+        self.ex_fwd_v.d.next =
+            self.ex_valid.q.val() & self.pass_act.q.val() & (self.ex_g.q.val() == self.g_r.q.val());
 
         // ---------------- Outputs ----------------
         self.out_valid.next = false;
@@ -936,13 +857,13 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             }
         }
 
-        // ---------------- Bank swap ----------------
+        // ---------------- Fire start ----------------
+        // The integrated sample moves to the fire phase; the next one waits for `V` (v_busy).
         if self.int_done.q.val() & !self.f_busy.q.val() {
-            self.ib.d.next = !self.ib.q.val();
             self.int_done.d.next = false;
-            self.c.d.next = self.zero9.val();
             self.bias_pend.d.next = true;
             self.f_busy.d.next = true;
+            self.f_conv.d.next = self.fires_c.val();
             self.f_issue_done.d.next = false;
             self.f_g.d.next = self.zero16.val();
             self.f_gbase.d.next = self.zero16.val();

@@ -1,0 +1,382 @@
+//! `BoardTop<ZW>`: the board wrapper around the accelerator core — UART in, class byte out,
+//! weights from the SPI flash at boot.
+
+use crate::board::board::Ice40PllConfig;
+use crate::board::{ClockGen, PowerOnReset, SpiFlashConfig, SpiFlashReader, UartRx, UartTx};
+use crate::plan::Design;
+use crate::prim::{Fifo, RDff, ZeroExtend};
+use crate::top::TtfsCore;
+use rust_hdl::prelude::*;
+
+/// Run-time parameters of a [`BoardTop`] (from [`crate::board::Board`] for real boards;
+/// tests shrink the times).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoardParams {
+    /// PLL between the oscillator and the core clock (`None`: no PLL).
+    pub pll: Option<Ice40PllConfig>,
+    /// UART bit period in core clock cycles (`4 ..= 65536`).
+    pub cycles_per_bit: u32,
+    /// Power-on / button reset hold in cycles (`1 ..= 65536`).
+    pub reset_hold_cycles: u32,
+    /// Line-idle cycles after which a partial sample is closed (`1 ..= 2^24 - 1`).
+    pub idle_timeout_cycles: u32,
+    /// Flash reader of the weight image (`None`: no reader; `words` must be the length of
+    /// the design's load image).
+    pub flash: Option<SpiFlashConfig>,
+}
+
+/// The board wrapper (issue 5): [`ClockGen`] → core clock; [`PowerOnReset`] (button
+/// `btn_n`, active low, and PLL `lock`) → `rst` of every other block; at boot a
+/// [`SpiFlashReader`] streams the weight image from the flash into the core's load port
+/// (only when the design loads weights); [`UartRx`] → 16-entry [`Fifo`] → core `s_*`, one
+/// byte per feature (zero-extended `x`, `input_bits ≤ 8`), `s_last` from a feature counter;
+/// core `m_*` → [`UartTx`], one byte per sample: class in bits 6..0, `m_error` in bit 7.
+///
+/// **Resynchronisation.** A byte stream carries no sample boundary: the wrapper counts
+/// `inputs` bytes per sample. If the line stays idle for `idle_timeout_cycles` (20 ms on a
+/// real board) while a sample is partial, the sample is closed: the wrapper pushes one
+/// filler beat `x = 0` with `s_last` (or, if only the last feature is missing, a filler
+/// without `s_last` and one with it, which the core drops), so the core answers that sample
+/// with `m_error` (bit 7 of the answer byte) and the next byte starts a new sample. A host
+/// that loses count (a framing error, a byte dropped because the FIFO was full while the
+/// weights were still loading, a crashed writer) pauses for more than the timeout and
+/// resends; the button `btn_n` resets everything (and reloads the weights). A byte that
+/// arrives in the (at most 2-cycle) flush of a timeout is dropped.
+///
+/// **Boot.** The UART has no flow control: while the weights load (`led_loaded` low; 55 ms
+/// for the default model on the iCEBreaker, 1.64 M cycles) the core takes no feature and
+/// only 16 bytes fit the FIFO; later bytes are dropped (error LED). A host waits for the
+/// loaded LED, or ~100 ms after configuration / the button, before its first sample. After
+/// boot the core takes a feature per cycle or so, far faster than the UART delivers them.
+///
+/// Ports: `clock` (in, oscillator), `btn_n` (in, active low), `uart_rx` (in), `uart_tx`
+/// (out), `flash_cs_n`, `flash_sck`, `flash_mosi` (out; idle — high, low, low — without a
+/// reader), `flash_miso` (in), `led_loaded` (out: every weight is in), `led_heartbeat` (out:
+/// bit 23 of a free-running counter), `led_error` (out, sticky until reset: a UART framing
+/// error, a byte dropped on a full FIFO, or a sample answered with `m_error`), `led_class`
+/// (out, `Bits<8>`: the last answer byte sent).
+///
+/// Latency: boot = `reset_hold_cycles` + the flash read (`SpiFlashReader`: ~`32·words`
+/// cycles at `sck = clk/2`); then a sample's answer starts ~the core's latency after its last
+/// byte's stop bit (the UART dominates: `10·cycles_per_bit` per byte each way).
+/// Cost: the core plus the board blocks (UART ~80 LUT4, flash reader ~133 LUT4, FIFO
+/// 16×9 bits, 24-bit timeout and heartbeat counters, 16-bit feature counter).
+#[derive(LogicBlock)]
+pub struct BoardTop<const ZW: usize> {
+    /// Board oscillator.
+    pub clock: Signal<In, Clock>,
+    /// Reset button, active low.
+    pub btn_n: Signal<In, Bit>,
+    /// UART, FPGA receives.
+    pub uart_rx: Signal<In, Bit>,
+    /// UART, FPGA transmits.
+    pub uart_tx: Signal<Out, Bit>,
+    /// SPI flash chip select, active low.
+    pub flash_cs_n: Signal<Out, Bit>,
+    /// SPI flash clock.
+    pub flash_sck: Signal<Out, Bit>,
+    /// SPI flash data in (FPGA out).
+    pub flash_mosi: Signal<Out, Bit>,
+    /// SPI flash data out (FPGA in).
+    pub flash_miso: Signal<In, Bit>,
+    /// Weights loaded.
+    pub led_loaded: Signal<Out, Bit>,
+    /// Heartbeat.
+    pub led_heartbeat: Signal<Out, Bit>,
+    /// Sticky error.
+    pub led_error: Signal<Out, Bit>,
+    /// Last answer byte.
+    pub led_class: Signal<Out, Bits<8>>,
+    /// Core clock.
+    pub clkgen: ClockGen,
+    /// Reset generator.
+    pub por: PowerOnReset,
+    /// UART receiver.
+    pub uart_in: UartRx,
+    /// UART transmitter.
+    pub uart_out: UartTx,
+    /// Feature bytes (bit 8: `s_last`).
+    pub fifo: Fifo<Bits<9>, 4>,
+    /// The accelerator.
+    pub core: TtfsCore<ZW>,
+    /// Weight image reader (zero or one).
+    pub flash: Vec<SpiFlashReader>,
+    rx9: ZeroExtend<8, 9>,
+    x16: ZeroExtend<8, 16>,
+    core_clock: Signal<Local, Clock>,
+    rst: Signal<Local, Bit>,
+    at_last: Signal<Local, Bit>,
+    timeout: Signal<Local, Bit>,
+    answer: Signal<Local, Bits<8>>,
+    class8: Signal<Local, Bits<8>>,
+    flash_unused: Signal<Local, Bit>,
+    class_unused: Signal<Local, Bit>,
+    cnt: RDff<Bits<16>>,
+    idle: RDff<Bits<24>>,
+    flush: RDff<Bits<2>>,
+    err: RDff<Bit>,
+    last_answer: RDff<Bits<8>>,
+    beat: RDff<Bits<24>>,
+    last_feature: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
+    one16: Constant<Bits<16>>,
+    timeout_c: Constant<Bits<24>>,
+    zero24: Constant<Bits<24>>,
+    one24: Constant<Bits<24>>,
+    fl_none: Constant<Bits<2>>,
+    fl_last: Constant<Bits<2>>,
+    fl_two: Constant<Bits<2>>,
+    beat_last: Constant<Bits<9>>,
+    beat_plain: Constant<Bits<9>>,
+    last_bit9: Constant<Bits<9>>,
+    msb8: Constant<Bits<8>>,
+    low7: Constant<Bits<8>>,
+    zero8: Constant<Bits<8>>,
+    zero16d: Constant<Bits<16>>,
+    _nflash: usize,
+}
+
+impl<const ZW: usize> BoardTop<ZW> {
+    /// The wrapper of `design` with `params`. Panics when the design does not fit a byte
+    /// UART (`input_bits > 8`, more than 128 classes, more than 65536 inputs) or when the
+    /// flash reader's word count is not the design's load image length (check with
+    /// [`crate::board::generate_board`], which refuses such designs with an error).
+    pub fn new(design: &Design, params: BoardParams) -> Self {
+        assert!(
+            design.input_bits <= 8,
+            "board top: input_bits = {} > 8 (one UART byte per feature)",
+            design.input_bits
+        );
+        assert!(
+            design.classes <= 128,
+            "board top: {} classes > 128 (7-bit class in the answer byte)",
+            design.classes
+        );
+        assert!(
+            (1..=1 << 16).contains(&design.inputs),
+            "board top: {} inputs not in 1..=65536",
+            design.inputs
+        );
+        assert!(
+            (1..1 << 24).contains(&params.idle_timeout_cycles),
+            "board top: idle_timeout_cycles = {} not in 1..2^24",
+            params.idle_timeout_cycles
+        );
+        let words = crate::generate::load_image(design).map(|l| l.words.len() as u32);
+        let flash: Vec<SpiFlashReader> = match (params.flash, words) {
+            (Some(cfg), Some(w)) => {
+                assert_eq!(
+                    cfg.words, w,
+                    "board top: flash reader words {} != load image words {w}",
+                    cfg.words
+                );
+                vec![SpiFlashReader::new(cfg)]
+            }
+            (None, None) => vec![],
+            (Some(_), None) => vec![],
+            (None, Some(_)) => {
+                panic!("board top: the design loads its weights but the board has no flash reader")
+            }
+        };
+        Self {
+            clock: Signal::default(),
+            btn_n: Signal::default(),
+            uart_rx: Signal::default(),
+            uart_tx: Signal::default(),
+            flash_cs_n: Signal::default(),
+            flash_sck: Signal::default(),
+            flash_mosi: Signal::default(),
+            flash_miso: Signal::default(),
+            led_loaded: Signal::default(),
+            led_heartbeat: Signal::default(),
+            led_error: Signal::default(),
+            led_class: Signal::default(),
+            clkgen: ClockGen::new(params.pll),
+            por: PowerOnReset::new(params.reset_hold_cycles, true),
+            uart_in: UartRx::new(params.cycles_per_bit),
+            uart_out: UartTx::new(params.cycles_per_bit),
+            fifo: Fifo::new(),
+            core: TtfsCore::new(design, ""),
+            _nflash: flash.len(),
+            flash,
+            rx9: ZeroExtend::new(),
+            x16: ZeroExtend::new(),
+            core_clock: Signal::default(),
+            rst: Signal::default(),
+            at_last: Signal::default(),
+            timeout: Signal::default(),
+            answer: Signal::default(),
+            class8: Signal::default(),
+            flash_unused: Signal::default(),
+            class_unused: Signal::default(),
+            cnt: RDff::default(),
+            idle: RDff::default(),
+            flush: RDff::default(),
+            err: RDff::default(),
+            last_answer: RDff::default(),
+            beat: RDff::default(),
+            last_feature: Constant::new(bits(design.inputs as u64 - 1)),
+            zero16: Constant::new(bits(0)),
+            one16: Constant::new(bits(1)),
+            timeout_c: Constant::new(bits(params.idle_timeout_cycles as u64)),
+            zero24: Constant::new(bits(0)),
+            one24: Constant::new(bits(1)),
+            fl_none: Constant::new(bits(0)),
+            fl_last: Constant::new(bits(1)),
+            fl_two: Constant::new(bits(2)),
+            beat_last: Constant::new(bits(0x100)),
+            beat_plain: Constant::new(bits(0)),
+            last_bit9: Constant::new(bits(0x100)),
+            msb8: Constant::new(bits(0x80)),
+            low7: Constant::new(bits(0x7f)),
+            zero8: Constant::new(bits(0)),
+            zero16d: Constant::new(bits(0)),
+        }
+    }
+
+    /// The `$readmemh` files of the core's memories: `(file name, contents)`.
+    pub fn images(&self) -> &[(String, String)] {
+        self.core.images()
+    }
+
+    /// Marks the external inputs as driven and connects everything.
+    pub fn connect_inputs(&mut self) {
+        self.clock.connect();
+        self.btn_n.connect();
+        self.uart_rx.connect();
+        self.flash_miso.connect();
+        self.connect_all();
+    }
+}
+
+impl<const ZW: usize> Logic for BoardTop<ZW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        // Clock and reset.
+        self.clkgen.clock_in.next = self.clock.val();
+        self.core_clock.next = self.clkgen.clock_out.val();
+        self.por.clock.next = self.core_clock.val();
+        self.por.button.next = self.btn_n.val() & self.clkgen.lock.val();
+        self.rst.next = self.por.rst.val();
+        self.uart_in.clock.next = self.core_clock.val();
+        self.uart_in.rst.next = self.rst.val();
+        self.uart_out.clock.next = self.core_clock.val();
+        self.uart_out.rst.next = self.rst.val();
+        self.fifo.clock.next = self.core_clock.val();
+        self.fifo.rst.next = self.rst.val();
+        self.core.clock.next = self.core_clock.val();
+        self.core.rst.next = self.rst.val();
+        dff_setup!(self, core_clock, cnt, idle, flush, err, last_answer, beat);
+        self.cnt.rst.next = self.rst.val();
+        self.idle.rst.next = self.rst.val();
+        self.flush.rst.next = self.rst.val();
+        self.err.rst.next = self.rst.val();
+        self.last_answer.rst.next = self.rst.val();
+        self.beat.rst.next = self.rst.val();
+        // Weight image: from the flash reader, or nothing.
+        self.core.w_valid.next = false;
+        self.core.w_data.next = self.zero16d.val();
+        self.flash_cs_n.next = true;
+        self.flash_sck.next = false;
+        self.flash_mosi.next = false;
+        self.flash_unused.next = self.flash_miso.val() | self.core.w_ready.val();
+        for i in 0..self._nflash {
+            self.flash[i].clock.next = self.core_clock.val();
+            self.flash[i].rst.next = self.rst.val();
+            self.flash[i].miso.next = self.flash_miso.val();
+            self.flash[i].w_ready.next = self.core.w_ready.val();
+            self.core.w_valid.next = self.flash[i].w_valid.val();
+            self.core.w_data.next = self.flash[i].w_data.val();
+            self.flash_cs_n.next = self.flash[i].cs_n.val();
+            self.flash_sck.next = self.flash[i].sck.val();
+            self.flash_mosi.next = self.flash[i].mosi.val();
+            self.flash_unused.next = self.flash[i].w_last.val() | self.flash[i].done.val();
+        }
+        // UART bytes → FIFO, `s_last` from the feature counter, idle-timeout flush.
+        self.uart_in.rx.next = self.uart_rx.val();
+        self.rx9.x.next = self.uart_in.data.val();
+        self.at_last.next = self.cnt.q.val() == self.last_feature.val();
+        self.timeout.next = (self.idle.q.val() == self.timeout_c.val())
+            & (self.flush.q.val() == self.fl_none.val());
+        if self.at_last.val() {
+            self.fifo.s_data.next = self.rx9.y.val() | self.last_bit9.val();
+        } else {
+            self.fifo.s_data.next = self.rx9.y.val();
+        }
+        self.fifo.s_valid.next = false;
+        if self.cnt.q.val() != self.zero16.val() {
+            self.idle.d.next = self.idle.q.val() + self.one24.val();
+        }
+        if self.flush.q.val() != self.fl_none.val() {
+            // Close a partial sample: filler beats (a byte arriving now is dropped).
+            if self.flush.q.val() == self.fl_last.val() {
+                self.fifo.s_data.next = self.beat_last.val();
+            } else {
+                self.fifo.s_data.next = self.beat_plain.val();
+            }
+            self.fifo.s_valid.next = true;
+            if self.fifo.s_ready.val() {
+                if self.flush.q.val() == self.fl_two.val() {
+                    self.flush.d.next = self.fl_last.val();
+                } else {
+                    self.flush.d.next = self.fl_none.val();
+                }
+            }
+            if self.uart_in.valid.val() {
+                self.err.d.next = true;
+            }
+        } else if self.uart_in.valid.val() {
+            self.fifo.s_valid.next = true;
+            self.idle.d.next = self.zero24.val();
+            if !self.fifo.s_ready.val() {
+                self.err.d.next = true;
+            }
+            if self.at_last.val() {
+                self.cnt.d.next = self.zero16.val();
+            } else {
+                self.cnt.d.next = self.cnt.q.val() + self.one16.val();
+            }
+        } else if self.timeout.val() {
+            self.idle.d.next = self.zero24.val();
+            self.cnt.d.next = self.zero16.val();
+            if self.at_last.val() {
+                self.flush.d.next = self.fl_two.val();
+            } else {
+                self.flush.d.next = self.fl_last.val();
+            }
+        }
+        if self.uart_in.frame_error.val() {
+            self.err.d.next = true;
+        }
+        // FIFO → core.
+        self.x16.x.next = self.fifo.m_data.val().get_bits::<8>(0);
+        self.core.s_valid.next = self.fifo.m_valid.val();
+        self.core.s_data.next = self.x16.y.val();
+        self.core.s_last.next = self.fifo.m_data.val().get_bit(8);
+        self.fifo.m_ready.next = self.core.s_ready.val();
+        // Core → answer byte → UART.
+        self.class8.next = self.core.m_class.val().get_bits::<8>(0);
+        self.class_unused.next = self.core.m_class.val().get_bits::<8>(8) != self.zero8.val();
+        if self.core.m_error.val() {
+            self.answer.next = (self.class8.val() & self.low7.val()) | self.msb8.val();
+        } else {
+            self.answer.next = self.class8.val() & self.low7.val();
+        }
+        self.uart_out.valid.next = self.core.m_valid.val();
+        self.uart_out.data.next = self.answer.val();
+        self.core.m_ready.next = self.uart_out.ready.val();
+        if self.core.m_valid.val() & self.uart_out.ready.val() {
+            self.last_answer.d.next = self.answer.val();
+            if self.core.m_error.val() {
+                self.err.d.next = true;
+            }
+        }
+        self.beat.d.next = self.beat.q.val() + self.one24.val();
+        // Pins.
+        self.uart_tx.next = self.uart_out.tx.val();
+        self.led_loaded.next = self.core.loaded.val();
+        self.led_heartbeat.next = self.beat.q.val().get_bit(23);
+        self.led_error.next = self.err.q.val();
+        self.led_class.next = self.last_answer.q.val();
+    }
+}

@@ -1,0 +1,122 @@
+//! `ClockGen`: the board's core clock, through the iCE40 PLL or straight from the oscillator.
+
+use crate::board::board::Ice40PllConfig;
+use rust_hdl::prelude::*;
+
+/// The core clock of a board wrapper: an iCE40 `SB_PLL40_PAD` (simple feedback, global
+/// output) when built with a [`Ice40PllConfig`], else a wire from the oscillator.
+///
+/// The Verilog embeds the vendor primitive with `Verilog::Wrapper`. Its `cores` text is
+/// guarded by `ifdef SYNTHESIS`: yosys (which defines it) sees a `(* blackbox *)`
+/// declaration and `synth_ice40` maps the real cell; every simulator (Verilator) sees a
+/// behavioural pass-through model (`PLLOUTGLOBAL = PACKAGEPIN`, `LOCK = 1`), as the rust-hdl
+/// simulation does. Define `TTFS_VENDOR_SIM` to use Lattice's own simulation models instead.
+/// `clock_in` must come straight from the top-level oscillator pin (`SB_PLL40_PAD`).
+///
+/// Ports: `clock_in` (in, oscillator pin), `clock_out` (out, core clock), `lock` (out, high
+/// while the PLL is locked; constant 1 without a PLL).
+/// Latency: none in simulation (a PLL locks within ~50 µs in silicon; the wrapper holds its
+/// reset until `lock`). Cost: one `SB_PLL40_PAD` (or nothing), no logic.
+#[derive(LogicBlock)]
+pub struct ClockGen {
+    /// Oscillator input (top-level pin).
+    pub clock_in: Signal<In, Clock>,
+    /// Core clock.
+    pub clock_out: Signal<Out, Clock>,
+    /// PLL locked.
+    pub lock: Signal<Out, Bit>,
+    _pll: Option<Ice40PllConfig>,
+}
+
+impl ClockGen {
+    /// A clock generator with the PLL `pll` (`None`: pass the oscillator through).
+    pub fn new(pll: Option<Ice40PllConfig>) -> Self {
+        if let Some(p) = pll {
+            assert!(
+                p.divr < 16 && p.divf < 128 && (1..=6).contains(&p.divq) && p.filter_range < 8,
+                "clock gen: PLL parameters out of range: {p:?}"
+            );
+        }
+        Self {
+            clock_in: Signal::default(),
+            clock_out: Signal::default(),
+            lock: Signal::default(),
+            _pll: pll,
+        }
+    }
+}
+
+/// Behavioural model / black box of `SB_PLL40_PAD` (see [`ClockGen`]).
+const SB_PLL40_PAD_DECL: &str = "
+`ifndef TTFS_VENDOR_SIM
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off UNUSEDPARAM */
+`ifdef SYNTHESIS
+(* blackbox *)
+module SB_PLL40_PAD #(
+    parameter FEEDBACK_PATH = \"SIMPLE\", parameter PLLOUT_SELECT = \"GENCLK\",
+    parameter [3:0] DIVR = 4'd0, parameter [6:0] DIVF = 7'd0, parameter [2:0] DIVQ = 3'd0,
+    parameter [2:0] FILTER_RANGE = 3'd0
+) (
+    input wire PACKAGEPIN, output wire PLLOUTCORE, output wire PLLOUTGLOBAL,
+    output wire LOCK, input wire RESETB, input wire BYPASS
+);
+endmodule
+`else
+module SB_PLL40_PAD #(
+    parameter FEEDBACK_PATH = \"SIMPLE\", parameter PLLOUT_SELECT = \"GENCLK\",
+    parameter [3:0] DIVR = 4'd0, parameter [6:0] DIVF = 7'd0, parameter [2:0] DIVQ = 3'd0,
+    parameter [2:0] FILTER_RANGE = 3'd0
+) (
+    input wire PACKAGEPIN, output wire PLLOUTCORE, output wire PLLOUTGLOBAL,
+    output wire LOCK, input wire RESETB, input wire BYPASS
+);
+    // Simulation: the core clock is the oscillator (frequency is irrelevant to a
+    // cycle-based simulation), locked at once.
+    assign PLLOUTCORE = PACKAGEPIN;
+    assign PLLOUTGLOBAL = PACKAGEPIN;
+    assign LOCK = RESETB | 1'b1;
+endmodule
+`endif
+/* verilator lint_on UNUSEDPARAM */
+/* verilator lint_on UNUSEDSIGNAL */
+`endif
+";
+
+impl Logic for ClockGen {
+    fn update(&mut self) {
+        self.clock_out.next = self.clock_in.val();
+        self.lock.next = true;
+    }
+
+    fn connect(&mut self) {
+        self.clock_out.connect();
+        self.lock.connect();
+    }
+
+    fn hdl(&self) -> Verilog {
+        match self._pll {
+            None => Verilog::Wrapper(Wrapper {
+                code: "assign clock_out = clock_in;\nassign lock = 1'b1;\n".into(),
+                cores: String::new(),
+            }),
+            Some(p) => Verilog::Wrapper(Wrapper {
+                code: format!(
+                    "\
+/* verilator lint_off PINCONNECTEMPTY */
+SB_PLL40_PAD #(
+    .FEEDBACK_PATH(\"SIMPLE\"), .PLLOUT_SELECT(\"GENCLK\"),
+    .DIVR(4'd{}), .DIVF(7'd{}), .DIVQ(3'd{}), .FILTER_RANGE(3'd{})
+) pll (
+    .PACKAGEPIN(clock_in), .PLLOUTCORE(), .PLLOUTGLOBAL(clock_out), .LOCK(lock),
+    .RESETB(1'b1), .BYPASS(1'b0)
+);
+/* verilator lint_on PINCONNECTEMPTY */
+",
+                    p.divr, p.divf, p.divq, p.filter_range
+                ),
+                cores: SB_PLL40_PAD_DECL.into(),
+            }),
+        }
+    }
+}

