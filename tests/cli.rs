@@ -333,7 +333,7 @@ fn gen_verilog_writes_the_default_accelerator_with_its_report() {
     let v = std::fs::read_to_string(out.join("ttfs_top.v")).unwrap();
     assert!(v.contains("module ttfs_top"));
     assert!(
-        out.join("l1_w0.hex").is_file(),
+        out.join("l1_c0.hex").is_file(),
         "weight memory images next to the Verilog"
     );
     let m = golden::model::Model::load(&out.join("model.json")).unwrap();

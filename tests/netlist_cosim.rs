@@ -11,6 +11,13 @@
 //! co-simulated on MNIST by tests/cosim.rs.
 //!
 //! A missing yosys or Verilator fails (never skips) with the command that installs it.
+//!
+//! Found by this check: yosys (0.70) reads `localparam signed NAME = 24'h200;` — `signed`
+//! without a range, as rust-hdl emits a `Constant<Signed<N>>` — as an *unsigned* parameter,
+//! whereas IEEE 1364-2005 §12.2 (and Verilator) make it signed with the value's range. A
+//! signed `z >= z_hi` then becomes unsigned in the netlist and every negative `z` fires at
+//! `m = 0`. [`generated_verilog_has_no_unranged_signed_localparam`] names that cause in a
+//! second; the netlist co-simulations show its effect.
 
 use golden::model::{Layer, Model, Readout};
 use hdl::plan::{Activity, Design, HwOptions, Target};
@@ -105,8 +112,8 @@ fn ice40_cells_sim() -> PathBuf {
         })
 }
 
-/// `synth_ice40` of `ttfs_top.v` in `dir`, written back as a cell netlist `netlist.v`.
-fn synth_ice40_netlist(dir: &Path) -> PathBuf {
+/// yosys `synth_pass` of `ttfs_top.v` in `dir`, written back as a cell netlist `netlist.v`.
+fn synth_netlist(dir: &Path, synth_pass: &str) -> PathBuf {
     let yosys = lcttfs::synth::find_tool("yosys")
         .unwrap_or_else(|e| panic!("{e} (scripts/test.sh does it)"));
     let out = Command::new(yosys)
@@ -116,8 +123,10 @@ fn synth_ice40_netlist(dir: &Path) -> PathBuf {
             "-l",
             "yosys-netlist.log",
             "-p",
-            "read_verilog ttfs_top.v; synth_ice40 -top ttfs_top; \
-             tee -q -o netlist-stat.txt stat; write_verilog -noattr netlist.v",
+            &format!(
+                "read_verilog ttfs_top.v; {synth_pass} -top ttfs_top; \
+                 tee -q -o netlist-stat.txt stat; write_verilog -noattr netlist.v"
+            ),
         ])
         .output()
         .expect("run yosys");
@@ -130,18 +139,38 @@ fn synth_ice40_netlist(dir: &Path) -> PathBuf {
     dir.join("netlist.v")
 }
 
+/// `localparam signed NAME = …;` lines without a `[msb:lsb]` range.
+fn unranged_signed_localparams(verilog: &str) -> Vec<String> {
+    verilog
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            l.strip_prefix("localparam signed ")
+                .is_some_and(|rest| !rest.trim_start().starts_with('['))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 fn classes(r: &CosimReport) -> Vec<Option<u64>> {
     r.per_sample.iter().map(|s| s.class).collect()
 }
 
-#[test]
-fn ice40_netlist_matches_rtl_and_golden_model() {
+/// Generates the seeded small model for `target` into `name`, synthesizes it with
+/// `synth_pass`, and co-simulates RTL and netlist (plus `cell_models`) against the golden model.
+fn netlist_matches_rtl(
+    name: &str,
+    target: Target,
+    synth_pass: &str,
+    cells: &[&str],
+    cell_models: &[PathBuf],
+) {
     let model = model_16_8_4(11);
-    let mut o = HwOptions::new(Target::Ice40Up5k);
+    let mut o = HwOptions::new(target);
     o.lanes = Some(vec![2, 1]);
     o.trace = true;
     let d = Design::new(model.clone(), o, Activity::worst_case(&model)).expect("valid design");
-    let dir = out_dir("ice40-16-8-4");
+    let dir = out_dir(name);
     let rtl = lcttfs::commands::gen::write_design(&d, &dir).expect("generation");
     assert!(
         lcttfs::commands::gen::read_load_image(&dir)
@@ -149,13 +178,13 @@ fn ice40_netlist_matches_rtl_and_golden_model() {
             .is_empty(),
         "the small model keeps its weights in EBR (no load stream)"
     );
-    let netlist = synth_ice40_netlist(&dir);
+    let netlist = synth_netlist(&dir, synth_pass);
     let text = std::fs::read_to_string(&netlist).unwrap();
-    // It is the mapped netlist, not the RTL: iCE40 cells, block RAM with INIT contents.
-    for cell in ["SB_LUT4", "SB_CARRY", "SB_RAM40_4K"] {
+    // It is the mapped netlist, not the RTL.
+    for cell in cells {
         assert!(text.contains(cell), "netlist has no {cell}");
     }
-    assert!(!text.contains("$readmemh") && !text.contains("always @"));
+    assert!(!text.contains("$readmemh"));
 
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let mut samples: Vec<Vec<u32>> = (0..24)
@@ -181,7 +210,9 @@ fn ice40_netlist_matches_rtl_and_golden_model() {
         r
     };
     let r_rtl = run(&[rtl]);
-    let r_net = run(&[netlist, ice40_cells_sim()]);
+    let mut sources = vec![netlist];
+    sources.extend(cell_models.iter().cloned());
+    let r_net = run(&sources);
     let golden: Vec<Option<u64>> = samples
         .iter()
         .map(|x| Some(golden::forward::classify(&model, x) as u64))
@@ -195,4 +226,61 @@ fn ice40_netlist_matches_rtl_and_golden_model() {
         "netlist: {} samples, {} spikes beats checked, {} cycles; Verilator build {:.0} s",
         r_net.samples, r_net.trace_beats, r_net.cycles, r_net.build_seconds
     );
+}
+
+/// The iCE40 netlist (`SB_LUT4`, `SB_CARRY`, `SB_DFF*`, `SB_RAM40_4K` with `INIT`
+/// contents) with yosys's `ice40/cells_sim.v`.
+#[test]
+fn ice40_netlist_matches_rtl_and_golden_model() {
+    netlist_matches_rtl(
+        "ice40-16-8-4",
+        Target::Ice40Up5k,
+        "synth_ice40",
+        &["SB_LUT4", "SB_CARRY", "SB_RAM40_4K"],
+        &[ice40_cells_sim()],
+    );
+}
+
+/// The generic netlist (`synth`: yosys's internal gates and `$mem_v2` memories, written as
+/// plain Verilog): what yosys's front end and optimiser make of the RTL, vendor-neutral.
+#[test]
+fn generic_netlist_matches_rtl_and_golden_model() {
+    netlist_matches_rtl(
+        "generic-16-8-4",
+        Target::Generic,
+        "synth",
+        &["always @"],
+        &[],
+    );
+}
+
+/// yosys and Verilator must read the generated Verilog alike: no `signed` parameter without a
+/// range (yosys takes it as unsigned, the standard and Verilator as signed), checked on the
+/// small model of the netlist tests and on the default model for both device families.
+#[test]
+fn generated_verilog_has_no_unranged_signed_localparam() {
+    let small = model_16_8_4(11);
+    let default = golden::default_model::quantized();
+    for (model, target) in [
+        (&small, Target::Ice40Up5k),
+        (&small, Target::Generic),
+        (&default, Target::Ice40Up5k),
+        (&default, Target::Ecp5_25k),
+    ] {
+        let d = Design::new(
+            model.clone(),
+            HwOptions::new(target),
+            Activity::worst_case(model),
+        )
+        .expect("valid design");
+        let v = hdl::generate::generate(&d).expect("generation").verilog;
+        let bad = unranged_signed_localparams(&v);
+        assert!(
+            bad.is_empty(),
+            "{target}: {} `localparam signed` without a range, which yosys reads as unsigned \
+             (signed compares become unsigned in the netlist), e.g. {:?}",
+            bad.len(),
+            &bad[..bad.len().min(3)]
+        );
+    }
 }

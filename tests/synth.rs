@@ -328,6 +328,7 @@ fn board_places(b: Board, extra: &[&str], tools: &[&str]) -> Value {
     require_tools(tools);
     let dir = out_dir(&format!("board-{}", b.name()));
     let model = model_16_8_4(7, &dir);
+    let build = dir.join("build");
     let mut args = vec![
         "synth",
         "--model",
@@ -337,7 +338,7 @@ fn board_places(b: Board, extra: &[&str], tools: &[&str]) -> Value {
         "--lanes",
         "2,1",
         "--out",
-        dir.join("build").to_str().unwrap(),
+        build.to_str().unwrap(),
         "--json",
     ];
     args.extend_from_slice(extra);
@@ -407,7 +408,11 @@ fn icebreaker_wrapper_places_with_the_flash_image() {
         &["--weights", "runtime"],
         &["yosys", "nextpnr-ice40", "icepack"],
     );
-    assert_eq!(v["board_clock"]["core_clock_mhz"].as_f64(), Some(30.0));
+    assert_eq!(
+        v["board_clock"]["core_clock_mhz"].as_f64(),
+        Some(Board::Icebreaker.core_clock_hz() as f64 / 1e6)
+    );
+    assert!(Board::Icebreaker.core_clock_hz() != Board::Icebreaker.osc_hz());
     assert!(v["board_clock"]["pll"].is_object(), "{v:#}");
     assert_eq!(v["resources"]["PLL"]["used"], 1, "{v:#}");
     let offset = Board::Icebreaker.flash_weights_offset().unwrap();
@@ -424,8 +429,12 @@ fn icebreaker_wrapper_places_with_the_flash_image() {
     );
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(f["bytes"].as_u64(), Some(bytes.len() as u64));
-    // 16·8 + 8 bias rows … at least one 16-bit word per weight of the small model.
-    assert!(bytes.len() >= 2 * (16 * 8 + 8 * 4), "{} bytes", bytes.len());
+    // 16-bit words holding at least the 16·8 + 8·4 8-bit weights of the small model.
+    assert!(
+        bytes.len().is_multiple_of(2) && bytes.len() >= 16 * 8 + 8 * 4,
+        "{} bytes",
+        bytes.len()
+    );
     assert_eq!(v["program"][1], "iceprog -o 1M weights.bin");
 }
 
@@ -565,6 +574,8 @@ fn board_of_another_device_and_generic_target_are_refused_in_one_line() {
     // A board fixes the core clock (its PLL): another --clock-mhz is refused, naming it.
     let dir = out_dir("board-refusals");
     let model = model_16_8_4(3, &dir);
+    let core_mhz = Board::Icebreaker.core_clock_hz() as f64 / 1e6;
+    let other = (core_mhz + 6.0).to_string();
     let line = one_line_error(&ttfs(&[
         "synth",
         "--board",
@@ -572,11 +583,14 @@ fn board_of_another_device_and_generic_target_are_refused_in_one_line() {
         "--model",
         model.to_str().unwrap(),
         "--clock-mhz",
-        "24",
+        &other,
         "--out",
         dir.join("build").to_str().unwrap(),
     ]));
-    assert!(line.contains("30 MHz") && line.contains("PLL"), "{line}");
+    assert!(
+        line.contains(&format!("{core_mhz} MHz")) && line.contains("PLL"),
+        "{line}"
+    );
     // Runtime weights on a board without a flash reader: refused by the generator.
     let line = one_line_error(&ttfs(&[
         "synth",

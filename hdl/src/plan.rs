@@ -108,6 +108,23 @@ impl Target {
             _ => 100_000_000,
         }
     }
+
+    /// Block RAMs for a `depth × width` memory, in the cheapest aspect ratio of the family's
+    /// block (iCE40 `SB_RAM40_4K`: 256×16, 512×8, 1024×4, 2048×2; ECP5 `DP16KD`: 1024×18,
+    /// 2048×9, 4096×4, 8192×2, 16384×1; the generic target counts iCE40 blocks).
+    pub fn brams_for(self, depth: u64, width: u64) -> u64 {
+        let modes: &[(u64, u64)] = match self {
+            Target::Ecp5_25k | Target::Ecp5_85k => {
+                &[(1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)]
+            }
+            _ => &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
+        };
+        modes
+            .iter()
+            .map(|&(d, w)| depth.div_ceil(d) * width.div_ceil(w))
+            .min()
+            .unwrap_or(0)
+    }
 }
 
 /// Where the weights of the design come from.
@@ -305,6 +322,19 @@ pub struct Design {
     pub weight_memory_bits: u64,
 }
 
+/// Block RAMs of the encoder's bucket lists: heads and tails (`T` words each, two banks) and
+/// the two banks of `next` (`inputs` words), all `link_bits = bits(inputs)` wide.
+fn encoder_brams(target: Target, inputs: usize, t: u32) -> u64 {
+    let link = (usize::BITS - inputs.leading_zeros()) as u64;
+    let next_depth = (inputs.max(2) as u64).next_power_of_two();
+    // ECP5 keeps memories of a few dozen words in LUT RAM (TRELLIS_DPR16X4).
+    let lists = match target {
+        Target::Ecp5_25k | Target::Ecp5_85k if t <= 64 => 0,
+        _ => 4 * target.brams_for((t as u64).max(2), link),
+    };
+    lists + 2 * target.brams_for(next_depth, link)
+}
+
 /// `max(1, ⌈log2 n⌉)`: bits to index `0..n`.
 pub fn index_bits(n: usize) -> u32 {
     bounds::unsigned_bits(n.saturating_sub(1) as u64)
@@ -421,7 +451,10 @@ impl Design {
             }
         }
         // Encoder: q0 buckets (head/tail per tick, next per input) in block RAM.
-        let encoder_luts = 150 + 4 * index_bits(model.input_len() + 1) as u64;
+        // Encoder (bucket lists, framing) and readout (argmax, output FIFO), calibrated on
+        // yosys synth_ice40 of the default model.
+        let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
+        let (encoder_ffs, readout_luts, readout_ffs) = (150u64, 200u64, 60u64);
         let design = Design {
             time_steps: t,
             tick_bits: t.trailing_zeros(),
@@ -432,12 +465,11 @@ impl Design {
             readout: model.readout,
             est_cycles_per_sample: est,
             bottleneck,
-            est_luts: encoder_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
-            est_ffs: encoder_luts + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
-            est_brams: u64::from(!matches!(
-                options.target,
-                Target::Ecp5_25k | Target::Ecp5_85k
-            )) * 2
+            est_luts: encoder_luts
+                + readout_luts
+                + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
+            est_ffs: encoder_ffs + readout_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
+            est_brams: encoder_brams(options.target, model.input_len(), t)
                 + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
             est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),
             weight_memory_bits: plans.iter().map(|p| p.estimate.weight_bits).sum(),
@@ -565,10 +597,13 @@ fn estimate(
     let state_bits = outputs as u64 * (z_bits as u64 + tick_bits);
     let kind = weight_memory_kind(target, weight_bits_total, outputs);
     // Per lane: W × (K+1) multiplier, V adder and forwarding mux, tick compare, z/tick muxes.
-    let lane_luts = (2 * z_bits + weight_bits * (t.trailing_zeros() + 1)) as u64;
-    let luts = 120 + lanes as u64 * lane_luts;
+    // Calibrated on yosys synth_ice40 of the default model (ice40-up5k, 8 lanes): a lane is
+    // ~4 LUTs per V bit (adder, forwarding mux, clamp/compare) plus the W × (K+1) shift-add
+    // (~2 LUTs per partial-product bit); the stage's control and spike serialiser ~450.
+    let lane_luts = (4 * z_bits + 17 + 2 * weight_bits * (t.trailing_zeros() + 1)) as u64;
+    let luts = 450 + lanes as u64 * lane_luts;
     let lane_ffs = (z_bits + 2) as u64;
-    let ffs = 80 + lanes as u64 * lane_ffs;
+    let ffs = 150 + lanes as u64 * lane_ffs;
     let (brams, sprams) = match kind {
         MemoryKind::Registers => (0, 0),
         MemoryKind::Distributed => (0, 0),
@@ -581,16 +616,18 @@ fn estimate(
         }
         MemoryKind::BlockRam => {
             // One memory row per (group, input), the P lanes side by side in 16-bit columns of
-            // 2^k words (see `WeightLayout`): iCE40 256 × 16 per SB_RAM40_4K, ECP5 1024 × 18 per
-            // DP16KD (both ports of a column block read the same row).
+            // 2^k words (see `WeightLayout`), the last column only as wide as it needs.
             let rows = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
             let depth = rows.max(2).next_power_of_two();
-            let cols = (lanes as u64 * weight_bits as u64).div_ceil(16);
-            let per_col = match target {
-                Target::Ecp5_25k | Target::Ecp5_85k => depth.div_ceil(1024),
-                _ => depth.div_ceil(256),
-            };
-            (cols * per_col, 0)
+            let bits = lanes as u64 * weight_bits as u64;
+            let (full, last) = (bits / 16, bits % 16);
+            let blocks = full * target.brams_for(depth, 16)
+                + if last > 0 {
+                    target.brams_for(depth, last)
+                } else {
+                    0
+                };
+            (blocks, 0)
         }
     };
     let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
@@ -602,9 +639,9 @@ fn estimate(
     let state_brams = if outputs > 32 && !(ecp5 && state_bits <= 16 * 1024) {
         // Two packed memories of G rows: P·z_bits and P·(K+1) bits wide, 16 bits per block.
         let g = outputs.div_ceil(lanes) as u64;
-        let deep = |rows: u64| rows.div_ceil(if ecp5 { 1024 } else { 256 });
-        let wide = |bits: u64| (lanes as u64 * bits).div_ceil(16);
-        wide(z_bits as u64) * deep(g) + wide(tick_bits) * deep(g)
+        let depth = g.max(2).next_power_of_two();
+        target.brams_for(depth, lanes as u64 * z_bits as u64)
+            + target.brams_for(depth, lanes as u64 * tick_bits)
     } else {
         0
     };
@@ -617,7 +654,12 @@ fn estimate(
         luts: luts
             + distributed_luts
             + if state_brams == 0 {
-                state_bits / if ecp5 { 16 } else { 2 }
+                // LUT RAM on ECP5; flip-flops and ~1.5 LUTs of read mux per bit on iCE40.
+                if ecp5 {
+                    state_bits / 16
+                } else {
+                    state_bits * 3 / 2
+                }
             } else {
                 0
             },

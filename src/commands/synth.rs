@@ -294,9 +294,9 @@ struct Cycles {
 
 /// iceprog's `-o` offset: `1M`, `64k` or bytes.
 fn iceprog_offset(offset: u32) -> String {
-    if offset > 0 && offset % (1 << 20) == 0 {
+    if offset > 0 && offset.is_multiple_of(1 << 20) {
         format!("{}M", offset >> 20)
-    } else if offset > 0 && offset % 1024 == 0 {
+    } else if offset > 0 && offset.is_multiple_of(1024) {
         format!("{}k", offset >> 10)
     } else {
         offset.to_string()

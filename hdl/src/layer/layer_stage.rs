@@ -182,8 +182,9 @@ impl StageParams {
     }
 }
 
-/// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, with
-/// forwarding of the previous cycle's write for `G = 1`) and the fire/z-output slot (`pend`:
+/// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, in
+/// two stages — registered product, then add and write back, with forwarding of the previous
+/// cycle's write for `G = 1`) and the fire/z-output slot (`pend`:
 /// this lane's neuron of the group being serialised). Its potential and spike-tick words live in
 /// the stage's packed memories (`v_*`, `tk_*`).
 #[derive(LogicBlock)]
@@ -200,10 +201,11 @@ pub struct Lane<const ZW: usize> {
     pub tk_in: Signal<In, Bits<16>>,
     /// Spike-tick word of the `V` on `v_in` (`2^K + tick` when it fires, else 0).
     pub tk_out: Signal<Out, Bits<16>>,
-    /// Ramp ticks of the executing pass (`T` for the bias, `T − m` for an event).
+    /// Ramp ticks of the pass in the product stage (`T` for the bias, `T − m` for an event).
     pub ex_k: Signal<In, Bits<9>>,
-    /// The executing pass is the bias pass (`V = w·T`, so `V` needs no clear).
-    pub ex_first: Signal<In, Bit>,
+    /// The pass in the write-back stage is the bias pass (`V = w·T`, so `V` needs no clear).
+    pub wb_first: Signal<In, Bit>,
+    /// Write-back: take `V` from the previous write instead of the memory (same row).
     pub fwd_v: Signal<In, Bit>,
     /// Tick of the group whose fire word is on the read ports.
     pub m: Signal<In, Bits<8>>,
@@ -220,6 +222,7 @@ pub struct Lane<const ZW: usize> {
     tick_ext: ZeroExtend<8, 16>,
     m_ext: ZeroExtend<8, 16>,
     v_fwd: RDff<Signed<ZW>>,
+    prod_r: RDff<Signed<ZW>>,
     pend_r: RDff<Bit>,
     v_old: Signal<Local, Signed<ZW>>,
     v_new: Signal<Local, Signed<ZW>>,
@@ -245,7 +248,7 @@ impl<const ZW: usize> Lane<ZW> {
             tk_in: Signal::default(),
             tk_out: Signal::default(),
             ex_k: Signal::default(),
-            ex_first: Signal::default(),
+            wb_first: Signal::default(),
             fwd_v: Signal::default(),
             m: Signal::default(),
             rd_base: Signal::default(),
@@ -260,6 +263,7 @@ impl<const ZW: usize> Lane<ZW> {
             tick_ext: ZeroExtend::new(),
             m_ext: ZeroExtend::new(),
             v_fwd: RDff::default(),
+            prod_r: RDff::default(),
             pend_r: RDff::default(),
             v_old: Signal::default(),
             v_new: Signal::default(),
@@ -278,22 +282,26 @@ impl<const ZW: usize> Lane<ZW> {
 impl<const ZW: usize> Logic for Lane<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, v_fwd, pend_r);
+        dff_setup!(self, clock, v_fwd, prod_r, pend_r);
         self.v_fwd.rst.next = self.rst.val();
+        self.prod_r.rst.next = self.rst.val();
         self.pend_r.rst.next = self.rst.val();
-        // Execute stage: the read issued last cycle is on `v_in`, or forwarded when that
-        // cycle's write went to the same row (read-before-write memory, G = 1).
+        // Product stage: the weight read last cycle times the pass's ramp ticks, registered
+        // (the memory → shift-add and add → memory paths get a cycle each).
         self.scale.w.next = self.w_in.val();
         self.scale.k.next = self.ex_k.val();
+        self.prod_r.d.next = self.scale.y.val();
+        // Write-back stage: `V` read last cycle is on `v_in`, or forwarded when that cycle's
+        // write went to the same row (the memory's read of a row being written is not used).
         if self.fwd_v.val() {
             self.v_old.next = self.v_fwd.q.val();
         } else {
             self.v_old.next = self.v_in.val();
         }
-        if self.ex_first.val() {
-            self.v_new.next = self.scale.y.val();
+        if self.wb_first.val() {
+            self.v_new.next = self.prod_r.q.val();
         } else {
-            self.v_new.next = self.v_old.val() + self.scale.y.val();
+            self.v_new.next = self.v_old.val() + self.prod_r.q.val();
         }
         self.v_out.next = self.v_new.val();
         self.v_fwd.d.next = self.v_new.val();
@@ -333,7 +341,8 @@ impl<const ZW: usize> Logic for Lane<ZW> {
 /// group row, every lane's potential `V` (`z_bits` each) and spike-tick word (`K + 1` bits).
 ///
 /// *Integrate*: passes of `G` cycles, one group per cycle on all lanes at once, pipelined
-/// (issue read, then execute/write) and back to back: the bias pass at sample start
+/// (issue the weight read, then the registered product with the `V` read, then add and write
+/// back) and back to back: the bias pass at sample start
 /// (`V = b·T`, so `V` needs no clear) and one pass per event `V += w[j]·(T − m)` ([`Scale`]:
 /// the ramp of DESIGN §5 summed in closed form), then `eow` ends the sample.
 /// *Fire* (after integrate has consumed `eow` and the previous fire has finished): first a
@@ -396,7 +405,10 @@ pub struct LayerStage<const ZW: usize> {
     ex_event: RDff<Bit>,
     ex_k: RDff<Bits<9>>,
     ex_g: RDff<Bits<16>>,
-    ex_fwd_v: RDff<Bit>,
+    wb_valid: RDff<Bit>,
+    wb_bias: RDff<Bit>,
+    wb_g: RDff<Bits<16>>,
+    wb_fwd: RDff<Bit>,
     // Fire control.
     f_busy: RDff<Bit>,
     f_issue_done: RDff<Bit>,
@@ -515,7 +527,10 @@ impl<const ZW: usize> LayerStage<ZW> {
             ex_event: RDff::default(),
             ex_k: RDff::default(),
             ex_g: RDff::default(),
-            ex_fwd_v: RDff::default(),
+            wb_valid: RDff::default(),
+            wb_bias: RDff::default(),
+            wb_g: RDff::default(),
+            wb_fwd: RDff::default(),
             f_busy: RDff::default(),
             f_issue_done: RDff::default(),
             f_g: RDff::default(),
@@ -590,7 +605,10 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             ex_event,
             ex_k,
             ex_g,
-            ex_fwd_v,
+            wb_valid,
+            wb_bias,
+            wb_g,
+            wb_fwd,
             f_busy,
             f_issue_done,
             f_g,
@@ -628,7 +646,10 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.ex_bias.rst.next = self.rst.val();
         self.ex_event.rst.next = self.rst.val();
         self.ex_g.rst.next = self.rst.val();
-        self.ex_fwd_v.rst.next = self.rst.val();
+        self.wb_valid.rst.next = self.rst.val();
+        self.wb_bias.rst.next = self.rst.val();
+        self.wb_g.rst.next = self.rst.val();
+        self.wb_fwd.rst.next = self.rst.val();
         self.f_busy.rst.next = self.rst.val();
         self.f_issue_done.rst.next = self.rst.val();
         self.f_g.rst.next = self.rst.val();
@@ -753,10 +774,10 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         if self.v_busy.val() {
             self.vram.raddr.next = self.fire_raddr.val();
         } else {
-            self.vram.raddr.next = self.g_r.q.val();
+            self.vram.raddr.next = self.ex_g.q.val();
         }
-        self.vram.we.next = self.ex_valid.q.val();
-        self.vram.waddr.next = self.ex_g.q.val();
+        self.vram.we.next = self.wb_valid.q.val();
+        self.vram.waddr.next = self.wb_g.q.val();
         self.tkram.raddr.next = self.fire_raddr.val();
         self.tkram.we.next = self.conv_valid.q.val();
         self.tkram.waddr.next = self.f_raddr.q.val();
@@ -769,8 +790,8 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.lanes[p].tk_in.next = self.tkram.rdata[p].val();
             self.tkram.wdata[p].next = self.lanes[p].tk_out.val();
             self.lanes[p].ex_k.next = self.ex_k.q.val();
-            self.lanes[p].ex_first.next = self.ex_bias.q.val();
-            self.lanes[p].fwd_v.next = self.ex_fwd_v.q.val();
+            self.lanes[p].wb_first.next = self.wb_bias.q.val();
+            self.lanes[p].fwd_v.next = self.wb_fwd.q.val();
             self.lanes[p].m.next = self.rd_m.q.val();
             self.lanes[p].rd_base.next = self.rd_base.q.val();
             self.lanes[p].load.next = self.load.val();
@@ -818,9 +839,14 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.ex_event.d.next = self.pass_event.q.val();
         self.ex_k.d.next = self.pass_k.q.val();
         self.ex_g.d.next = self.g_r.q.val();
-        // This cycle's write is invisible to this cycle's read of the same row: forward.
-        self.ex_fwd_v.d.next =
-            self.ex_valid.q.val() & self.pass_act.q.val() & (self.ex_g.q.val() == self.g_r.q.val());
+        // Pipeline: issue (weight read) → product (V read) → write-back (V write).
+        self.wb_valid.d.next = self.ex_valid.q.val();
+        self.wb_bias.d.next = self.ex_bias.q.val();
+        self.wb_g.d.next = self.ex_g.q.val();
+        // This cycle's write-back is invisible to this cycle's read of the same row: forward.
+        self.wb_fwd.d.next = self.wb_valid.q.val()
+            & self.ex_valid.q.val()
+            & (self.wb_g.q.val() == self.ex_g.q.val());
 
         // ---------------- Outputs ----------------
         self.out_valid.next = false;
@@ -858,8 +884,13 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         }
 
         // ---------------- Fire start ----------------
-        // The integrated sample moves to the fire phase; the next one waits for `V` (v_busy).
-        if self.int_done.q.val() & !self.f_busy.q.val() {
+        // The integrated sample moves to the fire phase once its last write-back is done; the
+        // next one waits for `V` (v_busy).
+        if self.int_done.q.val()
+            & !self.f_busy.q.val()
+            & !self.ex_valid.q.val()
+            & !self.wb_valid.q.val()
+        {
             self.int_done.d.next = false;
             self.bias_pend.d.next = true;
             self.f_busy.d.next = true;
