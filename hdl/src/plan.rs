@@ -322,6 +322,28 @@ pub struct Design {
     pub weight_memory_bits: u64,
 }
 
+/// Block RAMs of a layer's weights in block RAM: one memory row per (group, input), the `P`
+/// lanes side by side in 16-bit columns of `2^k` words (see `WeightLayout`), the last column
+/// only as wide as it needs.
+fn weight_brams(
+    target: Target,
+    inputs: usize,
+    outputs: usize,
+    lanes: usize,
+    weight_bits: u32,
+) -> u64 {
+    let rows = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
+    let depth = rows.max(2).next_power_of_two();
+    let bits = lanes as u64 * weight_bits as u64;
+    let (full, last) = (bits / 16, bits % 16);
+    full * target.brams_for(depth, 16)
+        + if last > 0 {
+            target.brams_for(depth, last)
+        } else {
+            0
+        }
+}
+
 /// Block RAMs of the encoder's bucket lists: heads and tails (`T` words each, two banks) and
 /// the two banks of `next` (`inputs` words), all `link_bits = bits(inputs)` wide.
 fn encoder_brams(target: Target, inputs: usize, t: u32) -> u64 {
@@ -614,21 +636,7 @@ fn estimate(
             let cols = (lanes as u64).div_ceil(lanes_per);
             (0, cols * words.div_ceil(16384))
         }
-        MemoryKind::BlockRam => {
-            // One memory row per (group, input), the P lanes side by side in 16-bit columns of
-            // 2^k words (see `WeightLayout`), the last column only as wide as it needs.
-            let rows = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
-            let depth = rows.max(2).next_power_of_two();
-            let bits = lanes as u64 * weight_bits as u64;
-            let (full, last) = (bits / 16, bits % 16);
-            let blocks = full * target.brams_for(depth, 16)
-                + if last > 0 {
-                    target.brams_for(depth, last)
-                } else {
-                    0
-                };
-            (blocks, 0)
-        }
+        MemoryKind::BlockRam => (weight_brams(target, inputs, outputs, lanes, weight_bits), 0),
     };
     let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
     let distributed_luts = if kind == MemoryKind::Distributed {
@@ -750,11 +758,26 @@ fn auto_lanes(
     fires: bool,
 ) -> usize {
     let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
-    let max_lanes = match weight_memory_kind(target, weight_bits_total, outputs) {
+    let kind = weight_memory_kind(target, weight_bits_total, outputs);
+    let max_lanes = match kind {
         MemoryKind::Spram => ((64 / weight_bits) as usize).clamp(1, outputs),
         _ => outputs,
     };
+    // More lanes need wider weight rows: stay within the target's block RAM, leaving a few
+    // blocks for the encoder and the other layers (the fit check has the last word).
+    let fits = |p: usize| match (kind, target.capacity()) {
+        (MemoryKind::BlockRam, Some(cap)) => {
+            weight_brams(target, inputs, outputs, p, weight_bits) + 4 <= cap.brams
+        }
+        _ => true,
+    };
+    // The fewest fitting lanes that keep up with the input stream, else the fastest fitting
+    // (block RAM use is not monotonic in P: rows (fan_in + 1)·G round up to a power of two).
+    let mut best: Option<(f64, usize)> = None;
     for p in 1..=max_lanes {
+        if !fits(p) {
+            continue;
+        }
         let (integrate, fire) = stage_phases(
             outputs,
             outputs.div_ceil(p),
@@ -763,11 +786,15 @@ fn auto_lanes(
             events_in,
             events_out,
         );
-        if integrate.max(fire) <= input_cycles {
+        let cycles = integrate.max(fire);
+        if cycles <= input_cycles {
             return p;
         }
+        if best.is_none_or(|(c, _)| cycles < c) {
+            best = Some((cycles, p));
+        }
     }
-    max_lanes
+    best.map_or(max_lanes, |(_, p)| p)
 }
 
 #[cfg(test)]

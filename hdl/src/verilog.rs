@@ -50,7 +50,33 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
     })?;
     let mut defines = ModuleDefines::default();
     block.accept(module, &mut defines);
-    Ok(defines.defines())
+    Ok(range_signed_localparams(&defines.defines()))
+}
+
+/// Gives every `localparam signed NAME = W'h…;` (how rust-hdl declares a `Constant<Signed<W>>`)
+/// an explicit range, `localparam signed [W-1:0] NAME = W'h…;`.
+///
+/// Why: IEEE 1364 makes a signed parameter without a range signed, and Verilator agrees, but
+/// yosys (0.70, YosysHQ/yosys#5745) reads it as unsigned — every signed compare against it
+/// (the activation's clamp bounds) silently becomes unsigned in the synthesized netlist, while
+/// RTL simulation stays correct. With the range both read the same bits as signed.
+pub fn range_signed_localparams(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        let indent = &line[..line.len() - body.len()];
+        let fixed = body.strip_prefix("localparam signed ").and_then(|rest| {
+            let (name, value) = rest.split_once(" = ")?;
+            let width: usize = value.split_once('\'')?.0.trim().parse().ok()?;
+            (!name.contains('[') && width > 0)
+                .then(|| format!("{indent}localparam signed [{}:0] {rest}", width - 1))
+        });
+        match fixed {
+            Some(f) => out.push_str(&f),
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// Direction of a top-level port.

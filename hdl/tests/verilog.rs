@@ -156,3 +156,15 @@ fn yosys_synthesis_has_no_latch_multidriver_or_undriven_net() {
         yosys_clean(&e);
     }
 }
+
+/// yosys reads a range-less `localparam signed` as unsigned (YosysHQ/yosys#5745): the
+/// generator gives every one an explicit range and leaves everything else alone.
+#[test]
+fn signed_localparams_get_an_explicit_range_for_yosys() {
+    let text = "module m;\n    localparam signed z_hi = 24'h800;\n    localparam  k = 32'h4;\n    localparam signed [7:0] ok = 8'hff;\nendmodule\n";
+    let fixed = hdl::verilog::range_signed_localparams(text);
+    assert_eq!(
+        fixed,
+        "module m;\n    localparam signed [23:0] z_hi = 24'h800;\n    localparam  k = 32'h4;\n    localparam signed [7:0] ok = 8'hff;\nendmodule\n"
+    );
+}
