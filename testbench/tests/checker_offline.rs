@@ -289,7 +289,7 @@ fn stimulus_file_format() {
     assert_eq!(
         text,
         "lcttfs-stim 1\nseed 42\nstall 0.25 8 0.25 8\nwatchdog 1000000\nmax_cycles 18446744073709551615\n\
-         reset_len 2\ntail 64\nresets 2 150 400\nvcd 1 2\nsamples 3\n4 1 0 15 7 3\n2 1 5 5\n6 1 1 2 3 4 0 0\n"
+         reset_len 2\ntail 64\nresets 2 150 400\nvcd 1 2\nweights 0\nsamples 3\n4 1 0 15 7 3\n2 1 5 5\n6 1 1 2 3 4 0 0\n"
     );
 }
 
