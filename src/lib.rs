@@ -2,6 +2,9 @@
 //! `golden`, `hdl` and `testbench` crates. Each subcommand lives in [`commands`].
 
 pub mod commands;
+pub mod import;
+pub mod plot;
+pub mod report;
 pub mod source;
 pub mod synth;
 
@@ -28,8 +31,19 @@ pub fn exit_with(result: anyhow::Result<()>) -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            // `{:#}` joins the context chain with ": " on one line; no backtrace.
-            let line = format!("{e:#}").replace('\n', " ");
+            // The context chain joined with ": " on one line (no backtrace), skipping a cause
+            // whose text its parent already quotes (errors that print their source).
+            let mut line = String::new();
+            for cause in e.chain() {
+                let text = cause.to_string().replace('\n', " ");
+                if line.contains(&text) {
+                    continue;
+                }
+                if !line.is_empty() {
+                    line.push_str(": ");
+                }
+                line.push_str(&text);
+            }
             eprintln!("error: {line}");
             std::process::ExitCode::FAILURE
         }

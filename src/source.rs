@@ -4,9 +4,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::data::{self, Dataset, DatasetKind, Split};
-use golden::model::{AnyModel, FloatModel, Model};
+use golden::model::{AnyModel, FloatModel, Model, ModelError};
 use golden::quantize::{quantize, QuantizeOptions};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// `--model M`: an `lcttfs-model` file; the embedded default model when absent.
 #[derive(Args, Clone, Debug, Default)]
@@ -35,7 +35,7 @@ impl ModelArgs {
                 float: Some(golden::default_model::float()),
                 origin: "embedded default (784-128-10 MNIST, T=16, 8-bit)".into(),
             }),
-            Some(path) => match AnyModel::load(path)? {
+            Some(path) => match load_any_model(path)? {
                 AnyModel::Quantized(model) => Ok(LoadedModel {
                     model,
                     float: None,
@@ -62,6 +62,36 @@ impl ModelArgs {
             },
         }
     }
+}
+
+/// Loads a float or quantized `lcttfs-model` file; every refusal names the file: a binary
+/// file (e.g. an image) is called what it is, and a validation error gets the path in front.
+pub fn load_any_model(path: &Path) -> Result<AnyModel> {
+    let text = match std::fs::read(path) {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => Some(text),
+            Err(_) => bail!(
+                "{} is not an lcttfs-model JSON file (it is binary, e.g. an image or a NumPy file): give a model written by ttfs train, quantize or import",
+                path.display()
+            ),
+        },
+        Err(_) => None,
+    };
+    AnyModel::load(path).map_err(|e| match e {
+        ModelError::Invalid(msg) => anyhow::anyhow!("model file {}: {msg}", path.display()),
+        // JSON has no NaN or infinity: name the likely culprit instead of a column number.
+        ModelError::Json { source, .. }
+            if text.as_deref().is_some_and(|t| {
+                ["NaN", "Infinity"].iter().any(|w| t.contains(w))
+            }) =>
+        {
+            anyhow::anyhow!(
+                "model file {} has a NaN or infinite number ({source}): every weight and bias must be a finite number; re-export the model",
+                path.display()
+            )
+        }
+        other => other.into(),
+    })
 }
 
 /// `--dataset mnist [--split test] [--limit N]`.
@@ -123,10 +153,52 @@ pub fn check_dataset_fits(model: &Model, d: &Dataset, name: &str) -> Result<()> 
 pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::new(len);
     let style = indicatif::ProgressStyle::with_template(&format!(
-        "{what} [{{bar:30}}] {{pos}}/{{len}} {{per_sec}}, ETA {{eta}}"
+        "{what} [{{bar:30}}] {{pos}}/{{len}} {{rate}}, ETA {{eta}}"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+    .with_key(
+        "rate",
+        |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+            let _ = write!(w, "{:.1}/s", s.per_sec());
+        },
+    )
+    .progress_chars("=> ");
+    bar.set_style(style);
+    bar
+}
+
+/// A spinner with elapsed time on stderr for work of unknown length (a tool run), hidden when
+/// stderr is not a terminal. `finish_and_clear` it when the step is done.
+pub fn spinner(what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{{spinner}} {what} ({{elapsed}}){{msg}}"
+    ))
+    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+    bar.set_style(style);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// A bar for a tool run whose length is known only from a previous run (`expected_s`): it
+/// advances with wall time, shows elapsed time and an ETA, and stops just short of the end
+/// until the run really finishes (a slower run than last time does not claim to be done).
+pub fn timed_bar(what: &str, expected_s: f64) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new((expected_s * 10.0).ceil().max(1.0) as u64);
+    let style = indicatif::ProgressStyle::with_template(&format!(
+        "{what} [{{bar:30}}] {{elapsed}} of ~{expected_s:.0}s (last run), ETA {{eta}}"
     ))
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
     .progress_chars("=> ");
     bar.set_style(style);
     bar
+}
+
+/// Prints a progress note on stderr only when stderr is a terminal (like the bars), so that
+/// scripts and `--json` runs see nothing but the result or one `error:` line.
+pub fn note(msg: &str) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprintln!("{msg}");
+    }
 }

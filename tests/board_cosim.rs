@@ -315,30 +315,5 @@ fn small_runtime_model_boots_from_flash() {
 /// 6-5-3 model, T = 8, 6-bit inputs: rows summing to 2^4.
 fn hdl_small_model() -> Model {
     let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let f = 4u32;
-    let mut layers = vec![];
-    for (fan_in, n) in [(6usize, 5usize), (5, 3)] {
-        let mut rows = vec![];
-        let mut bias = vec![];
-        for _ in 0..n {
-            loop {
-                let lim = 1i32 << f;
-                let row: Vec<i32> = (0..fan_in).map(|_| rng.gen_range(-lim..=lim)).collect();
-                let bv = (1i32 << f) - row.iter().sum::<i32>();
-                if (-128..128).contains(&bv) {
-                    rows.push(row);
-                    bias.push(bv);
-                    break;
-                }
-            }
-        }
-        layers.push(format!(
-            r#"{{"kind":"dense","inputs":{fan_in},"outputs":{n},"weight_bits":8,"frac_bits":{f},"weights":{rows:?},"bias":{bias:?}}}"#
-        ));
-    }
-    let json = format!(
-        r#"{{"format":"lcttfs-model","version":1,"time_steps":8,"input_bits":6,"readout":"potential","layers":[{}]}}"#,
-        layers.join(",")
-    );
-    Model::from_json_str(&json, "small").expect("valid model")
+    golden::testkit::small_weight_model_with_frac(&mut rng, &[6, 5, 3], 4, 8, 6, "potential")
 }

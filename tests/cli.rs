@@ -1,42 +1,14 @@
 //! End-to-end tests of the `ttfs` command line: the commands of the golden-model issue on the
-//! embedded default model, and a table of bad inputs that must each give one clear line and a
-//! non-zero exit, never a panic.
+//! embedded default model. Bad inputs are the table of tests/errors.rs.
 
+mod common;
+
+use common::{gen, require_mnist, stdout_json, ttfs};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn ttfs(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ttfs"))
-        .args(args)
-        .output()
-        .expect("run ttfs")
-}
-
-fn stdout_json(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "ttfs failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
-}
-
-/// MNIST is fetched by scripts/fetch-mnist.sh (the README test command runs it). A missing
-/// dataset fails the test with that instruction: no test is skipped silently.
-fn require_mnist() {
-    let dir = golden::data::dataset_dir(golden::data::DatasetKind::Mnist);
-    assert!(
-        golden::data::split_files(&dir, golden::data::Split::Test).is_some(),
-        "MNIST is missing at {}: run scripts/fetch-mnist.sh (or scripts/test.sh, which does it)",
-        dir.display()
-    );
-}
+use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("ttfs-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    common::tmp_in("cli", name)
 }
 
 #[test]
@@ -195,134 +167,11 @@ fn train_quantize_eval_round_trip_on_a_small_run() {
     );
 }
 
-/// Runs a bad command and checks the contract: non-zero exit, one line on stderr that
-/// contains `needle`, no panic or backtrace.
-fn refused(args: &[&str], needle: &str) {
-    let out = ttfs(args);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "{args:?} should fail");
-    assert!(
-        err.contains(needle),
-        "{args:?}: stderr {err:?} should contain {needle:?}"
-    );
-    assert!(
-        !err.contains("panicked")
-            && !err.contains("RUST_BACKTRACE")
-            && !err.contains("internal error"),
-        "{err}"
-    );
-    assert_eq!(
-        err.trim_end().lines().count(),
-        1,
-        "{args:?}: one line, got {err:?}"
-    );
-}
-
-#[test]
-fn bad_inputs_get_one_clear_line_and_a_nonzero_exit() {
-    let missing = "/nonexistent/model.json";
-    refused(
-        &["eval", "--model", missing, "--dataset", "mnist"],
-        "cannot read model file /nonexistent/model.json",
-    );
-    let trunc = tmp("trunc.json");
-    std::fs::write(
-        &trunc,
-        "{\"format\": \"lcttfs-model\", \"version\": 1, \"layers\": [",
-    )
-    .unwrap();
-    refused(
-        &[
-            "sim",
-            "--model",
-            trunc.to_str().unwrap(),
-            "--input",
-            "x.json",
-        ],
-        "not valid lcttfs-model JSON",
-    );
-    let text = golden::default_model::quantized()
-        .to_json_string()
-        .replacen("\"time_steps\": 16", "\"time_steps\": 12", 1);
-    let bad_t = tmp("bad_t.json");
-    std::fs::write(&bad_t, text).unwrap();
-    refused(
-        &[
-            "sim",
-            "--model",
-            bad_t.to_str().unwrap(),
-            "--input",
-            "x.json",
-        ],
-        "time_steps = 12",
-    );
-
-    let samples = tmp("short.json");
-    std::fs::write(&samples, r#"{"samples": [[1, 2, 3]]}"#).unwrap();
-    refused(
-        &["sim", "--input", samples.to_str().unwrap()],
-        "samples[0]: sample has 3 values but the model takes 784",
-    );
-    let big = tmp("big.json");
-    let mut x = vec![0; 784];
-    x[5] = 300;
-    std::fs::write(&big, serde_json::json!({ "samples": [x] }).to_string()).unwrap();
-    refused(
-        &["sim", "--input", big.to_str().unwrap()],
-        "x[5] = 300 does not fit input_bits = 8",
-    );
-    let nonjson = tmp("nonjson.json");
-    std::fs::write(&nonjson, "samples: 1").unwrap();
-    refused(
-        &["sim", "--input", nonjson.to_str().unwrap()],
-        "is not valid JSON",
-    );
-    refused(
-        &["sim", "--input", "/nonexistent/s.json"],
-        "cannot read samples file",
-    );
-
-    let q = tmp("q.json");
-    golden::default_model::quantized().save(&q).unwrap();
-    refused(
-        &[
-            "quantize",
-            "--model",
-            q.to_str().unwrap(),
-            "--out",
-            "/tmp/never.json",
-        ],
-        "already quantized",
-    );
-    refused(&["eval", "--dataset", "mnist", "--limit", "0"], "--limit 0");
-
-    // A dataset directory that does not exist.
-    let out = Command::new(env!("CARGO_BIN_EXE_ttfs"))
-        .args(["eval", "--dataset", "mnist"])
-        .env("LCTTFS_DATA", "/nonexistent-data")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success() && err.contains("scripts/fetch-mnist.sh"),
-        "{err}"
-    );
-    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
-}
-
 #[test]
 fn unknown_dataset_and_option_are_refused_by_the_parser() {
     let out = ttfs(&["eval", "--dataset", "cifar"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown dataset \"cifar\""));
-    let _ = Path::new(".");
-}
-
-fn gen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gen-verilog"))
-        .args(args)
-        .output()
-        .expect("run gen-verilog")
 }
 
 #[test]
@@ -346,47 +195,4 @@ fn gen_verilog_writes_the_default_accelerator_with_its_report() {
     // z bits from the bound (785·2^7·16 = 1 607 680 → 22 signed bits), never guessed.
     assert_eq!(layers[0]["z_bits"], 22);
     assert!(r["design"]["est_cycles_per_sample"].as_f64().unwrap() > 784.0);
-}
-
-#[test]
-fn gen_verilog_refuses_bad_options_in_one_line() {
-    let refused_gen = |args: &[&str], needle: &str| {
-        let o = gen(args);
-        let err = String::from_utf8_lossy(&o.stderr);
-        assert!(!o.status.success(), "{args:?} should fail");
-        assert!(
-            err.contains(needle),
-            "{args:?}: {err:?} should contain {needle:?}"
-        );
-        assert!(!err.contains("panicked"), "{err}");
-    };
-    let out = tmp("gen-bad");
-    let o = out.to_str().unwrap();
-    refused_gen(&["--lanes", "200,2", "--out", o], "layer 1: 200 lanes");
-    refused_gen(
-        &["--lanes", "8", "--out", o],
-        "--lanes has 1 values but the model has 2 layers",
-    );
-    refused_gen(&["--lanes", "0,1", "--out", o], "layer 1: 0 lanes");
-    refused_gen(
-        &["--target", "virtex", "--out", o],
-        "unknown target \"virtex\"",
-    );
-    refused_gen(
-        &["--target", "ecp5-25k", "--lanes", "128,10", "--out", o],
-        "ecp5-25k has 56",
-    );
-    refused_gen(
-        &["--model", "/nonexistent.json", "--out", o],
-        "cannot read model file",
-    );
-    let bad = tmp("gen-bad-model.json");
-    std::fs::write(
-        &bad,
-        golden::default_model::quantized()
-            .to_json_string()
-            .replacen("\"bias\": [", "\"bias\": [1000,", 1),
-    )
-    .unwrap();
-    refused_gen(&["--model", bad.to_str().unwrap(), "--out", o], "layer 1");
 }

@@ -4,9 +4,9 @@
 //!
 //! A missing Verilator fails these tests with the command that installs it.
 
-use golden::model::{Layer, Model, Readout};
+use golden::model::{Model, Readout};
+use golden::testkit::random_layer;
 use hdl::plan::{Activity, Design, Fault, HwOptions, Target, WeightSource};
-use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
@@ -71,42 +71,6 @@ fn mnist(n: usize) -> Vec<Vec<u32>> {
     let d = golden::data::load(golden::data::DatasetKind::Mnist, golden::data::Split::Test)
         .unwrap_or_else(|e| panic!("{e}"));
     (0..n.min(d.len())).map(|i| d.sample(i)).collect()
-}
-
-/// A random valid layer: weights in range, every row + bias summing to exactly 2^F.
-fn random_layer(rng: &mut ChaCha8Rng, inputs: usize, outputs: usize, weight_bits: u32) -> Layer {
-    let (lo, hi) = golden::model::weight_range(weight_bits);
-    // 2^F must be reachable by inputs + 1 entries of at most `hi`.
-    let max_f = ((inputs as i64 + 1) * hi as i64)
-        .ilog2()
-        .min(weight_bits + 2);
-    let frac_bits = rng.gen_range(0..=max_f);
-    let one = 1i64 << frac_bits;
-    let mut weights = Array2::<i32>::zeros((outputs, inputs));
-    let mut bias = Vec::new();
-    for i in 0..outputs {
-        let mut row: Vec<i32> = (0..=inputs).map(|_| rng.gen_range(lo..=hi)).collect();
-        // Walk the sum to 2^F one random entry at a time, staying in range.
-        let mut diff = one - row.iter().map(|&v| v as i64).sum::<i64>();
-        while diff != 0 {
-            let k = rng.gen_range(0..row.len());
-            let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
-            row[k] += step as i32;
-            diff -= step;
-        }
-        for j in 0..inputs {
-            weights[[i, j]] = row[j];
-        }
-        bias.push(row[inputs]);
-    }
-    Layer {
-        inputs,
-        outputs,
-        weight_bits,
-        frac_bits,
-        weights,
-        bias,
-    }
 }
 
 fn random_model(seed: u64) -> (Model, Vec<usize>) {

@@ -19,9 +19,9 @@
 //! `m = 0`. [`generated_verilog_has_no_unranged_signed_localparam`] names that cause in a
 //! second; the netlist co-simulations show its effect.
 
-use golden::model::{Layer, Model, Readout};
+use golden::model::{Model, Readout};
+use golden::testkit::random_layer;
 use hdl::plan::{Activity, Design, HwOptions, Target};
-use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use std::path::{Path, PathBuf};
@@ -34,40 +34,6 @@ fn out_dir(name: &str) -> PathBuf {
         .join(name);
     std::fs::create_dir_all(&dir).unwrap();
     dir
-}
-
-/// A random valid layer: weights in range, every row + bias summing to exactly 2^F.
-fn random_layer(rng: &mut ChaCha8Rng, inputs: usize, outputs: usize, weight_bits: u32) -> Layer {
-    let (lo, hi) = golden::model::weight_range(weight_bits);
-    let max_f = ((inputs as i64 + 1) * hi as i64)
-        .ilog2()
-        .min(weight_bits + 2);
-    let frac_bits = rng.gen_range(2..=max_f);
-    let one = 1i64 << frac_bits;
-    let mut weights = Array2::<i32>::zeros((outputs, inputs));
-    let mut bias = Vec::new();
-    for i in 0..outputs {
-        let mut row: Vec<i32> = (0..=inputs).map(|_| rng.gen_range(lo..=hi)).collect();
-        let mut diff = one - row.iter().map(|&v| v as i64).sum::<i64>();
-        while diff != 0 {
-            let k = rng.gen_range(0..row.len());
-            let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
-            row[k] += step as i32;
-            diff -= step;
-        }
-        for j in 0..inputs {
-            weights[[i, j]] = row[j];
-        }
-        bias.push(row[inputs]);
-    }
-    Layer {
-        inputs,
-        outputs,
-        weight_bits,
-        frac_bits,
-        weights,
-        bias,
-    }
 }
 
 fn model_16_8_4(seed: u64) -> Model {

@@ -8,12 +8,12 @@
 //!
 //! A missing tool fails the tests that need it with the command that installs it.
 
-use golden::model::{Layer, Model, Readout};
+use golden::model::{Model, Readout};
+use golden::testkit::random_layer;
 use hdl::board::Board;
 use lcttfs::synth::board::{self, BoardConstraints, ConstraintKind, ECP5_85F_TEMPLATE};
 use lcttfs::synth::report;
-use ndarray::Array2;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -64,40 +64,6 @@ fn one_line_error(out: &Output) -> String {
     );
     assert!(lines[0].starts_with("error: "), "{}", lines[0]);
     lines[0].clone()
-}
-
-/// A random valid layer: weights in range, every row + bias summing to exactly 2^F.
-fn random_layer(rng: &mut ChaCha8Rng, inputs: usize, outputs: usize, weight_bits: u32) -> Layer {
-    let (lo, hi) = golden::model::weight_range(weight_bits);
-    let max_f = ((inputs as i64 + 1) * hi as i64)
-        .ilog2()
-        .min(weight_bits + 2);
-    let frac_bits = rng.gen_range(2..=max_f);
-    let one = 1i64 << frac_bits;
-    let mut weights = Array2::<i32>::zeros((outputs, inputs));
-    let mut bias = Vec::new();
-    for i in 0..outputs {
-        let mut row: Vec<i32> = (0..=inputs).map(|_| rng.gen_range(lo..=hi)).collect();
-        let mut diff = one - row.iter().map(|&v| v as i64).sum::<i64>();
-        while diff != 0 {
-            let k = rng.gen_range(0..row.len());
-            let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
-            row[k] += step as i32;
-            diff -= step;
-        }
-        for j in 0..inputs {
-            weights[[i, j]] = row[j];
-        }
-        bias.push(row[inputs]);
-    }
-    Layer {
-        inputs,
-        outputs,
-        weight_bits,
-        frac_bits,
-        weights,
-        bias,
-    }
 }
 
 /// A seeded model of the given widths (8-bit inputs and weights, T = 16, potential readout)
@@ -204,6 +170,25 @@ fn synth_ok(name: &str, extra: &[&str], logic: &str, bram: &str) -> Value {
     let bytes = std::fs::metadata(&bit).expect("bitstream exists").len();
     assert!(bytes > 1000);
     assert_eq!(v["bitstream"]["bytes"].as_u64(), Some(bytes));
+    // report.md next to synth.json: the same figures as tables, and nothing but JSON on stdout.
+    let md = std::fs::read_to_string(gen.join("report.md")).expect("report.md next to synth.json");
+    let used = v["resources"][logic]["used"].as_u64().unwrap();
+    let avail = v["resources"][logic]["available"].as_u64().unwrap();
+    assert!(
+        md.lines().any(|l| l.starts_with(&format!("| {logic} "))
+            && l.contains(&format!(" {used} |"))
+            && l.contains(&format!(" {avail} |"))),
+        "report.md lacks the {logic} row {used}/{avail}:\n{md}"
+    );
+    assert!(
+        md.contains(&format!("{fmax:.1} MHz")),
+        "report.md lacks fmax {fmax:.1}:\n{md}"
+    );
+    assert!(
+        md.contains("## Estimate vs measured") && md.contains("| LUT "),
+        "{md}"
+    );
+    assert!(md.contains("## Layers"), "{md}");
     v
 }
 
@@ -441,7 +426,9 @@ fn icebreaker_wrapper_places_with_the_flash_image() {
 #[test]
 fn ulx3s_wrapper_places_on_the_ecp5_25k_cabga381() {
     let v = board_places(Board::Ulx3s25f, &[], &["yosys", "nextpnr-ecp5", "ecppack"]);
-    assert!(v["board_clock"]["pll"].is_null());
+    // 25 MHz oscillator × 2 through the EHXPLLL: the core is timed at 50 MHz.
+    assert_eq!(v["board_clock"]["pll"]["primitive"], "EHXPLLL", "{v:#}");
+    assert_eq!(v["clock_mhz"].as_f64(), Some(50.0), "{v:#}");
     assert!(v["flash_image"].is_null());
 }
 

@@ -6,7 +6,7 @@
 //! - [`quantize`]: float → integer with exact row sums.
 //! - [`snn`]: tick-level and event-driven spiking simulators, mirroring the hardware blocks.
 //! - [`data`]: MNIST idx readers. [`train`]: the LC-TTFS trainer. [`default_model`]: the
-//!   embedded default MNIST model.
+//!   embedded default MNIST model. [`testkit`]: seeded random models for every test suite.
 
 pub mod bounds;
 pub mod data;
@@ -15,6 +15,7 @@ pub mod forward;
 pub mod model;
 pub mod quantize;
 pub mod snn;
+pub mod testkit;
 pub mod train;
 
 pub mod prelude {

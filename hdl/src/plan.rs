@@ -618,13 +618,16 @@ fn estimate(
     let tick_bits = t.trailing_zeros() as u64 + 1;
     let state_bits = outputs as u64 * (z_bits as u64 + tick_bits);
     let kind = weight_memory_kind(target, weight_bits_total, outputs);
-    // Per lane: W × (K+1) multiplier, V adder and forwarding mux, tick compare, z/tick muxes.
-    // Calibrated on yosys synth_ice40 of the default model (ice40-up5k, 8 lanes): a lane is
-    // ~4 LUTs per V bit (adder, forwarding mux, clamp/compare) plus the W × (K+1) shift-add
-    // (~2 LUTs per partial-product bit); the stage's control and spike serialiser ~450.
-    let lane_luts = (4 * z_bits + 17 + 2 * weight_bits * (t.trailing_zeros() + 1)) as u64;
+    // Per lane: W × (K+1) shift-add, V adder and forwarding mux, tick compare, z/tick muxes.
+    // Calibrated on place-and-route of the default model (tests/pnr_default.rs: iCEBreaker
+    // 8 lanes, ULX3S 26 lanes, whose difference isolates the per-lane cost): a lane is ~2 LUT4
+    // per V bit (adders map to carry chains) plus ~1 per partial-product bit of the shift-add;
+    // the stage's control and spike serialiser ~450.
+    let lane_luts = (2 * z_bits + 17 + weight_bits * (t.trailing_zeros() + 1)) as u64;
     let luts = 450 + lanes as u64 * lane_luts;
-    let lane_ffs = (z_bits + 2) as u64;
+    // Per lane: the registered product, the forwarded V and the write-back V (z_bits each) and
+    // ~12 bits of pipeline control; same calibration.
+    let lane_ffs = (3 * z_bits + 12) as u64;
     let ffs = 150 + lanes as u64 * lane_ffs;
     let (brams, sprams) = match kind {
         MemoryKind::Registers => (0, 0),

@@ -10,6 +10,7 @@ mod common;
 
 use golden::forward::classify;
 use golden::model::Model;
+use golden::testkit::small_weight_model;
 use hdl::board::{generate_board, generate_board_with, Board, BoardParams, BoardTop};
 use hdl::generate::load_image;
 use hdl::harness::Harness;
@@ -21,37 +22,6 @@ use rust_hdl::prelude::*;
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// A random valid model (as in `tests/top.rs`): `widths[0]` inputs, then layer widths.
-fn random_model(rng: &mut StdRng, widths: &[usize], t: u32, b: u32, readout: &str) -> Model {
-    let f = rng.gen_range(2..=5u32);
-    let mut layers = vec![];
-    for w in widths.windows(2) {
-        let (fan_in, n) = (w[0], w[1]);
-        let mut rows = vec![];
-        let mut bias = vec![];
-        for _ in 0..n {
-            loop {
-                let lim = 1i32 << f;
-                let row: Vec<i32> = (0..fan_in).map(|_| rng.gen_range(-lim..=lim)).collect();
-                let bv = (1i32 << f) - row.iter().sum::<i32>();
-                if (-128..128).contains(&bv) {
-                    rows.push(row);
-                    bias.push(bv);
-                    break;
-                }
-            }
-        }
-        layers.push(format!(
-            r#"{{"kind":"dense","inputs":{fan_in},"outputs":{n},"weight_bits":8,"frac_bits":{f},"weights":{rows:?},"bias":{bias:?}}}"#
-        ));
-    }
-    let json = format!(
-        r#"{{"format":"lcttfs-model","version":1,"time_steps":{t},"input_bits":{b},"readout":"{readout}","layers":[{}]}}"#,
-        layers.join(",")
-    );
-    Model::from_json_str(&json, "random").expect("valid random model")
-}
 
 fn design(model: &Model, target: Target, weights: WeightSource) -> Design {
     let mut o = HwOptions::new(target);
@@ -345,7 +315,7 @@ fn script_of(samples: &[Vec<u32>]) -> Vec<Host> {
 
 fn small_design(seed: u64, widths: &[usize], readout: &str) -> (Model, Design) {
     let mut rng = common::rng(seed);
-    let model = random_model(&mut rng, widths, 4, 4, readout);
+    let model = small_weight_model(&mut rng, widths, 4, 4, readout);
     let d = design(&model, Target::Generic, WeightSource::Runtime);
     (model, d)
 }
@@ -451,9 +421,12 @@ fn board_facts() {
     assert_eq!(ib.uart_cycles_per_bit(), 208);
     assert_eq!(ib.flash_weights_offset(), Some(0x10_0000));
     let ul = Board::Ulx3s25f;
-    assert_eq!(ul.core_clock_hz(), 25_000_000);
-    assert_eq!(ul.uart_cycles_per_bit(), 217);
-    assert!(ul.pll().is_none() && ul.flash_weights_offset().is_none());
+    assert_eq!(ul.osc_hz(), 25_000_000);
+    assert_eq!(ul.core_clock_hz(), 50_000_000);
+    let pll = ul.pll().unwrap();
+    assert!((400_000_000..=800_000_000).contains(&pll.vco_hz(ul.osc_hz())));
+    assert_eq!(ul.uart_cycles_per_bit(), 434);
+    assert!(ul.flash_weights_offset().is_none());
     // Baud error within 1 % on both boards.
     for b in Board::ALL {
         let baud = b.core_clock_hz() as f64 / b.uart_cycles_per_bit() as f64;
@@ -497,14 +470,14 @@ fn pin_names_and_frequency_match_the_constraint_files() {
 #[test]
 fn refuses_what_a_byte_uart_cannot_carry() {
     let mut rng = common::rng(4);
-    let model = random_model(&mut rng, &[3, 2], 4, 9, "potential");
+    let model = small_weight_model(&mut rng, &[3, 2], 4, 9, "potential");
     let d = design(&model, Target::Generic, WeightSource::Embedded);
     let e = generate_board(&d, Board::Icebreaker)
         .unwrap_err()
         .to_string();
     assert!(e.contains("input_bits 9 > 8"), "{e}");
     // Runtime weights on a board without a flash reader.
-    let model = random_model(&mut rng, &[3, 2], 4, 4, "potential");
+    let model = small_weight_model(&mut rng, &[3, 2], 4, 4, "potential");
     let d = design(&model, Target::Generic, WeightSource::Runtime);
     let e = generate_board(&d, Board::Ulx3s25f).unwrap_err().to_string();
     assert!(e.contains("no flash reader"), "{e}");
@@ -612,7 +585,7 @@ fn icebreaker_verilog_is_lint_and_synthesis_clean() {
 fn ulx3s_verilog_is_lint_and_synthesis_clean() {
     // ULX3S, embedded weights: no PLL, no flash reader.
     let mut rng = common::rng(5);
-    let model = random_model(&mut rng, &[6, 4, 3], 8, 8, "first-spike");
+    let model = small_weight_model(&mut rng, &[6, 4, 3], 8, 8, "first-spike");
     let d = design(&model, Target::Ecp5_25k, WeightSource::Embedded);
     let g = generate_board(&d, Board::Ulx3s25f).expect("ulx3s");
     assert!(g.flash.is_none() && g.load.is_none());

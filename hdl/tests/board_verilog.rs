@@ -5,7 +5,10 @@
 
 mod common;
 
-use common::{emit, verilator_lint_clean, yosys_clean, yosys_ice40_stat, Emitted};
+use common::{
+    assert_every_register_resets, emit, verilator_lint_clean, yosys_clean, yosys_ice40_stat,
+    Emitted,
+};
 use hdl::board::{PowerOnReset, SpiFlashConfig, SpiFlashReader, UartRx, UartTx};
 use rust_hdl::prelude::*;
 
@@ -60,14 +63,7 @@ fn reset_blocks() -> Vec<Emitted> {
 fn registers_have_a_synchronous_reset_and_no_power_up_value() {
     for e in reset_blocks() {
         assert!(!e.text.contains("initial"), "{}: `initial` block", e.name);
-        let always_ff = e.text.matches("always @(posedge").count();
-        let resets = e.text.matches("if (rst) q <= ").count();
-        assert!(always_ff > 0, "{}", e.name);
-        assert_eq!(
-            always_ff, resets,
-            "{}: a clocked process without reset",
-            e.name
-        );
+        assert_every_register_resets(&e);
     }
 }
 

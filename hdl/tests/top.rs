@@ -6,6 +6,7 @@ mod common;
 
 use golden::forward::forward;
 use golden::model::Model;
+use golden::testkit::small_weight_model;
 use hdl::generate::generate;
 use hdl::harness::Harness;
 use hdl::plan::{Activity, Design, HwOptions, Target};
@@ -14,39 +15,6 @@ use rand::rngs::StdRng;
 use rand::Rng;
 use rust_hdl::prelude::*;
 use std::collections::VecDeque;
-
-/// A random valid model: `widths[0]` inputs, then layer widths; weights in ±2^(F−1)... with
-/// every row (bias included) summing to 2^F.
-fn random_model(rng: &mut StdRng, widths: &[usize], t: u32, b: u32, readout: &str) -> Model {
-    let f = rng.gen_range(2..=5u32);
-    let wb = 8u32;
-    let mut layers = vec![];
-    for w in widths.windows(2) {
-        let (fan_in, n) = (w[0], w[1]);
-        let mut rows = vec![];
-        let mut bias = vec![];
-        for _ in 0..n {
-            loop {
-                let lim = 1i32 << f;
-                let row: Vec<i32> = (0..fan_in).map(|_| rng.gen_range(-lim..=lim)).collect();
-                let bv = (1i32 << f) - row.iter().sum::<i32>();
-                if (-128..128).contains(&bv) {
-                    rows.push(row);
-                    bias.push(bv);
-                    break;
-                }
-            }
-        }
-        layers.push(format!(
-            r#"{{"kind":"dense","inputs":{fan_in},"outputs":{n},"weight_bits":{wb},"frac_bits":{f},"weights":{rows:?},"bias":{bias:?}}}"#
-        ));
-    }
-    let json = format!(
-        r#"{{"format":"lcttfs-model","version":1,"time_steps":{t},"input_bits":{b},"readout":"{readout}","layers":[{}]}}"#,
-        layers.join(",")
-    );
-    Model::from_json_str(&json, "random").expect("valid random model")
-}
 
 fn design(model: &Model, lanes: Option<Vec<usize>>) -> Design {
     let mut opts = HwOptions::new(Target::Generic);
@@ -146,7 +114,7 @@ fn classes_match_golden_on_tiny_random_models_under_stalls() {
     ];
     for (case, &(widths, t, readout)) in cases.iter().enumerate() {
         let b = rng.gen_range(2..=8u32);
-        let model = random_model(&mut rng, widths, t, b, readout);
+        let model = small_weight_model(&mut rng, widths, t, b, readout);
         let lanes: Vec<usize> = widths[1..].iter().map(|&n| rng.gen_range(1..=n)).collect();
         let d = design(&model, Some(lanes.clone()));
         let samples: Vec<Vec<u32>> = (0..5)
@@ -179,7 +147,7 @@ fn classes_match_golden_on_tiny_random_models_under_stalls() {
 fn framing_faults_are_flagged_and_the_next_sample_is_correct() {
     let mut rng = common::rng(77);
     for readout in ["potential", "first-spike"] {
-        let model = random_model(&mut rng, &[4, 3, 3], 4, 4, readout);
+        let model = small_weight_model(&mut rng, &[4, 3, 3], 4, 4, readout);
         let d = design(&model, None);
         let good: Vec<Vec<u32>> = (0..3)
             .map(|_| (0..4).map(|_| rng.gen_range(0..16)).collect())
@@ -212,7 +180,7 @@ fn framing_faults_are_flagged_and_the_next_sample_is_correct() {
 #[test]
 fn cycles_per_sample_of_a_tiny_model() {
     let mut rng = common::rng(9);
-    let model = random_model(&mut rng, &[6, 4, 3], 8, 8, "potential");
+    let model = small_weight_model(&mut rng, &[6, 4, 3], 8, 8, "potential");
     let d = design(&model, None);
     let n = 20;
     let samples: Vec<Vec<u32>> = (0..n)
@@ -236,7 +204,7 @@ fn cycles_per_sample_of_a_tiny_model() {
 fn generated_top_has_the_design_ports_and_is_lint_and_synthesis_clean() {
     let mut rng = common::rng(4);
     for readout in ["potential", "first-spike"] {
-        let model = random_model(&mut rng, &[5, 4, 3], 4, 6, readout);
+        let model = small_weight_model(&mut rng, &[5, 4, 3], 4, 6, readout);
         let d = design(&model, None);
         let g = generate(&d).expect("generate");
         assert!(g.verilog.contains("module ttfs_top ("));
@@ -333,7 +301,7 @@ fn lint_and_synth(dir: &std::path::Path, file: &std::path::Path, synth: bool) {
 fn trace_ports_are_added_and_lint_and_synthesis_clean() {
     let mut rng = common::rng(8);
     for (readout, streams) in [("potential", 2usize), ("first-spike", 3)] {
-        let model = random_model(&mut rng, &[5, 4, 3], 8, 6, readout);
+        let model = small_weight_model(&mut rng, &[5, 4, 3], 8, 6, readout);
         let mut opts = HwOptions::new(Target::Generic);
         opts.trace = true;
         let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");
@@ -366,7 +334,7 @@ fn trace_ports_are_added_and_lint_and_synthesis_clean() {
 #[test]
 fn runtime_weights_give_the_top_a_load_stream_and_an_image_of_every_layer() {
     let mut rng = common::rng(12);
-    let model = random_model(&mut rng, &[3, 2], 4, 4, "potential");
+    let model = small_weight_model(&mut rng, &[3, 2], 4, 4, "potential");
     let mut opts = HwOptions::new(Target::Generic);
     opts.weights = hdl::plan::WeightSource::Runtime;
     let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");

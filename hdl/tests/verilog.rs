@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{emit, verilator_lint_clean, yosys_clean, Emitted};
+use common::{assert_every_register_resets, emit, verilator_lint_clean, yosys_clean, Emitted};
 use hdl::layer::{FireUnit, WindowCounter};
 use hdl::prim::RDff;
 use hdl::readout::Argmax;
@@ -82,14 +82,7 @@ fn emitted_verilog_has_no_initial_blocks() {
 #[test]
 fn every_register_has_a_synchronous_reset() {
     for e in all_blocks() {
-        let always_ff = e.text.matches("always @(posedge").count();
-        let resets = e.text.matches("if (rst) q <= ").count();
-        assert!(always_ff > 0, "{}", e.name);
-        assert_eq!(
-            always_ff, resets,
-            "{}: a clocked process without reset",
-            e.name
-        );
+        assert_every_register_resets(&e);
     }
 }
 

@@ -4,7 +4,7 @@
 use clap::Parser;
 use lcttfs::commands::gen;
 
-/// Generate the LC-TTFS accelerator (Verilog, model.json, report.json) from a model.
+/// Generate the LC-TTFS accelerator (Verilog, model.json, report.json, report.md) from a model.
 #[derive(Parser, Debug)]
 #[command(name = "gen-verilog", version, about, long_about = None)]
 struct Cli {

@@ -1,7 +1,7 @@
 //! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
 
 use clap::{Parser, Subcommand};
-use lcttfs::commands::{bench, cosim, eval, quantize, sim, synth, train};
+use lcttfs::commands::{bench, cosim, eval, import, plot, quantize, sim, synth, train};
 
 /// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
 #[derive(Parser, Debug)]
@@ -27,6 +27,10 @@ enum Command {
     Cosim(cosim::CosimArgs),
     /// Synthesize, place and route for iCE40 UP5K / ECP5 with the open tools; resources, fmax, bitstream
     Synth(synth::SynthArgs),
+    /// Import a PyTorch-style .npz / .safetensors state dict or a NIR graph into an lcttfs-model
+    Import(import::ImportArgs),
+    /// Draw a spike raster of one sample or an accuracy / spikes sweep over T (SVG and PNG)
+    Plot(plot::PlotArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -40,5 +44,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Cosim(a) => cosim::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Plot(a) => plot::run(a),
     })
 }

@@ -1,16 +1,18 @@
 //! `ttfs cosim`: generates the accelerator with spike trace ports, simulates it in Verilator
 //! under seeded random back-pressure, and checks every spike of every layer, every class and
-//! every framing verdict against the golden model.
+//! every framing verdict against the golden model. Writes `cosim.json` (what `--json` prints)
+//! and `report.md` into `--out`, next to the generated design.
 
 use super::gen::{self, HwArgs};
 use super::sim::read_samples;
-use crate::source::{check_dataset_fits, progress, DatasetArgs, ModelArgs};
+use crate::report::{Doc, Table};
+use crate::source::{check_dataset_fits, spinner, DatasetArgs, ModelArgs};
 use anyhow::{Context, Result};
 use clap::Args;
 use golden::data::DatasetKind;
 use serde::Serialize;
 use std::path::PathBuf;
-use testbench::{CosimOptions, Stalls, Stimulus, VcdDump};
+use testbench::{check, CosimOptions, Harness, Stalls, Stimulus, TopInfo, VcdDump, Verilator};
 
 #[derive(Args, Debug)]
 pub struct CosimArgs {
@@ -39,10 +41,11 @@ pub struct CosimArgs {
     /// Sample to dump with --vcd (default: the first mismatch, else sample 0)
     #[arg(long, value_name = "K", requires = "vcd")]
     pub vcd_sample: Option<usize>,
-    /// Folder for the generated Verilog (default: out/cosim)
+    /// Folder for the generated Verilog and the reports: the design's report.json, and
+    /// cosim.json + report.md with the co-simulation figures (default: out/cosim)
     #[arg(long, default_value = "out/cosim", value_name = "DIR")]
     pub out: PathBuf,
-    /// Print the report as one JSON object
+    /// Print the report (cosim.json) as one JSON object instead of the summary
     #[arg(long)]
     pub json: bool,
 }
@@ -93,7 +96,6 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         _ => anyhow::bail!("give the samples: --dataset mnist [--limit N] or --input samples.json"),
     };
     let top = gen::write_design(&design, &a.out)?;
-    let bar = progress(1, "verilator build + simulation");
     let stim = Stimulus::new(samples.clone())
         .with_stalls(Stalls::random(a.seed, a.stall_prob))
         .with_weights(gen::read_load_image(&a.out)?);
@@ -113,8 +115,7 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             to_sample: k,
         });
     }
-    let mut report = testbench::cosim(&model, std::slice::from_ref(&top), &stim, &opts)
-        .context("co-simulation")?;
+    let mut report = run_cosim(&model, &top, &stim, &opts).context("co-simulation")?;
     // A mismatch with --vcd but no sample given: re-run to dump the first failing sample.
     if report.mismatches > 0 && a.vcd.is_some() && a.vcd_sample.is_none() {
         let k = report
@@ -127,9 +128,8 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             from_sample: k,
             to_sample: k,
         });
-        report = testbench::cosim(&model, &[top], &stim, &opts).context("co-simulation (VCD)")?;
+        report = run_cosim(&model, &top, &stim, &opts).context("co-simulation (VCD)")?;
     }
-    bar.finish_and_clear();
     let out = CosimJson {
         samples: report.samples,
         mismatches: report.mismatches,
@@ -151,8 +151,11 @@ pub fn run(a: &CosimArgs) -> Result<()> {
                 .collect()
         }),
     };
+    let json_text = serde_json::to_string_pretty(&out)?;
+    super::write_file(&a.out.join("cosim.json"), &json_text)?;
+    write_markdown(a, &design, &out)?;
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        println!("{json_text}");
     } else {
         println!(
             "co-simulation of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
@@ -175,6 +178,11 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         if let Some(m) = &out.first_mismatch {
             println!("  first mismatch: {m}");
         }
+        println!(
+            "  reports: {} and {}",
+            a.out.join("report.md").display(),
+            a.out.join("cosim.json").display()
+        );
     }
     anyhow::ensure!(
         report.mismatches == 0 && report.spike_mismatches == 0,
@@ -187,4 +195,93 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             .unwrap_or("(none recorded)")
     );
     Ok(())
+}
+
+/// `testbench::cosim` in its three steps, with a spinner (elapsed time) for the Verilator
+/// build and a progress bar (samples, rate, ETA) for the simulation, fed by the harness's
+/// progress reports ([`Harness::run_with_progress`]).
+fn run_cosim(
+    model: &golden::model::Model,
+    top: &std::path::Path,
+    stim: &Stimulus,
+    opts: &CosimOptions,
+) -> Result<testbench::CosimReport> {
+    let info = TopInfo::from_model(model, opts.trace)?.with_load(!stim.weights.is_empty());
+    stim.validate(&info)?;
+    let tool = Verilator::discover()?;
+    let mut build = opts.build.clone();
+    build.vcd |= opts.vcd.is_some();
+    let bar = spinner("Verilator build");
+    let harness = Harness::build(&tool, &info, &[top.to_path_buf()], &build);
+    bar.finish_and_clear();
+    let harness = harness?;
+    let n = stim.samples.len() as u64;
+    let bar = crate::source::progress(n, "Verilator simulation");
+    let run = harness.run_with_progress(stim, opts.vcd.as_ref(), &mut |done| {
+        // Output beats accepted so far: one per sample (more only on framing faults).
+        bar.set_position(done.min(n))
+    });
+    bar.finish_and_clear();
+    let mut report = check(model, &info, stim, &run?)?;
+    report.build_cached = harness.cached;
+    report.build_seconds = harness.build_seconds;
+    Ok(report)
+}
+
+/// `report.md`: the co-simulation figures of cosim.json and the design they ran on.
+fn write_markdown(a: &CosimArgs, d: &hdl::plan::Design, out: &CosimJson) -> Result<()> {
+    let mut doc = Doc::new(&format!("ttfs cosim: ttfs_top for {}", d.options.target));
+    doc.para(&format!(
+        "Every spike of every layer, every class and every framing verdict of the generated \
+         design, simulated in Verilator, checked against the golden model. Figures as in \
+         `{}`.",
+        a.out.join("cosim.json").display()
+    ));
+    doc.section("Result");
+    doc.facts([
+        ("samples", out.samples.to_string()),
+        ("class/framing mismatches", out.mismatches.to_string()),
+        ("spike mismatches", out.spike_mismatches.to_string()),
+        (
+            "first mismatch",
+            out.first_mismatch.clone().unwrap_or_else(|| "none".into()),
+        ),
+        ("stall probability", a.stall_prob.to_string()),
+        ("stall seed", a.seed.to_string()),
+        ("simulation time", format!("{:.1} s", out.sim_seconds)),
+        (
+            "Verilator build time",
+            format!("{:.1} s", out.build_seconds),
+        ),
+    ]);
+    doc.section("Cycles: estimate vs measured");
+    let mut t = Table::new(&[
+        "figure",
+        "estimated (report.json)",
+        "measured",
+        "relative error",
+    ]);
+    t.row([
+        "cycles per sample".to_string(),
+        format!("{:.1}", out.estimated_cycles_per_sample),
+        format!("{:.1}", out.cycles_per_sample),
+        if out.cycles_per_sample > 0.0 {
+            format!(
+                "{:+.1} %",
+                100.0 * (out.estimated_cycles_per_sample - out.cycles_per_sample)
+                    / out.cycles_per_sample
+            )
+        } else {
+            "–".into()
+        },
+    ]);
+    t.row([
+        "total cycles".to_string(),
+        "–".into(),
+        out.cycles.to_string(),
+        "–".into(),
+    ]);
+    doc.table(&t);
+    gen::design_sections(&mut doc, d);
+    doc.write(&a.out.join("report.md"))
 }

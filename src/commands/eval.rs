@@ -56,7 +56,7 @@ pub struct EvalReport {
 pub fn run(a: &EvalArgs) -> Result<()> {
     let mut loaded = a.model.load()?;
     if let Some(path) = &a.float_model {
-        match golden::model::AnyModel::load(path)? {
+        match crate::source::load_any_model(path)? {
             golden::model::AnyModel::Float(f) => {
                 anyhow::ensure!(
                     f.layers.iter().map(|l| (l.inputs, l.outputs)).eq(loaded.model.layers.iter().map(|l| (l.inputs, l.outputs))),

@@ -4,6 +4,8 @@ pub mod bench;
 pub mod cosim;
 pub mod eval;
 pub mod gen;
+pub mod import;
+pub mod plot;
 pub mod quantize;
 pub mod sim;
 pub mod synth;

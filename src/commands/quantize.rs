@@ -1,6 +1,6 @@
 //! `ttfs quantize`: float model → integer model with exact row sums.
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::model::AnyModel;
 use golden::quantize::{quantize, QuantizeOptions};
@@ -23,7 +23,7 @@ pub struct QuantizeArgs {
 }
 
 pub fn run(a: &QuantizeArgs) -> Result<()> {
-    let float = match AnyModel::load(&a.model)? {
+    let float = match crate::source::load_any_model(&a.model)? {
         AnyModel::Float(f) => f,
         AnyModel::Quantized(_) => bail!(
             "{} is already quantized (it has frac_bits): nothing to do; quantize its float source instead",
@@ -32,7 +32,8 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
     };
     let mut opts = QuantizeOptions::new(a.weight_bits)?;
     opts.renormalize = a.renormalize;
-    let (model, report) = quantize(&float, &opts)?;
+    let (model, report) = quantize(&float, &opts)
+        .with_context(|| format!("cannot quantize {}", a.model.display()))?;
     model.save(&a.out)?;
     println!(
         "wrote {} ({} layers, {}-bit weights)",

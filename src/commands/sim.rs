@@ -38,8 +38,14 @@ struct SimOut {
 
 /// Reads and validates `{"samples": [[…], …]}` against a model's inputs and `input_bits`.
 pub fn read_samples(path: &Path, model: &Model) -> Result<Vec<Vec<u32>>> {
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .with_context(|| format!("cannot read samples file {}", path.display()))?;
+    let Ok(text) = String::from_utf8(bytes) else {
+        bail!(
+            "samples file {} is binary, not JSON: give {{\"samples\": [[x0, x1, …], …]}}",
+            path.display()
+        );
+    };
     parse_samples(&text, &path.display().to_string(), model)
 }
 

@@ -1,9 +1,11 @@
 //! `ttfs synth`: generates the accelerator for a device target, runs yosys → nextpnr →
 //! icepack/ecppack with the pinned tools, and writes `synth.json`: resources used/available,
 //! fmax vs the target clock, the bitstream, throughput from the cost model (or co-simulated
-//! cycles), and the generator's estimates next to what place-and-route found.
+//! cycles), and the generator's estimates next to what place-and-route found; `report.md`
+//! next to it has the same figures as Markdown tables.
 
 use super::gen::{self, HwArgs};
+use crate::report::{Doc, Table};
 use crate::source::ModelArgs;
 use crate::synth::board::{self, Board, BoardChoice, BoardConstraints};
 use crate::synth::{self, FileInfo, SynthJob, SynthOutcome};
@@ -25,7 +27,7 @@ pub struct SynthArgs {
     /// generated board wrapper board_top, the board's pins, its core clock)
     #[arg(long, default_value = "none", value_name = "B")]
     pub board: BoardChoice,
-    /// Output folder (default: out/synth/<target>[-<board>])
+    /// Output folder: the design, synth.json and report.md (default: out/synth/<target>[-<board>])
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print synth.json on stdout
@@ -131,7 +133,13 @@ pub fn write_board(
 pub fn run(a: &SynthArgs) -> Result<()> {
     let start = Instant::now();
     let board = a.board.0;
-    let step = |msg: &str| eprintln!("[synth {:6.1} s] {msg}", start.elapsed().as_secs_f64());
+    // Step lines only on a terminal: scripts and --json runs see the result or one error line.
+    let step = |msg: &str| {
+        crate::source::note(&format!(
+            "[synth {:6.1} s] {msg}",
+            start.elapsed().as_secs_f64()
+        ))
+    };
     let mut hw = a.hw.clone();
     // `--board icebreaker` alone implies its device.
     if let (Target::Generic, Some(b)) = (hw.target, &board) {
@@ -252,6 +260,7 @@ pub fn run(a: &SynthArgs) -> Result<()> {
     );
     let path = out.join("synth.json");
     super::write_file(&path, &serde_json::to_string_pretty(&report)?)?;
+    write_markdown(&report, &o, &d, &out.join("report.md"))?;
 
     if let Some(ov) = &o.overflow {
         let lanes = lanes
@@ -380,7 +389,15 @@ fn synth_json(
         json!({
             "oscillator_mhz": b.osc_hz() as f64 / 1e6,
             "core_clock_mhz": b.core_clock_hz() as f64 / 1e6,
-            "pll": b.pll().map(|p| json!({"divr": p.divr, "divf": p.divf, "divq": p.divq})),
+            "pll": b.pll().map(|p| match p {
+                hdl::board::Pll::Ice40(p) => {
+                    json!({"primitive": "SB_PLL40_PAD", "divr": p.divr, "divf": p.divf, "divq": p.divq})
+                }
+                hdl::board::Pll::Ecp5(p) => json!({
+                    "primitive": "EHXPLLL", "clki_div": p.clki_div, "clkfb_div": p.clkfb_div,
+                    "clkop_div": p.clkop_div
+                }),
+            }),
             "constraints": b.constraints_file(),
         })
     });
@@ -421,6 +438,164 @@ fn synth_json(
     })
 }
 
+/// The display order of resources (logic, registers, memories, then the rest).
+const RESOURCE_ORDER: [&str; 13] = [
+    "LC",
+    "TRELLIS_COMB",
+    "LUT4",
+    "FF",
+    "CARRY",
+    "EBR",
+    "DP16KD",
+    "SPRAM",
+    "LUTRAM",
+    "DSP",
+    "IO",
+    "GLOBAL",
+    "PLL",
+];
+
+fn sorted_resources(o: &SynthOutcome) -> Vec<&String> {
+    let rank = |k: &str| {
+        RESOURCE_ORDER
+            .iter()
+            .position(|o| *o == k)
+            .unwrap_or(RESOURCE_ORDER.len())
+    };
+    let mut names: Vec<&String> = o.resources.keys().collect();
+    names.sort_by_key(|k| rank(k));
+    names
+}
+
+/// `report.md` next to synth.json: the same figures as Markdown tables.
+fn write_markdown(r: &Value, o: &SynthOutcome, d: &Design, path: &Path) -> Result<()> {
+    let f1 = |v: &Value| v.as_f64().map(|x| format!("{x:.1}")).unwrap_or("–".into());
+    let text = |v: &Value| v.as_str().unwrap_or("–").to_string();
+    let mut doc = Doc::new(&format!(
+        "ttfs synth: {} on {} ({})",
+        text(&r["top"]),
+        text(&r["target"]),
+        o.part
+    ));
+    doc.para(
+        "Place-and-route results of the pinned open tools (yosys → nextpnr → pack), the same \
+         figures as synth.json next to this file; estimates are those of report.json (DESIGN §5 \
+         cost model).",
+    );
+    doc.section("Result");
+    doc.facts([
+        ("target", text(&r["target"])),
+        ("part", o.part.to_string()),
+        ("board", text(&r["board"])),
+        ("top", text(&r["top"])),
+        ("lanes", r["lanes"].to_string()),
+        ("fits", if o.fits { "yes" } else { "NO" }.to_string()),
+        (
+            "overflow",
+            o.overflow
+                .as_ref()
+                .map(|ov| ov.describe())
+                .unwrap_or_else(|| "none".into()),
+        ),
+    ]);
+    doc.section("Timing and throughput");
+    doc.facts([
+        (
+            "timing",
+            if o.timing_met { "met" } else { "NOT met" }.to_string(),
+        ),
+        ("fmax", format!("{} MHz", f1(&r["fmax_mhz"]))),
+        ("clock", format!("{} MHz", f1(&r["clock_mhz"]))),
+        (
+            "cycles per sample",
+            format!(
+                "{} ({})",
+                f1(&r["cycles_per_sample"]),
+                text(&r["cycles_source"])
+            ),
+        ),
+        (
+            "estimated cycles per sample",
+            f1(&r["estimated_cycles_per_sample"]),
+        ),
+        (
+            "throughput",
+            format!(
+                "{} samples/s (min(fmax, clock) / cycles per sample)",
+                crate::report::num(r["throughput_samples_per_s"].as_f64(), 0)
+            ),
+        ),
+    ]);
+    if !o.clocks.is_empty() {
+        let mut t = Table::new(&["clock", "achieved MHz", "constraint MHz"]);
+        for (name, c) in &o.clocks {
+            t.row([
+                name.clone(),
+                format!("{:.1}", c.achieved_mhz),
+                format!("{:.1}", c.constraint_mhz),
+            ]);
+        }
+        doc.table(&t);
+    }
+    doc.section("Resources");
+    let mut t = Table::new(&["resource", "used", "available", "%"]);
+    for k in sorted_resources(o) {
+        let res = &o.resources[k];
+        t.row([
+            k.clone(),
+            res.used.to_string(),
+            res.available.to_string(),
+            crate::report::percent(res.used, res.available),
+        ]);
+    }
+    doc.table(&t);
+    doc.section("Estimate vs measured");
+    let mut t = Table::new(&["resource", "estimated", "actual", "relative error"]);
+    for k in ["LUT", "FF", "BRAM", "SPRAM"] {
+        let e = &r["estimates"][k];
+        t.row([
+            k.to_string(),
+            e["estimated"].to_string(),
+            e["actual"].to_string(),
+            e["relative_error"]
+                .as_f64()
+                .map(|x| format!("{:+.0} %", 100.0 * x))
+                .unwrap_or("–".into()),
+        ]);
+    }
+    doc.table(&t);
+    doc.section("Files and run times");
+    let mut files: Vec<(String, String)> = Vec::new();
+    if let Some(b) = &o.bitstream {
+        files.push((
+            "bitstream".into(),
+            format!("{} ({} bytes)", b.path.display(), b.bytes),
+        ));
+    }
+    if let Some(p) = r["flash_image"]["path"].as_str() {
+        files.push((
+            "flash image".into(),
+            format!(
+                "{p} ({} bytes) at flash offset {}",
+                r["flash_image"]["bytes"],
+                text(&r["flash_image"]["offset_hex"])
+            ),
+        ));
+    }
+    if let Some(cmds) = r["program"].as_array().filter(|c| !c.is_empty()) {
+        let cmds: Vec<&str> = cmds.iter().filter_map(Value::as_str).collect();
+        files.push(("program".into(), format!("`{}`", cmds.join(" && "))));
+    }
+    if let Some(rt) = r["runtimes_s"].as_object() {
+        for (k, v) in rt {
+            files.push((format!("{k} time"), format!("{} s", f1(v))));
+        }
+    }
+    doc.facts(files);
+    gen::design_sections(&mut doc, d);
+    doc.write(path)
+}
+
 fn out_file(path: &std::path::Path) -> Option<FileInfo> {
     std::fs::metadata(path).ok().map(|m| FileInfo {
         path: path.to_path_buf(),
@@ -455,25 +630,7 @@ fn print_summary(r: &Value, o: &SynthOutcome) {
             .unwrap_or("?".into())
     );
     println!("  resource        used / available");
-    const ORDER: [&str; 13] = [
-        "LC",
-        "TRELLIS_COMB",
-        "LUT4",
-        "FF",
-        "CARRY",
-        "EBR",
-        "DP16KD",
-        "SPRAM",
-        "LUTRAM",
-        "DSP",
-        "IO",
-        "GLOBAL",
-        "PLL",
-    ];
-    let rank = |k: &str| ORDER.iter().position(|o| *o == k).unwrap_or(ORDER.len());
-    let mut names: Vec<&String> = o.resources.keys().collect();
-    names.sort_by_key(|k| rank(k));
-    for k in names {
+    for k in sorted_resources(o) {
         let res = &o.resources[k];
         if res.used > 0
             || ["LC", "TRELLIS_COMB", "FF", "EBR", "DP16KD", "SPRAM"].contains(&k.as_str())

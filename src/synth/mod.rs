@@ -177,15 +177,43 @@ pub fn check_tools(target: Target) -> Result<()> {
 }
 
 /// Runs `tool args…` in `dir`; on failure returns the tool's first `ERROR` line (or the tail
-/// of its output) and the log path, on one line.
-fn run_tool(tool: &str, args: &[String], dir: &Path, log: &Path) -> Result<ToolRun> {
+/// of its output) and the log path, on one line. `expected_s` (the same step's time in the
+/// previous run of this folder) turns the spinner into a bar with an ETA.
+fn run_tool(
+    tool: &str,
+    args: &[String],
+    dir: &Path,
+    log: &Path,
+    expected_s: Option<f64>,
+) -> Result<ToolRun> {
     let exe = find_tool(tool)?;
     let start = Instant::now();
-    let out = Command::new(&exe)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .with_context(|| format!("cannot run {}", exe.display()))?;
+    // Progress on stderr, hidden when it is not a terminal: a bar with ETA when a previous run
+    // says how long this step takes, else a spinner with elapsed time.
+    let (bar, timed) = match expected_s.filter(|s| *s >= 1.0) {
+        Some(s) => (crate::source::timed_bar(tool, s), true),
+        None => (crate::source::spinner(tool), false),
+    };
+    let out = std::thread::scope(|scope| {
+        let run = scope.spawn(|| {
+            Command::new(&exe)
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .with_context(|| format!("cannot run {}", exe.display()))
+        });
+        while !run.is_finished() {
+            if timed {
+                let ds = (start.elapsed().as_secs_f64() * 10.0) as u64;
+                bar.set_position(ds.min(bar.length().unwrap_or(1).saturating_sub(1)));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        run.join()
+            .unwrap_or_else(|_| Err(anyhow::anyhow!("the thread running {tool} panicked")))
+    });
+    bar.finish_and_clear();
+    let out = out?;
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     Ok(ToolRun {
@@ -194,6 +222,22 @@ fn run_tool(tool: &str, args: &[String], dir: &Path, log: &Path) -> Result<ToolR
         seconds: start.elapsed().as_secs_f64(),
         log: log.to_path_buf(),
     })
+}
+
+/// Seconds each step took in the previous run of `dir` (its `synth.json` → `runtimes_s`), for
+/// the progress bars' ETA; empty when there was none.
+fn previous_runtimes(dir: &Path) -> BTreeMap<String, f64> {
+    std::fs::read_to_string(dir.join("synth.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .and_then(|v| {
+            v.get("runtimes_s").and_then(|r| r.as_object()).map(|r| {
+                r.iter()
+                    .filter_map(|(k, v)| Some((k.clone(), v.as_f64()?)))
+                    .collect()
+            })
+        })
+        .unwrap_or_default()
 }
 
 struct ToolRun {
@@ -237,6 +281,7 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
     }
     check_tools(job.target)?;
     let dir = &job.dir;
+    let last = previous_runtimes(dir);
     let mut runtimes = BTreeMap::new();
     let mut logs = BTreeMap::new();
 
@@ -274,6 +319,7 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
         ],
         dir,
         &ylog,
+        last.get("yosys").copied(),
     )?;
     logs.insert("yosys".into(), ylog);
     if !y.ok {
@@ -335,7 +381,13 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
     let report_path = dir.join("report-pnr.json");
     let _ = std::fs::remove_file(&report_path);
     let plog = dir.join("nextpnr.log");
-    let p = run_tool(device.nextpnr(), &args, dir, &plog)?;
+    let p = run_tool(
+        device.nextpnr(),
+        &args,
+        dir,
+        &plog,
+        last.get("nextpnr").copied(),
+    )?;
     logs.insert("nextpnr".into(), plog);
     runtimes.insert("nextpnr".into(), p.seconds);
     let plog_text = p.log_text();
@@ -392,7 +444,13 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
                 )
             }
         };
-        let k = run_tool(device.packer(), &pack_args, dir, &dir.join("pack.log"))?;
+        let k = run_tool(
+            device.packer(),
+            &pack_args,
+            dir,
+            &dir.join("pack.log"),
+            last.get("pack").copied(),
+        )?;
         if !k.ok {
             return Err(k.failure(device.packer()));
         }

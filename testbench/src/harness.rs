@@ -9,6 +9,10 @@ use crate::top::TopInfo;
 /// The generic part of the harness (compiled into the crate).
 pub const GENERIC_MAIN: &str = include_str!("../cpp/harness_main.cpp");
 
+/// The harness prints `progress K` on stdout (K output beats accepted so far) at most once per
+/// this many simulated cycles, so that long runs can show a progress bar at no measurable cost.
+pub const PROGRESS_CYCLES: u64 = 1024;
+
 /// Name of the harness executable inside the Verilator object directory.
 pub const EXE_NAME: &str = "Vharness";
 
@@ -61,10 +65,29 @@ pub fn cpp_source(info: &TopInfo, vcd: bool) -> String {
              static inline bool w_ready(Top*) { return false; }\n",
         );
     }
+    // Progress on stdout for `Harness::run_with_progress`: `progress K` (K output beats
+    // accepted so far), at most once per PROGRESS_CYCLES cycles and only when K grew, flushed.
+    // The generic main calls sample_trace once per cycle out of reset, after it has sampled the
+    // handshakes and before the clock edge, with m_ready already driven: `m_valid && m_ready`
+    // there is exactly the output beat the main records (`o` line of the result file).
+    let _ = writeln!(
+        s,
+        "static const uint64_t PROGRESS_CYCLES = {PROGRESS_CYCLES};\n\
+         static uint64_t progress_outputs = 0, progress_shown = 0, progress_at = 0;\n\
+         static inline void note_progress(Top* top, uint64_t cycle) {{\n    \
+         if (top->m_valid && top->m_ready) progress_outputs++;\n    \
+         if (progress_outputs != progress_shown && cycle >= progress_at) {{\n        \
+         std::printf(\"progress %llu\\n\", (unsigned long long)progress_outputs);\n        \
+         std::fflush(stdout);\n        \
+         progress_shown = progress_outputs;\n        \
+         progress_at = cycle + PROGRESS_CYCLES;\n    }}\n}}\n"
+    );
     s.push_str(
-        "// Records every trace beat of this cycle; counts eow beats per traced layer.\n\
+        "// Records every trace beat of this cycle; counts eow beats per traced layer. Also\n\
+         // reports progress (output beats) on stdout.\n\
          static inline bool sample_trace(Top* top, FILE* out, uint64_t cycle, uint64_t* eow) {\n    \
-         bool any = false;\n    (void)top; (void)out; (void)cycle; (void)eow;\n",
+         bool any = false;\n    (void)top; (void)out; (void)cycle; (void)eow;\n    \
+         note_progress(top, cycle);\n",
     );
     for (slot, t) in info.trace.iter().enumerate() {
         let l = t.layer;

@@ -274,6 +274,20 @@ impl Harness {
     /// Runs `stim` (validated against the top first); `vcd` needs a harness built with
     /// [`BuildOptions::vcd`].
     pub fn run(&self, stim: &Stimulus, vcd: Option<&VcdDump>) -> Result<RawRun, CosimError> {
+        self.run_with_progress(stim, vcd, &mut |_| {})
+    }
+
+    /// Like [`Harness::run`], calling `on_progress(k)` while the simulation runs with the number
+    /// `k` of output beats accepted so far (about one sample each): increasing, at most once
+    /// per [`crate::harness::PROGRESS_CYCLES`] simulated cycles, and once more with the final
+    /// count (the result file's output beats) when the run succeeded and the last report was
+    /// short of it.
+    pub fn run_with_progress(
+        &self,
+        stim: &Stimulus,
+        vcd: Option<&VcdDump>,
+        on_progress: &mut dyn FnMut(u64),
+    ) -> Result<RawRun, CosimError> {
         stim.validate(&self.info)?;
         if vcd.is_some() && !self.vcd {
             return Err(CosimError::Stimulus(
@@ -306,9 +320,12 @@ impl Harness {
             cmd.arg(vcd_path);
         }
         let t0 = Instant::now();
-        let out = cmd
-            .output()
-            .map_err(|e| CosimError::io("cannot run harness", &self.exe, e))?;
+        let mut shown = 0u64;
+        let out = run_reporting(&mut cmd, &mut |k| {
+            shown = k;
+            on_progress(k);
+        })
+        .map_err(|e| CosimError::io("cannot run harness", &self.exe, e))?;
         let sim_seconds = t0.elapsed().as_secs_f64();
         if !out.status.success() {
             return Err(CosimError::Run {
@@ -319,12 +336,70 @@ impl Harness {
         }
         let mut run = RawRun::read(&result_path)?;
         run.sim_seconds = sim_seconds;
+        let outputs = run.outputs.len() as u64;
+        if outputs > shown {
+            on_progress(outputs);
+        }
         if std::env::var_os("LCTTFS_COSIM_KEEP").is_none() {
             // Best effort: a leftover run directory only costs disk space.
             let _ = std::fs::remove_dir_all(&work);
         }
         Ok(run)
     }
+}
+
+/// Runs `cmd` to completion like [`Command::output`] (stdin from `/dev/null`, stdout and
+/// stderr captured), calling `on_progress(k)` for every `progress K` line of its stdout as it
+/// comes. stderr is drained by a thread so that neither pipe can fill up and block the child.
+fn run_reporting(
+    cmd: &mut Command,
+    on_progress: &mut dyn FnMut(u64),
+) -> std::io::Result<std::process::Output> {
+    use std::io::{BufRead, BufReader, Read};
+    use std::process::Stdio;
+
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    let mut err_pipe = child.stderr.take().expect("stderr is piped");
+    let err_thread = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        err_pipe.read_to_end(&mut buf).map(|_| buf)
+    });
+    let mut stdout = Vec::new();
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout is piped"));
+    let mut line = Vec::new();
+    let read = loop {
+        line.clear();
+        match lines.read_until(b'\n', &mut line) {
+            Ok(0) => break Ok(()),
+            Ok(_) => {
+                match std::str::from_utf8(&line)
+                    .ok()
+                    .and_then(|l| l.trim_end().strip_prefix("progress "))
+                    .and_then(|k| k.parse::<u64>().ok())
+                {
+                    Some(k) => on_progress(k),
+                    None => stdout.extend_from_slice(&line),
+                }
+            }
+            Err(e) => break Err(e),
+        }
+    };
+    // Reap the child and the stderr thread even when reading stdout failed.
+    drop(lines);
+    let status = child.wait();
+    let stderr = err_thread
+        .join()
+        .unwrap_or_else(|_| Err(std::io::Error::other("stderr reader panicked")));
+    read?;
+    Ok(std::process::Output {
+        status: status?,
+        stdout,
+        stderr: stderr?,
+    })
 }
 
 /// Compares the ports of the verilated model (`V<top>.h`: `VL_IN8(&name,msb,lsb);` …) with

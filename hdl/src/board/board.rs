@@ -34,6 +34,61 @@ impl Ice40PllConfig {
     }
 }
 
+/// Parameters of an ECP5 `EHXPLLL` with `FEEDBK_PATH = "CLKOP"`:
+/// `f_out = f_in · CLKFB_DIV / CLKI_DIV`, `f_vco = f_out · CLKOP_DIV` (400–800 MHz)
+/// (ECP5 sysCLOCK PLL/DLL design and usage guide, TN1263; `ecppll -i 25 -o 50` gives the
+/// ULX3S values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ecp5PllConfig {
+    /// Reference divider (`1 ..= 128`).
+    pub clki_div: u32,
+    /// Feedback divider (`1 ..= 128`).
+    pub clkfb_div: u32,
+    /// VCO → `CLKOP` divider (`1 ..= 128`).
+    pub clkop_div: u32,
+    /// Coarse phase setting of `CLKOP` as `ecppll` computes it for 0° (5 for `CLKOP_DIV` 12).
+    pub clkop_cphase: u32,
+}
+
+impl Ecp5PllConfig {
+    /// The output frequency for an input of `f_in` Hz.
+    pub fn out_hz(&self, f_in: u64) -> u64 {
+        f_in * self.clkfb_div as u64 / self.clki_div as u64
+    }
+
+    /// The VCO frequency for an input of `f_in` Hz (must be 400–800 MHz).
+    pub fn vco_hz(&self, f_in: u64) -> u64 {
+        self.out_hz(f_in) * self.clkop_div as u64
+    }
+}
+
+/// The PLL between a board's oscillator and its core clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pll {
+    /// iCE40 `SB_PLL40_PAD`.
+    Ice40(Ice40PllConfig),
+    /// ECP5 `EHXPLLL`.
+    Ecp5(Ecp5PllConfig),
+}
+
+impl Pll {
+    /// The output frequency for an input of `f_in` Hz.
+    pub fn out_hz(&self, f_in: u64) -> u64 {
+        match self {
+            Pll::Ice40(p) => p.out_hz(f_in),
+            Pll::Ecp5(p) => p.out_hz(f_in),
+        }
+    }
+
+    /// The VCO frequency for an input of `f_in` Hz.
+    pub fn vco_hz(&self, f_in: u64) -> u64 {
+        match self {
+            Pll::Ice40(p) => p.vco_hz(f_in),
+            Pll::Ecp5(p) => p.vco_hz(f_in),
+        }
+    }
+}
+
 /// A board the generated wrapper (`board_top`, see [`crate::board::BoardTop`]) runs on.
 ///
 /// Every board fact lives here: oscillator, core clock (and the PLL producing it), UART
@@ -87,17 +142,24 @@ impl Board {
     }
 
     /// The PLL between `clk` and the core clock (`None`: the oscillator clocks the core).
-    pub fn pll(self) -> Option<Ice40PllConfig> {
+    pub fn pll(self) -> Option<Pll> {
         match self {
             // 12 MHz · 64 / 32 = 24 MHz, VCO 768 MHz, PFD 12 MHz (filter range 1): the core of
             // the default model closes timing at ~26 MHz on the UP5K (nextpnr), so 24 MHz it is.
-            Board::Icebreaker => Some(Ice40PllConfig {
+            Board::Icebreaker => Some(Pll::Ice40(Ice40PllConfig {
                 divr: 0,
                 divf: 63,
                 divq: 5,
                 filter_range: 1,
-            }),
-            Board::Ulx3s25f => None,
+            })),
+            // 25 MHz · 2 / 1 = 50 MHz, VCO 600 MHz: the default model's core places at
+            // ~63 MHz on the ECP5-25F (nextpnr), so 50 MHz keeps a 25 % margin.
+            Board::Ulx3s25f => Some(Pll::Ecp5(Ecp5PllConfig {
+                clki_div: 1,
+                clkfb_div: 2,
+                clkop_div: 12,
+                clkop_cphase: 5,
+            })),
         }
     }
 
@@ -110,7 +172,7 @@ impl Board {
     }
 
     /// UART bit period in core clock cycles for [`UART_BAUD`], rounded to nearest
-    /// (iCEBreaker 208 at 24 MHz, +0.16 %; ULX3S 217 at 25 MHz, +0.01 %).
+    /// (iCEBreaker 208 at 24 MHz, +0.16 %; ULX3S 434 at 50 MHz, −0.01 %).
     pub fn uart_cycles_per_bit(self) -> u32 {
         ((self.core_clock_hz() + UART_BAUD / 2) / UART_BAUD) as u32
     }

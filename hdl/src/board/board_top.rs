@@ -1,7 +1,7 @@
 //! `BoardTop<ZW>`: the board wrapper around the accelerator core — UART in, class byte out,
 //! weights from the SPI flash at boot.
 
-use crate::board::board::Ice40PllConfig;
+use crate::board::board::Pll;
 use crate::board::{ClockGen, PowerOnReset, SpiFlashConfig, SpiFlashReader, UartRx, UartTx};
 use crate::plan::Design;
 use crate::prim::{Fifo, RDff, ZeroExtend};
@@ -13,7 +13,7 @@ use rust_hdl::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BoardParams {
     /// PLL between the oscillator and the core clock (`None`: no PLL).
-    pub pll: Option<Ice40PllConfig>,
+    pub pll: Option<Pll>,
     /// UART bit period in core clock cycles (`4 ..= 65536`).
     pub cycles_per_bit: u32,
     /// Power-on / button reset hold in cycles (`1 ..= 65536`).

@@ -1,22 +1,24 @@
-//! `ClockGen`: the board's core clock, through the iCE40 PLL or straight from the oscillator.
+//! `ClockGen`: the board's core clock, through the iCE40 or ECP5 PLL or straight from the
+//! oscillator.
 
-use crate::board::board::Ice40PllConfig;
+use crate::board::board::Pll;
 use rust_hdl::prelude::*;
 
 /// The core clock of a board wrapper: an iCE40 `SB_PLL40_PAD` (simple feedback, global
-/// output) when built with a [`Ice40PllConfig`], else a wire from the oscillator.
+/// output) or an ECP5 `EHXPLLL` (feedback from `CLKOP`) when built with a [`Pll`], else a
+/// wire from the oscillator.
 ///
 /// The Verilog embeds the vendor primitive with `Verilog::Wrapper`. Its `cores` text is
 /// guarded by `ifdef SYNTHESIS`: yosys (which defines it) sees a `(* blackbox *)`
 /// declaration and `synth_ice40` maps the real cell; every simulator (Verilator) sees a
-/// behavioural pass-through model (`PLLOUTGLOBAL = PACKAGEPIN`, `LOCK = 1`), as the rust-hdl
+/// behavioural pass-through model (output = input clock, `LOCK = 1`), as the rust-hdl
 /// simulation does. Define `TTFS_VENDOR_SIM` to use Lattice's own simulation models instead.
 /// `clock_in` must come straight from the top-level oscillator pin (`SB_PLL40_PAD`).
 ///
 /// Ports: `clock_in` (in, oscillator pin), `clock_out` (out, core clock), `lock` (out, high
 /// while the PLL is locked; constant 1 without a PLL).
 /// Latency: none in simulation (a PLL locks within ~50 µs in silicon; the wrapper holds its
-/// reset until `lock`). Cost: one `SB_PLL40_PAD` (or nothing), no logic.
+/// reset until `lock`). Cost: one `SB_PLL40_PAD` / `EHXPLLL` (or nothing), no logic.
 #[derive(LogicBlock)]
 pub struct ClockGen {
     /// Oscillator input (top-level pin).
@@ -25,17 +27,25 @@ pub struct ClockGen {
     pub clock_out: Signal<Out, Clock>,
     /// PLL locked.
     pub lock: Signal<Out, Bit>,
-    _pll: Option<Ice40PllConfig>,
+    _pll: Option<Pll>,
 }
 
 impl ClockGen {
     /// A clock generator with the PLL `pll` (`None`: pass the oscillator through).
-    pub fn new(pll: Option<Ice40PllConfig>) -> Self {
-        if let Some(p) = pll {
-            assert!(
+    pub fn new(pll: Option<Pll>) -> Self {
+        match pll {
+            Some(Pll::Ice40(p)) => assert!(
                 p.divr < 16 && p.divf < 128 && (1..=6).contains(&p.divq) && p.filter_range < 8,
                 "clock gen: PLL parameters out of range: {p:?}"
-            );
+            ),
+            Some(Pll::Ecp5(p)) => assert!(
+                [p.clki_div, p.clkfb_div, p.clkop_div]
+                    .iter()
+                    .all(|d| (1..=128).contains(d))
+                    && p.clkop_cphase < 128,
+                "clock gen: PLL parameters out of range: {p:?}"
+            ),
+            None => {}
         }
         Self {
             clock_in: Signal::default(),
@@ -83,6 +93,47 @@ endmodule
 `endif
 ";
 
+/// Behavioural model / black box of `EHXPLLL` (see [`ClockGen`]); only the ports and
+/// parameters the wrapper uses.
+const EHXPLLL_DECL: &str = "
+`ifndef TTFS_VENDOR_SIM
+/* verilator lint_off UNUSEDSIGNAL */
+/* verilator lint_off UNUSEDPARAM */
+`ifdef SYNTHESIS
+(* blackbox *)
+module EHXPLLL #(
+    parameter CLKI_DIV = 1, parameter CLKFB_DIV = 1, parameter CLKOP_DIV = 8,
+    parameter CLKOP_CPHASE = 0, parameter CLKOP_FPHASE = 0,
+    parameter CLKOP_ENABLE = \"ENABLED\", parameter FEEDBK_PATH = \"CLKOP\"
+) (
+    input wire CLKI, input wire CLKFB, input wire RST, input wire STDBY,
+    input wire PHASESEL0, input wire PHASESEL1, input wire PHASEDIR, input wire PHASESTEP,
+    input wire PHASELOADREG, input wire PLLWAKESYNC, input wire ENCLKOP,
+    output wire CLKOP, output wire LOCK
+);
+endmodule
+`else
+module EHXPLLL #(
+    parameter CLKI_DIV = 1, parameter CLKFB_DIV = 1, parameter CLKOP_DIV = 8,
+    parameter CLKOP_CPHASE = 0, parameter CLKOP_FPHASE = 0,
+    parameter CLKOP_ENABLE = \"ENABLED\", parameter FEEDBK_PATH = \"CLKOP\"
+) (
+    input wire CLKI, input wire CLKFB, input wire RST, input wire STDBY,
+    input wire PHASESEL0, input wire PHASESEL1, input wire PHASEDIR, input wire PHASESTEP,
+    input wire PHASELOADREG, input wire PLLWAKESYNC, input wire ENCLKOP,
+    output wire CLKOP, output wire LOCK
+);
+    // Simulation: the core clock is the oscillator (frequency is irrelevant to a
+    // cycle-based simulation), locked at once.
+    assign CLKOP = CLKI;
+    assign LOCK = ~RST | 1'b1;
+endmodule
+`endif
+/* verilator lint_on UNUSEDPARAM */
+/* verilator lint_on UNUSEDSIGNAL */
+`endif
+";
+
 impl Logic for ClockGen {
     fn update(&mut self) {
         self.clock_out.next = self.clock_in.val();
@@ -100,7 +151,7 @@ impl Logic for ClockGen {
                 code: "assign clock_out = clock_in;\nassign lock = 1'b1;\n".into(),
                 cores: String::new(),
             }),
-            Some(p) => Verilog::Wrapper(Wrapper {
+            Some(Pll::Ice40(p)) => Verilog::Wrapper(Wrapper {
                 code: format!(
                     "\
 /* verilator lint_off PINCONNECTEMPTY */
@@ -116,6 +167,27 @@ SB_PLL40_PAD #(
                     p.divr, p.divf, p.divq, p.filter_range
                 ),
                 cores: SB_PLL40_PAD_DECL.into(),
+            }),
+            // Parameters as `ecppll` writes them (project Trellis); the loop-filter attributes
+            // are what Diamond would pick for this VCO and nextpnr ignores them.
+            Some(Pll::Ecp5(p)) => Verilog::Wrapper(Wrapper {
+                code: format!(
+                    "\
+/* verilator lint_off PINCONNECTEMPTY */
+(* ICP_CURRENT=\"12\" *) (* LPF_RESISTOR=\"8\" *) (* MFG_ENABLE_FILTEROPAMP=\"1\" *) (* MFG_GMCREF_SEL=\"2\" *)
+EHXPLLL #(
+    .CLKI_DIV({}), .CLKFB_DIV({}), .CLKOP_DIV({}), .CLKOP_CPHASE({}), .CLKOP_FPHASE(0),
+    .CLKOP_ENABLE(\"ENABLED\"), .FEEDBK_PATH(\"CLKOP\")
+) pll (
+    .CLKI(clock_in), .CLKFB(clock_out), .CLKOP(clock_out), .LOCK(lock),
+    .RST(1'b0), .STDBY(1'b0), .PHASESEL0(1'b0), .PHASESEL1(1'b0), .PHASEDIR(1'b1),
+    .PHASESTEP(1'b1), .PHASELOADREG(1'b1), .PLLWAKESYNC(1'b0), .ENCLKOP(1'b0)
+);
+/* verilator lint_on PINCONNECTEMPTY */
+",
+                    p.clki_div, p.clkfb_div, p.clkop_div, p.clkop_cphase
+                ),
+                cores: EHXPLLL_DECL.into(),
             }),
         }
     }

@@ -4,7 +4,7 @@
 //!   divisor, flash offset of the weight image, reset timing, pin names).
 //! - [`BoardTop`]: the wrapper block; [`generate_board`] emits it as the ANSI module
 //!   `board_top` with the board's pins, plus the memory and flash images.
-//! - [`ClockGen`]: the core clock (iCE40 `SB_PLL40_PAD`, or the oscillator).
+//! - [`ClockGen`]: the core clock (iCE40 `SB_PLL40_PAD`, ECP5 `EHXPLLL`, or the oscillator).
 //! - [`UartRx`], [`UartTx`]: 8N1 UART receiver and transmitter with a run-time
 //!   `cycles_per_bit` divisor (FTDI UART of the iCEBreaker and the ULX3S).
 //! - [`SpiFlashReader`]: streams the weight image out of the board's SPI flash at boot
@@ -24,7 +24,7 @@ pub mod spi_flash_reader;
 pub mod uart_rx;
 pub mod uart_tx;
 
-pub use board::{Board, Ice40PllConfig, UART_BAUD};
+pub use board::{Board, Ecp5PllConfig, Ice40PllConfig, Pll, UART_BAUD};
 pub use board_top::{BoardParams, BoardTop};
 pub use clock_gen::ClockGen;
 pub use generate_board::{generate_board, generate_board_with, FlashImage, GeneratedBoard};

