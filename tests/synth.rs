@@ -8,13 +8,9 @@
 //!
 //! A missing tool fails the tests that need it with the command that installs it.
 
-use golden::model::{Model, Readout};
-use golden::testkit::random_layer;
 use hdl::board::Board;
 use lcttfs::synth::board::{self, BoardConstraints, ConstraintKind, ECP5_85F_TEMPLATE};
 use lcttfs::synth::report;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -69,17 +65,7 @@ fn one_line_error(out: &Output) -> String {
 /// A seeded model of the given widths (8-bit inputs and weights, T = 16, potential readout)
 /// saved in `dir`.
 fn model_with(seed: u64, widths: &[usize], dir: &Path) -> PathBuf {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let model = Model {
-        time_steps: 16,
-        input_bits: 8,
-        readout: Readout::Potential,
-        layers: widths
-            .windows(2)
-            .map(|w| random_layer(&mut rng, w[0], w[1], 8))
-            .collect(),
-    };
-    model.validate().expect("valid random model");
+    let model = golden::testkit::seeded_model(seed, widths);
     let name = widths
         .iter()
         .map(|w| w.to_string())

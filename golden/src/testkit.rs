@@ -5,7 +5,8 @@
 
 use crate::model::{weight_range, Layer, Model, Readout};
 use ndarray::Array2;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 
 /// A random valid layer: weights anywhere in `weight_bits`, `frac_bits` drawn so that `2^F` is
 /// reachable, every row + bias summing to exactly `2^F`.
@@ -47,6 +48,23 @@ pub fn random_layer<R: Rng + ?Sized>(
         weights,
         bias,
     }
+}
+
+/// A seeded valid model of the given widths (`widths[0]` inputs, then the layer widths) made of
+/// [`random_layer`]s: 8-bit inputs and weights, `T = 16`, potential readout.
+pub fn seeded_model(seed: u64, widths: &[usize]) -> Model {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let model = Model {
+        time_steps: 16,
+        input_bits: 8,
+        readout: Readout::Potential,
+        layers: widths
+            .windows(2)
+            .map(|w| random_layer(&mut rng, w[0], w[1], 8))
+            .collect(),
+    };
+    model.validate().expect("a seeded random model is valid");
+    model
 }
 
 /// A random model with small weights (|w| ≤ 2^F, 8-bit, F drawn in 2..=5) whose neurons spread
@@ -120,8 +138,6 @@ pub fn small_weight_model_with_frac<R: Rng + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
-    use rand_chacha::ChaCha8Rng;
 
     #[test]
     fn random_layers_sum_to_one_in_range() {

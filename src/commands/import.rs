@@ -39,12 +39,8 @@ pub struct ImportArgs {
     /// How the last layer is read out
     #[arg(long, value_enum, default_value = "potential")]
     pub readout: ReadoutArg,
-    /// Signed weight width of the quantized model (2..=16)
-    #[arg(long, default_value_t = 8, value_name = "BITS")]
-    pub weight_bits: u32,
-    /// Divide each row by its sum instead of refusing rows that do not sum to 1
-    #[arg(long)]
-    pub renormalize: bool,
+    #[command(flatten)]
+    pub quant: super::quantize::QuantFlags,
     /// Output quantized model file (lcttfs-model JSON)
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -55,8 +51,8 @@ pub fn run(a: &ImportArgs) -> Result<()> {
         time_steps: a.time_steps,
         input_bits: a.input_bits,
         readout: a.readout.into(),
-        weight_bits: a.weight_bits,
-        renormalize: a.renormalize,
+        weight_bits: a.quant.weight_bits,
+        renormalize: a.quant.renormalize,
     };
     let imported = import(&a.file, &opts)?;
     let model = &imported.model;
@@ -89,7 +85,7 @@ pub fn run(a: &ImportArgs) -> Result<()> {
             src.outputs(),
             src.inputs(),
             imported.row_sums.worst_error[k],
-            if a.renormalize { " (renormalized)" } else { "" },
+            if a.quant.renormalize { " (renormalized)" } else { "" },
             rep.frac_bits,
             rep.worst_error
         );
@@ -97,7 +93,7 @@ pub fn run(a: &ImportArgs) -> Result<()> {
     println!(
         "wrote {} ({}-bit weights, every row sums to exactly 2^frac_bits)",
         a.out.display(),
-        a.weight_bits
+        a.quant.weight_bits
     );
     Ok(())
 }

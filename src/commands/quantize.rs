@@ -11,15 +11,22 @@ pub struct QuantizeArgs {
     /// Float model file (lcttfs-model without frac_bits)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
-    /// Signed weight width (2..=16)
+    #[command(flatten)]
+    pub quant: QuantFlags,
+    /// Output quantized model file
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// How float weights become integers: shared by `ttfs quantize` and `ttfs import`.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct QuantFlags {
+    /// Signed weight width of the quantized model (2..=16)
     #[arg(long, default_value_t = 8, value_name = "BITS")]
     pub weight_bits: u32,
     /// Divide each row by its sum instead of refusing rows that do not sum to 1
     #[arg(long)]
     pub renormalize: bool,
-    /// Output quantized model file
-    #[arg(long, value_name = "FILE")]
-    pub out: PathBuf,
 }
 
 pub fn run(a: &QuantizeArgs) -> Result<()> {
@@ -30,8 +37,8 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
             a.model.display()
         ),
     };
-    let mut opts = QuantizeOptions::new(a.weight_bits)?;
-    opts.renormalize = a.renormalize;
+    let mut opts = QuantizeOptions::new(a.quant.weight_bits)?;
+    opts.renormalize = a.quant.renormalize;
     let (model, report) = quantize(&float, &opts)
         .with_context(|| format!("cannot quantize {}", a.model.display()))?;
     model.save(&a.out)?;
@@ -39,7 +46,7 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
         "wrote {} ({} layers, {}-bit weights)",
         a.out.display(),
         model.layers.len(),
-        a.weight_bits
+        a.quant.weight_bits
     );
     for (k, l) in report.layers.iter().enumerate() {
         println!(

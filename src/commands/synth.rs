@@ -8,6 +8,7 @@ use super::gen::{self, HwArgs};
 use crate::report::{Doc, Table};
 use crate::source::ModelArgs;
 use crate::synth::board::{self, Board, BoardChoice, BoardConstraints};
+use crate::synth::report::RESOURCE_ORDER;
 use crate::synth::{self, FileInfo, SynthJob, SynthOutcome};
 use anyhow::{Context, Result};
 use clap::Args;
@@ -437,23 +438,6 @@ fn synth_json(
         "yosys_cells": o.yosys_cells,
     })
 }
-
-/// The display order of resources (logic, registers, memories, then the rest).
-const RESOURCE_ORDER: [&str; 13] = [
-    "LC",
-    "TRELLIS_COMB",
-    "LUT4",
-    "FF",
-    "CARRY",
-    "EBR",
-    "DP16KD",
-    "SPRAM",
-    "LUTRAM",
-    "DSP",
-    "IO",
-    "GLOBAL",
-    "PLL",
-];
 
 fn sorted_resources(o: &SynthOutcome) -> Vec<&String> {
     let rank = |k: &str| {

@@ -302,12 +302,7 @@ pub(crate) fn guarded<T>(origin: &str, what: &str, f: impl FnOnce() -> Result<T>
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if QUIET.with(|q| q.get()) {
-                let msg = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
+                let msg = crate::panic_message(info.payload());
                 CAUGHT.with(|c| *c.borrow_mut() = Some(msg));
             } else {
                 previous(info);

@@ -279,27 +279,29 @@ pub fn resources(
     out
 }
 
+/// The resources in display and overflow-check order: logic, registers, memories, the rest.
+pub const RESOURCE_ORDER: [&str; 13] = [
+    "LC",
+    "TRELLIS_COMB",
+    "LUT4",
+    "FF",
+    "CARRY",
+    "EBR",
+    "DP16KD",
+    "SPRAM",
+    "LUTRAM",
+    "DSP",
+    "IO",
+    "GLOBAL",
+    "PLL",
+];
+
 /// The first resource over its capacity: the mapped names first (logic before memories),
 /// then any other BEL type nextpnr reported.
 pub fn overflow(
     resources: &BTreeMap<String, Resource>,
     util: &BTreeMap<String, Resource>,
 ) -> Option<Overflow> {
-    let order = [
-        "LC",
-        "TRELLIS_COMB",
-        "LUT4",
-        "FF",
-        "CARRY",
-        "EBR",
-        "DP16KD",
-        "SPRAM",
-        "LUTRAM",
-        "DSP",
-        "IO",
-        "GLOBAL",
-        "PLL",
-    ];
     let bel_of = |name: &str| {
         [Family::Ice40, Family::Ecp5]
             .iter()
@@ -308,7 +310,7 @@ pub fn overflow(
             .map(|(_, b)| b.to_string())
             .unwrap_or_else(|| name.to_string())
     };
-    for name in order {
+    for name in RESOURCE_ORDER {
         if let Some(r) = resources.get(name) {
             if r.available > 0 && r.used > r.available {
                 return Some(Overflow {

@@ -3,9 +3,7 @@
 //! small valid models.
 #![allow(dead_code)]
 
-use golden::model::{Model, Readout};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
+use golden::model::Model;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -98,18 +96,7 @@ pub fn assert_one_error_line(what: &str, out: &Output, needle: &str) -> String {
 /// A seeded valid model of the given widths (8-bit inputs and weights, T = 16, potential
 /// readout).
 pub fn random_model(seed: u64, widths: &[usize]) -> Model {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let model = Model {
-        time_steps: 16,
-        input_bits: 8,
-        readout: Readout::Potential,
-        layers: widths
-            .windows(2)
-            .map(|w| golden::testkit::random_layer(&mut rng, w[0], w[1], 8))
-            .collect(),
-    };
-    model.validate().expect("valid random model");
-    model
+    golden::testkit::seeded_model(seed, widths)
 }
 
 /// [`random_model`] saved as `path`.
