@@ -64,32 +64,11 @@ impl ModelArgs {
     }
 }
 
-/// Loads a float or quantized `lcttfs-model` file; every refusal names the file: a binary
-/// file (e.g. an image) is called what it is, and a validation error gets the path in front.
+/// Loads a float or quantized `lcttfs-model` file; every refusal names the file (golden's
+/// reader names binary files and NaN; a validation error gets the path in front here).
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Some(text),
-            Err(_) => bail!(
-                "{} is not an lcttfs-model JSON file (it is binary, e.g. an image or a NumPy file): give a model written by ttfs train, quantize or import",
-                path.display()
-            ),
-        },
-        Err(_) => None,
-    };
     AnyModel::load(path).map_err(|e| match e {
         ModelError::Invalid(msg) => anyhow::anyhow!("model file {}: {msg}", path.display()),
-        // JSON has no NaN or infinity: name the likely culprit instead of a column number.
-        ModelError::Json { source, .. }
-            if text.as_deref().is_some_and(|t| {
-                ["NaN", "Infinity"].iter().any(|w| t.contains(w))
-            }) =>
-        {
-            anyhow::anyhow!(
-                "model file {} has a NaN or infinite number ({source}): every weight and bias must be a finite number; re-export the model",
-                path.display()
-            )
-        }
         other => other.into(),
     })
 }

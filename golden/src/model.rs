@@ -39,6 +39,15 @@ pub enum ModelError {
         path: String,
         source: serde_json::Error,
     },
+    #[error(
+        "{path} is not an lcttfs-model JSON file (it is binary, e.g. an image or a NumPy file): give a model written by ttfs train, quantize or import"
+    )]
+    Binary { path: String },
+    /// JSON has no NaN or infinity: a writer that emitted one gets told so, not a column number.
+    #[error(
+        "model file {path} has a NaN or infinite number ({detail}): every weight and bias must be a finite number; re-export the model"
+    )]
+    NonFinite { path: String, detail: String },
     #[error("{0}")]
     Invalid(String),
 }
@@ -271,11 +280,19 @@ impl AnyModel {
     pub fn from_json_str(text: &str, origin: &str) -> Result<AnyModel, ModelError> {
         // Check the header first so an unknown format/version gets its own message rather than
         // a field error from a newer layout.
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|source| ModelError::Json {
-                path: origin.to_string(),
-                source,
-            })?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|source| {
+            if ["NaN", "Infinity"].iter().any(|w| text.contains(w)) {
+                ModelError::NonFinite {
+                    path: origin.to_string(),
+                    detail: source.to_string(),
+                }
+            } else {
+                ModelError::Json {
+                    path: origin.to_string(),
+                    source,
+                }
+            }
+        })?;
         match value.get("format").and_then(|f| f.as_str()) {
             Some(FORMAT) => {}
             Some(other) => {
@@ -423,9 +440,12 @@ impl AnyModel {
 
     /// Reads and validates a model file.
     pub fn load(path: &Path) -> Result<AnyModel, ModelError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ModelError::Io {
+        let bytes = std::fs::read(path).map_err(|source| ModelError::Io {
             path: path.display().to_string(),
             source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|_| ModelError::Binary {
+            path: path.display().to_string(),
         })?;
         Self::from_json_str(&text, &path.display().to_string())
     }
