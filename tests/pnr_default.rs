@@ -3,9 +3,9 @@
 //!
 //! - iCEBreaker (iCE40 UP5K): fits (LCs, EBR, SPRAM, DSP within the device), timing met at the
 //!   board's 24 MHz core clock, ≥ 10 000 images/s from the co-simulated cycles per sample;
-//! - ULX3S-25F (ECP5-25F): fits, timing met at the board's 50 MHz core clock (EHXPLLL).
-//!   Its figures (fmax against the 100 MHz target, images/s) are printed; the ECP5
-//!   100 MHz / 200 000 images/s targets are not met yet (see the README).
+//! - ULX3S-25F (ECP5-25F): fits, timing met at the board's 100 MHz core clock (EHXPLLL).
+//!   Its images/s are printed: 200 000 is out of reach at 100 MHz with one input feature per
+//!   beat (DESIGN §4 caps any design at 100 MHz / 784 = 127 551 images/s; see the README).
 //!
 //! Slow (two place-and-route runs of the whole design, ~10 min): a separate test target, run by
 //! `scripts/test.sh` in CI. A missing tool fails with the command that installs it.
@@ -117,7 +117,7 @@ fn icebreaker_default_model_fits_meets_24_mhz_and_classifies_10k_images_per_seco
 }
 
 #[test]
-fn ulx3s_default_model_fits_the_ecp5_25f_and_meets_50_mhz() {
+fn ulx3s_default_model_fits_the_ecp5_25f_and_meets_100_mhz() {
     let cycles = cosim_cycles("ecp5-25k");
     let j = synth("ecp5-25k", "ulx3s-25f", cycles);
     eprintln!("[pnr] ulx3s-25f default model: {j:#}");
@@ -125,7 +125,7 @@ fn ulx3s_default_model_fits_the_ecp5_25f_and_meets_50_mhz() {
     let (u, a) = used(&j, "DP16KD");
     assert!(u <= a && a == 56, "DP16KD {u}/{a}");
     assert_eq!(j["timing_met"], true, "fmax {} MHz", j["fmax_mhz"]);
-    assert!(j["clock_mhz"].as_f64().unwrap() >= 50.0, "{j}");
+    assert!(j["clock_mhz"].as_f64().unwrap() >= 100.0, "{j}");
     let bitstream = PathBuf::from(j["bitstream"]["path"].as_str().unwrap());
     assert!(bitstream.is_file(), "{}", bitstream.display());
 }

@@ -412,9 +412,9 @@ fn icebreaker_wrapper_places_with_the_flash_image() {
 #[test]
 fn ulx3s_wrapper_places_on_the_ecp5_25k_cabga381() {
     let v = board_places(Board::Ulx3s25f, &[], &["yosys", "nextpnr-ecp5", "ecppack"]);
-    // 25 MHz oscillator × 2 through the EHXPLLL: the core is timed at 50 MHz.
+    // 25 MHz oscillator × 4 through the EHXPLLL: the core is timed at 100 MHz.
     assert_eq!(v["board_clock"]["pll"]["primitive"], "EHXPLLL", "{v:#}");
-    assert_eq!(v["clock_mhz"].as_f64(), Some(50.0), "{v:#}");
+    assert_eq!(v["clock_mhz"].as_f64(), Some(100.0), "{v:#}");
     assert!(v["flash_image"].is_null());
 }
 

@@ -424,7 +424,7 @@ impl Design {
                 &model, k, lanes, fires, events_in, events_out, &options,
             ));
         }
-        let encoder_cycles = activity.events_in[0] + t as f64;
+        let encoder_cycles = 2.0 * (activity.events_in[0] + t as f64) + 4.0;
         let mut est = input_cycles;
         let mut bottleneck = format!(
             "input stream ({} features, one per beat)",
@@ -476,7 +476,7 @@ impl Design {
         // Encoder (bucket lists, framing) and readout (argmax, output FIFO), calibrated on
         // yosys synth_ice40 of the default model.
         let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
-        let (encoder_ffs, readout_luts, readout_ffs) = (150u64, 200u64, 60u64);
+        let (encoder_ffs, readout_luts, readout_ffs) = (220u64, 200u64, 60u64);
         let design = Design {
             time_steps: t,
             tick_bits: t.trailing_zeros(),
@@ -569,9 +569,9 @@ fn stage_phases(
     events_out: f64,
 ) -> (f64, f64) {
     let g = groups as f64;
-    let passes = (events_in + 1.0) * g + 2.0;
+    let passes = (events_in + 1.0) * g + 4.0;
     if fires {
-        (passes + g, g + t as f64 * g + events_out)
+        (passes + g, g + 2.0 * t as f64 * g + events_out)
     } else {
         let z_out = outputs as f64 + 2.0 * g;
         (passes + z_out, z_out)
@@ -621,14 +621,22 @@ fn estimate(
     // Per lane: W × (K+1) shift-add, V adder and forwarding mux, tick compare, z/tick muxes.
     // Calibrated on place-and-route of the default model (tests/pnr_default.rs: iCEBreaker
     // 8 lanes, ULX3S 26 lanes, whose difference isolates the per-lane cost): a lane is ~2 LUT4
-    // per V bit (adders map to carry chains) plus ~1 per partial-product bit of the shift-add;
-    // the stage's control and spike serialiser ~450.
-    let lane_luts = (2 * z_bits + 17 + weight_bits * (t.trailing_zeros() + 1)) as u64;
+    // per V bit plus ~1 per partial-product bit of the shift-add; the stage's control and
+    // spike serialiser ~450. An ECP5 `CCU2C` computes its sum bits itself where an iCE40
+    // `SB_CARRY` needs a LUT4 beside it: there the V adder and the product adders take
+    // ~`z_bits + W + K + 1` fewer LUT4.
+    let k = t.trailing_zeros();
+    let carry_sums = match target {
+        Target::Ecp5_25k | Target::Ecp5_85k => z_bits + weight_bits + k + 1,
+        _ => 0,
+    };
+    let lane_luts = (2 * z_bits + 17 + weight_bits * (k + 1) - carry_sums) as u64;
     let luts = 450 + lanes as u64 * lane_luts;
-    // Per lane: the registered product, the forwarded V and the write-back V (z_bits each) and
-    // ~12 bits of pipeline control; same calibration.
-    let lane_ffs = (3 * z_bits + 12) as u64;
-    let ffs = 150 + lanes as u64 * lane_ffs;
+    // Per lane: the forwarded and the write-back V and the summed product (z_bits each),
+    // ~12 bits of pipeline control, and the registered weight and half products
+    // (~`3·W + K + 4`); per stage ~190 (pipeline control, output register); same calibration.
+    let lane_ffs = (3 * z_bits + 12 + 3 * weight_bits + k + 4) as u64;
+    let ffs = 190 + lanes as u64 * lane_ffs;
     let (brams, sprams) = match kind {
         MemoryKind::Registers => (0, 0),
         MemoryKind::Distributed => (0, 0),

@@ -422,10 +422,10 @@ fn board_facts() {
     assert_eq!(ib.flash_weights_offset(), Some(0x10_0000));
     let ul = Board::Ulx3s25f;
     assert_eq!(ul.osc_hz(), 25_000_000);
-    assert_eq!(ul.core_clock_hz(), 50_000_000);
+    assert_eq!(ul.core_clock_hz(), 100_000_000);
     let pll = ul.pll().unwrap();
     assert!((400_000_000..=800_000_000).contains(&pll.vco_hz(ul.osc_hz())));
-    assert_eq!(ul.uart_cycles_per_bit(), 434);
+    assert_eq!(ul.uart_cycles_per_bit(), 868);
     assert!(ul.flash_weights_offset().is_none());
     // Baud error within 1 % on both boards.
     for b in Board::ALL {

@@ -36,7 +36,7 @@ impl Ice40PllConfig {
 
 /// Parameters of an ECP5 `EHXPLLL` with `FEEDBK_PATH = "CLKOP"`:
 /// `f_out = f_in · CLKFB_DIV / CLKI_DIV`, `f_vco = f_out · CLKOP_DIV` (400–800 MHz)
-/// (ECP5 sysCLOCK PLL/DLL design and usage guide, TN1263; `ecppll -i 25 -o 50` gives the
+/// (ECP5 sysCLOCK PLL/DLL design and usage guide, TN1263; `ecppll -i 25 -o 100` gives the
 /// ULX3S values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Ecp5PllConfig {
@@ -46,7 +46,7 @@ pub struct Ecp5PllConfig {
     pub clkfb_div: u32,
     /// VCO → `CLKOP` divider (`1 ..= 128`).
     pub clkop_div: u32,
-    /// Coarse phase setting of `CLKOP` as `ecppll` computes it for 0° (5 for `CLKOP_DIV` 12).
+    /// Coarse phase setting of `CLKOP` as `ecppll` computes it for 0°: `(CLKOP_DIV − 1) / 2`.
     pub clkop_cphase: u32,
 }
 
@@ -152,13 +152,13 @@ impl Board {
                 divq: 5,
                 filter_range: 1,
             })),
-            // 25 MHz · 2 / 1 = 50 MHz, VCO 600 MHz: the default model's core places at
-            // ~63 MHz on the ECP5-25F (nextpnr), so 50 MHz keeps a 25 % margin.
+            // 25 MHz · 4 / 1 = 100 MHz, VCO 600 MHz (`ecppll -i 25 -o 100`): the ECP5-25F
+            // target's clock; `tests/pnr_default.rs` checks that nextpnr meets it.
             Board::Ulx3s25f => Some(Pll::Ecp5(Ecp5PllConfig {
                 clki_div: 1,
-                clkfb_div: 2,
-                clkop_div: 12,
-                clkop_cphase: 5,
+                clkfb_div: 4,
+                clkop_div: 6,
+                clkop_cphase: 2,
             })),
         }
     }
@@ -172,7 +172,7 @@ impl Board {
     }
 
     /// UART bit period in core clock cycles for [`UART_BAUD`], rounded to nearest
-    /// (iCEBreaker 208 at 24 MHz, +0.16 %; ULX3S 434 at 50 MHz, −0.01 %).
+    /// (iCEBreaker 208 at 24 MHz, +0.16 %; ULX3S 868 at 100 MHz, +0.01 %).
     pub fn uart_cycles_per_bit(self) -> u32 {
         ((self.core_clock_hz() + UART_BAUD / 2) / UART_BAUD) as u32
     }

@@ -30,8 +30,9 @@ const NIL: u64 = 0xffff;
 ///   `out_m` (out, `Bits<8>`, tick), `out_eow` (out, end of the sample's window, no event),
 ///   `out_err` (out, on the eow beat: framing error).
 ///
-/// Cycles per sample (emit side): `T + events + 3` plus output stalls (one cycle per tick
-/// and per event); input side one feature per cycle.
+/// Cycles per sample (emit side): about `2·T + 2·events + ticks with events + 4` plus output
+/// stalls (two cycles per tick and per event: every block RAM read is registered before it is
+/// used, and no memory address depends on `out_ready`); input side one feature per cycle.
 #[derive(LogicBlock)]
 pub struct Encoder {
     /// Clock.
@@ -77,6 +78,13 @@ pub struct Encoder {
     s1_bank: RDff<Bit>,
     s1_m: RDff<Bits<8>>,
     s1_j: RDff<Bits<16>>,
+    /// Stage 2: the link write (`head[m]` or `next[tail]` ← `j`), a cycle after the tail
+    /// read, so the tail memory's output reaches a register before it addresses `next`.
+    s2_valid: RDff<Bit>,
+    s2_bank: RDff<Bit>,
+    s2_j: RDff<Bits<16>>,
+    s2_m: RDff<Bits<16>>,
+    s2_prev: RDff<Bits<16>>,
     fwd: RDff<Bit>,
     fwd_j: RDff<Bits<16>>,
     full0: RDff<Bit>,
@@ -87,6 +95,17 @@ pub struct Encoder {
     e_head: Signal<Local, Bits<16>>,
     e_tail: Signal<Local, Bits<16>>,
     e_next: Signal<Local, Bits<16>>,
+    /// The bank's head / tail / next read, registered: the block RAM's clock-to-out and the
+    /// route from it end at a flip-flop, not at the next read's address (the list walk's
+    /// memory → memory loop was the ECP5 critical path).
+    e_head_r: RDff<Bits<16>>,
+    e_tail_r: RDff<Bits<16>>,
+    e_next_r: RDff<Bits<16>>,
+    /// The registered read is not yet that of the current `em` / `ej` (the cycle after
+    /// either changed).
+    ewait: RDff<Bit>,
+    /// A link of the emitting bank is still being written (stage 2): emission waits.
+    link_pend: Signal<Local, Bit>,
     e_full: Signal<Local, Bit>,
     e_err: Signal<Local, Bit>,
     ea: Signal<Local, Bits<8>>,
@@ -114,6 +133,10 @@ pub struct Encoder {
     one16: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
     nil: Constant<Bits<16>>,
+    /// `2^link_bits − 1`: a list word's stored bits. The registered reads keep only these
+    /// (a stored all-ones word is the empty-list sentinel), so the memories' sentinel
+    /// widening is not between a block RAM and its register.
+    link_mask: Constant<Bits<16>>,
     last_m: Constant<Bits<8>>,
     one8: Constant<Bits<8>>,
     zero8: Constant<Bits<8>>,
@@ -181,6 +204,11 @@ impl Encoder {
             s1_bank: RDff::default(),
             s1_m: RDff::default(),
             s1_j: RDff::default(),
+            s2_valid: RDff::default(),
+            s2_bank: RDff::default(),
+            s2_j: RDff::default(),
+            s2_m: RDff::default(),
+            s2_prev: RDff::default(),
             fwd: RDff::default(),
             fwd_j: RDff::default(),
             full0: RDff::default(),
@@ -190,6 +218,11 @@ impl Encoder {
             e_head: Signal::default(),
             e_tail: Signal::default(),
             e_next: Signal::default(),
+            e_head_r: RDff::default(),
+            e_tail_r: RDff::default(),
+            e_next_r: RDff::default(),
+            ewait: RDff::default(),
+            link_pend: Signal::default(),
             e_full: Signal::default(),
             e_err: Signal::default(),
             ea: Signal::default(),
@@ -216,6 +249,7 @@ impl Encoder {
             one16: Constant::new(bits(1)),
             zero16: Constant::new(bits(0)),
             nil: Constant::new(bits(NIL)),
+            link_mask: Constant::new(bits((1u64 << link_bits) - 1)),
             last_m: Constant::new(bits(time_steps as u64 - 1)),
             one8: Constant::new(bits(1)),
             zero8: Constant::new(bits(0)),
@@ -236,8 +270,18 @@ impl Logic for Encoder {
     fn update(&mut self) {
         dff_setup!(
             self, clock, fstate, fbank, j, init_m, s1_valid, s1_bank, s1_m, s1_j, fwd, fwd_j,
-            full0, full1, err0, err1, estate, ebank, em, ej, elast
+            full0, full1, err0, err1, estate, ebank, em, ej, elast, e_head_r, e_tail_r, e_next_r,
+            ewait, s2_valid, s2_bank, s2_j, s2_m, s2_prev
         );
+        self.e_head_r.rst.next = self.rst.val();
+        self.e_tail_r.rst.next = self.rst.val();
+        self.e_next_r.rst.next = self.rst.val();
+        self.ewait.rst.next = self.rst.val();
+        self.s2_valid.rst.next = self.rst.val();
+        self.s2_bank.rst.next = self.rst.val();
+        self.s2_j.rst.next = self.rst.val();
+        self.s2_m.rst.next = self.rst.val();
+        self.s2_prev.rst.next = self.rst.val();
         self.fstate.rst.next = self.rst.val();
         self.fbank.rst.next = self.rst.val();
         self.j.rst.next = self.rst.val();
@@ -349,6 +393,16 @@ impl Logic for Encoder {
             self.e_full.next = self.full0.q.val();
             self.e_err.next = self.err0.q.val();
         }
+        self.e_head_r.d.next = self.e_head.val() & self.link_mask.val();
+        self.e_tail_r.d.next = self.e_tail.val() & self.link_mask.val();
+        // `next` is read speculatively (see E_EMIT); only the read of the new `ej` is kept.
+        if self.ewait.q.val() {
+            self.e_next_r.d.next = self.e_next.val() & self.link_mask.val();
+        }
+        self.ewait.d.next = false;
+        self.link_pend.next = (self.s1_valid.q.val()
+            & (self.s1_bank.q.val() == self.ebank.q.val()))
+            | (self.s2_valid.q.val() & (self.s2_bank.q.val() == self.ebank.q.val()));
         self.ea.next = self.em.q.val();
         self.eclr.next = false;
         self.enext_addr.next = self.ej.q.val();
@@ -357,45 +411,54 @@ impl Logic for Encoder {
         self.out_err.next = false;
         self.out_index.next = self.ej.q.val();
         self.out_m.next = self.em.q.val();
-        if (self.estate.q.val() == self.e_idle.val()) & self.e_full.val() {
+        // Every read that the next decision depends on is issued one cycle, registered the
+        // next, used the one after (`ewait` covers the cycle in between): two cycles per tick
+        // and per event.
+        if (self.estate.q.val() == self.e_idle.val()) & self.e_full.val() & !self.link_pend.val() {
             self.em.d.next = self.zero8.val();
             self.estate.d.next = self.e_rd.val();
         }
         if self.estate.q.val() == self.e_rd.val() {
             self.eclr.next = true;
+            self.ewait.d.next = true;
             self.estate.d.next = self.e_chk.val();
         }
-        if self.estate.q.val() == self.e_chk.val() {
-            if self.e_tail.val() == self.nil.val() {
+        if (self.estate.q.val() == self.e_chk.val()) & !self.ewait.q.val() {
+            if self.e_tail_r.q.val() == self.link_mask.val() {
                 if self.em.q.val() == self.last_m.val() {
                     self.estate.d.next = self.e_eow.val();
                 } else {
                     self.em.d.next = self.em.q.val() + self.one8.val();
                     self.ea.next = self.em.q.val() + self.one8.val();
                     self.eclr.next = true;
+                    self.ewait.d.next = true;
                 }
             } else {
-                self.ej.d.next = self.e_head.val();
-                self.enext_addr.next = self.e_head.val();
-                self.elast.d.next = self.e_tail.val();
+                self.ej.d.next = self.e_head_r.q.val();
+                self.enext_addr.next = self.e_head_r.q.val();
+                self.elast.d.next = self.e_tail_r.q.val();
+                self.ewait.d.next = true;
                 self.estate.d.next = self.e_emit.val();
             }
         }
-        if self.estate.q.val() == self.e_emit.val() {
+        if (self.estate.q.val() == self.e_emit.val()) & !self.ewait.q.val() {
             self.out_valid.next = true;
+            // Read `next[next[ej]]` whether or not the beat is taken: no memory address
+            // waits on the next stage's handshake.
+            self.enext_addr.next = self.e_next_r.q.val();
             if self.out_ready.val() {
                 if self.ej.q.val() == self.elast.q.val() {
                     if self.em.q.val() == self.last_m.val() {
                         self.estate.d.next = self.e_eow.val();
                     } else {
+                        // The next tick's head and tail are read (and its tail cleared) in
+                        // E_RD, from registers only.
                         self.em.d.next = self.em.q.val() + self.one8.val();
-                        self.ea.next = self.em.q.val() + self.one8.val();
-                        self.eclr.next = true;
-                        self.estate.d.next = self.e_chk.val();
+                        self.estate.d.next = self.e_rd.val();
                     }
                 } else {
-                    self.ej.d.next = self.e_next.val();
-                    self.enext_addr.next = self.e_next.val();
+                    self.ej.d.next = self.e_next_r.q.val();
+                    self.ewait.d.next = true;
                 }
             }
         }
@@ -434,14 +497,14 @@ impl Logic for Encoder {
         self.head1.we.next = false;
         self.next0.we.next = false;
         self.next1.we.next = false;
-        self.head0.waddr.next = self.s1m_ext.y.val();
-        self.head1.waddr.next = self.s1m_ext.y.val();
-        self.head0.wdata.next = self.s1_j.q.val();
-        self.head1.wdata.next = self.s1_j.q.val();
-        self.next0.waddr.next = self.tail_prev.val();
-        self.next1.waddr.next = self.tail_prev.val();
-        self.next0.wdata.next = self.s1_j.q.val();
-        self.next1.wdata.next = self.s1_j.q.val();
+        self.head0.waddr.next = self.s2_m.q.val();
+        self.head1.waddr.next = self.s2_m.q.val();
+        self.head0.wdata.next = self.s2_j.q.val();
+        self.head1.wdata.next = self.s2_j.q.val();
+        self.next0.waddr.next = self.s2_prev.q.val();
+        self.next1.waddr.next = self.s2_prev.q.val();
+        self.next0.wdata.next = self.s2_j.q.val();
+        self.next1.wdata.next = self.s2_j.q.val();
         // Tail writes: the filler's link, else the reset-time clear, else the emitter's clear.
         self.tail0.we.next = false;
         self.tail1.we.next = false;
@@ -466,20 +529,29 @@ impl Logic for Encoder {
                 self.tail1.we.next = true;
                 self.tail1.waddr.next = self.s1m_ext.y.val();
                 self.tail1.wdata.next = self.s1_j.q.val();
-                if self.tail_prev.val() == self.nil.val() {
-                    self.head1.we.next = true;
-                } else {
-                    self.next1.we.next = true;
-                }
             } else {
                 self.tail0.we.next = true;
                 self.tail0.waddr.next = self.s1m_ext.y.val();
                 self.tail0.wdata.next = self.s1_j.q.val();
-                if self.tail_prev.val() == self.nil.val() {
-                    self.head0.we.next = true;
+            }
+        }
+        // Stage 2: the link (the tail read last cycle is now in `s2_prev`).
+        self.s2_valid.d.next = self.s1_valid.q.val();
+        self.s2_bank.d.next = self.s1_bank.q.val();
+        self.s2_j.d.next = self.s1_j.q.val();
+        self.s2_m.d.next = self.s1m_ext.y.val();
+        self.s2_prev.d.next = self.tail_prev.val() & self.link_mask.val();
+        if self.s2_valid.q.val() {
+            if self.s2_bank.q.val() {
+                if self.s2_prev.q.val() == self.link_mask.val() {
+                    self.head1.we.next = true;
                 } else {
-                    self.next0.we.next = true;
+                    self.next1.we.next = true;
                 }
+            } else if self.s2_prev.q.val() == self.link_mask.val() {
+                self.head0.we.next = true;
+            } else {
+                self.next0.we.next = true;
             }
         }
     }

@@ -183,15 +183,20 @@ impl StageParams {
 }
 
 /// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, in
-/// two stages — registered product, then add and write back, with forwarding of the previous
-/// cycle's write for `G = 1`) and the fire/z-output slot (`pend`:
-/// this lane's neuron of the group being serialised). Its potential and spike-tick words live in
-/// the stage's packed memories (`v_*`, `tk_*`).
+/// four register stages — weight, two half products, their sum, then add and write back, with
+/// forwarding of the previous cycle's write when it hits the row being read) and the
+/// fire/z-output slot (`pend`: this lane's neuron of the group being serialised). Its potential
+/// and spike-tick words live in the stage's packed memories (`v_*`, `tk_*`).
+///
+/// Latency: 4 cycles from `w_in` to `v_out`. Cost: ~`2·z_bits + 17 + W·(K+1)` LUT4 on iCE40
+/// (`z_bits + W + K + 1` fewer on ECP5, whose carry cells make their sum bits) and
+/// ~`3·z_bits + 3·W + K + 16` flip-flops (the plan's cost model, calibrated by place-and-route).
 #[derive(LogicBlock)]
 pub struct Lane<const ZW: usize> {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
-    /// This lane's weight of the row read last cycle (from the stage's [`WeightMemory`]).
+    /// This lane's weight of the row read last cycle (from the stage's [`WeightMemory`]);
+    /// registered here, so the product stage sees it one cycle later.
     pub w_in: Signal<In, Signed<16>>,
     /// This lane's `V` of the row read last cycle.
     pub v_in: Signal<In, Signed<ZW>>,
@@ -217,11 +222,15 @@ pub struct Lane<const ZW: usize> {
     pub pend: Signal<Out, Bit>,
     pub idx: Signal<Out, Bits<16>>,
     pub z: Signal<Out, Signed<ZW>>,
-    scale: Scale<ZW>,
+    scale_lo: Scale<ZW>,
+    scale_hi: Scale<ZW>,
     act: Activation<ZW, 8, 9>,
     tick_ext: ZeroExtend<8, 16>,
     m_ext: ZeroExtend<8, 16>,
     v_fwd: RDff<Signed<ZW>>,
+    w_r: RDff<Signed<16>>,
+    lo_r: RDff<Signed<ZW>>,
+    hi_r: RDff<Signed<ZW>>,
     prod_r: RDff<Signed<ZW>>,
     pend_r: RDff<Bit>,
     v_old: Signal<Local, Signed<ZW>>,
@@ -258,11 +267,15 @@ impl<const ZW: usize> Lane<ZW> {
             pend: Signal::default(),
             idx: Signal::default(),
             z: Signal::default(),
-            scale: Scale::new(params.weight_bits, k + 1),
+            scale_lo: Scale::part(params.weight_bits, k + 1, 0, (k + 2) / 2),
+            scale_hi: Scale::part(params.weight_bits, k + 1, (k + 2) / 2, k + 1),
             act: Activation::with_ticks(params.frac_bits, params.time_steps),
             tick_ext: ZeroExtend::new(),
             m_ext: ZeroExtend::new(),
             v_fwd: RDff::default(),
+            w_r: RDff::default(),
+            lo_r: RDff::default(),
+            hi_r: RDff::default(),
             prod_r: RDff::default(),
             pend_r: RDff::default(),
             v_old: Signal::default(),
@@ -282,15 +295,27 @@ impl<const ZW: usize> Lane<ZW> {
 impl<const ZW: usize> Logic for Lane<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, v_fwd, prod_r, pend_r);
+        dff_setup!(self, clock, v_fwd, w_r, lo_r, hi_r, prod_r, pend_r);
         self.v_fwd.rst.next = self.rst.val();
+        self.w_r.rst.next = self.rst.val();
+        self.lo_r.rst.next = self.rst.val();
+        self.hi_r.rst.next = self.rst.val();
         self.prod_r.rst.next = self.rst.val();
         self.pend_r.rst.next = self.rst.val();
-        // Product stage: the weight read last cycle times the pass's ramp ticks, registered
-        // (the memory → shift-add and add → memory paths get a cycle each).
-        self.scale.w.next = self.w_in.val();
-        self.scale.k.next = self.ex_k.val();
-        self.prod_r.d.next = self.scale.y.val();
+        // Weight stage: the block RAM's output is registered next to it, so the long route
+        // from the memory to the lane starts at a flip-flop (the DP16KD's clock-to-out is
+        // 5.6 ns without its output register).
+        self.w_r.d.next = self.w_in.val();
+        // Product stages: the registered weight times the low and the high bits of the pass's
+        // ramp ticks, registered, then their sum, registered (the shift-add, the sum and the
+        // add → memory paths get a cycle each).
+        self.scale_lo.w.next = self.w_r.q.val();
+        self.scale_lo.k.next = self.ex_k.val();
+        self.scale_hi.w.next = self.w_r.q.val();
+        self.scale_hi.k.next = self.ex_k.val();
+        self.lo_r.d.next = self.scale_lo.y.val();
+        self.hi_r.d.next = self.scale_hi.y.val();
+        self.prod_r.d.next = self.lo_r.q.val() + self.hi_r.q.val();
         // Write-back stage: `V` read last cycle is on `v_in`, or forwarded when that cycle's
         // write went to the same row (the memory's read of a row being written is not used).
         if self.fwd_v.val() {
@@ -341,8 +366,8 @@ impl<const ZW: usize> Logic for Lane<ZW> {
 /// group row, every lane's potential `V` (`z_bits` each) and spike-tick word (`K + 1` bits).
 ///
 /// *Integrate*: passes of `G` cycles, one group per cycle on all lanes at once, pipelined
-/// (issue the weight read, then the registered product with the `V` read, then add and write
-/// back) and back to back: the bias pass at sample start
+/// (issue the weight read, register the weight, two registered half products, their sum with
+/// the `V` read, then add and write back) and back to back: the bias pass at sample start
 /// (`V = b·T`, so `V` needs no clear) and one pass per event `V += w[j]·(T − m)` ([`Scale`]:
 /// the ramp of DESIGN §5 summed in closed form), then `eow` ends the sample.
 /// *Fire* (after integrate has consumed `eow` and the previous fire has finished): first a
@@ -354,8 +379,8 @@ impl<const ZW: usize> Logic for Lane<ZW> {
 /// `fires = false` one sweep streams `z` in neuron order onto `z_*` instead (integrate waits
 /// for it).
 ///
-/// Cycles per sample: integrate `(events + 1)·G + 2` plus the conversion `G` (z output:
-/// `N + 2G`), fire `G + T·G + events_out + 2`; integrate and fire overlap.
+/// Cycles per sample: integrate `(events + 1)·G + 4` plus the conversion `G` (z output:
+/// `N + 2G`), fire `G + 2·T·G + events_out + 2`; integrate and fire overlap.
 #[derive(LogicBlock)]
 pub struct LayerStage<const ZW: usize> {
     pub clock: Signal<In, Clock>,
@@ -399,12 +424,21 @@ pub struct LayerStage<const ZW: usize> {
     pass_event: RDff<Bit>,
     pass_k: RDff<Bits<9>>,
     g_r: RDff<Bits<16>>,
+    last_g_r: RDff<Bit>,
     wa_r: RDff<Bits<WEIGHT_ADDR_BITS>>,
+    wr_valid: RDff<Bit>,
+    wr_bias: RDff<Bit>,
+    wr_event: RDff<Bit>,
+    wr_k: RDff<Bits<9>>,
+    wr_g: RDff<Bits<16>>,
     ex_valid: RDff<Bit>,
     ex_bias: RDff<Bit>,
     ex_event: RDff<Bit>,
     ex_k: RDff<Bits<9>>,
     ex_g: RDff<Bits<16>>,
+    x2_valid: RDff<Bit>,
+    x2_bias: RDff<Bit>,
+    x2_g: RDff<Bits<16>>,
     wb_valid: RDff<Bit>,
     wb_bias: RDff<Bit>,
     wb_g: RDff<Bits<16>>,
@@ -426,6 +460,16 @@ pub struct LayerStage<const ZW: usize> {
     rd_m: RDff<Bits<8>>,
     pend_base: RDff<Bits<16>>,
     pend_m: RDff<Bits<8>>,
+    // Output register (spike/eow beat or z beat): the next stage's handshake and the lanes'
+    // priority select meet at a flip-flop instead of chaining through both stages.
+    ob_valid: RDff<Bit>,
+    ob_index: RDff<Bits<16>>,
+    ob_m: RDff<Bits<8>>,
+    ob_eow: RDff<Bit>,
+    ob_err: RDff<Bit>,
+    ob_z: RDff<Signed<ZW>>,
+    ob_last: RDff<Bit>,
+    take: Signal<Local, Bit>,
     // Weight loading.
     ld_addr: RDff<Bits<WEIGHT_ADDR_BITS>>,
     ld_col: RDff<Bits<8>>,
@@ -448,6 +492,8 @@ pub struct LayerStage<const ZW: usize> {
     fire_raddr: Signal<Local, Bits<16>>,
     out_idx: Signal<Local, Bits<16>>,
     gmax_c: Constant<Bits<16>>,
+    gmax_m1_c: Constant<Bits<16>>,
+    g1_c: Constant<Bit>,
     p_c: Constant<Bits<16>>,
     nlast_c: Constant<Bits<16>>,
     stride_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
@@ -521,12 +567,21 @@ impl<const ZW: usize> LayerStage<ZW> {
             pass_event: RDff::default(),
             pass_k: RDff::default(),
             g_r: RDff::default(),
+            last_g_r: RDff::new(g == 1),
             wa_r: RDff::default(),
+            wr_valid: RDff::default(),
+            wr_bias: RDff::default(),
+            wr_event: RDff::default(),
+            wr_k: RDff::default(),
+            wr_g: RDff::default(),
             ex_valid: RDff::default(),
             ex_bias: RDff::default(),
             ex_event: RDff::default(),
             ex_k: RDff::default(),
             ex_g: RDff::default(),
+            x2_valid: RDff::default(),
+            x2_bias: RDff::default(),
+            x2_g: RDff::default(),
             wb_valid: RDff::default(),
             wb_bias: RDff::default(),
             wb_g: RDff::default(),
@@ -545,6 +600,14 @@ impl<const ZW: usize> LayerStage<ZW> {
             rd_m: RDff::default(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
+            ob_valid: RDff::default(),
+            ob_index: RDff::default(),
+            ob_m: RDff::default(),
+            ob_eow: RDff::default(),
+            ob_err: RDff::default(),
+            ob_z: RDff::default(),
+            ob_last: RDff::default(),
+            take: Signal::default(),
             ld_addr: RDff::default(),
             ld_col: RDff::default(),
             ld_done: RDff::new(!params.store.loadable()),
@@ -564,6 +627,9 @@ impl<const ZW: usize> LayerStage<ZW> {
             fire_raddr: Signal::default(),
             out_idx: Signal::default(),
             gmax_c: Constant::new(bits(g as u64 - 1)),
+            // `G − 2` (wraps for G = 1, where `g_r` never increments).
+            gmax_m1_c: Constant::new(bits((g as u64).wrapping_sub(2) & 0xffff)),
+            g1_c: Constant::new(g == 1),
             p_c: Constant::new(bits(params.lanes as u64)),
             nlast_c: Constant::new(bits(params.outputs as u64 - 1)),
             stride_c: Constant::new(bits(params.inputs as u64 + 1)),
@@ -599,12 +665,21 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             pass_event,
             pass_k,
             g_r,
+            last_g_r,
             wa_r,
+            wr_valid,
+            wr_bias,
+            wr_event,
+            wr_k,
+            wr_g,
             ex_valid,
             ex_bias,
             ex_event,
             ex_k,
             ex_g,
+            x2_valid,
+            x2_bias,
+            x2_g,
             wb_valid,
             wb_bias,
             wb_g,
@@ -623,6 +698,13 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             rd_m,
             pend_base,
             pend_m,
+            ob_valid,
+            ob_index,
+            ob_m,
+            ob_eow,
+            ob_err,
+            ob_z,
+            ob_last,
             ld_addr,
             ld_col,
             ld_done
@@ -630,6 +712,11 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.ld_addr.rst.next = self.rst.val();
         self.pass_k.rst.next = self.rst.val();
         self.ex_k.rst.next = self.rst.val();
+        self.wr_valid.rst.next = self.rst.val();
+        self.wr_bias.rst.next = self.rst.val();
+        self.wr_event.rst.next = self.rst.val();
+        self.wr_k.rst.next = self.rst.val();
+        self.wr_g.rst.next = self.rst.val();
         self.f_conv.rst.next = self.rst.val();
         self.conv_valid.rst.next = self.rst.val();
         self.ld_col.rst.next = self.rst.val();
@@ -641,11 +728,15 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.pass_bias.rst.next = self.rst.val();
         self.pass_event.rst.next = self.rst.val();
         self.g_r.rst.next = self.rst.val();
+        self.last_g_r.rst.next = self.rst.val();
         self.wa_r.rst.next = self.rst.val();
         self.ex_valid.rst.next = self.rst.val();
         self.ex_bias.rst.next = self.rst.val();
         self.ex_event.rst.next = self.rst.val();
         self.ex_g.rst.next = self.rst.val();
+        self.x2_valid.rst.next = self.rst.val();
+        self.x2_bias.rst.next = self.rst.val();
+        self.x2_g.rst.next = self.rst.val();
         self.wb_valid.rst.next = self.rst.val();
         self.wb_bias.rst.next = self.rst.val();
         self.wb_g.rst.next = self.rst.val();
@@ -662,6 +753,13 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.rd_m.rst.next = self.rst.val();
         self.pend_base.rst.next = self.rst.val();
         self.pend_m.rst.next = self.rst.val();
+        self.ob_valid.rst.next = self.rst.val();
+        self.ob_index.rst.next = self.rst.val();
+        self.ob_m.rst.next = self.rst.val();
+        self.ob_eow.rst.next = self.rst.val();
+        self.ob_err.rst.next = self.rst.val();
+        self.ob_z.rst.next = self.rst.val();
+        self.ob_last.rst.next = self.rst.val();
         self.m_ext.x.next = self.in_m.val();
         self.j_ext.x.next = self.in_index.val();
 
@@ -704,11 +802,13 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             }
         }
         self.out_idx.next = self.pend_base.q.val() + self.sel.val();
+        // The output register takes a beat when it is empty or being emptied.
         if self.fires_c.val() {
-            self.beat.next = self.found.val() & self.out_ready.val();
+            self.take.next = !self.ob_valid.q.val() | self.out_ready.val();
         } else {
-            self.beat.next = self.found.val() & self.z_ready.val();
+            self.take.next = !self.ob_valid.q.val() | self.z_ready.val();
         }
+        self.beat.next = self.found.val() & self.take.val();
         self.pend_free.next = !self.found.val() | (self.beat.val() & !self.more.val());
         self.load.next = self.rd_valid.q.val() & self.pend_free.val();
         self.drained.next = !self.rd_valid.q.val() & !self.found.val();
@@ -718,12 +818,14 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             | (!self.fires_c.val() & self.f_busy.q.val());
         if self.fires_c.val() {
             // Sweeps start once every row's ticks are written (a tick read in the cycle of the
-            // last write would see the old word when G = 1).
+            // last write would see the old word when G = 1). A row is read only into an empty
+            // read register (two cycles per row): issuing into one that the lanes take this
+            // cycle would chain the select, the handshake and the memory's address.
             self.f_issue.next = self.f_busy.q.val()
                 & !self.f_conv.q.val()
                 & !self.conv_valid.q.val()
                 & !self.f_issue_done.q.val()
-                & (!self.rd_valid.q.val() | self.load.val());
+                & !self.rd_valid.q.val();
         } else {
             self.f_issue.next =
                 self.f_busy.q.val() & !self.f_issue_done.q.val() & self.drained.val();
@@ -774,7 +876,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         if self.v_busy.val() {
             self.vram.raddr.next = self.fire_raddr.val();
         } else {
-            self.vram.raddr.next = self.ex_g.q.val();
+            self.vram.raddr.next = self.x2_g.q.val();
         }
         self.vram.we.next = self.wb_valid.q.val();
         self.vram.waddr.next = self.wb_g.q.val();
@@ -800,15 +902,19 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         }
 
         // ---------------- Integrate: pass issue ----------------
-        self.last_g.next = self.g_r.q.val() == self.gmax_c.val();
+        // `g_r == G − 1`, kept in a register so the next stage's handshake (`in_ready`) starts
+        // at flip-flops.
+        self.last_g.next = self.last_g_r.q.val();
         self.accept_event.next = false;
         self.accept_eow.next = false;
         if self.pass_act.q.val() & !self.last_g.val() {
             self.g_r.d.next = self.g_r.q.val() + self.one16.val();
+            self.last_g_r.d.next = self.g_r.q.val() == self.gmax_m1_c.val();
             self.wa_r.d.next = self.wa_r.q.val() + self.stride_c.val();
         } else {
             self.pass_act.d.next = false;
             self.g_r.d.next = self.zero16.val();
+            self.last_g_r.d.next = self.g1_c.val();
             if !self.int_done.q.val() & self.ld_done.q.val() & !self.v_busy.val() {
                 if self.bias_pend.q.val() {
                     self.bias_pend.d.next = false;
@@ -834,51 +940,58 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.in_ready.next = self.accept_event.val() | self.accept_eow.val();
 
         // ---------------- Integrate: execute stage ----------------
-        self.ex_valid.d.next = self.pass_act.q.val();
-        self.ex_bias.d.next = self.pass_bias.q.val();
-        self.ex_event.d.next = self.pass_event.q.val();
-        self.ex_k.d.next = self.pass_k.q.val();
-        self.ex_g.d.next = self.g_r.q.val();
-        // Pipeline: issue (weight read) → product (V read) → write-back (V write).
-        self.wb_valid.d.next = self.ex_valid.q.val();
-        self.wb_bias.d.next = self.ex_bias.q.val();
-        self.wb_g.d.next = self.ex_g.q.val();
+        self.wr_valid.d.next = self.pass_act.q.val();
+        self.wr_bias.d.next = self.pass_bias.q.val();
+        self.wr_event.d.next = self.pass_event.q.val();
+        self.wr_k.d.next = self.pass_k.q.val();
+        self.wr_g.d.next = self.g_r.q.val();
+        self.ex_valid.d.next = self.wr_valid.q.val();
+        self.ex_bias.d.next = self.wr_bias.q.val();
+        self.ex_event.d.next = self.wr_event.q.val();
+        self.ex_k.d.next = self.wr_k.q.val();
+        self.ex_g.d.next = self.wr_g.q.val();
+        // Pipeline: issue (weight read) → weight register → half products → product (V read)
+        // → write-back (V write).
+        self.x2_valid.d.next = self.ex_valid.q.val();
+        self.x2_bias.d.next = self.ex_bias.q.val();
+        self.x2_g.d.next = self.ex_g.q.val();
+        self.wb_valid.d.next = self.x2_valid.q.val();
+        self.wb_bias.d.next = self.x2_bias.q.val();
+        self.wb_g.d.next = self.x2_g.q.val();
         // This cycle's write-back is invisible to this cycle's read of the same row: forward.
         self.wb_fwd.d.next = self.wb_valid.q.val()
-            & self.ex_valid.q.val()
-            & (self.wb_g.q.val() == self.ex_g.q.val());
+            & self.x2_valid.q.val()
+            & (self.wb_g.q.val() == self.x2_g.q.val());
 
         // ---------------- Outputs ----------------
-        self.out_valid.next = false;
-        self.out_index.next = self.zero16.val();
-        self.out_m.next = self.zero8.val();
-        self.out_eow.next = false;
-        self.out_err.next = false;
-        self.z_valid.next = false;
-        self.z_value.next = self.zero_z.val();
-        self.z_last.next = false;
-        self.z_err.next = false;
-        if self.fires_c.val() {
+        self.out_valid.next = self.fires_c.val() & self.ob_valid.q.val();
+        self.out_index.next = self.ob_index.q.val();
+        self.out_m.next = self.ob_m.q.val();
+        self.out_eow.next = self.ob_eow.q.val();
+        self.out_err.next = self.ob_err.q.val();
+        self.z_valid.next = !self.fires_c.val() & self.ob_valid.q.val();
+        self.z_value.next = self.ob_z.q.val();
+        self.z_last.next = self.ob_last.q.val();
+        self.z_err.next = self.ob_err.q.val();
+        if self.take.val() {
+            self.ob_valid.d.next = false;
             if self.found.val() {
-                self.out_valid.next = true;
-                self.out_index.next = self.out_idx.val();
-                self.out_m.next = self.pend_m.q.val();
+                self.ob_valid.d.next = true;
+                self.ob_index.d.next = self.out_idx.val();
+                self.ob_m.d.next = self.pend_m.q.val();
+                self.ob_eow.d.next = false;
+                self.ob_err.d.next = !self.fires_c.val() & self.f_err.q.val();
+                self.ob_z.d.next = self.zsel.val();
+                self.ob_last.d.next = self.out_idx.val() == self.nlast_c.val();
             } else if self.f_busy.q.val() & self.f_issue_done.q.val() & self.drained.val() {
-                self.out_valid.next = true;
-                self.out_eow.next = true;
-                self.out_err.next = self.f_err.q.val();
-                if self.out_ready.val() {
-                    self.f_busy.d.next = false;
-                }
-            }
-        } else {
-            if self.found.val() {
-                self.z_valid.next = true;
-                self.z_value.next = self.zsel.val();
-                self.z_last.next = self.out_idx.val() == self.nlast_c.val();
-                self.z_err.next = self.f_err.q.val();
-            }
-            if self.f_busy.q.val() & self.f_issue_done.q.val() & self.drained.val() {
+                // The sample's end: an eow beat (spikes), nothing (z output); V and the
+                // tick memory are free.
+                self.ob_valid.d.next = self.fires_c.val();
+                self.ob_index.d.next = self.zero16.val();
+                self.ob_m.d.next = self.zero8.val();
+                self.ob_eow.d.next = true;
+                self.ob_err.d.next = self.f_err.q.val();
+                self.ob_last.d.next = false;
                 self.f_busy.d.next = false;
             }
         }
@@ -888,7 +1001,9 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         // next one waits for `V` (v_busy).
         if self.int_done.q.val()
             & !self.f_busy.q.val()
+            & !self.wr_valid.q.val()
             & !self.ex_valid.q.val()
+            & !self.x2_valid.q.val()
             & !self.wb_valid.q.val()
         {
             self.int_done.d.next = false;

@@ -14,8 +14,14 @@ use rust_hdl::prelude::*;
 /// so no DSP block is spent (the UP5K has 8 for 9 lanes) and every target builds it in LUTs
 /// and carry chains.
 ///
+/// A `Scale` may take only the bits `lo..hi` of `k` ([`Scale::part`]): `y = w·(k & mask)`.
+/// The lane sums two such halves a register stage later, so no path holds more than
+/// `⌈(K+1)/2⌉` partial products (the whole chain of `K` ripple adders was the ECP5 critical
+/// path at ~12 ns).
+///
 /// Ports: `w` (in, `Signed<16>`), `k` (in, `Bits<9>`), `y` (out, `Signed<ZW>`).
-/// Latency: combinational. Cost: `K` adders of `W + K + 1` bits (iCE40: ~`(K+1)·(W+K)` LCs).
+/// Latency: combinational. Cost: `hi − lo − 1` adders of `W + K + 1` bits (iCE40:
+/// ~`(K+1)·(W+K)` LCs for both halves).
 #[derive(LogicBlock)]
 pub struct Scale<const ZW: usize> {
     /// Weight, sign-extended from `W` bits.
@@ -26,19 +32,31 @@ pub struct Scale<const ZW: usize> {
     pub y: Signal<Out, Signed<ZW>>,
     _w_bits: usize,
     _k_bits: usize,
+    _lo: usize,
 }
 
 impl<const ZW: usize> Scale<ZW> {
     /// A multiplier of `w_bits`-bit weights by `k_bits`-bit ramp lengths.
     pub fn new(w_bits: usize, k_bits: usize) -> Self {
+        Self::part(w_bits, k_bits, 0, k_bits)
+    }
+
+    /// `w · (k & mask)` where `mask` keeps bits `lo..hi` of the `k_bits`-bit `k`
+    /// (`0 ≤ lo < hi ≤ k_bits`): one half of a pipelined product.
+    pub fn part(w_bits: usize, k_bits: usize, lo: usize, hi: usize) -> Self {
         assert!((2..=16).contains(&w_bits), "scale: W = {w_bits}");
         assert!((1..=9).contains(&k_bits), "scale: K + 1 = {k_bits}");
+        assert!(
+            lo < hi && hi <= k_bits,
+            "scale: bits {lo}..{hi} of {k_bits}"
+        );
         Self {
             w: Signal::default(),
             k: Signal::default(),
             y: Signal::default(),
             _w_bits: w_bits,
-            _k_bits: k_bits,
+            _k_bits: hi,
+            _lo: lo,
         }
     }
 }
@@ -49,7 +67,8 @@ impl<const ZW: usize> Logic for Scale<ZW> {
         let raw: i64 = self.w.val().bigint().try_into().unwrap_or(0);
         // Only the low W bits reach the multiplier (sign-extended from bit W−1).
         let w = (raw << (64 - wb)) >> (64 - wb);
-        let k = (self.k.val().index() & ((1 << self._k_bits) - 1)) as i64;
+        let mask = ((1 << self._k_bits) - 1) & !((1 << self._lo) - 1);
+        let k = (self.k.val().index() & mask) as i64;
         // Kept to ZW bits (two's complement wrap, as the hardware's truncation): every V the
         // stage accumulates fits ZW, so sums of wrapped products are exact.
         let y = ((w * k) << (64 - ZW)) >> (64 - ZW);
@@ -61,7 +80,7 @@ impl<const ZW: usize> Logic for Scale<ZW> {
     }
 
     fn hdl(&self) -> Verilog {
-        let (wb, kb) = (self._w_bits, self._k_bits);
+        let (wb, kb, lo) = (self._w_bits, self._k_bits, self._lo);
         // Product width: W + K + 1 holds every w·k exactly (|w| ≤ 2^(W−1), k ≤ 2^K).
         let pw = wb + kb + 1;
         let mut v = String::new();
@@ -72,6 +91,9 @@ impl<const ZW: usize> Logic for Scale<ZW> {
         if kb < 9 {
             unused.push(format!("k[8:{kb}]"));
         }
+        if lo > 0 {
+            unused.push(format!("k[{}:0]", lo - 1));
+        }
         if !unused.is_empty() {
             v.push_str(&format!("wire unused_hi = |{{{}}};\n", unused.join(", ")));
         }
@@ -81,8 +103,12 @@ impl<const ZW: usize> Logic for Scale<ZW> {
             we = pw - wb,
             wt = wb - 1,
         ));
+        if lo > 0 {
+            // The smallest shift is `lo`: the top `lo` bits of `wx` fall off every term.
+            v.push_str(&format!("wire unused_wx = |wx[{}:{}];\n", pw - 1, pw - lo));
+        }
         // Partial products w·2^b for the set bits of k, summed (two's complement, mod 2^pw).
-        let terms: Vec<String> = (0..kb)
+        let terms: Vec<String> = (lo..kb)
             .map(|b| {
                 let shifted = if b == 0 {
                     "wx".to_string()
