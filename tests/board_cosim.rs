@@ -259,10 +259,10 @@ fn default_model_boots_from_flash_and_classifies_over_uart() {
         .iter()
         .map(|x| golden::forward::classify(&model, x) as u8)
         .collect();
-    let max = 4_000_000 + xs.len() as u64 * (d.inputs as u64 + 2) * 10 * 208;
+    let max = 4_000_000 + xs.len() as u64 * (d.inputs as u64 + 2) * 10 * 260;
     let r = run(&dir, &exe, &g, &image.bytes, &xs, max);
     println!(
-        "default model: {} flash bytes, loaded at cycle {:?} ({:.1} ms at 24 MHz), answers {:?}, {} cycles",
+        "default model: {} flash bytes, loaded at cycle {:?} ({:.1} ms at 30 MHz), answers {:?}, {} cycles",
         image.bytes.len(),
         r.loaded_at,
         r.loaded_at.unwrap_or(0) as f64 / 30e3,

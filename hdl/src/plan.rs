@@ -100,11 +100,11 @@ impl Target {
     }
 
     /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
-    /// 24 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×64/32, see
+    /// 30 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×80/32, see
     /// `hdl::board::Board`); 100 MHz on ECP5 and generic.
     pub fn default_clock_hz(self) -> u64 {
         match self {
-            Target::Ice40Up5k => 24_000_000,
+            Target::Ice40Up5k => 30_000_000,
             _ => 100_000_000,
         }
     }

@@ -415,10 +415,10 @@ fn an_idle_line_closes_a_partial_sample_with_m_error() {
 fn board_facts() {
     let ib = Board::Icebreaker;
     assert_eq!(ib.osc_hz(), 12_000_000);
-    assert_eq!(ib.core_clock_hz(), 24_000_000);
+    assert_eq!(ib.core_clock_hz(), 30_000_000);
     let pll = ib.pll().unwrap();
     assert!((533_000_000..=1_066_000_000).contains(&pll.vco_hz(ib.osc_hz())));
-    assert_eq!(ib.uart_cycles_per_bit(), 208);
+    assert_eq!(ib.uart_cycles_per_bit(), 260);
     assert_eq!(ib.flash_weights_offset(), Some(0x10_0000));
     let ul = Board::Ulx3s25f;
     assert_eq!(ul.osc_hz(), 25_000_000);
@@ -577,7 +577,7 @@ fn icebreaker_verilog_is_lint_and_synthesis_clean() {
         );
     }
     assert!(g.verilog.contains("SB_PLL40_PAD"));
-    assert_eq!(g.params.cycles_per_bit, 208);
+    assert_eq!(g.params.cycles_per_bit, 260);
     lint_and_synth("icebreaker_small", &g, "synth_ice40");
 }
 

@@ -144,11 +144,12 @@ impl Board {
     /// The PLL between `clk` and the core clock (`None`: the oscillator clocks the core).
     pub fn pll(self) -> Option<Pll> {
         match self {
-            // 12 MHz · 64 / 32 = 24 MHz, VCO 768 MHz, PFD 12 MHz (filter range 1): the core of
-            // the default model closes timing at ~26 MHz on the UP5K (nextpnr), so 24 MHz it is.
+            // 12 MHz · 80 / 32 = 30 MHz, VCO 960 MHz, PFD 12 MHz (filter range 1,
+            // `icepll -i 12 -o 30`): the core of the default model places at ~35 MHz on the
+            // UP5K (nextpnr), so 30 MHz keeps a 15 % margin.
             Board::Icebreaker => Some(Pll::Ice40(Ice40PllConfig {
                 divr: 0,
-                divf: 63,
+                divf: 79,
                 divq: 5,
                 filter_range: 1,
             })),
@@ -172,7 +173,7 @@ impl Board {
     }
 
     /// UART bit period in core clock cycles for [`UART_BAUD`], rounded to nearest
-    /// (iCEBreaker 208 at 24 MHz, +0.16 %; ULX3S 868 at 100 MHz, +0.01 %).
+    /// (iCEBreaker 260 at 30 MHz, +0.16 %; ULX3S 868 at 100 MHz, +0.01 %).
     pub fn uart_cycles_per_bit(self) -> u32 {
         ((self.core_clock_hz() + UART_BAUD / 2) / UART_BAUD) as u32
     }
