@@ -421,19 +421,16 @@ pub struct LayerStage<const ZW: usize> {
     int_err: RDff<Bit>,
     pass_act: RDff<Bit>,
     pass_bias: RDff<Bit>,
-    pass_event: RDff<Bit>,
     pass_k: RDff<Bits<9>>,
     g_r: RDff<Bits<16>>,
     last_g_r: RDff<Bit>,
     wa_r: RDff<Bits<WEIGHT_ADDR_BITS>>,
     wr_valid: RDff<Bit>,
     wr_bias: RDff<Bit>,
-    wr_event: RDff<Bit>,
     wr_k: RDff<Bits<9>>,
     wr_g: RDff<Bits<16>>,
     ex_valid: RDff<Bit>,
     ex_bias: RDff<Bit>,
-    ex_event: RDff<Bit>,
     ex_k: RDff<Bits<9>>,
     ex_g: RDff<Bits<16>>,
     x2_valid: RDff<Bit>,
@@ -564,19 +561,16 @@ impl<const ZW: usize> LayerStage<ZW> {
             int_err: RDff::default(),
             pass_act: RDff::default(),
             pass_bias: RDff::default(),
-            pass_event: RDff::default(),
             pass_k: RDff::default(),
             g_r: RDff::default(),
             last_g_r: RDff::new(g == 1),
             wa_r: RDff::default(),
             wr_valid: RDff::default(),
             wr_bias: RDff::default(),
-            wr_event: RDff::default(),
             wr_k: RDff::default(),
             wr_g: RDff::default(),
             ex_valid: RDff::default(),
             ex_bias: RDff::default(),
-            ex_event: RDff::default(),
             ex_k: RDff::default(),
             ex_g: RDff::default(),
             x2_valid: RDff::default(),
@@ -662,19 +656,16 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             int_err,
             pass_act,
             pass_bias,
-            pass_event,
             pass_k,
             g_r,
             last_g_r,
             wa_r,
             wr_valid,
             wr_bias,
-            wr_event,
             wr_k,
             wr_g,
             ex_valid,
             ex_bias,
-            ex_event,
             ex_k,
             ex_g,
             x2_valid,
@@ -714,7 +705,6 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.ex_k.rst.next = self.rst.val();
         self.wr_valid.rst.next = self.rst.val();
         self.wr_bias.rst.next = self.rst.val();
-        self.wr_event.rst.next = self.rst.val();
         self.wr_k.rst.next = self.rst.val();
         self.wr_g.rst.next = self.rst.val();
         self.f_conv.rst.next = self.rst.val();
@@ -726,13 +716,11 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.int_err.rst.next = self.rst.val();
         self.pass_act.rst.next = self.rst.val();
         self.pass_bias.rst.next = self.rst.val();
-        self.pass_event.rst.next = self.rst.val();
         self.g_r.rst.next = self.rst.val();
         self.last_g_r.rst.next = self.rst.val();
         self.wa_r.rst.next = self.rst.val();
         self.ex_valid.rst.next = self.rst.val();
         self.ex_bias.rst.next = self.rst.val();
-        self.ex_event.rst.next = self.rst.val();
         self.ex_g.rst.next = self.rst.val();
         self.x2_valid.rst.next = self.rst.val();
         self.x2_bias.rst.next = self.rst.val();
@@ -920,14 +908,12 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
                     self.bias_pend.d.next = false;
                     self.pass_act.d.next = true;
                     self.pass_bias.d.next = true;
-                    self.pass_event.d.next = false;
                     self.pass_k.d.next = self.t_c.val();
                     self.wa_r.d.next = self.fanin_c.val();
                 } else if self.in_valid.val() & !self.in_eow.val() {
                     self.accept_event.next = true;
                     self.pass_act.d.next = true;
                     self.pass_bias.d.next = false;
-                    self.pass_event.d.next = true;
                     self.pass_k.d.next = self.t_c.val() - self.m_ext.y.val();
                     self.wa_r.d.next = self.j_ext.y.val();
                 } else if self.in_valid.val() & self.in_eow.val() {
@@ -942,12 +928,10 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         // ---------------- Integrate: execute stage ----------------
         self.wr_valid.d.next = self.pass_act.q.val();
         self.wr_bias.d.next = self.pass_bias.q.val();
-        self.wr_event.d.next = self.pass_event.q.val();
         self.wr_k.d.next = self.pass_k.q.val();
         self.wr_g.d.next = self.g_r.q.val();
         self.ex_valid.d.next = self.wr_valid.q.val();
         self.ex_bias.d.next = self.wr_bias.q.val();
-        self.ex_event.d.next = self.wr_event.q.val();
         self.ex_k.d.next = self.wr_k.q.val();
         self.ex_g.d.next = self.wr_g.q.val();
         // Pipeline: issue (weight read) → weight register → half products → product (V read)
