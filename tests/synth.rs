@@ -92,6 +92,8 @@ const KEYS: &[&str] = &[
     "cycles_per_sample",
     "cycles_source",
     "throughput_samples_per_s",
+    "input_bound_samples_per_s",
+    "input_bound_fraction",
     "resources",
     "estimates",
     "bitstream",
@@ -136,6 +138,14 @@ fn synth_ok(name: &str, extra: &[&str], logic: &str, bram: &str) -> Value {
         (thr - fmax.min(clock) * 1e6 / cycles).abs() <= 1e-6 * thr,
         "{v:#}"
     );
+    // The 16-input model's stream moves one feature per cycle at most: ≤ clock / 16 samples/s.
+    let bound = v["input_bound_samples_per_s"].as_f64().unwrap();
+    assert!(
+        (bound - fmax.min(clock) * 1e6 / 16.0).abs() <= 1e-6 * bound,
+        "{v:#}"
+    );
+    let frac = v["input_bound_fraction"].as_f64().unwrap();
+    assert!((frac - thr / bound).abs() <= 1e-9 && frac <= 1.0, "{v:#}");
     assert_eq!(v["timing_met"], fmax >= clock, "{v:#}");
     for r in [logic, "LUT4", "FF", "CARRY", bram, "DSP"] {
         let res = &v["resources"][r];

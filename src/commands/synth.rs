@@ -358,6 +358,15 @@ fn synth_json(
         .map(|f| f.min(clock_mhz) * 1e6 / cycles.cycles)
         .map(|t| json!(t))
         .unwrap_or(Value::Null);
+    // DESIGN §4 takes one feature per beat, so no design behind that port beats
+    // `clock / inputs` samples/s: report it, and how close this design comes.
+    let input_bound = o
+        .fmax_mhz
+        .map(|f| f.min(clock_mhz) * 1e6 / d.inputs.max(1) as f64);
+    let input_bound_fraction = match (throughput.as_f64(), input_bound) {
+        (Some(t), Some(b)) if b > 0.0 => json!(t / b),
+        _ => Value::Null,
+    };
     let used = |k: &str| o.resources.get(k).map(|r| r.used).unwrap_or(0);
     let (bram_name, luts) = match o.family {
         synth::Family::Ice40 => ("EBR", used("LUT4")),
@@ -419,6 +428,9 @@ fn synth_json(
         "estimated_cycles_per_sample": d.est_cycles_per_sample,
         "throughput_samples_per_s": throughput,
         "throughput_note": "min(fmax, clock) / cycles_per_sample",
+        "input_bound_samples_per_s": input_bound,
+        "input_bound_fraction": input_bound_fraction,
+        "input_bound_note": "min(fmax, clock) / inputs: the DESIGN §4 input stream moves one feature per cycle at most",
         "lanes": d.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
         "resources": o.resources,
         "estimates": {
@@ -507,6 +519,14 @@ fn write_markdown(r: &Value, o: &SynthOutcome, d: &Design, path: &Path) -> Resul
             format!(
                 "{} samples/s (min(fmax, clock) / cycles per sample)",
                 crate::report::num(r["throughput_samples_per_s"].as_f64(), 0)
+            ),
+        ),
+        (
+            "input stream bound",
+            format!(
+                "{} samples/s (min(fmax, clock) / inputs: one feature per beat); this design reaches {} %",
+                crate::report::num(r["input_bound_samples_per_s"].as_f64(), 0),
+                crate::report::num(r["input_bound_fraction"].as_f64().map(|x| 100.0 * x), 1)
             ),
         ),
     ]);
@@ -613,6 +633,15 @@ fn print_summary(r: &Value, o: &SynthOutcome) {
             .map(|t| format!("{t:.0}"))
             .unwrap_or("?".into())
     );
+    if let (Some(b), Some(x)) = (
+        r["input_bound_samples_per_s"].as_f64(),
+        r["input_bound_fraction"].as_f64(),
+    ) {
+        println!(
+            "  input stream bound (one feature per beat): {b:.0} samples/s; this design reaches {:.1} %",
+            100.0 * x
+        );
+    }
     println!("  resource        used / available");
     for k in sorted_resources(o) {
         let res = &o.resources[k];

@@ -101,6 +101,11 @@ pub struct Encoder {
     e_head_r: RDff<Bits<16>>,
     e_tail_r: RDff<Bits<16>>,
     e_next_r: RDff<Bits<16>>,
+    /// `e_tail_r` is the empty-list sentinel, registered beside it: E_CHK's choice of the next
+    /// tick's address starts at a flip-flop, not at a 16-bit compare (an ECP5 critical path).
+    e_tail_nil: RDff<Bit>,
+    /// `em == T − 1`, kept beside `em` for the same reason.
+    em_last: RDff<Bit>,
     /// The registered read is not yet that of the current `em` / `ej` (the cycle after
     /// either changed).
     ewait: RDff<Bit>,
@@ -138,6 +143,10 @@ pub struct Encoder {
     /// widening is not between a block RAM and its register.
     link_mask: Constant<Bits<16>>,
     last_m: Constant<Bits<8>>,
+    /// `T − 2`: `em + 1` is the last tick.
+    last_m_m1: Constant<Bits<8>>,
+    /// Tick 0 is the last (`T = 1`).
+    m0_last: Constant<Bit>,
     one8: Constant<Bits<8>>,
     zero8: Constant<Bits<8>>,
     f_init: Constant<Bits<2>>,
@@ -221,6 +230,8 @@ impl Encoder {
             e_head_r: RDff::default(),
             e_tail_r: RDff::default(),
             e_next_r: RDff::default(),
+            e_tail_nil: RDff::default(),
+            em_last: RDff::new(time_steps == 1),
             ewait: RDff::default(),
             link_pend: Signal::default(),
             e_full: Signal::default(),
@@ -251,6 +262,8 @@ impl Encoder {
             nil: Constant::new(bits(NIL)),
             link_mask: Constant::new(bits((1u64 << link_bits) - 1)),
             last_m: Constant::new(bits(time_steps as u64 - 1)),
+            last_m_m1: Constant::new(bits((time_steps as u64).saturating_sub(2))),
+            m0_last: Constant::new(time_steps == 1),
             one8: Constant::new(bits(1)),
             zero8: Constant::new(bits(0)),
             f_init: Constant::new(bits(0)),
@@ -271,11 +284,13 @@ impl Logic for Encoder {
         dff_setup!(
             self, clock, fstate, fbank, j, init_m, s1_valid, s1_bank, s1_m, s1_j, fwd, fwd_j,
             full0, full1, err0, err1, estate, ebank, em, ej, elast, e_head_r, e_tail_r, e_next_r,
-            ewait, s2_valid, s2_bank, s2_j, s2_m, s2_prev
+            e_tail_nil, em_last, ewait, s2_valid, s2_bank, s2_j, s2_m, s2_prev
         );
         self.e_head_r.rst.next = self.rst.val();
         self.e_tail_r.rst.next = self.rst.val();
         self.e_next_r.rst.next = self.rst.val();
+        self.e_tail_nil.rst.next = self.rst.val();
+        self.em_last.rst.next = self.rst.val();
         self.ewait.rst.next = self.rst.val();
         self.s2_valid.rst.next = self.rst.val();
         self.s2_bank.rst.next = self.rst.val();
@@ -395,6 +410,7 @@ impl Logic for Encoder {
         }
         self.e_head_r.d.next = self.e_head.val() & self.link_mask.val();
         self.e_tail_r.d.next = self.e_tail.val() & self.link_mask.val();
+        self.e_tail_nil.d.next = (self.e_tail.val() & self.link_mask.val()) == self.link_mask.val();
         // `next` is read speculatively (see E_EMIT); only the read of the new `ej` is kept.
         if self.ewait.q.val() {
             self.e_next_r.d.next = self.e_next.val() & self.link_mask.val();
@@ -416,6 +432,7 @@ impl Logic for Encoder {
         // and per event.
         if (self.estate.q.val() == self.e_idle.val()) & self.e_full.val() & !self.link_pend.val() {
             self.em.d.next = self.zero8.val();
+            self.em_last.d.next = self.m0_last.val();
             self.estate.d.next = self.e_rd.val();
         }
         if self.estate.q.val() == self.e_rd.val() {
@@ -424,11 +441,12 @@ impl Logic for Encoder {
             self.estate.d.next = self.e_chk.val();
         }
         if (self.estate.q.val() == self.e_chk.val()) & !self.ewait.q.val() {
-            if self.e_tail_r.q.val() == self.link_mask.val() {
-                if self.em.q.val() == self.last_m.val() {
+            if self.e_tail_nil.q.val() {
+                if self.em_last.q.val() {
                     self.estate.d.next = self.e_eow.val();
                 } else {
                     self.em.d.next = self.em.q.val() + self.one8.val();
+                    self.em_last.d.next = self.em.q.val() == self.last_m_m1.val();
                     self.ea.next = self.em.q.val() + self.one8.val();
                     self.eclr.next = true;
                     self.ewait.d.next = true;
@@ -448,12 +466,13 @@ impl Logic for Encoder {
             self.enext_addr.next = self.e_next_r.q.val();
             if self.out_ready.val() {
                 if self.ej.q.val() == self.elast.q.val() {
-                    if self.em.q.val() == self.last_m.val() {
+                    if self.em_last.q.val() {
                         self.estate.d.next = self.e_eow.val();
                     } else {
                         // The next tick's head and tail are read (and its tail cleared) in
                         // E_RD, from registers only.
                         self.em.d.next = self.em.q.val() + self.one8.val();
+                        self.em_last.d.next = self.em.q.val() == self.last_m_m1.val();
                         self.estate.d.next = self.e_rd.val();
                     }
                 } else {
