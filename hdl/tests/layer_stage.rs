@@ -513,9 +513,10 @@ fn weight_images_hold_one_row_per_group_and_input() {
     }
 }
 
-/// Cycles per sample without stalls against the plan's estimate (DESIGN §5):
-/// integrate `(events + 1)·G + T·G + G`, fire `T·G + events_out`, the stage interval the
-/// larger of the two (they overlap).
+/// Cycles per sample without stalls against the plan's estimate (DESIGN §5): integrate
+/// `(events + 1)·G + 4` plus the conversion pass `G` (z output: `N + 2·G`), fire `G + 2·T·G +
+/// events_out` (two cycles per tick-memory row), the stage interval the larger of the two (they
+/// overlap).
 #[test]
 fn cycles_per_sample_stay_within_the_cost_model() {
     for &(n, fan_in, p, t, fires) in &[
@@ -524,6 +525,9 @@ fn cycles_per_sample_stay_within_the_cost_model() {
         (10, 64, 2, 16, false),
         (32, 16, 8, 4, true),
         (128, 784, 8, 16, true),
+        // Fire-bound: 4 inputs feed a 32-neuron stage of 8 groups swept over 32 ticks
+        // (integrate ≤ 5·8 + 4 + 8 = 52 cycles, fire 8 + 2·32·8 + spikes ≥ 520).
+        (32, 4, 4, 32, true),
     ] {
         let mut rng = common::rng(800 + n as u64);
         let params = random_params(&mut rng, n, fan_in, p, t, 3, fires);
@@ -538,11 +542,11 @@ fn cycles_per_sample_stay_within_the_cost_model() {
             .map(|s| expect(&params, s).spikes.len())
             .sum::<usize>() as f64
             / k;
-        let integrate = (ev_in + 1.0) * g + t as f64 * g + g;
-        let fire = if fires {
-            t as f64 * g + ev_out
+        let (integrate, fire) = if fires {
+            ((ev_in + 1.0) * g + 4.0 + g, g + 2.0 * t as f64 * g + ev_out)
         } else {
-            n as f64
+            let z_out = n as f64 + 2.0 * g;
+            ((ev_in + 1.0) * g + 4.0 + z_out, z_out)
         };
         let est = integrate.max(fire);
         let measured = cycles as f64 / k;
