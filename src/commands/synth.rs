@@ -353,20 +353,14 @@ fn synth_json(
     start: Instant,
 ) -> Value {
     let clock_mhz = job.clock_mhz;
-    let throughput = o
-        .fmax_mhz
-        .map(|f| f.min(clock_mhz) * 1e6 / cycles.cycles)
-        .map(|t| json!(t))
-        .unwrap_or(Value::Null);
+    // Cycles per second the design runs at (null without an fmax).
+    let rate_hz = o.fmax_mhz.map(|f| f.min(clock_mhz) * 1e6);
+    let throughput = rate_hz.map(|r| r / cycles.cycles);
     // DESIGN §4 takes one feature per beat, so no design behind that port beats
-    // `clock / inputs` samples/s: report it, and how close this design comes.
-    let input_bound = o
-        .fmax_mhz
-        .map(|f| f.min(clock_mhz) * 1e6 / d.inputs.max(1) as f64);
-    let input_bound_fraction = match (throughput.as_f64(), input_bound) {
-        (Some(t), Some(b)) if b > 0.0 => json!(t / b),
-        _ => Value::Null,
-    };
+    // `rate / inputs` samples/s: report it, and how close this design comes.
+    let inputs = d.inputs.max(1) as f64;
+    let input_bound = rate_hz.map(|r| r / inputs);
+    let input_bound_fraction = rate_hz.map(|_| inputs / cycles.cycles);
     let used = |k: &str| o.resources.get(k).map(|r| r.used).unwrap_or(0);
     let (bram_name, luts) = match o.family {
         synth::Family::Ice40 => ("EBR", used("LUT4")),
