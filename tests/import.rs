@@ -460,3 +460,67 @@ fn truncated_files_of_every_format_are_refused_naming_the_file() {
         }
     }
 }
+
+#[test]
+fn export_then_import_gives_back_the_quantized_default_model_bit_for_bit() {
+    // Quantized values w / 2^F are exact in float32, so export → import → quantize at the same
+    // weight_bits reproduces every integer weight and bias, through both formats.
+    let want = golden::default_model::quantized();
+    let src = dir().join("export-default.json");
+    want.save(&src).unwrap();
+    for ext in ["npz", "safetensors"] {
+        let file = dir().join(format!("export-default.{ext}"));
+        let said = ok(&ttfs(&[
+            "export",
+            "--model",
+            src.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ]));
+        assert!(said.contains("784-128-10"), "{said}");
+        let back = dir().join(format!("export-default-{ext}.json"));
+        import(&file, &back);
+        let got = golden::model::Model::load(&back).unwrap();
+        assert_eq!(got, want, "{ext}: round trip");
+    }
+    // numpy reads the export as a plain state dict (what torch.load of np.load'ed arrays sees).
+    let check = r#"
+import sys, numpy as np
+d = np.load(sys.argv[1])
+assert sorted(d.files) == ["layers.0.bias", "layers.0.weight", "layers.1.bias", "layers.1.weight"], d.files
+assert d["layers.0.weight"].shape == (128, 784) and d["layers.0.weight"].dtype == np.float32
+assert abs(float(d["layers.1.weight"].sum(axis=1)[3] + d["layers.1.bias"][3]) - 1.0) < 1e-6
+print("ok")
+"#;
+    let out = Command::new(python())
+        .args([
+            "-c",
+            check,
+            dir().join("export-default.npz").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "numpy cannot read the export: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn export_refuses_an_unknown_extension_in_one_line() {
+    let out = ttfs(&[
+        "export",
+        "--model",
+        "golden/models/default.json",
+        "--out",
+        "net.pt",
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("net.pt") && err.contains(".npz or .safetensors"),
+        "{err}"
+    );
+}

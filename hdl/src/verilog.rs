@@ -50,7 +50,9 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
     })?;
     let mut defines = ModuleDefines::default();
     block.accept(module, &mut defines);
-    Ok(range_signed_localparams(&defines.defines()))
+    Ok(single_assignment_comb(&range_signed_localparams(
+        &defines.defines(),
+    )))
 }
 
 /// Gives every `localparam signed NAME = W'h…;` (how rust-hdl declares a `Constant<Signed<W>>`)
@@ -77,6 +79,309 @@ pub fn range_signed_localparams(text: &str) -> String {
         }
     }
     out
+}
+
+/// Suffix of the shadow variable that [`single_assignment_comb`] gives a signal. rust-hdl never
+/// emits `$$` (its names join non-empty Rust identifiers with one `$`).
+pub const SHADOW_SUFFIX: &str = "$$c";
+
+fn is_ident_start(c: char) -> bool {
+    c.is_ascii_alphabetic() || c == '_'
+}
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '$'
+}
+
+/// The identifier a statement line assigns with a blocking `=` (`x = …;`, `x[i] = …;`,
+/// `x[(o)+:(w)] = …;`), if it is one.
+fn assigned_ident(line: &str) -> Option<&str> {
+    let t = line.trim_start();
+    if !t.starts_with(is_ident_start) {
+        return None;
+    }
+    let end = t.find(|c: char| !is_ident_char(c)).unwrap_or(t.len());
+    let (name, mut rest) = t.split_at(end);
+    if matches!(name, "if" | "else" | "case" | "begin" | "end" | "default") {
+        return None;
+    }
+    rest = rest.trim_start();
+    if rest.starts_with('[') {
+        let mut depth = 0usize;
+        let mut close = None;
+        for (i, c) in rest.char_indices() {
+            match c {
+                '[' => depth += 1,
+                ']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        close = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = rest[close? + 1..].trim_start();
+    }
+    (rest.starts_with('=') && !rest.starts_with("==")).then_some(name)
+}
+
+/// Replaces every whole identifier of `line` found in `rename` by its new name.
+fn rename_idents(line: &str, rename: &std::collections::BTreeMap<&str, String>) -> String {
+    let mut out = String::with_capacity(line.len() + 16);
+    let mut chars = line.char_indices().peekable();
+    let mut prev_ident = false;
+    while let Some((i, c)) = chars.next() {
+        if is_ident_start(c) && !prev_ident {
+            let mut end = i + c.len_utf8();
+            while let Some(&(j, d)) = chars.peek() {
+                if !is_ident_char(d) {
+                    break;
+                }
+                end = j + d.len_utf8();
+                chars.next();
+            }
+            let word = &line[i..end];
+            match rename.get(word) {
+                Some(n) => out.push_str(n),
+                None => out.push_str(word),
+            }
+            prev_ident = true;
+        } else {
+            // A digit or `'` run (`8'h1f`) must not start an identifier: `'h1f` is a literal.
+            prev_ident = is_ident_char(c) || c == '\'';
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `line` contains the whole identifier `name`.
+fn has_ident(line: &str, name: &str) -> bool {
+    line.match_indices(name).any(|(i, _)| {
+        let before = line[..i].chars().next_back();
+        let after = line[i + name.len()..].chars().next();
+        !before.is_some_and(|c| is_ident_char(c) || c == '\'' || c == '.')
+            && !after.is_some_and(is_ident_char)
+    })
+}
+
+/// `line` is a declaration (`reg`, `wire`, `output …`) of `name`.
+fn is_declaration_of(line: &str, name: &str) -> bool {
+    let Some(body) = line.trim().strip_suffix(';') else {
+        return false;
+    };
+    let words: Vec<&str> = body.split_whitespace().collect();
+    words.last() == Some(&name)
+        && matches!(words.first(), Some(&("reg" | "wire" | "output" | "input")))
+}
+
+/// The `reg` declaration of a shadow for `name`, copied from `name`'s own declaration in
+/// `module` (width and signedness), if `module` declares it.
+fn shadow_decl(module: &[&str], name: &str) -> Option<String> {
+    module.iter().find_map(|l| {
+        let body = l.trim().strip_suffix(';')?;
+        let words: Vec<&str> = body.split_whitespace().collect();
+        let kind = words.first()?;
+        if words.last() != Some(&name)
+            || !matches!(*kind, "reg" | "output" | "wire")
+            || words.contains(&"=")
+        {
+            return None;
+        }
+        let signed = if words.contains(&"signed") {
+            " signed"
+        } else {
+            ""
+        };
+        let range = words
+            .iter()
+            .find(|w| w.starts_with('['))
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
+        Some(format!("reg{signed}{range} {name}{SHADOW_SUFFIX};"))
+    })
+}
+
+/// The signals that one `always @(*)` block assigns more than once per evaluation and another
+/// process reads, per module (`(module, signal)`), in the text's order. Empty after [`single_assignment_comb`].
+pub fn comb_multiple_assignments(text: &str) -> Vec<(String, String)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for m in modules(&lines) {
+        let module = &lines[m.clone()];
+        for (start, end) in comb_blocks(module) {
+            for name in glitching(module, start, end) {
+                found.push((module_name(lines[m.start]), name.to_string()));
+            }
+        }
+    }
+    found
+}
+
+/// The signals that the block `module[start..end]` assigns more than once per evaluation and
+/// that another process can see: read outside the block (a port, a sub-module connection,
+/// another block). A glitch of a signal that only its own block reads wakes nobody.
+fn glitching<'a>(module: &[&'a str], start: usize, end: usize) -> Vec<&'a str> {
+    multiply_assigned(&module[start..end])
+        .into_iter()
+        .filter(|n| {
+            module.iter().enumerate().any(|(i, l)| {
+                !(start..end).contains(&i) && !is_declaration_of(l, n) && has_ident(l, n)
+            })
+        })
+        .collect()
+}
+
+fn module_name(line: &str) -> String {
+    line.trim_start()
+        .trim_start_matches("module")
+        .trim_start()
+        .split(|c: char| !is_ident_char(c))
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Line ranges `module … endmodule` of `lines`.
+fn modules(lines: &[&str]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut open = None;
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim_start();
+        if t.starts_with("module ") && open.is_none() {
+            open = Some(i);
+        } else if t.starts_with("endmodule") {
+            if let Some(s) = open.take() {
+                out.push(s..i + 1);
+            }
+        }
+    }
+    out
+}
+
+/// Line ranges (relative to `lines`) of every multi-line `always @(*) begin … end` block,
+/// from the `always` line to its closing `end`, inclusive.
+fn comb_blocks(lines: &[&str]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let t = lines[i].trim();
+        if t == "always @(*) begin" {
+            let mut depth = 0i64;
+            let mut j = i;
+            while j < lines.len() {
+                for w in lines[j].split(|c: char| !is_ident_char(c)) {
+                    match w {
+                        "begin" | "case" => depth += 1,
+                        "end" | "endcase" => depth -= 1,
+                        _ => {}
+                    }
+                }
+                if depth == 0 {
+                    break;
+                }
+                j += 1;
+            }
+            if j < lines.len() {
+                out.push((i, j + 1));
+            }
+            i = j + 1;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Signals assigned by more than one statement of `block`, in first-assignment order.
+fn multiply_assigned<'a>(block: &[&'a str]) -> Vec<&'a str> {
+    let mut count: Vec<(&str, usize)> = Vec::new();
+    for l in block {
+        if let Some(n) = assigned_ident(l) {
+            match count.iter_mut().find(|(m, _)| *m == n) {
+                Some(e) => e.1 += 1,
+                None => count.push((n, 1)),
+            }
+        }
+    }
+    count
+        .into_iter()
+        .filter(|(_, k)| *k > 1)
+        .map(|(n, _)| n)
+        .collect()
+}
+
+/// Makes every combinational `always @(*)` block assign each of its signals **once** per
+/// evaluation, its final value, so that no other block ever sees a transient.
+///
+/// Why: rust-hdl emits a block's `update` as one `always @(*)` whose statements write a
+/// default and then an override (`fifo$s_data = y; if (err) fifo$s_data = y | e;`). Each write
+/// is an event for every process sensitive to that signal. In an event-driven simulator
+/// (Icarus Verilog, and commercial ones may schedule the same way) two blocks that glitch
+/// signals the other one reads re-trigger each other forever and simulated time stops, although
+/// the netlist has no loop (DESIGN §6; Verilator schedules statically and never showed it).
+///
+/// The fix: a signal assigned more than once in a block gets a shadow variable
+/// (`name$$c`, same width and signedness) that the block computes in — every read and write of
+/// `name` in the block becomes the shadow, so the statements mean what they meant — and one
+/// `name = name$$c;` at the block's end. Blocks that assign each signal once are left as they
+/// are. The netlist is unchanged (a shadow is a combinational wire), and
+/// [`comb_multiple_assignments`] checks that none is left.
+pub fn single_assignment_comb(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut out: Vec<String> = Vec::with_capacity(lines.len() + 64);
+    let mut done = 0;
+    for m in modules(&lines) {
+        let module = &lines[m.clone()];
+        for (start, end) in comb_blocks(module) {
+            let (start, end) = (m.start + start, m.start + end);
+            let block = &lines[start..end];
+            let names: Vec<&str> = glitching(module, start - m.start, end - m.start)
+                .into_iter()
+                .filter(|n| {
+                    !module
+                        .iter()
+                        .any(|l| l.contains(&format!("{n}{SHADOW_SUFFIX}")))
+                })
+                .collect();
+            let decls: Vec<(&str, String)> = names
+                .iter()
+                .filter_map(|n| shadow_decl(module, n).map(|d| (*n, d)))
+                .collect();
+            if decls.is_empty() {
+                continue;
+            }
+            out.extend(lines[done..start].iter().map(|l| l.to_string()));
+            let indent = &block[0][..block[0].len() - block[0].trim_start().len()];
+            out.push(format!(
+                "{indent}// Shadows: one assignment per signal and evaluation"
+            ));
+            out.extend(decls.iter().map(|(_, d)| format!("{indent}{d}")));
+            let rename: std::collections::BTreeMap<&str, String> = decls
+                .iter()
+                .map(|(n, _)| (*n, format!("{n}{SHADOW_SUFFIX}")))
+                .collect();
+            let last = block.len() - 1;
+            out.push(block[0].to_string());
+            out.extend(block[1..last].iter().map(|l| rename_idents(l, &rename)));
+            let inner = format!("{indent}    ");
+            out.extend(
+                decls
+                    .iter()
+                    .map(|(n, _)| format!("{inner}{n} = {n}{SHADOW_SUFFIX};")),
+            );
+            out.push(block[last].to_string());
+            done = end;
+        }
+    }
+    out.extend(lines[done..].iter().map(|l| l.to_string()));
+    let mut s = out.join("\n");
+    if text.ends_with('\n') {
+        s.push('\n');
+    }
+    s
 }
 
 /// Direction of a top-level port.

@@ -564,6 +564,8 @@ fn icebreaker_verilog_is_lint_and_synthesis_clean() {
     let (_, d) = small_design(1, &[5, 4, 3], "potential");
     let g = generate_board(&d, Board::Icebreaker).expect("icebreaker");
     assert!(g.verilog.contains("module board_top ("));
+    // Event-driven simulators need one assignment per signal and comb evaluation (DESIGN §6).
+    assert_eq!(hdl::verilog::comb_multiple_assignments(&g.verilog), vec![]);
     for (name, out, w) in Board::Icebreaker.ports() {
         let dir = if out { "output" } else { "input " };
         let range = if w > 1 {

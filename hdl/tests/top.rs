@@ -208,6 +208,8 @@ fn generated_top_has_the_design_ports_and_is_lint_and_synthesis_clean() {
         let d = design(&model, None);
         let g = generate(&d).expect("generate");
         assert!(g.verilog.contains("module ttfs_top ("));
+        // Event-driven simulators need one assignment per signal and comb evaluation (DESIGN §6).
+        assert_eq!(hdl::verilog::comb_multiple_assignments(&g.verilog), vec![]);
         for port in [
             "input  wire clk,",
             "input  wire rst,",

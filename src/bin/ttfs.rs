@@ -1,7 +1,7 @@
 //! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
 
 use clap::{Parser, Subcommand};
-use lcttfs::commands::{bench, cosim, eval, import, plot, quantize, sim, synth, train};
+use lcttfs::commands::{bench, cosim, eval, export, import, plot, quantize, sim, synth, train};
 
 /// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
 #[derive(Parser, Debug)]
@@ -29,6 +29,8 @@ enum Command {
     Synth(synth::SynthArgs),
     /// Import a PyTorch-style .npz / .safetensors state dict or a NIR graph into an lcttfs-model
     Import(import::ImportArgs),
+    /// Export a model as a PyTorch-style .npz / .safetensors state dict (what `ttfs import` reads)
+    Export(export::ExportArgs),
     /// Draw a spike raster of one sample or an accuracy / spikes sweep over T (SVG and PNG)
     Plot(plot::PlotArgs),
 }
@@ -45,6 +47,7 @@ fn main() -> std::process::ExitCode {
         Command::Cosim(a) => cosim::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Import(a) => import::run(a),
+        Command::Export(a) => export::run(a),
         Command::Plot(a) => plot::run(a),
     })
 }

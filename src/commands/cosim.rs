@@ -1,5 +1,5 @@
-//! `ttfs cosim`: generates the accelerator with spike trace ports, simulates it in Verilator
-//! under seeded random back-pressure, and checks every spike of every layer, every class and
+//! `ttfs cosim`: generates the accelerator with spike trace ports, simulates it in Verilator (or
+//! Icarus Verilog, `--simulator icarus`) under seeded random back-pressure, and checks every spike of every layer, every class and
 //! every framing verdict against the golden model. Writes `cosim.json` (what `--json` prints)
 //! and `report.md` into `--out`, next to the generated design.
 
@@ -8,11 +8,21 @@ use super::sim::read_samples;
 use crate::report::{Doc, Table};
 use crate::source::{check_dataset_fits, spinner, DatasetArgs, ModelArgs};
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use golden::data::DatasetKind;
 use serde::Serialize;
 use std::path::PathBuf;
 use testbench::{check, CosimOptions, Harness, Stalls, Stimulus, TopInfo, VcdDump, Verilator};
+
+/// The simulator that runs the generated Verilog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Simulator {
+    /// Verilator (pinned by scripts/tools.sh): compiled, fast; progress bar, VCD dumps
+    Verilator,
+    /// Icarus Verilog (Debian's iverilog): event-driven, slow; the second opinion on the Verilog
+    Icarus,
+}
 
 #[derive(Args, Debug)]
 pub struct CosimArgs {
@@ -29,6 +39,9 @@ pub struct CosimArgs {
     /// Samples file {"samples": [[x0, x1, …], …]} instead of a dataset
     #[arg(long, value_name = "FILE")]
     pub input: Option<PathBuf>,
+    /// Simulator: verilator, or icarus (event-driven, ~100× slower: use --limit)
+    #[arg(long, value_enum, default_value = "verilator")]
+    pub simulator: Simulator,
     /// Seed of the random stalls
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -58,6 +71,7 @@ struct SampleOut {
 
 #[derive(Serialize)]
 struct CosimJson {
+    simulator: Simulator,
     samples: usize,
     mismatches: usize,
     spike_mismatches: usize,
@@ -76,6 +90,10 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         a.stall_prob.is_finite() && (0.0..1.0).contains(&a.stall_prob),
         "--stall-prob {} is outside 0..1 (a probability; 1 would stall forever)",
         a.stall_prob
+    );
+    anyhow::ensure!(
+        a.vcd.is_none() || a.simulator == Simulator::Verilator,
+        "--vcd dumps from the Verilator harness: drop --vcd, or use --simulator verilator"
     );
     let mut hw = a.hw.clone();
     hw.trace = true;
@@ -115,7 +133,10 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             to_sample: k,
         });
     }
-    let mut report = run_cosim(&model, &top, &stim, &opts).context("co-simulation")?;
+    let mut report = match a.simulator {
+        Simulator::Verilator => run_cosim(&model, &top, &stim, &opts).context("co-simulation")?,
+        Simulator::Icarus => run_icarus(&model, &top, &stim, &a.out)?,
+    };
     // A mismatch with --vcd but no sample given: re-run to dump the first failing sample.
     if report.mismatches > 0 && a.vcd.is_some() && a.vcd_sample.is_none() {
         let k = report
@@ -131,6 +152,7 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         report = run_cosim(&model, &top, &stim, &opts).context("co-simulation (VCD)")?;
     }
     let out = CosimJson {
+        simulator: a.simulator,
         samples: report.samples,
         mismatches: report.mismatches,
         spike_mismatches: report.spike_mismatches,
@@ -158,7 +180,8 @@ pub fn run(a: &CosimArgs) -> Result<()> {
         println!("{json_text}");
     } else {
         println!(
-            "co-simulation of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
+            "co-simulation in {} of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
+            simulator_name(a.simulator),
             out.samples,
             design.options.target,
             design.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
@@ -171,10 +194,13 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
             out.cycles_per_sample, out.estimated_cycles_per_sample
         );
-        println!(
-            "  simulation {:.1} s, Verilator build {:.1} s",
-            out.sim_seconds, out.build_seconds
-        );
+        match a.simulator {
+            Simulator::Verilator => println!(
+                "  simulation {:.1} s, Verilator build {:.1} s",
+                out.sim_seconds, out.build_seconds
+            ),
+            Simulator::Icarus => println!("  simulation {:.1} s (vvp)", out.sim_seconds),
+        }
         if let Some(m) = &out.first_mismatch {
             println!("  first mismatch: {m}");
         }
@@ -195,6 +221,35 @@ pub fn run(a: &CosimArgs) -> Result<()> {
             .unwrap_or("(none recorded)")
     );
     Ok(())
+}
+
+fn simulator_name(s: Simulator) -> &'static str {
+    match s {
+        Simulator::Verilator => "Verilator",
+        Simulator::Icarus => "Icarus Verilog",
+    }
+}
+
+/// [`testbench::cosim_icarus`] with a spinner; the run is stopped when it takes longer than
+/// ten minutes plus 20 s per sample of wall time (a stuck simulation, not a slow one).
+fn run_icarus(
+    model: &golden::model::Model,
+    top: &std::path::Path,
+    stim: &Stimulus,
+    out: &std::path::Path,
+) -> Result<testbench::CosimReport> {
+    let limit = std::time::Duration::from_secs(600 + 20 * stim.samples.len() as u64);
+    let bar = spinner("Icarus Verilog simulation");
+    let report = testbench::cosim_icarus(
+        model,
+        &[top.to_path_buf()],
+        stim,
+        true,
+        &out.join("icarus"),
+        limit,
+    );
+    bar.finish_and_clear();
+    Ok(report?)
 }
 
 /// `testbench::cosim` in its three steps, with a spinner (elapsed time) for the Verilator
@@ -233,8 +288,8 @@ fn write_markdown(a: &CosimArgs, d: &hdl::plan::Design, out: &CosimJson) -> Resu
     let mut doc = Doc::new(&format!("ttfs cosim: ttfs_top for {}", d.options.target));
     doc.para(&format!(
         "Every spike of every layer, every class and every framing verdict of the generated \
-         design, simulated in Verilator, checked against the golden model. Figures as in \
-         `{}`.",
+         design, simulated in {}, checked against the golden model. Figures as in `{}`.",
+        simulator_name(a.simulator),
         a.out.join("cosim.json").display()
     ));
     doc.section("Result");
@@ -249,10 +304,7 @@ fn write_markdown(a: &CosimArgs, d: &hdl::plan::Design, out: &CosimJson) -> Resu
         ("stall probability", a.stall_prob.to_string()),
         ("stall seed", a.seed.to_string()),
         ("simulation time", format!("{:.1} s", out.sim_seconds)),
-        (
-            "Verilator build time",
-            format!("{:.1} s", out.build_seconds),
-        ),
+        ("build time", format!("{:.1} s", out.build_seconds)),
     ]);
     doc.section("Cycles: estimate vs measured");
     let mut t = Table::new(&[

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod cosim;
 pub mod eval;
+pub mod export;
 pub mod gen;
 pub mod import;
 pub mod plot;

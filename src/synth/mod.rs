@@ -280,7 +280,10 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
         b.check_target(job.target)?;
     }
     check_tools(job.target)?;
-    let dir = &job.dir;
+    // The tools run inside `dir` but are also given paths under it: an absolute `dir` keeps
+    // both right for a relative `--out` (the default `out/synth/<target>`).
+    let dir = &std::path::absolute(&job.dir)
+        .with_context(|| format!("cannot resolve the output folder {}", job.dir.display()))?;
     let last = previous_runtimes(dir);
     let mut runtimes = BTreeMap::new();
     let mut logs = BTreeMap::new();

@@ -20,6 +20,7 @@
 pub mod check;
 pub mod harness;
 mod hash;
+pub mod icarus;
 pub mod result;
 pub mod stimulus;
 pub mod top;
@@ -54,6 +55,16 @@ pub enum CosimError {
         what: &'static str,
         path: String,
         source: std::io::Error,
+    },
+    #[error(
+        "iverilog / vvp not found on PATH: run scripts/tools.sh (it installs Debian's iverilog)"
+    )]
+    IcarusNotFound,
+    #[error("{simulator} did not finish within {seconds} s of wall time and was stopped (is simulated time stuck in a zero-delay loop between always blocks?); partial result: {result}")]
+    Stuck {
+        simulator: String,
+        seconds: f64,
+        result: String,
     },
     #[error("Verilator build failed (log: {log}):\n{tail}")]
     Build { log: String, tail: String },
@@ -115,4 +126,28 @@ pub fn cosim(
     report.build_cached = harness.cached;
     report.build_seconds = harness.build_seconds;
     Ok(report)
+}
+
+/// [`cosim`] in Icarus Verilog instead of Verilator: compiles the bench of [`icarus`] with
+/// `verilog` in `work`, runs `stim` (killed after `limit` of wall time) and checks it against
+/// `model` with the same golden checker.
+pub fn cosim_icarus(
+    model: &golden::model::Model,
+    verilog: &[PathBuf],
+    stim: &Stimulus,
+    trace: bool,
+    work: &Path,
+    limit: std::time::Duration,
+) -> Result<CosimReport, CosimError> {
+    let info = TopInfo::from_model(model, trace)?.with_load(!stim.weights.is_empty());
+    stim.validate(&info)?;
+    let run = icarus::IcarusRun {
+        tool: icarus::Icarus::discover()?,
+        info: info.clone(),
+        sources: verilog.to_vec(),
+        work: work.to_path_buf(),
+        limit,
+    }
+    .run(stim)?;
+    check(model, &info, stim, &run)
 }

@@ -3,6 +3,8 @@
 //! small valid models.
 #![allow(dead_code)]
 
+pub mod cosim_kit;
+
 use golden::model::Model;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
