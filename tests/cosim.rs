@@ -268,3 +268,36 @@ fn runtime_weights_of_random_models_cosimulate_exactly_and_a_corrupt_image_is_ca
         show(&r)
     );
 }
+
+#[test]
+fn default_model_with_four_features_per_beat_classifies_mnist_exactly() {
+    // DESIGN §4 revision 2: 784 inputs, 4 per beat = 196 beats a sample (s_data 32 bits); an
+    // early s_last 100 beats in is flagged and the next sample is exact.
+    let model = golden::default_model::quantized();
+    let mut o = HwOptions::new(Target::Generic);
+    o.input_lanes = Some(4);
+    let (d, top) = generate_for("default-lanes4", &model, o);
+    assert_eq!(d.input_lanes, 4);
+    assert!(std::fs::read_to_string(&top)
+        .unwrap()
+        .contains("input  wire [31:0] s_data,"));
+    let samples: Vec<Sample> = mnist(200)
+        .into_iter()
+        .enumerate()
+        .map(|(k, x)| match k {
+            5 => Sample::with_framing(x, Framing::Early { len: 400 }),
+            _ => Sample::new(x),
+        })
+        .collect();
+    let stim = Stimulus::from_samples(samples)
+        .with_stalls(Stalls::random(21, 0.2))
+        .with_input_lanes(4, 8);
+    let r = cosim(&model, &top, &stim);
+    assert!(
+        r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
+        "{}",
+        show(&r)
+    );
+    assert_eq!(r.outputs, 200);
+    assert_eq!(r.per_sample[5].error, Some(true));
+}

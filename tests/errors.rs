@@ -303,6 +303,33 @@ fn rows(f: &Fixtures) -> Vec<Row> {
         ),
         row(
             "gen-verilog",
+            "zero input lanes",
+            &["--input-lanes", "0", "--out", &o],
+            "--input-lanes 0",
+        ),
+        row(
+            "gen-verilog",
+            "input beat over 64 bits",
+            &["--input-lanes", "9", "--out", &o],
+            "--input-lanes 9",
+        ),
+        row(
+            "synth",
+            "input lanes on a UART board",
+            &[
+                "--target",
+                "ice40-up5k",
+                "--board",
+                "icebreaker",
+                "--input-lanes",
+                "2",
+                "--out",
+                &f.out("synth-lanes"),
+            ],
+            "--input-lanes 2",
+        ),
+        row(
+            "gen-verilog",
             "truncated JSON",
             &["--model", &f.trunc, "--out", &o],
             &f.trunc,

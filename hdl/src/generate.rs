@@ -1,6 +1,7 @@
 //! `generate`: one Verilog file (core modules + the ANSI `ttfs_top` wrapper of DESIGN §4)
 //! and the `$readmemh` memory images of a planned [`Design`].
 
+use crate::encoder::beat_splitter::{BeatSplitter, MAX_BEAT_BITS};
 use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
 use crate::layer::WeightStore;
 use crate::plan::Design;
@@ -12,6 +13,8 @@ use std::fmt::Write as _;
 pub const CORE_MODULE: &str = "ttfs_core";
 /// Name of the ANSI top module (DESIGN §4).
 pub const TOP_MODULE: &str = "ttfs_top";
+/// Module name of the beat splitter in front of the core (`input_lanes > 1`).
+pub const SPLITTER_MODULE: &str = "ttfs_beat_splitter";
 
 /// What [`generate`] produces.
 #[derive(Clone, Debug)]
@@ -179,10 +182,21 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     } else {
         vec![]
     };
-    let modules = add_trace_ports(&modules, &taps)?;
+    let mut modules = add_trace_ports(&modules, &taps)?;
+    if design.input_lanes > 1 {
+        let mut split = BeatSplitter::new(
+            design.input_lanes,
+            design.input_bits as usize,
+            design.inputs,
+        );
+        split.connect_inputs();
+        modules.push('\n');
+        modules.push_str(&verilog::generate(&split, SPLITTER_MODULE)?);
+    }
     let load = load_image(design);
     let wrapper = top_wrapper(
-        design.input_bits as usize,
+        design.input_bits as usize * design.input_lanes,
+        design.input_lanes > 1,
         design.class_bits as usize,
         &taps,
         load.is_some(),
@@ -200,11 +214,13 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     })
 }
 
-/// The ANSI `ttfs_top` around `ttfs_core`: zero-extends `s_data` to 16 bits, narrows
-/// `m_class` to `cw` bits (the core never produces a class ≥ `classes`), and exposes the load
-/// stream when `load` (else ties `w_valid` low). `w_last` is accepted for the DESIGN §4
-/// interface; the core counts the image's words itself (its size is fixed by the design).
-fn top_wrapper(b: usize, cw: usize, taps: &[Tap], load: bool) -> String {
+/// The ANSI `ttfs_top` around `ttfs_core`: zero-extends `s_data` (`b` bits: one feature, or
+/// with `split` a beat of several that [`BeatSplitter`] hands on one per cycle) to the core's
+/// 16 bits (the splitter's 64), narrows `m_class` to `cw` bits (the core never produces a
+/// class ≥ `classes`), and exposes the load stream when `load` (else ties `w_valid` low).
+/// `w_last` is accepted for the DESIGN §4 interface; the core counts the image's words itself
+/// (its size is fixed by the design).
+fn top_wrapper(b: usize, split: bool, cw: usize, taps: &[Tap], load: bool) -> String {
     let range = |w: usize| {
         if w > 1 {
             format!(" [{}:0]", w - 1)
@@ -243,15 +259,35 @@ fn top_wrapper(b: usize, cw: usize, taps: &[Tap], load: bool) -> String {
         );
     }
     let _ = writeln!(v, "\n);");
-    if b < 16 {
+    let (inner, inner_bits) = if split {
+        ("split_s_data", MAX_BEAT_BITS)
+    } else {
+        ("core_s_data", 16)
+    };
+    if b < inner_bits {
         let _ = writeln!(
             v,
-            "    wire [15:0] core_s_data = {{{{{}{{1'b0}}}}, s_data}};",
-            16 - b
+            "    wire [{}:0] {inner} = {{{{{}{{1'b0}}}}, s_data}};",
+            inner_bits - 1,
+            inner_bits - b
         );
     } else {
-        let _ = writeln!(v, "    wire [15:0] core_s_data = s_data;");
+        let _ = writeln!(v, "    wire [{}:0] {inner} = s_data;", inner_bits - 1);
     }
+    let (core_valid, core_ready, core_last) = if split {
+        let _ = writeln!(
+            v,
+            "    // DESIGN §4 revision 2: several features per beat, one per cycle to the core.\n    \
+             wire core_s_valid, core_s_ready, core_s_last;\n    wire [15:0] core_s_data;\n    \
+             {SPLITTER_MODULE} split (\n        .clock(clk),\n        .rst(rst),\n        \
+             .s_valid(s_valid),\n        .s_ready(s_ready),\n        .s_data(split_s_data),\n        \
+             .s_last(s_last),\n        .m_valid(core_s_valid),\n        .m_ready(core_s_ready),\n        \
+             .m_data(core_s_data),\n        .m_last(core_s_last)\n    );"
+        );
+        ("core_s_valid", "core_s_ready", "core_s_last")
+    } else {
+        ("s_valid", "s_ready", "s_last")
+    };
     let _ = writeln!(v, "    wire [15:0] core_m_class;");
     let _ = writeln!(v, "    assign m_class = core_m_class[{}:0];", cw - 1);
     if cw < 16 {
@@ -267,10 +303,10 @@ fn top_wrapper(b: usize, cw: usize, taps: &[Tap], load: bool) -> String {
     let _ = writeln!(v, "    {CORE_MODULE} core (");
     let _ = writeln!(v, "        .clock(clk),");
     let _ = writeln!(v, "        .rst(rst),");
-    let _ = writeln!(v, "        .s_valid(s_valid),");
-    let _ = writeln!(v, "        .s_ready(s_ready),");
+    let _ = writeln!(v, "        .s_valid({core_valid}),");
+    let _ = writeln!(v, "        .s_ready({core_ready}),");
     let _ = writeln!(v, "        .s_data(core_s_data),");
-    let _ = writeln!(v, "        .s_last(s_last),");
+    let _ = writeln!(v, "        .s_last({core_last}),");
     let _ = writeln!(v, "        .m_valid(m_valid),");
     let _ = writeln!(v, "        .m_ready(m_ready),");
     let _ = writeln!(v, "        .m_class(core_m_class),");

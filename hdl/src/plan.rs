@@ -7,6 +7,7 @@
 //! The generator, the testbench and `report.json` all take a [`Design`]; nothing downstream
 //! re-derives a width or a lane count.
 
+use crate::encoder::beat_splitter::MAX_BEAT_BITS;
 use golden::bounds;
 use golden::model::{Model, Readout};
 use golden::snn::EventSim;
@@ -158,6 +159,9 @@ pub struct HwOptions {
     pub clock_hz: u64,
     /// Test-only deliberate bug.
     pub fault: Option<Fault>,
+    /// Features per input beat (DESIGN §4 revision 2); `None`: the choice for the target
+    /// ([`Design::input_lanes`]).
+    pub input_lanes: Option<usize>,
 }
 
 impl HwOptions {
@@ -169,6 +173,7 @@ impl HwOptions {
             trace: false,
             clock_hz: target.default_clock_hz(),
             fault: None,
+            input_lanes: None,
         }
     }
 }
@@ -308,6 +313,10 @@ pub struct Design {
     /// `max(1, ⌈log2 classes⌉)`: width of `m_class`.
     pub class_bits: u32,
     pub readout: Readout,
+    /// Features per input beat (DESIGN §4 revision 2): `s_data` is `input_lanes · input_bits`
+    /// wide. Unless `--input-lanes` says otherwise it is 1 on every target: the beat splitter
+    /// hands the encoder one feature per cycle, so wider beats do not raise the input bound yet.
+    pub input_lanes: usize,
     pub layers: Vec<LayerPlan>,
     pub activity: Activity,
     /// Estimated cycles per sample in steady state: the slowest of the input stream (one
@@ -393,6 +402,17 @@ impl Design {
                 }
             }
         }
+        let input_lanes = options.input_lanes.unwrap_or(1);
+        let beat_bits = input_lanes * model.input_bits as usize;
+        if input_lanes == 0 || input_lanes > model.input_len() || beat_bits > MAX_BEAT_BITS {
+            return Err(PlanError(format!(
+                "--input-lanes {input_lanes}: give 1..={} features per beat ({} inputs of {} bits, \
+                 at most {MAX_BEAT_BITS} bits per beat)",
+                model.input_len().min(MAX_BEAT_BITS / model.input_bits.max(1) as usize),
+                model.input_len(),
+                model.input_bits
+            )));
+        }
         if !(1_000_000..=1_000_000_000).contains(&options.clock_hz) {
             return Err(PlanError(format!(
                 "clock {} Hz is outside 1 MHz..1 GHz",
@@ -477,6 +497,12 @@ impl Design {
         // yosys synth_ice40 of the default model.
         let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
         let (encoder_ffs, readout_luts, readout_ffs) = (220u64, 200u64, 60u64);
+        // Beat splitter (K > 1): a 64-bit held beat and its shift, slot and beat counters.
+        let (split_luts, split_ffs) = if input_lanes > 1 {
+            (110u64, 98u64)
+        } else {
+            (0, 0)
+        };
         let design = Design {
             time_steps: t,
             tick_bits: t.trailing_zeros(),
@@ -485,12 +511,17 @@ impl Design {
             classes: model.classes(),
             class_bits: index_bits(model.classes()),
             readout: model.readout,
+            input_lanes,
             est_cycles_per_sample: est,
             bottleneck,
             est_luts: encoder_luts
+                + split_luts
                 + readout_luts
                 + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
-            est_ffs: encoder_ffs + readout_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
+            est_ffs: encoder_ffs
+                + split_ffs
+                + readout_ffs
+                + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
             est_brams: encoder_brams(options.target, model.input_len(), t)
                 + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
             est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),

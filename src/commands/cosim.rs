@@ -116,7 +116,8 @@ pub fn run(a: &CosimArgs) -> Result<()> {
     let top = gen::write_design(&design, &a.out)?;
     let stim = Stimulus::new(samples.clone())
         .with_stalls(Stalls::random(a.seed, a.stall_prob))
-        .with_weights(gen::read_load_image(&a.out)?);
+        .with_weights(gen::read_load_image(&a.out)?)
+        .with_input_lanes(design.input_lanes, design.input_bits);
     let mut opts = CosimOptions {
         trace: true,
         ..CosimOptions::default()
@@ -261,7 +262,9 @@ fn run_cosim(
     stim: &Stimulus,
     opts: &CosimOptions,
 ) -> Result<testbench::CosimReport> {
-    let info = TopInfo::from_model(model, opts.trace)?.with_load(!stim.weights.is_empty());
+    let info = TopInfo::from_model(model, opts.trace)?
+        .with_load(!stim.weights.is_empty())
+        .with_input_lanes(stim.input_lanes());
     stim.validate(&info)?;
     let tool = Verilator::discover()?;
     let mut build = opts.build.clone();

@@ -35,6 +35,9 @@ pub struct HwArgs {
     /// Add per-layer spike trace ports (co-simulation)
     #[arg(long)]
     pub trace: bool,
+    /// Features per input beat: s_data is K·input_bits wide (DESIGN §4 revision 2; default 1)
+    #[arg(long, value_name = "K")]
+    pub input_lanes: Option<usize>,
     /// Test only: generate a deliberately broken design
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<FaultArg>,
@@ -67,6 +70,7 @@ impl HwArgs {
             o.clock_hz = (mhz * 1e6).round() as u64;
         }
         o.trace = self.trace;
+        o.input_lanes = self.input_lanes;
         o.fault = self.fault.map(|f| match f {
             FaultArg::WindowOffByOne => Fault::WindowOffByOne,
         });
@@ -172,6 +176,15 @@ pub fn design_sections(doc: &mut Doc, d: &Design) {
         ),
         ("time steps T", d.time_steps.to_string()),
         ("input bits", d.input_bits.to_string()),
+        (
+            "input lanes",
+            format!(
+                "{} feature{} per beat (s_data {} bits)",
+                d.input_lanes,
+                if d.input_lanes == 1 { "" } else { "s" },
+                d.input_lanes * d.input_bits as usize
+            ),
+        ),
         ("readout", d.readout.to_string()),
         ("clock", format!("{} MHz", d.options.clock_hz as f64 / 1e6)),
         ("weights", format!("{:?}", d.options.weights).to_lowercase()),
@@ -298,6 +311,8 @@ pub fn report_json(d: &Design, load: Option<&hdl::generate::LoadImage>) -> serde
     serde_json::json!({
         "generator": concat!("lcttfs ", env!("CARGO_PKG_VERSION")),
         "top": "ttfs_top",
+        "input_lanes": d.input_lanes,
+        "s_data_bits": d.input_lanes * d.input_bits as usize,
         "note": "cycles, LUT, FF and BRAM figures are estimates from the DESIGN §5 cost model, not measurements",
         "design": d,
         "estimated_samples_per_s": d.est_samples_per_s(),
@@ -321,6 +336,13 @@ fn print_summary(d: &Design, out: &std::path::Path, secs: f64) {
             .join("-"),
         d.time_steps,
         d.readout
+    );
+    println!(
+        "  input: {} feature{} of {} bits per beat (s_data[{}:0])",
+        d.input_lanes,
+        if d.input_lanes == 1 { "" } else { "s" },
+        d.input_bits,
+        d.input_lanes * d.input_bits as usize - 1
     );
     println!("  layer  neurons  lanes  groups  z bits  weights        est. cycles/sample");
     for l in &d.layers {

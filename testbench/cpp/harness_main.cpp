@@ -155,7 +155,7 @@ int main(int argc, char** argv) {
     rd.expect("samples");
     uint64_t n_samples = rd.u64();
     // Flat beat stream: value, s_last; sample_start[k] = first beat of sample k.
-    std::vector<uint32_t> beat_value;
+    std::vector<uint64_t> beat_value;
     std::vector<uint8_t> beat_last;
     std::vector<uint64_t> sample_start;
     for (uint64_t k = 0; k < n_samples && rd.ok; k++) {
@@ -163,7 +163,7 @@ int main(int argc, char** argv) {
         uint64_t has_last = rd.u64();
         sample_start.push_back(beat_value.size());
         for (uint64_t i = 0; i < nb && rd.ok; i++) {
-            beat_value.push_back((uint32_t)(rd.u64() & INPUT_MASK));
+            beat_value.push_back(rd.u64() & INPUT_MASK);
             beat_last.push_back((has_last != 0 && i + 1 == nb) ? 1 : 0);
         }
     }

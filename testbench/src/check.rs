@@ -199,7 +199,9 @@ pub fn check(
         )));
     }
     stim.validate(info)?;
-    let n = info.inputs;
+    // Frames are counted in beats: a good one has `ceil(inputs / input_lanes)`.
+    let n = info.beats_per_sample();
+    let inputs = info.inputs;
     let t = info.time_steps as u64;
     let (beats, starts) = stim.beats();
     let mut rec = Recorder {
@@ -228,7 +230,11 @@ pub fn check(
 
     let mut sim = EventSim::new(model);
     let mut golden = |frame: &Frame| -> Expected {
-        let x: Vec<u32> = beats[frame.beats.clone()].iter().map(|b| b.value).collect();
+        let x: Vec<u32> = beats[frame.beats.clone()]
+            .iter()
+            .flat_map(|b| stim.unpack(b))
+            .take(inputs)
+            .collect();
         let trace = sim.trace(&x);
         let ticks = info
             .trace

@@ -44,10 +44,12 @@ pub fn cpp_source(info: &TopInfo, vcd: bool) -> String {
     s.push_str("#include <cstdint>\n#include <cstdio>\n\n");
     let _ = writeln!(s, "typedef {top} Top;");
     let _ = writeln!(s, "static const int N_TRACE = {};", info.trace.len());
-    let mask = if info.input_bits >= 64 {
+    // s_data carries input_lanes values of input_bits each (≤ 64 bits, TopInfo::check).
+    let data_bits = info.input_bits * info.input_lanes as u32;
+    let mask = if data_bits >= 64 {
         u64::MAX
     } else {
-        (1u64 << info.input_bits) - 1
+        (1u64 << data_bits) - 1
     };
     let _ = writeln!(s, "static const uint64_t INPUT_MASK = 0x{mask:x}ULL;");
     s.push_str("static inline void set_data(Top* top, uint64_t v) { top->s_data = v; }\n");

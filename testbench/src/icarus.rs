@@ -90,7 +90,7 @@ fn stall_threshold(prob: f64) -> u64 {
     }
 }
 
-fn hex_lines<I: IntoIterator<Item = u64>>(values: I) -> String {
+fn hex_lines<T: std::fmt::LowerHex, I: IntoIterator<Item = T>>(values: I) -> String {
     let mut s = String::new();
     for v in values {
         let _ = writeln!(s, "{v:x}");
@@ -113,7 +113,7 @@ pub fn bench_data(stim: &Stimulus) -> Vec<(&'static str, String)> {
             hex_lines(
                 beats
                     .iter()
-                    .map(|b| (u64::from(b.last) << 32) | u64::from(b.value)),
+                    .map(|b| (u128::from(b.last) << 64) | u128::from(b.value)),
             ),
         ),
         ("starts.hex", hex_lines(starts.iter().map(|&s| s as u64))),
@@ -132,7 +132,7 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
     resets.sort_unstable();
     resets.dedup();
     let st = &stim.stalls;
-    let ib = info.input_bits;
+    let ib = info.input_bits * info.input_lanes as u32;
     let cw = info.class_width();
     let n_trace = info.trace.len();
     let data = |f: &str| data_dir.join(f).display().to_string().replace('\\', "/");
@@ -169,7 +169,7 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
         v,
         "  localparam [63:0] GAMMA = 64'h{GOLDEN_GAMMA:x};\n\
          \n  // ---- data (the stimulus, as $readmemh images)\n\
-         \x20 reg [32:0] beat_mem [0:{nb}];\n\
+         \x20 reg [64:0] beat_mem [0:{nb}];\n\
          \x20 reg [63:0] start_mem [0:{ns}];\n\
          \x20 reg [63:0] reset_mem [0:{nr}];\n\
          \x20 reg [15:0] weight_mem [0:{nw}];\n\
@@ -265,13 +265,14 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
          \x20 reg traces_done, running;\n\
          \x20 integer status; // 0 timeout, 1 done, 2 hang\n\
          \x20 integer l;\n\
-         \x20 reg [32:0] bv;",
+         \x20 reg [64:0] bv;",
         n_trace.max(1) - 1
     );
     v.push_str(
         &BENCH_BODY_HEAD
             .replace("@N_TRACE_MAX@", &(n_trace.max(1) - 1).to_string())
-            .replace("@RESULT@", &data("result.txt")),
+            .replace("@RESULT@", &data("result.txt"))
+            .replace("@SBITS@", &(ib - 1).to_string()),
     );
     // Trace sampling (generated per traced layer).
     for (slot, t) in info.trace.iter().enumerate() {
@@ -311,7 +312,7 @@ const BENCH_BODY_HEAD: &str = r#"
     outputs_total = 0; epoch_outputs = 0;
     for (l = 0; l <= @N_TRACE_MAX@; l = l + 1) epoch_eow[l] = 0;
     frames_to_end = 0;
-    for (b = 0; b < N_BEATS; b = b + 1) frames_to_end = frames_to_end + beat_mem[b][32];
+    for (b = 0; b < N_BEATS; b = b + 1) frames_to_end = frames_to_end + beat_mem[b][64];
     idle = 0; done_at = ~64'd0; status = 0;
     clk = 0; rst = 1; s_valid = 0; s_last = 0; m_ready = 0; s_data = 0;
     w_valid = 0; w_data = 0; w_last = 0;
@@ -337,7 +338,7 @@ const BENCH_BODY_HEAD: &str = r#"
         epoch_outputs = 0;
         for (l = 0; l <= @N_TRACE_MAX@; l = l + 1) epoch_eow[l] = 0;
         frames_to_end = 0;
-        for (b = beat; b < N_BEATS; b = b + 1) frames_to_end = frames_to_end + beat_mem[b][32];
+        for (b = beat; b < N_BEATS; b = b + 1) frames_to_end = frames_to_end + beat_mem[b][64];
         done_at = ~64'd0;
       end
       in_reset = rst_left > 0;
@@ -402,9 +403,9 @@ const BENCH_BODY_HEAD: &str = r#"
       w_last = wv && (wpos + 1 == N_WEIGHTS);
       rst = in_reset;
       s_valid = sv;
-      bv = sv ? beat_mem[beat] : 33'd0;
-      s_data = bv[31:0];
-      s_last = sv && bv[32];
+      bv = sv ? beat_mem[beat] : 65'd0;
+      s_data = bv[@SBITS@:0];
+      s_last = sv && bv[64];
       m_ready = mr;
       clk = 0;
       #5;

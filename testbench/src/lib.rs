@@ -115,7 +115,9 @@ pub fn cosim(
     stim: &Stimulus,
     opts: &CosimOptions,
 ) -> Result<CosimReport, CosimError> {
-    let info = TopInfo::from_model(model, opts.trace)?.with_load(!stim.weights.is_empty());
+    let info = TopInfo::from_model(model, opts.trace)?
+        .with_load(!stim.weights.is_empty())
+        .with_input_lanes(stim.input_lanes());
     stim.validate(&info)?;
     let tool = Verilator::discover()?;
     let mut build = opts.build.clone();
@@ -139,7 +141,9 @@ pub fn cosim_icarus(
     work: &Path,
     limit: std::time::Duration,
 ) -> Result<CosimReport, CosimError> {
-    let info = TopInfo::from_model(model, trace)?.with_load(!stim.weights.is_empty());
+    let info = TopInfo::from_model(model, trace)?
+        .with_load(!stim.weights.is_empty())
+        .with_input_lanes(stim.input_lanes());
     stim.validate(&info)?;
     let run = icarus::IcarusRun {
         tool: icarus::Icarus::discover()?,

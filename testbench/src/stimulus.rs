@@ -112,10 +112,11 @@ impl Default for Stalls {
     }
 }
 
-/// One input beat.
+/// One input beat: `input_lanes` raw values packed lowest slot first (slot `k` in bits
+/// `[k·input_bits, (k+1)·input_bits)`), zeros in the slots past a frame's last value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Beat {
-    pub value: u32,
+    pub value: u64,
     pub last: bool,
 }
 
@@ -138,6 +139,9 @@ pub struct Stimulus {
     /// The weight-load image (`weights.bin` words), streamed through `w_*` after every reset
     /// (with the input stream's stall pattern on `w_valid`); empty: the top has no load port.
     pub weights: Vec<u16>,
+    /// Values per beat (the top's `input_lanes`) and the bits of one value: how values are
+    /// packed into beats. `(1, _)`: one value per beat, as written.
+    pub packing: (usize, u32),
 }
 
 impl Stimulus {
@@ -152,7 +156,19 @@ impl Stimulus {
             max_cycles: u64::MAX,
             tail: 64,
             weights: Vec::new(),
+            packing: (1, 0),
         }
+    }
+
+    /// Packs `k` values of `input_bits` bits into each beat (a top with `input_lanes = k`).
+    pub fn with_input_lanes(mut self, k: usize, input_bits: u32) -> Self {
+        self.packing = (k.max(1), input_bits);
+        self
+    }
+
+    /// Values per beat.
+    pub fn input_lanes(&self) -> usize {
+        self.packing.0.max(1)
     }
 
     /// Streams `words` (a `weights.bin` image) through the top's load port after every reset.
@@ -190,6 +206,16 @@ impl Stimulus {
     pub fn validate(&self, info: &TopInfo) -> Result<(), CosimError> {
         let n = info.inputs;
         let bad = |msg: String| Err(CosimError::Stimulus(msg));
+        let k = self.input_lanes();
+        if k != info.input_lanes || (k > 1 && self.packing.1 != info.input_bits) {
+            return bad(format!(
+                "the stimulus packs {k} values of {} bits per beat, the top takes {} of {} bits",
+                self.packing.1, info.input_lanes, info.input_bits
+            ));
+        }
+        // With k values per beat the design sees frames in beats: a framing fault must change
+        // the number of beats, else it is a correct frame with padding.
+        let beats_of = |values: usize| values.div_ceil(k);
         for (name, p) in [
             ("input_prob", self.stalls.input_prob),
             ("output_prob", self.stalls.output_prob),
@@ -212,14 +238,24 @@ impl Stimulus {
                         .map_err(|source| CosimError::Input { sample: k, source })?;
                 }
                 Framing::Early { len } => {
-                    if len == 0 || len >= n || len > s.values.len() {
+                    if len == 0 || beats_of(len) >= beats_of(n) || len > s.values.len() {
                         return bad(format!(
-                            "sample {k}: early s_last after {len} beats needs 1 ≤ len < inputs = {n} and ≤ {} values",
+                            "sample {k}: early s_last after {len} values needs 1 ≤ len, fewer beats than \
+                             a whole sample ({} of {} values each) and ≤ {} values",
+                            beats_of(n),
+                            self.input_lanes(),
                             s.values.len()
                         ));
                     }
                 }
-                Framing::Missing { .. } => {
+                Framing::Missing { extra } => {
+                    if extra > 0 && beats_of(n + extra) == beats_of(n) {
+                        return bad(format!(
+                            "sample {k}: {extra} extra values fit the padding of the last beat \
+                             ({} values per beat): no beat is added, so s_last is not missing",
+                            self.input_lanes()
+                        ));
+                    }
                     if s.values.len() != n {
                         return bad(format!(
                             "sample {k}: a missing-s_last sample sends all {n} inputs, it has {} values",
@@ -249,10 +285,45 @@ impl Stimulus {
         Ok(())
     }
 
-    /// The beats of sample `k` in order.
+    /// The beats of sample `k` in order: its values (as framed), `input_lanes` per beat.
     pub fn sample_beats(&self, k: usize) -> Vec<Beat> {
+        let single = self.single_beats(k);
+        let lanes = self.input_lanes();
+        if lanes == 1 {
+            return single;
+        }
+        let bits = self.packing.1;
+        single
+            .chunks(lanes)
+            .map(|c| Beat {
+                value: c
+                    .iter()
+                    .enumerate()
+                    .fold(0u64, |acc, (i, b)| acc | (b.value << (i as u32 * bits))),
+                last: c.last().is_some_and(|b| b.last),
+            })
+            .collect()
+    }
+
+    /// The values of a beat (`input_lanes` of them, padding included).
+    pub fn unpack(&self, beat: &Beat) -> Vec<u32> {
+        let (lanes, bits) = (self.input_lanes(), self.packing.1);
+        if lanes == 1 {
+            return vec![beat.value as u32];
+        }
+        let mask = (1u64 << bits) - 1;
+        (0..lanes)
+            .map(|i| ((beat.value >> (i as u32 * bits)) & mask) as u32)
+            .collect()
+    }
+
+    /// One value per beat, as framed.
+    fn single_beats(&self, k: usize) -> Vec<Beat> {
         let s = &self.samples[k];
-        let beat = |value, last| Beat { value, last };
+        let beat = |value: u32, last| Beat {
+            value: u64::from(value),
+            last,
+        };
         match s.framing {
             Framing::Normal => {
                 let n = s.values.len();

@@ -59,6 +59,14 @@ pub struct TopInfo {
     /// The top has the weight-load stream `w_valid`, `w_ready`, `w_data[15:0]`, `w_last`.
     #[serde(default)]
     pub load: bool,
+    /// Features per input beat (DESIGN §4 revision 2): `s_data` is `input_lanes · input_bits`
+    /// wide, feature `k` of a beat in bits `[k·input_bits, (k+1)·input_bits)`.
+    #[serde(default = "one")]
+    pub input_lanes: usize,
+}
+
+fn one() -> usize {
+    1
 }
 
 /// `ceil(log2(n))` for `n ≥ 1` (0 for `n ≤ 1`).
@@ -101,6 +109,7 @@ impl TopInfo {
             time_steps: model.time_steps,
             trace,
             load: false,
+            input_lanes: 1,
         };
         info.check()?;
         Ok(info)
@@ -110,6 +119,17 @@ impl TopInfo {
     pub fn with_load(mut self, load: bool) -> TopInfo {
         self.load = load;
         self
+    }
+
+    /// Same top with `k` features per input beat.
+    pub fn with_input_lanes(mut self, k: usize) -> TopInfo {
+        self.input_lanes = k;
+        self
+    }
+
+    /// Beats of a correctly framed sample: `ceil(inputs / input_lanes)`.
+    pub fn beats_per_sample(&self) -> usize {
+        self.inputs.div_ceil(self.input_lanes.max(1))
     }
 
     /// Same top under another module name.
@@ -136,6 +156,12 @@ impl TopInfo {
             return Err(CosimError::Model(format!(
                 "time_steps = {} is not a power of two ≥ 2",
                 self.time_steps
+            )));
+        }
+        if self.input_lanes == 0 || self.input_lanes > self.inputs {
+            return Err(CosimError::Model(format!(
+                "input_lanes = {} is outside 1..=inputs ({})",
+                self.input_lanes, self.inputs
             )));
         }
         if self.inputs == 0 || self.classes == 0 {
@@ -177,7 +203,7 @@ impl TopInfo {
             p("rst", Dir::In, 1),
             p("s_valid", Dir::In, 1),
             p("s_ready", Dir::Out, 1),
-            p("s_data", Dir::In, self.input_bits),
+            p("s_data", Dir::In, self.input_bits * self.input_lanes as u32),
             p("s_last", Dir::In, 1),
             p("m_valid", Dir::Out, 1),
             p("m_ready", Dir::In, 1),

@@ -80,6 +80,12 @@ pub fn generate_board_with(
             design.input_bits
         ));
     }
+    if design.input_lanes != 1 {
+        return refuse(format!(
+            "--input-lanes {}: the UART carries one feature per byte; drop --input-lanes",
+            design.input_lanes
+        ));
+    }
     if design.classes > 128 {
         return refuse(format!(
             "{} classes > 128: the answer byte holds a 7-bit class",
