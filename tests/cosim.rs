@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::cosim_kit::{generate, generate_for, mnist, random_network, samples_for};
+use common::cosim_kit::{
+    assert_exact, generate, generate_for, mnist, random_network, samples_for, show,
+};
 use golden::model::Model;
 use hdl::plan::{Design, Fault, HwOptions, Target, WeightSource};
 use std::path::PathBuf;
@@ -35,13 +37,6 @@ fn cosim(model: &Model, top: &PathBuf, stim: &Stimulus) -> CosimReport {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn show(r: &CosimReport) -> String {
-    format!(
-        "{} samples, {} mismatches, {} spike mismatches, first: {:?}, details: {:?}",
-        r.samples, r.mismatches, r.spike_mismatches, r.first_mismatch, r.details
-    )
-}
-
 #[test]
 fn random_small_models_match_the_golden_model_spike_for_spike() {
     let mut non_dividing = 0;
@@ -57,12 +52,12 @@ fn random_small_models_match_the_golden_model_spike_for_spike() {
         let stim =
             Stimulus::new(samples_for(&model, seed, 60)).with_stalls(Stalls::random(seed, 0.3));
         let r = cosim(&model, &top, &stim);
-        assert!(
-            r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
-            "seed {seed} (T={}, lanes {lanes:?}, readout {}): {}",
-            model.time_steps,
-            model.readout,
-            show(&r)
+        assert_exact(
+            &r,
+            &format!(
+                "seed {seed} (T={}, lanes {lanes:?}, readout {})",
+                model.time_steps, model.readout
+            ),
         );
         assert_eq!(r.outputs, 62, "one output beat per sample");
     }

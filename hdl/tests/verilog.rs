@@ -38,7 +38,7 @@ fn fire_unit_short_window() -> Emitted {
     emit(&uut, "fire_unit_t16")
 }
 
-fn argmax() -> Emitted {
+fn argmax_block() -> Argmax<20, 4> {
     let mut uut = Argmax::<20, 4>::new();
     uut.clock.connect();
     uut.rst.connect();
@@ -46,7 +46,11 @@ fn argmax() -> Emitted {
     uut.value.connect();
     uut.last.connect();
     uut.connect_all();
-    emit(&uut, "argmax")
+    uut
+}
+
+fn argmax() -> Emitted {
+    emit(&argmax_block(), "argmax")
 }
 
 fn all_blocks() -> Vec<Emitted> {
@@ -231,14 +235,7 @@ fn signals_another_process_reads_are_assigned_once_per_comb_evaluation() {
 fn rust_hdl_output_glitches_until_the_generator_makes_it_single_assignment() {
     // The checker can fail on real emitted code: rust-hdl's own output of the argmax assigns
     // its registers' inputs a default and then an override.
-    let mut uut = Argmax::<20, 4>::new();
-    uut.clock.connect();
-    uut.rst.connect();
-    uut.valid.connect();
-    uut.value.connect();
-    uut.last.connect();
-    uut.connect_all();
-    let raw = generate_verilog_unchecked(&uut);
+    let raw = generate_verilog_unchecked(&argmax_block());
     assert!(!hdl::verilog::comb_multiple_assignments(&raw).is_empty());
     for e in all_blocks() {
         let text = std::fs::read_to_string(&e.file).unwrap();

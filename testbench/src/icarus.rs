@@ -254,8 +254,25 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
          \x20     mix = z ^ (z >> 31);\n\
          \x20   end\n\
          \x20 endfunction\n\
-         \x20 // stall(s, thr): a gap starts with probability thr / 2^53 (unit() < prob).\n\
          \x20 reg [63:0] r;\n\
+         \x20 // One stream's decision when it is free to offer: a gap starts with probability\n\
+         \x20 // thr / 2^53 (unit() < prob) and lasts 1..=max_run cycles (gap = cycles left\n\
+         \x20 // after this one), else it offers (go). Draws as Rng::unit and Rng::run do.\n\
+         \x20 task draw(inout [63:0] s, input [63:0] thr, input [63:0] max_run,\n\
+         \x20           output [63:0] gap, output stall, output go);\n\
+         \x20   begin\n\
+         \x20     stall = 0; go = 1; gap = 0;\n\
+         \x20     if (thr > 0) begin\n\
+         \x20       s = s + GAMMA; r = mix(s);\n\
+         \x20       if ((r >> 11) < thr) begin\n\
+         \x20         stall = 1; go = 0;\n\
+         \x20         if (max_run > 1) begin\n\
+         \x20           s = s + GAMMA; r = mix(s); gap = r % max_run;\n\
+         \x20         end\n\
+         \x20       end\n\
+         \x20     end\n\
+         \x20   end\n\
+         \x20 endtask\n\
          \n  // ---- harness state\n\
          \x20 integer fd;\n\
          \x20 reg [63:0] cycle, beat, sample, wpos, w_gap, in_gap, out_gap, rst_left, next_reset;\n\
@@ -350,53 +367,20 @@ const BENCH_BODY_HEAD: &str = r#"
         if (holding) sv = 1;
         else if (in_gap > 0) begin
           in_gap = in_gap - 1; stall_in = 1;
-        end else begin
-          if (IN_THR > 0) begin
-            s_in = s_in + GAMMA; r = mix(s_in);
-          end
-          if (IN_THR > 0 && (r >> 11) < IN_THR) begin
-            if (IN_MAX_RUN <= 1) in_gap = 0;
-            else begin
-              s_in = s_in + GAMMA; r = mix(s_in); in_gap = r % IN_MAX_RUN;
-            end
-            stall_in = 1;
-          end else sv = 1;
-        end
+        end else draw(s_in, IN_THR, IN_MAX_RUN, in_gap, stall_in, sv);
       end
       mr = 0;
       if (!in_reset) begin
         if (out_gap > 0) begin
           out_gap = out_gap - 1; stall_out = 1;
-        end else begin
-          if (OUT_THR > 0) begin
-            s_out = s_out + GAMMA; r = mix(s_out);
-          end
-          if (OUT_THR > 0 && (r >> 11) < OUT_THR) begin
-            if (OUT_MAX_RUN <= 1) out_gap = 0;
-            else begin
-              s_out = s_out + GAMMA; r = mix(s_out); out_gap = r % OUT_MAX_RUN;
-            end
-            stall_out = 1;
-          end else mr = 1;
-        end
+        end else draw(s_out, OUT_THR, OUT_MAX_RUN, out_gap, stall_out, mr);
       end
       wv = 0; stall_w = 0;
       if (N_WEIGHTS > 0 && !in_reset && wpos < N_WEIGHTS) begin
         if (w_holding) wv = 1;
         else if (w_gap > 0) begin
           w_gap = w_gap - 1; stall_w = 1;
-        end else begin
-          if (IN_THR > 0) begin
-            s_w = s_w + GAMMA; r = mix(s_w);
-          end
-          if (IN_THR > 0 && (r >> 11) < IN_THR) begin
-            if (IN_MAX_RUN <= 1) w_gap = 0;
-            else begin
-              s_w = s_w + GAMMA; r = mix(s_w); w_gap = r % IN_MAX_RUN;
-            end
-            stall_w = 1;
-          end else wv = 1;
-        end
+        end else draw(s_w, IN_THR, IN_MAX_RUN, w_gap, stall_w, wv);
       end
       w_valid = wv;
       w_data = wv ? weight_mem[wpos] : 16'd0;

@@ -43,6 +43,23 @@ pub fn generate_for(name: &str, model: &Model, mut options: HwOptions) -> (Desig
     (d, top)
 }
 
+/// One line on a co-simulation report: counts, first mismatch and details.
+pub fn show(r: &testbench::CosimReport) -> String {
+    format!(
+        "{} samples, {} mismatches, {} spike mismatches, first: {:?}, details: {:?}",
+        r.samples, r.mismatches, r.spike_mismatches, r.first_mismatch, r.details
+    )
+}
+
+/// Every class, framing verdict and spike equal to the golden model; `what` names the case.
+pub fn assert_exact(r: &testbench::CosimReport, what: &str) {
+    assert!(
+        r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
+        "{what}: {}",
+        show(r)
+    );
+}
+
 /// MNIST test images (fetched by scripts/fetch-mnist.sh).
 pub fn mnist(n: usize) -> Vec<Vec<u32>> {
     let d = golden::data::load(golden::data::DatasetKind::Mnist, golden::data::Split::Test)
