@@ -196,3 +196,28 @@ fn gen_verilog_writes_the_default_accelerator_with_its_report() {
     assert_eq!(layers[0]["z_bits"], 22);
     assert!(r["design"]["est_cycles_per_sample"].as_f64().unwrap() > 784.0);
 }
+
+#[test]
+fn a_version_2_dense_file_generates_the_same_verilog_as_version_1() {
+    // DESIGN §3 version 2: the default model with its input_shape [1, 28, 28].
+    let v1 = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/models/default.json"),
+    )
+    .unwrap();
+    let mut v: Value = serde_json::from_str(&v1).unwrap();
+    v["version"] = serde_json::json!(2);
+    v["input_shape"] = serde_json::json!([1, 28, 28]);
+    let v2 = tmp("default-v2.json");
+    std::fs::write(&v2, v.to_string()).unwrap();
+    let (out1, out2) = (tmp("gen-v1"), tmp("gen-v2"));
+    for (model, out) in [(None, &out1), (Some(&v2), &out2)] {
+        let mut args = vec!["--out", out.to_str().unwrap()];
+        if let Some(m) = model {
+            args.extend(["--model", m.to_str().unwrap()]);
+        }
+        let o = gen(&args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |d: &PathBuf| std::fs::read_to_string(d.join("ttfs_top.v")).unwrap();
+    assert_eq!(read(&out1), read(&out2));
+}

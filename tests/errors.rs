@@ -116,6 +116,8 @@ struct Fixtures {
     small: String,
     /// Layer 2 takes 9 inputs but layer 1 has 8 outputs.
     shape: String,
+    /// A version-2 file whose first layer is a `conv2d` (not supported yet).
+    conv_v2: String,
     /// Quantized, row 0 of layer 1 sums to 2^F + 1.
     rowsum: String,
     /// Float models: valid, with a NaN weight, rows not summing to 1, layer shapes mismatched.
@@ -200,6 +202,11 @@ impl Fixtures {
         );
         let small = s(&save_random_model(3, &[16, 8, 4], &dir.join("small.json")));
         let shape = write("shape.json", &mismatched(false).to_string());
+        let mut conv = model_value(3, &[16, 8, 4]);
+        conv["version"] = Value::from(2);
+        conv["input_shape"] = serde_json::json!([1, 4, 4]);
+        conv["layers"][0]["kind"] = Value::from("conv2d");
+        let conv_v2 = write("conv-v2.json", &conv.to_string());
         let mut broken = model_value(3, &[16, 8, 4]);
         let b0 = broken["layers"][0]["bias"][0].as_i64().unwrap();
         // Stay inside the 8-bit range so the row sum, not the range, is what is wrong.
@@ -262,6 +269,7 @@ impl Fixtures {
             trunc,
             small,
             shape,
+            conv_v2,
             rowsum,
             float,
             float_nan,
@@ -300,6 +308,12 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             "PNG as model",
             &["--model", &f.png, "--out", &o],
             &f.png,
+        ),
+        row(
+            "gen-verilog",
+            "version-2 conv2d layer",
+            &["--model", &f.conv_v2, "--out", &o],
+            "conv2d",
         ),
         row(
             "gen-verilog",

@@ -13,8 +13,15 @@ use std::path::Path;
 
 /// The format tag every model file carries.
 pub const FORMAT: &str = "lcttfs-model";
-/// The only model-file version this crate reads and writes.
+/// The model-file version this crate writes: version 1, the dense-only layout, which every
+/// reader of version 2 reads too (DESIGN §3).
 pub const VERSION: u64 = 1;
+/// The newest version this crate reads: version 2 (DESIGN §3) adds `input_shape` and the
+/// `conv2d` / `maxpool2d` kinds of §2.1. Its dense networks are read; convolution and
+/// pooling are refused by name until the generator has stages for them.
+pub const VERSION_READ: u64 = 2;
+/// The layer kinds of version 2 that this crate does not run yet.
+pub const NOT_YET_KINDS: [&str; 2] = ["conv2d", "maxpool2d"];
 /// Largest supported `weight_bits` (the weight-load port of DESIGN §4 is 16 bits wide).
 pub const MAX_WEIGHT_BITS: u32 = 16;
 /// Largest supported `input_bits`.
@@ -275,6 +282,38 @@ fn float_of(
     Ok(v)
 }
 
+/// The `input_shape` of a version-2 file (`[C, H, W]`, or fewer dimensions), after refusing the
+/// layer kinds this crate does not run yet, by layer and kind.
+fn version2_input_shape(value: &serde_json::Value, origin: &str) -> Result<Vec<u64>, ModelError> {
+    if let Some(layers) = value.get("layers").and_then(|l| l.as_array()) {
+        for (i, l) in layers.iter().enumerate() {
+            if let Some(kind) = l.get("kind").and_then(|k| k.as_str()) {
+                if NOT_YET_KINDS.contains(&kind) {
+                    return Err(ModelError::invalid(format!(
+                        "{origin}: {}: kind \"{kind}\" (model version 2, DESIGN §2.1) is not supported \
+                         by this version of the tool yet: it reads and generates dense layers only",
+                        layer_name(i)
+                    )));
+                }
+            }
+        }
+    }
+    let shape = value
+        .get("input_shape")
+        .and_then(|s| s.as_array())
+        .and_then(|a| a.iter().map(|d| d.as_u64()).collect::<Option<Vec<u64>>>())
+        .filter(|s| (1..=3).contains(&s.len()) && s.iter().all(|&d| d > 0));
+    shape.ok_or_else(|| {
+        ModelError::invalid(format!(
+            "{origin}: version 2 needs \"input_shape\": [C, H, W] (1 to 3 positive integers whose \
+             product is layer 1's inputs), found {}",
+            value
+                .get("input_shape")
+                .map_or("none".to_string(), |s| s.to_string())
+        ))
+    })
+}
+
 impl AnyModel {
     /// Parses and fully validates a model from JSON text. `origin` names the source in errors.
     pub fn from_json_str(text: &str, origin: &str) -> Result<AnyModel, ModelError> {
@@ -306,20 +345,34 @@ impl AnyModel {
                 )))
             }
         }
-        match value.get("version").and_then(|v| v.as_u64()) {
-            Some(VERSION) => {}
+        let shape = match value.get("version").and_then(|v| v.as_u64()) {
+            Some(1) => None,
+            Some(2) => Some(version2_input_shape(&value, origin)?),
             other => {
                 return Err(ModelError::invalid(format!(
-                    "{origin}: unknown version {}: this tool reads lcttfs-model version {VERSION}",
+                    "{origin}: unknown version {}: this tool reads lcttfs-model versions 1 and {VERSION_READ}",
                     other.map_or("(missing)".to_string(), |v| v.to_string())
                 )))
             }
-        }
+        };
         let raw: RawModel = serde_json::from_value(value).map_err(|source| ModelError::Json {
             path: origin.to_string(),
             source,
         })?;
-        Self::from_raw(raw)
+        let model = Self::from_raw(raw)?;
+        if let Some(shape) = shape {
+            let features: u64 = shape.iter().product();
+            let inputs = match &model {
+                AnyModel::Quantized(m) => m.input_len(),
+                AnyModel::Float(m) => m.input_len(),
+            };
+            if features != inputs as u64 {
+                return Err(ModelError::invalid(format!(
+                    "{origin}: input_shape {shape:?} holds {features} features but layer 1 has inputs = {inputs}"
+                )));
+            }
+        }
+        Ok(model)
     }
 
     fn from_raw(raw: RawModel) -> Result<AnyModel, ModelError> {

@@ -109,7 +109,10 @@ fn refuses_unknown_kind_readout_format_and_version() {
         |v| v["readout"] = json!("rate"),
         &["unknown readout \"rate\""],
     );
-    refused_with(|v| v["version"] = json!(2), &["unknown version 2"]);
+    refused_with(
+        |v| v["version"] = json!(3),
+        &["unknown version 3", "versions 1 and 2"],
+    );
     refused_with(|v| v["format"] = json!("onnx"), &["format is \"onnx\""]);
 }
 
@@ -211,4 +214,69 @@ mod fuzz {
             }
         }
     }
+}
+
+/// `valid()` as a version-2 file (DESIGN §3): the same dense network with its `input_shape`.
+fn valid_v2(shape: Value) -> Value {
+    let mut v = valid();
+    v["version"] = json!(2);
+    v["input_shape"] = shape;
+    v
+}
+
+#[test]
+fn version_2_dense_files_read_as_the_same_model() {
+    let v1 = load(&valid()).unwrap();
+    for shape in [json!([3]), json!([3, 1, 1]), json!([1, 3])] {
+        assert_eq!(
+            load(&valid_v2(shape.clone())).unwrap(),
+            v1,
+            "input_shape {shape}"
+        );
+    }
+}
+
+#[test]
+fn version_2_refuses_a_missing_or_wrong_input_shape() {
+    for (shape, needle) in [
+        (Value::Null, "needs \"input_shape\""),
+        (json!([0, 3]), "needs \"input_shape\""),
+        (
+            json!([1, 28, 28]),
+            "holds 784 features but layer 1 has inputs = 3",
+        ),
+    ] {
+        let mut v = valid_v2(shape);
+        if v["input_shape"].is_null() {
+            v.as_object_mut().unwrap().remove("input_shape");
+        }
+        let err = load(&v).expect_err("refused");
+        assert!(err.contains(needle), "{err:?} should say {needle:?}");
+        assert!(!err.contains('\n'), "one line: {err:?}");
+    }
+}
+
+#[test]
+fn version_2_convolution_and_pooling_are_refused_by_layer_and_kind() {
+    let mut v = valid_v2(json!([1, 2, 2]));
+    v["layers"] = json!([
+        { "kind": "conv2d", "in_channels": 1, "out_channels": 2, "kernel": [2, 2],
+          "stride": [1, 1], "padding": [0, 0], "weight_bits": 4, "frac_bits": 2,
+          "weights": [[[[1, 1], [1, 1]]], [[[1, 1], [1, 0]]]], "bias": [0, 1] },
+        { "kind": "maxpool2d", "kernel": [1, 1], "stride": [1, 1] },
+        { "kind": "dense", "inputs": 2, "outputs": 2, "weight_bits": 4, "frac_bits": 2,
+          "weights": [[2, 2], [-2, 7]], "bias": [0, -1] }
+    ]);
+    let err = load(&v).expect_err("refused");
+    assert!(
+        err.contains("layer 1 (layers[0])") && err.contains("\"conv2d\""),
+        "{err}"
+    );
+    assert!(err.contains("not supported"), "{err}");
+    v["layers"][0] = v["layers"][2].clone();
+    let err = load(&v).expect_err("refused");
+    assert!(
+        err.contains("layer 2 (layers[1])") && err.contains("\"maxpool2d\""),
+        "{err}"
+    );
 }
