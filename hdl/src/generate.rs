@@ -3,9 +3,10 @@
 
 use crate::encoder::beat_splitter::{BeatSplitter, MAX_BEAT_BITS};
 use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
+use crate::layer::StageParams;
 use crate::layer::WeightStore;
 use crate::plan::Design;
-use crate::top::{pick_zw, stage_params, weight_store, TtfsCore};
+use crate::top::{elaborate, pick_zw, TtfsCore};
 use crate::verilog::{self, Dir, VerilogError};
 use std::fmt::Write as _;
 
@@ -72,16 +73,20 @@ impl LoadImage {
 
 /// The load image of `design` (`None` when every stage keeps its weights in the bitstream).
 pub fn load_image(design: &Design) -> Option<LoadImage> {
+    load_image_of(&elaborate(design, ""))
+}
+
+/// The load image of the elaborated stages `params` (layer `k + 1` is `params[k]`).
+pub fn load_image_of(params: &[StageParams]) -> Option<LoadImage> {
     let mut image = LoadImage {
         words: vec![],
         segments: vec![],
     };
-    for k in 0..design.layers.len() {
-        let store = weight_store(design, k);
+    for (k, params) in params.iter().enumerate() {
+        let store = params.store;
         if !store.loadable() {
             continue;
         }
-        let params = stage_params(design, k, "");
         let layout = params.layout();
         image.segments.push(LoadSegment {
             layer: k + 1,
@@ -138,11 +143,24 @@ pub fn generate(design: &Design) -> Result<Generated, GenerateError> {
             design.class_bits
         )));
     }
+    for_zw(design, CoreBuild)
+}
+
+/// What is built for one accumulator width `ZW` (a const generic of the core): the generator's
+/// `ttfs_top`, the board wrapper. [`for_zw`] picks the width.
+pub trait ZwBuild {
+    type Output;
+    fn build<const ZW: usize>(self, design: &Design) -> Result<Self::Output, GenerateError>;
+}
+
+/// Runs `job` with the narrowest accumulator width of [`crate::top::ZW_MENU`] that `design`
+/// needs ([`pick_zw`]), or refuses a design wider than the menu.
+pub fn for_zw<B: ZwBuild>(design: &Design, job: B) -> Result<B::Output, GenerateError> {
     match pick_zw(design) {
-        Some(16) => build::<16>(design),
-        Some(24) => build::<24>(design),
-        Some(32) => build::<32>(design),
-        Some(40) => build::<40>(design),
+        Some(16) => job.build::<16>(design),
+        Some(24) => job.build::<24>(design),
+        Some(32) => job.build::<32>(design),
+        Some(40) => job.build::<40>(design),
         _ => Err(GenerateError::ZTooWide {
             z_bits: design.layers.iter().map(|l| l.z_bits).max().unwrap_or(0),
             frac_bits: design.layers.iter().map(|l| l.frac_bits).max().unwrap_or(0),
@@ -150,8 +168,18 @@ pub fn generate(design: &Design) -> Result<Generated, GenerateError> {
     }
 }
 
+struct CoreBuild;
+
+impl ZwBuild for CoreBuild {
+    type Output = Generated;
+    fn build<const ZW: usize>(self, design: &Design) -> Result<Generated, GenerateError> {
+        build::<ZW>(design)
+    }
+}
+
 fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
-    let mut core = TtfsCore::<ZW>::new(design, "");
+    let params = elaborate(design, "");
+    let mut core = TtfsCore::<ZW>::from_params(design, &params);
     core.connect_inputs();
     let modules = verilog::generate(&core, CORE_MODULE)?;
     let ports = verilog::ports(&core);
@@ -193,7 +221,7 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         modules.push('\n');
         modules.push_str(&verilog::generate(&split, SPLITTER_MODULE)?);
     }
-    let load = load_image(design);
+    let load = load_image_of(&params);
     let wrapper = top_wrapper(
         design.input_bits as usize * design.input_lanes,
         design.input_lanes > 1,
@@ -202,7 +230,7 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         load.is_some(),
     );
     let mut verilog = verilog::single_file(&modules, &wrapper);
-    if (0..design.layers.len()).any(|k| weight_store(design, k) == WeightStore::Spram) {
+    if params.iter().any(|p| p.store == WeightStore::Spram) {
         verilog.push('\n');
         verilog.push_str(SB_SPRAM256KA_SIM);
     }

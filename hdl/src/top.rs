@@ -60,6 +60,14 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
     }
 }
 
+/// The elaboration step, plan → block parameters: every layer's [`StageParams`], in order.
+/// Generation, the load image and the board wrapper build from its result.
+pub fn elaborate(design: &Design, prefix: &str) -> Vec<StageParams> {
+    (0..design.layers.len())
+        .map(|k| stage_params(design, k, prefix))
+        .collect()
+}
+
 /// The accelerator core (DESIGN §4, §5) with `ZW`-bit potentials: [`Encoder`] → one
 /// [`LayerStage`] per layer (event streams chained, each stage handshaking with its
 /// neighbours) → [`Readout`] (potential: the last stage's `z` stream; first spike: its
@@ -126,6 +134,11 @@ impl<const ZW: usize> TtfsCore<ZW> {
     /// The core of `design`; memory image files are named `<prefix>l<k>_w<p>.hex`.
     /// Panics if `ZW` is not in the menu or too narrow for a layer (use [`pick_zw`]).
     pub fn new(design: &Design, prefix: &str) -> Self {
+        Self::from_params(design, &elaborate(design, prefix))
+    }
+
+    /// The core of `design` from its elaborated stage parameters ([`elaborate`]).
+    pub fn from_params(design: &Design, params: &[StageParams]) -> Self {
         assert!(
             ZW_MENU.contains(&ZW),
             "ttfs core: ZW = {ZW} not in the menu"
@@ -134,7 +147,7 @@ impl<const ZW: usize> TtfsCore<ZW> {
         assert!(ZW >= zw, "ttfs core: ZW = {ZW} < {zw} needed");
         let n = design.layers.len();
         assert!(n >= 1, "ttfs core: no layer");
-        let params: Vec<StageParams> = (0..n).map(|k| stage_params(design, k, prefix)).collect();
+        assert_eq!(params.len(), n, "ttfs core: one StageParams per layer");
         let images = params.iter().flat_map(|p| p.images()).collect();
         Self {
             clock: Signal::default(),

@@ -2,11 +2,11 @@
 //! board's constraint file), its memory images and the flash image of the weights.
 
 use crate::board::{Board, BoardParams, BoardTop};
-use crate::generate::{load_image, GenerateError, LoadImage};
+use crate::generate::{for_zw, load_image, GenerateError, LoadImage, ZwBuild};
 use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
 use crate::layer::WeightStore;
 use crate::plan::Design;
-use crate::top::{pick_zw, weight_store};
+use crate::top::weight_store;
 use crate::verilog;
 use std::fmt::Write as _;
 
@@ -115,15 +115,27 @@ pub fn generate_board_with(
             Some(_) => {}
         }
     }
-    match pick_zw(design) {
-        Some(16) => build::<16>(design, board, params, load),
-        Some(24) => build::<24>(design, board, params, load),
-        Some(32) => build::<32>(design, board, params, load),
-        Some(40) => build::<40>(design, board, params, load),
-        _ => Err(GenerateError::ZTooWide {
-            z_bits: design.layers.iter().map(|l| l.z_bits).max().unwrap_or(0),
-            frac_bits: design.layers.iter().map(|l| l.frac_bits).max().unwrap_or(0),
-        }),
+    for_zw(
+        design,
+        BoardBuild {
+            board,
+            params,
+            load,
+        },
+    )
+}
+
+/// The board wrapper for one accumulator width.
+struct BoardBuild {
+    board: Board,
+    params: BoardParams,
+    load: Option<LoadImage>,
+}
+
+impl ZwBuild for BoardBuild {
+    type Output = GeneratedBoard;
+    fn build<const ZW: usize>(self, design: &Design) -> Result<GeneratedBoard, GenerateError> {
+        build::<ZW>(design, self.board, self.params, self.load)
     }
 }
 
