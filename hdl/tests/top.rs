@@ -350,3 +350,35 @@ fn runtime_weights_give_the_top_a_load_stream_and_an_image_of_every_layer() {
     let g = generate(&d).expect("embedded weights");
     assert!(g.load.is_none() && !g.verilog.contains("input  wire [15:0] w_data"));
 }
+
+#[test]
+fn several_features_per_beat_widen_s_data_and_stay_lint_and_synthesis_clean() {
+    // DESIGN §4 revision 2: 5 inputs of 6 bits, 2 per beat → s_data[11:0], 3 beats a sample;
+    // the beat splitter is its own module in front of the core.
+    let mut rng = common::rng(9);
+    let model = small_weight_model(&mut rng, &[5, 4, 3], 4, 6, "potential");
+    let mut opts = HwOptions::new(Target::Generic);
+    opts.input_lanes = Some(2);
+    let d = Design::new(model.clone(), opts, Activity::worst_case(&model)).expect("design");
+    assert_eq!(d.input_lanes, 2);
+    let g = generate(&d).expect("generate");
+    assert!(g.verilog.contains("input  wire [11:0] s_data,"));
+    assert!(g.verilog.contains("module ttfs_beat_splitter("));
+    assert_eq!(hdl::verilog::comb_multiple_assignments(&g.verilog), vec![]);
+    let name = "ttfs_lanes2";
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in &g.memories {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    let file = dir.join(format!("{name}.v"));
+    std::fs::write(&file, &g.verilog).unwrap();
+    lint_and_synth(&dir, &file, true);
+    // Out of range: 0 lanes, more lanes than inputs, a beat wider than 64 bits.
+    for k in [0usize, 6, 11] {
+        let mut opts = HwOptions::new(Target::Generic);
+        opts.input_lanes = Some(k);
+        let e = Design::new(model.clone(), opts, Activity::worst_case(&model)).unwrap_err();
+        assert!(e.to_string().contains(&format!("--input-lanes {k}")), "{e}");
+    }
+}
