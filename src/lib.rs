@@ -1,6 +1,7 @@
 //! The `ttfs` command line and the `gen-verilog` generator: thin front ends over the
 //! `golden`, `hdl` and `testbench` crates. Each subcommand lives in [`commands`].
 
+pub mod accelerator;
 pub mod commands;
 pub mod import;
 pub mod plot;

@@ -142,6 +142,16 @@ impl Doc {
     }
 }
 
+/// The text of a JSON report (`report.json`, `synth.json`): pretty, every object's keys sorted.
+/// They were built as `serde_json::Value`s, whose maps sort their keys, and readers diff them:
+/// going through a `Value` keeps that order whatever the field order of the structs, hdl's
+/// `Design` included.
+pub fn sorted_json<T: serde::Serialize>(report: &T) -> anyhow::Result<String> {
+    Ok(serde_json::to_string_pretty(&serde_json::to_value(
+        report,
+    )?)?)
+}
+
 /// `used / available` as a percentage with one decimal (`–` when nothing is available).
 pub fn percent(used: u64, available: u64) -> String {
     if available == 0 {

@@ -2,13 +2,12 @@
 //! and the `$readmemh` memory images of a planned [`Design`].
 
 use crate::encoder::beat_splitter::{BeatSplitter, MAX_BEAT_BITS};
-use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
 use crate::layer::StageParams;
 use crate::layer::WeightStore;
 use crate::plan::Design;
+use crate::prim::ice40_spram;
 use crate::top::{elaborate, pick_zw, TtfsCore};
-use crate::verilog::{self, Dir, VerilogError};
-use std::fmt::Write as _;
+use crate::verilog::{self, Dir, Instance, VerilogError, Wrapper};
 
 /// Name of the generated rust-hdl core module.
 pub const CORE_MODULE: &str = "ttfs_core";
@@ -181,7 +180,7 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     let params = elaborate(design, "");
     let mut core = TtfsCore::<ZW>::from_params(design, &params);
     core.connect_inputs();
-    let modules = verilog::generate(&core, CORE_MODULE)?;
+    let mut modules = verilog::generate(&core, CORE_MODULE)?;
     let ports = verilog::ports(&core);
     let expected = [
         ("clock", Dir::In, 1),
@@ -199,18 +198,23 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         ("w_data", Dir::In, 16),
         ("loaded", Dir::Out, 1),
     ];
-    for (name, dir, width) in expected {
-        let ok = ports
-            .iter()
-            .any(|p| p.name == name && p.dir == dir && p.width == width);
-        assert!(ok, "core port {name} missing or changed: {ports:?}");
-    }
     let taps = if design.options.trace {
         trace_taps(design)
     } else {
         vec![]
     };
-    let mut modules = add_trace_ports(&modules, &taps)?;
+    // The trace taps of `ttfs_top` narrow these (see `top_wrapper`).
+    let tap_ports = (0..taps.len()).flat_map(|i| {
+        [("valid", 1), ("eow", 1), ("m", 8), ("index", 16)]
+            .map(|(f, width)| (format!("trace${i}${f}"), Dir::Out, width))
+    });
+    let expected = expected.map(|(name, dir, width)| (name.to_string(), dir, width));
+    for (name, dir, width) in expected.into_iter().chain(tap_ports) {
+        let ok = ports
+            .iter()
+            .any(|p| p.name == name && p.dir == dir && p.width == width);
+        assert!(ok, "core port {name} missing or changed: {ports:?}");
+    }
     if design.input_lanes > 1 {
         let mut split = BeatSplitter::new(
             design.input_lanes,
@@ -228,12 +232,9 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         design.class_bits as usize,
         &taps,
         load.is_some(),
-    );
+    )?;
     let mut verilog = verilog::single_file(&modules, &wrapper);
-    if params.iter().any(|p| p.store == WeightStore::Spram) {
-        verilog.push('\n');
-        verilog.push_str(SB_SPRAM256KA_SIM);
-    }
+    ice40_spram::append_sim_model(&mut verilog);
     Ok(Generated {
         verilog,
         memories: core.images().to_vec(),
@@ -248,126 +249,111 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
 /// class ≥ `classes`), and exposes the load stream when `load` (else ties `w_valid` low).
 /// `w_last` is accepted for the DESIGN §4 interface; the core counts the image's words itself
 /// (its size is fixed by the design).
-fn top_wrapper(b: usize, split: bool, cw: usize, taps: &[Tap], load: bool) -> String {
-    let range = |w: usize| {
-        if w > 1 {
-            format!(" [{}:0]", w - 1)
-        } else {
-            String::new()
-        }
-    };
-    let mut v = String::new();
-    let _ = writeln!(v, "// LC-TTFS accelerator top (DESIGN §4), ANSI ports.");
-    let _ = writeln!(v, "module {TOP_MODULE} (");
-    let _ = writeln!(v, "    input  wire clk,");
-    let _ = writeln!(v, "    input  wire rst,");
-    let _ = writeln!(v, "    input  wire s_valid,");
-    let _ = writeln!(v, "    output wire s_ready,");
-    let _ = writeln!(v, "    input  wire{} s_data,", range(b));
-    let _ = writeln!(v, "    input  wire s_last,");
-    let _ = writeln!(v, "    output wire m_valid,");
-    let _ = writeln!(v, "    input  wire m_ready,");
-    let _ = writeln!(v, "    output wire{} m_class,", range(cw));
-    let _ = write!(v, "    output wire m_error");
+fn top_wrapper(
+    b: usize,
+    split: bool,
+    cw: usize,
+    taps: &[Tap],
+    load: bool,
+) -> Result<String, VerilogError> {
+    let mut w = Wrapper::new(TOP_MODULE);
+    w.doc("LC-TTFS accelerator top (DESIGN §4), ANSI ports.");
+    w.input("clk", 1).input("rst", 1);
+    w.input("s_valid", 1).output("s_ready", 1);
+    w.input("s_data", b).input("s_last", 1);
+    w.output("m_valid", 1).input("m_ready", 1);
+    w.output("m_class", cw).output("m_error", 1);
     if load {
-        let _ = write!(
-            v,
-            ",\n    input  wire w_valid,\n    output wire w_ready,\n    \
-             input  wire [15:0] w_data,\n    input  wire w_last"
-        );
+        w.input("w_valid", 1).output("w_ready", 1);
+        w.input("w_data", 16).input("w_last", 1);
     }
     for t in taps {
         let l = t.stream;
-        let _ = write!(
-            v,
-            ",\n    output wire t{l}_valid,\n    output wire t{l}_eow,\n    \
-             output wire{} t{l}_m,\n    output wire{} t{l}_index",
-            range(t.k),
-            range(t.iw)
-        );
+        w.output(&format!("t{l}_valid"), 1);
+        w.output(&format!("t{l}_eow"), 1);
+        w.output(&format!("t{l}_m"), t.k);
+        w.output(&format!("t{l}_index"), t.iw);
     }
-    let _ = writeln!(v, "\n);");
-    let (inner, inner_bits) = if split {
-        ("split_s_data", MAX_BEAT_BITS)
-    } else {
-        ("core_s_data", 16)
-    };
-    if b < inner_bits {
-        let _ = writeln!(
-            v,
-            "    wire [{}:0] {inner} = {{{{{}{{1'b0}}}}, s_data}};",
-            inner_bits - 1,
-            inner_bits - b
-        );
-    } else {
-        let _ = writeln!(v, "    wire [{}:0] {inner} = s_data;", inner_bits - 1);
-    }
-    let (core_valid, core_ready, core_last) = if split {
-        let _ = writeln!(
-            v,
-            "    // DESIGN §4 revision 2: several features per beat, one per cycle to the core.\n    \
-             wire core_s_valid, core_s_ready, core_s_last;\n    wire [15:0] core_s_data;\n    \
-             {SPLITTER_MODULE} split (\n        .clock(clk),\n        .rst(rst),\n        \
-             .s_valid(s_valid),\n        .s_ready(s_ready),\n        .s_data(split_s_data),\n        \
-             .s_last(s_last),\n        .m_valid(core_s_valid),\n        .m_ready(core_s_ready),\n        \
-             .m_data(core_s_data),\n        .m_last(core_s_last)\n    );"
-        );
-        ("core_s_valid", "core_s_ready", "core_s_last")
-    } else {
-        ("s_valid", "s_ready", "s_last")
-    };
-    let _ = writeln!(v, "    wire [15:0] core_m_class;");
-    let _ = writeln!(v, "    assign m_class = core_m_class[{}:0];", cw - 1);
-    if cw < 16 {
-        let _ = writeln!(v, "    wire unused_class_hi = |core_m_class[15:{cw}];");
-    }
-    let _ = writeln!(v, "    wire core_loaded;");
+    let mut core = Instance::new(CORE_MODULE, "core");
+    core.conn("clock", "clk").same(&["rst"]);
+    input_path(&mut w, &mut core, b, split);
+    w.narrow("m_class", cw, "core_m_class", 16);
+    w.wire("core_loaded", 1);
+    core.same(&["m_valid", "m_ready"])
+        .conn("m_class", "core_m_class")
+        .same(&["m_error"]);
     if load {
-        let _ = writeln!(v, "    wire unused_load = w_last | core_loaded;");
+        w.wire_eq("unused_load", 1, "w_last | core_loaded");
+        core.same(&["w_valid", "w_ready", "w_data"]);
     } else {
-        let _ = writeln!(v, "    wire core_w_ready;");
-        let _ = writeln!(v, "    wire unused_load = core_w_ready | core_loaded;");
+        w.wire("core_w_ready", 1);
+        w.wire_eq("unused_load", 1, "core_w_ready | core_loaded");
+        core.conn("w_valid", "1'b0")
+            .conn("w_ready", "core_w_ready")
+            .conn("w_data", "16'd0");
     }
-    let _ = writeln!(v, "    {CORE_MODULE} core (");
-    let _ = writeln!(v, "        .clock(clk),");
-    let _ = writeln!(v, "        .rst(rst),");
-    let _ = writeln!(v, "        .s_valid({core_valid}),");
-    let _ = writeln!(v, "        .s_ready({core_ready}),");
-    let _ = writeln!(v, "        .s_data(core_s_data),");
-    let _ = writeln!(v, "        .s_last({core_last}),");
-    let _ = writeln!(v, "        .m_valid(m_valid),");
-    let _ = writeln!(v, "        .m_ready(m_ready),");
-    let _ = writeln!(v, "        .m_class(core_m_class),");
-    let _ = writeln!(v, "        .m_error(m_error),");
-    if load {
-        let _ = writeln!(v, "        .w_valid(w_valid),");
-        let _ = writeln!(v, "        .w_ready(w_ready),");
-        let _ = writeln!(v, "        .w_data(w_data),");
-    } else {
-        let _ = writeln!(v, "        .w_valid(1'b0),");
-        let _ = writeln!(v, "        .w_ready(core_w_ready),");
-        let _ = writeln!(v, "        .w_data(16'd0),");
-    }
-    let _ = write!(v, "        .loaded(core_loaded)");
-    for t in taps {
-        let l = t.stream;
-        for f in ["valid", "eow", "m", "index"] {
-            let _ = write!(v, ",\n        .t{l}_{f}(t{l}_{f})");
-        }
-    }
-    let _ = writeln!(v);
-    let _ = writeln!(v, "    );");
-    let _ = writeln!(v, "endmodule");
-    v
+    core.conn("loaded", "core_loaded");
+    trace_outputs(&mut w, &mut core, taps);
+    w.instance(core);
+    w.render()
 }
 
-/// One traced event stream: `stream` 0 is the encoder's output, `l ≥ 1` the spikes of layer
-/// `l`; `prefix` is the rust-hdl instance of the sender, `ready` the receiver's ready wire.
+/// The `--trace` outputs of `ttfs_top`: tap `i` of the core (`trace$i$valid`, `trace$i$eow`,
+/// `trace$i$m[7:0]`, `trace$i$index[15:0]`) drives `t<l>_valid`, `t<l>_eow`, and `t<l>_m` and
+/// `t<l>_index` narrowed to the layer's tick and index widths (`l` the tap's stream).
+fn trace_outputs(w: &mut Wrapper, core: &mut Instance, taps: &[Tap]) {
+    for (i, t) in taps.iter().enumerate() {
+        let l = t.stream;
+        core.conn(format!("trace${i}$valid"), format!("t{l}_valid"));
+        core.conn(format!("trace${i}$eow"), format!("t{l}_eow"));
+        for (f, width, wide) in [("m", t.k, 8), ("index", t.iw, 16)] {
+            let wire = format!("core_t{l}_{f}");
+            w.narrow(&format!("t{l}_{f}"), width, &wire, wide);
+            core.conn(format!("trace${i}${f}"), wire);
+        }
+    }
+}
+
+/// The input side of `ttfs_top`: `s_data` (`b` bits) zero-extended into the core's 16-bit
+/// `s_data`, or with `split` into the [`BeatSplitter`]'s 64-bit beat, whose one-feature
+/// stream then feeds the core.
+fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, split: bool) {
+    if !split {
+        w.wire_eq("core_s_data", 16, verilog::zero_extended("s_data", b, 16));
+        core.same(&["s_valid", "s_ready"])
+            .conn("s_data", "core_s_data")
+            .same(&["s_last"]);
+        return;
+    }
+    let beat = verilog::zero_extended("s_data", b, MAX_BEAT_BITS);
+    w.wire_eq("split_s_data", MAX_BEAT_BITS, beat);
+    w.comment("DESIGN §4 revision 2: several features per beat, one per cycle to the core.");
+    w.wire("core_s_valid", 1)
+        .wire("core_s_ready", 1)
+        .wire("core_s_last", 1);
+    w.wire("core_s_data", 16);
+    let mut split = Instance::new(SPLITTER_MODULE, "split");
+    split
+        .conn("clock", "clk")
+        .same(&["rst", "s_valid", "s_ready"])
+        .conn("s_data", "split_s_data")
+        .same(&["s_last"])
+        .conn("m_valid", "core_s_valid")
+        .conn("m_ready", "core_s_ready")
+        .conn("m_data", "core_s_data")
+        .conn("m_last", "core_s_last");
+    w.instance(split);
+    core.conn("s_valid", "core_s_valid")
+        .conn("s_ready", "core_s_ready")
+        .conn("s_data", "core_s_data")
+        .conn("s_last", "core_s_last");
+}
+
+/// One traced event stream, the core's `trace[i]` port: `stream` 0 is the encoder's output,
+/// `l ≥ 1` the spikes of layer `l` (the core's taps are in the same order).
 #[derive(Clone, Debug)]
 struct Tap {
     stream: usize,
-    prefix: String,
-    ready: String,
     /// `K = log2 T`.
     k: usize,
     /// `max(1, ceil(log2 width))` of the sending layer.
@@ -376,106 +362,18 @@ struct Tap {
 
 /// The event streams of `design`: the encoder's, then every firing layer's.
 fn trace_taps(design: &Design) -> Vec<Tap> {
-    let n = design.layers.len();
     let k = design.tick_bits as usize;
-    let mut taps = vec![Tap {
+    let encoder = Tap {
         stream: 0,
-        prefix: "encoder$".into(),
-        ready: "stages$0$in_ready".into(),
         k,
         iw: crate::plan::index_bits(design.inputs) as usize,
-    }];
-    for (i, plan) in design.layers.iter().enumerate() {
-        if !plan.fires {
-            continue;
-        }
-        let ready = if i + 1 < n {
-            format!("stages${}$in_ready", i + 1)
-        } else {
-            "readout$ev_ready".into()
-        };
-        taps.push(Tap {
+    };
+    let stages = design.layers.iter().enumerate().filter(|(_, p)| p.fires);
+    std::iter::once(encoder)
+        .chain(stages.map(|(i, plan)| Tap {
             stream: i + 1,
-            prefix: format!("stages${i}$"),
-            ready,
             k,
             iw: crate::plan::index_bits(plan.outputs) as usize,
-        });
-    }
-    taps
-}
-
-/// Adds the trace outputs `t<l>_valid` (`valid && ready` of the stream), `t<l>_eow`,
-/// `t<l>_m[K-1:0]`, `t<l>_index[IW-1:0]` to the core module (the first module of rust-hdl's
-/// output, `module ttfs_core(...);` with a Verilog-95 port list): rust-hdl has no per-layer
-/// named ports for a run-time number of layers, so they are spliced into its text.
-fn add_trace_ports(modules: &str, taps: &[Tap]) -> Result<String, GenerateError> {
-    if taps.is_empty() {
-        return Ok(modules.to_string());
-    }
-    let bad =
-        |what: &str| GenerateError::Unsupported(format!("trace: {what} not found in the core"));
-    let header = format!("module {CORE_MODULE}(");
-    let start = modules.find(&header).ok_or_else(|| bad("core module"))?;
-    let head_end = start
-        + modules[start..]
-            .find(");")
-            .ok_or_else(|| bad("port list"))?;
-    let end = start
-        + modules[start..]
-            .find("endmodule")
-            .ok_or_else(|| bad("endmodule"))?;
-    let mut names = String::new();
-    let mut decls = String::new();
-    let mut assigns = String::new();
-    let range = |w: usize| {
-        if w > 1 {
-            format!(" [{}:0]", w - 1)
-        } else {
-            String::new()
-        }
-    };
-    for t in taps {
-        let (l, p) = (t.stream, &t.prefix);
-        for wire in ["out_valid", "out_eow", "out_m", "out_index"] {
-            if !modules[start..end].contains(&format!("{p}{wire};")) {
-                return Err(bad(&format!("{p}{wire}")));
-            }
-        }
-        let _ = write!(names, ",t{l}_valid,t{l}_eow,t{l}_m,t{l}_index");
-        let _ = writeln!(
-            decls,
-            "    output wire t{l}_valid;\n    output wire t{l}_eow;\n    \
-             output wire{} t{l}_m;\n    output wire{} t{l}_index;",
-            range(t.k),
-            range(t.iw)
-        );
-        let sel = |w: usize| {
-            if w > 1 {
-                format!("[{}:0]", w - 1)
-            } else {
-                "[0]".into()
-            }
-        };
-        let _ = writeln!(
-            assigns,
-            "    assign t{l}_valid = {p}out_valid & {};\n    assign t{l}_eow = {p}out_eow;\n    \
-             assign t{l}_m = {p}out_m{};\n    assign t{l}_index = {p}out_index{};",
-            t.ready,
-            sel(t.k),
-            sel(t.iw)
-        );
-    }
-    let decl_at = head_end
-        + modules[head_end..]
-            .find('\n')
-            .ok_or_else(|| bad("header line"))?
-        + 1;
-    Ok(format!(
-        "{}{names}{}{decls}{}    // Trace taps (generator option).\n{assigns}{}",
-        &modules[..head_end],
-        &modules[head_end..decl_at],
-        &modules[decl_at..end],
-        &modules[end..]
-    ))
+        }))
+        .collect()
 }

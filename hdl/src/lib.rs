@@ -11,12 +11,14 @@
 //! are asserted in each block's constructor; everything that is not a port width (`T`, `F`,
 //! depths, lane counts) is a run-time constructor argument.
 //!
-//! - [`layer`]: window counter, activation (clamp/shift), fire unit.
+//! - [`layer`]: the layer stage and its blocks (weights, integrate, activation, fire).
 //! - [`readout`]: streaming argmax.
-//! - [`prim`]: resettable register, block RAM with `$readmemh`, iCE40 SPRAM wrapper,
-//!   width-clean sign/zero extension.
-//! - [`verilog`]: checked generation under a module name, port list, ANSI wrapper.
+//! - [`prim`]: resettable register, block RAM with `$readmemh`, FIFO, iCE40 SPRAM wrapper (the
+//!   only vendor primitive), width-clean zero extension.
+//! - [`verilog`]: checked generation under a module name, port list, the ANSI wrapper generator.
 //! - [`harness`]: fast single-threaded cycle stepping for long simulations.
+//! - [`target`]: the devices (family, capacities, part, block RAM geometry, resource names,
+//!   default clock): the one place that spells out a device.
 
 pub mod board;
 pub mod encoder;
@@ -26,5 +28,7 @@ pub mod layer;
 pub mod plan;
 pub mod prim;
 pub mod readout;
+pub mod stream;
+pub mod target;
 pub mod top;
 pub mod verilog;

@@ -8,125 +8,14 @@
 //! re-derives a width or a lane count.
 
 use crate::encoder::beat_splitter::MAX_BEAT_BITS;
+use crate::target::{SPRAM_WIDTH, SPRAM_WORDS};
 use golden::bounds;
 use golden::model::{Model, Readout};
 use golden::snn::EventSim;
 use serde::Serialize;
 
-/// What the design is built for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Target {
-    /// Vendor-neutral Verilog: inferred block RAM with `$readmemh` contents.
-    Generic,
-    /// Lattice iCE40 UP5K: 5 280 LCs, 30 EBR (4 kbit), 4 SPRAM (256 kbit, not initialisable).
-    Ice40Up5k,
-    /// Lattice ECP5 LFE5U-25F: 24 288 LUTs, 56 DP16KD (18 kbit).
-    Ecp5_25k,
-    /// Lattice ECP5 LFE5U-85F: 83 640 LUTs, 208 DP16KD.
-    Ecp5_85k,
-}
-
-impl std::str::FromStr for Target {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "generic" => Ok(Target::Generic),
-            "ice40-up5k" | "up5k" => Ok(Target::Ice40Up5k),
-            "ecp5-25k" | "ecp5-25f" => Ok(Target::Ecp5_25k),
-            "ecp5-85k" | "ecp5-85f" => Ok(Target::Ecp5_85k),
-            other => Err(format!(
-                "unknown target \"{other}\": use generic, ice40-up5k, ecp5-25k or ecp5-85k"
-            )),
-        }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Target::Generic => "generic",
-            Target::Ice40Up5k => "ice40-up5k",
-            Target::Ecp5_25k => "ecp5-25k",
-            Target::Ecp5_85k => "ecp5-85k",
-        })
-    }
-}
-
-/// Capacity of a target (`None` = unbounded, for the generic target).
-#[derive(Clone, Copy, Debug, Serialize)]
-pub struct Capacity {
-    /// LUT4s (iCE40 logic cells).
-    pub luts: u64,
-    pub ffs: u64,
-    /// Initialisable block RAMs and the bits of one.
-    pub brams: u64,
-    pub bram_bits: u64,
-    /// Bits of one block RAM usable by a weight of `weight_bits` (9/18-bit geometry wastes some).
-    pub spram: u64,
-    pub dsp: u64,
-}
-
-impl Target {
-    /// Device capacity from the vendor data sheets (iCE40 UltraPlus family data sheet
-    /// FPGA-DS-02008; ECP5 family data sheet FPGA-DS-02012).
-    pub fn capacity(self) -> Option<Capacity> {
-        match self {
-            Target::Generic => None,
-            Target::Ice40Up5k => Some(Capacity {
-                luts: 5280,
-                ffs: 5280,
-                brams: 30,
-                bram_bits: 4096,
-                spram: 4,
-                dsp: 8,
-            }),
-            Target::Ecp5_25k => Some(Capacity {
-                luts: 24288,
-                ffs: 24288,
-                brams: 56,
-                bram_bits: 18432,
-                spram: 0,
-                dsp: 28,
-            }),
-            Target::Ecp5_85k => Some(Capacity {
-                luts: 83640,
-                ffs: 83640,
-                brams: 208,
-                bram_bits: 18432,
-                spram: 0,
-                dsp: 156,
-            }),
-        }
-    }
-
-    /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
-    /// 30 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×80/32, see
-    /// `hdl::board::Board`); 100 MHz on ECP5 and generic.
-    pub fn default_clock_hz(self) -> u64 {
-        match self {
-            Target::Ice40Up5k => 30_000_000,
-            _ => 100_000_000,
-        }
-    }
-
-    /// Block RAMs for a `depth × width` memory, in the cheapest aspect ratio of the family's
-    /// block (iCE40 `SB_RAM40_4K`: 256×16, 512×8, 1024×4, 2048×2; ECP5 `DP16KD`: 1024×18,
-    /// 2048×9, 4096×4, 8192×2, 16384×1; the generic target counts iCE40 blocks).
-    pub fn brams_for(self, depth: u64, width: u64) -> u64 {
-        let modes: &[(u64, u64)] = match self {
-            Target::Ecp5_25k | Target::Ecp5_85k => {
-                &[(1024, 18), (2048, 9), (4096, 4), (8192, 2), (16384, 1)]
-            }
-            _ => &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
-        };
-        modes
-            .iter()
-            .map(|&(d, w)| depth.div_ceil(d) * width.div_ceil(w))
-            .min()
-            .unwrap_or(0)
-    }
-}
+/// The device facts live in [`crate::target`]; re-exported here, where the options name them.
+pub use crate::target::{Capacity, Target};
 
 /// Where the weights of the design come from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -358,12 +247,31 @@ fn weight_brams(
 fn encoder_brams(target: Target, inputs: usize, t: u32) -> u64 {
     let link = (usize::BITS - inputs.leading_zeros()) as u64;
     let next_depth = (inputs.max(2) as u64).next_power_of_two();
-    // ECP5 keeps memories of a few dozen words in LUT RAM (TRELLIS_DPR16X4).
-    let lists = match target {
-        Target::Ecp5_25k | Target::Ecp5_85k if t <= 64 => 0,
-        _ => 4 * target.brams_for((t as u64).max(2), link),
+    // LUT RAM (ECP5) keeps memories of a few dozen words.
+    let lists = if target.has_lut_ram() && t <= 64 {
+        0
+    } else {
+        4 * target.brams_for((t as u64).max(2), link)
     };
     lists + 2 * target.brams_for(next_depth, link)
+}
+
+/// LUT4s and flip-flops of the encoder (bucket lists, framing), the beat splitter (only with
+/// more than one feature per beat: a 64-bit held beat and its shift, slot and beat counters)
+/// and the readout (argmax, output FIFO), calibrated on yosys `synth_ice40` of the default
+/// model.
+fn fixed_logic(model: &Model, input_lanes: usize) -> (u64, u64) {
+    let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
+    let (encoder_ffs, readout_luts, readout_ffs) = (220u64, 200u64, 60u64);
+    let (split_luts, split_ffs) = if input_lanes > 1 {
+        (110u64, 98u64)
+    } else {
+        (0, 0)
+    };
+    (
+        encoder_luts + split_luts + readout_luts,
+        encoder_ffs + split_ffs + readout_ffs,
+    )
 }
 
 /// `max(1, ⌈log2 n⌉)`: bits to index `0..n`.
@@ -376,133 +284,11 @@ impl Design {
     /// values, and a model the target cannot hold, naming the layer and the numbers.
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
+        let input_lanes = check_options(&model, &options, &activity)?;
+        let plans = plan_layers(&model, &options, &activity);
+        let (est, bottleneck) = pace(&model, &activity, &plans);
+        let (fixed_luts, fixed_ffs) = fixed_logic(&model, input_lanes);
         let t = model.time_steps;
-        let layers_n = model.layers.len();
-        if activity.events_in.len() != layers_n {
-            return Err(PlanError(format!(
-                "activity has {} layers but the model has {layers_n}",
-                activity.events_in.len()
-            )));
-        }
-        if let Some(lanes) = &options.lanes {
-            if lanes.len() != layers_n {
-                return Err(PlanError(format!(
-                    "--lanes has {} values but the model has {layers_n} layers: give one per layer, e.g. --lanes {}",
-                    lanes.len(),
-                    model.layers.iter().map(|l| l.outputs.min(8).to_string()).collect::<Vec<_>>().join(",")
-                )));
-            }
-            for (k, (&p, l)) in lanes.iter().zip(&model.layers).enumerate() {
-                if p == 0 || p > l.outputs {
-                    return Err(PlanError(format!(
-                        "layer {}: {p} lanes, but lanes must be in 1..={} (its number of neurons)",
-                        k + 1,
-                        l.outputs
-                    )));
-                }
-            }
-        }
-        let input_lanes = options.input_lanes.unwrap_or(1);
-        let beat_bits = input_lanes * model.input_bits as usize;
-        if input_lanes == 0 || input_lanes > model.input_len() || beat_bits > MAX_BEAT_BITS {
-            return Err(PlanError(format!(
-                "--input-lanes {input_lanes}: give 1..={} features per beat ({} inputs of {} bits, \
-                 at most {MAX_BEAT_BITS} bits per beat)",
-                model.input_len().min(MAX_BEAT_BITS / model.input_bits.max(1) as usize),
-                model.input_len(),
-                model.input_bits
-            )));
-        }
-        if !(1_000_000..=1_000_000_000).contains(&options.clock_hz) {
-            return Err(PlanError(format!(
-                "clock {} Hz is outside 1 MHz..1 GHz",
-                options.clock_hz
-            )));
-        }
-        let input_cycles = model.input_len() as f64;
-        let mut plans = Vec::with_capacity(layers_n);
-        for (k, layer) in model.layers.iter().enumerate() {
-            let last = k + 1 == layers_n;
-            let fires = !(last && model.readout == Readout::Potential);
-            let events_in = activity.events_in[k];
-            let events_out = if last { 0.0 } else { activity.events_in[k + 1] };
-            let lanes = match &options.lanes {
-                Some(l) => l[k],
-                None => auto_lanes(
-                    options.target,
-                    layer.inputs,
-                    layer.outputs,
-                    layer.weight_bits,
-                    t,
-                    events_in,
-                    events_out,
-                    input_cycles,
-                    fires,
-                ),
-            };
-            plans.push(plan_layer(
-                &model, k, lanes, fires, events_in, events_out, &options,
-            ));
-        }
-        let encoder_cycles = 2.0 * (activity.events_in[0] + t as f64) + 4.0;
-        let mut est = input_cycles;
-        let mut bottleneck = format!(
-            "input stream ({} features, one per beat)",
-            model.input_len()
-        );
-        if encoder_cycles > est {
-            est = encoder_cycles;
-            bottleneck = "encoder".into();
-        }
-        for p in &plans {
-            if p.estimate.cycles_per_sample > est {
-                est = p.estimate.cycles_per_sample;
-                bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
-            }
-        }
-        // With per-sample activity: each sample passes at the pace of its slowest stage.
-        if !activity.per_sample.is_empty() {
-            let mut total = 0.0;
-            // How often each stage (0 = input/encoder, l = layer l) sets a sample's pace.
-            let mut pacing = vec![0usize; plans.len() + 1];
-            for events in &activity.per_sample {
-                let (mut worst, mut who) = (input_cycles.max(events[0] as f64 + t as f64), 0);
-                for (k, p) in plans.iter().enumerate() {
-                    let out = events.get(k + 1).copied().unwrap_or(0) as f64;
-                    let c = stage_cycles(p, t, events[k] as f64, out);
-                    if c > worst {
-                        (worst, who) = (c, k + 1);
-                    }
-                }
-                pacing[who] += 1;
-                total += worst;
-            }
-            let mean = total / activity.per_sample.len() as f64;
-            if mean > est {
-                est = mean;
-                let n = activity.per_sample.len();
-                bottleneck = match (1..pacing.len()).max_by_key(|&l| pacing[l]) {
-                    Some(l) if pacing[l] > 0 => format!(
-                        "layer {l} ({} lanes) on {} of {n} samples, the input stream on {}",
-                        plans[l - 1].lanes,
-                        pacing[l],
-                        pacing[0]
-                    ),
-                    _ => bottleneck,
-                };
-            }
-        }
-        // Encoder: q0 buckets (head/tail per tick, next per input) in block RAM.
-        // Encoder (bucket lists, framing) and readout (argmax, output FIFO), calibrated on
-        // yosys synth_ice40 of the default model.
-        let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
-        let (encoder_ffs, readout_luts, readout_ffs) = (220u64, 200u64, 60u64);
-        // Beat splitter (K > 1): a 64-bit held beat and its shift, slot and beat counters.
-        let (split_luts, split_ffs) = if input_lanes > 1 {
-            (110u64, 98u64)
-        } else {
-            (0, 0)
-        };
         let design = Design {
             time_steps: t,
             tick_bits: t.trailing_zeros(),
@@ -514,14 +300,8 @@ impl Design {
             input_lanes,
             est_cycles_per_sample: est,
             bottleneck,
-            est_luts: encoder_luts
-                + split_luts
-                + readout_luts
-                + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
-            est_ffs: encoder_ffs
-                + split_ffs
-                + readout_ffs
-                + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
+            est_luts: fixed_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
+            est_ffs: fixed_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
             est_brams: encoder_brams(options.target, model.input_len(), t)
                 + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
             est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),
@@ -542,10 +322,9 @@ impl Design {
             return Ok(());
         };
         let target = self.options.target;
-        let bigger = match target {
-            Target::Ice40Up5k => "try --target ecp5-25k",
-            Target::Ecp5_25k => "try --target ecp5-85k",
-            _ => "use a smaller model (fewer or narrower weights)",
+        let bigger = match target.bigger() {
+            Some(b) => format!("try --target {b}"),
+            None => "use a smaller model (fewer or narrower weights)".into(),
         };
         if self.est_sprams > cap.spram {
             return Err(PlanError(format!(
@@ -581,17 +360,193 @@ impl Design {
     }
 }
 
-/// Cycles of one stage for one sample (the DESIGN §5 cost model, as in [`estimate`]).
+/// Refuses options the model cannot take (activity of another depth, a wrong number of lane
+/// values or lanes outside a layer, features per beat, the clock), naming the numbers; returns
+/// the features per input beat.
+fn check_options(
+    model: &Model,
+    options: &HwOptions,
+    activity: &Activity,
+) -> Result<usize, PlanError> {
+    let layers_n = model.layers.len();
+    if activity.events_in.len() != layers_n {
+        return Err(PlanError(format!(
+            "activity has {} layers but the model has {layers_n}",
+            activity.events_in.len()
+        )));
+    }
+    if let Some(lanes) = &options.lanes {
+        check_lanes(model, lanes)?;
+    }
+    let input_lanes = options.input_lanes.unwrap_or(1);
+    let beat_bits = input_lanes * model.input_bits as usize;
+    if input_lanes == 0 || input_lanes > model.input_len() || beat_bits > MAX_BEAT_BITS {
+        return Err(PlanError(format!(
+            "--input-lanes {input_lanes}: give 1..={} features per beat ({} inputs of {} bits, \
+             at most {MAX_BEAT_BITS} bits per beat)",
+            model
+                .input_len()
+                .min(MAX_BEAT_BITS / model.input_bits.max(1) as usize),
+            model.input_len(),
+            model.input_bits
+        )));
+    }
+    if !(1_000_000..=1_000_000_000).contains(&options.clock_hz) {
+        return Err(PlanError(format!(
+            "clock {} Hz is outside 1 MHz..1 GHz",
+            options.clock_hz
+        )));
+    }
+    Ok(input_lanes)
+}
+
+/// Refuses `--lanes` with a value per layer missing or too many, or lanes outside a layer.
+fn check_lanes(model: &Model, lanes: &[usize]) -> Result<(), PlanError> {
+    let layers_n = model.layers.len();
+    if lanes.len() != layers_n {
+        return Err(PlanError(format!(
+            "--lanes has {} values but the model has {layers_n} layers: give one per layer, e.g. --lanes {}",
+            lanes.len(),
+            model.layers.iter().map(|l| l.outputs.min(8).to_string()).collect::<Vec<_>>().join(",")
+        )));
+    }
+    for (k, (&p, l)) in lanes.iter().zip(&model.layers).enumerate() {
+        if p == 0 || p > l.outputs {
+            return Err(PlanError(format!(
+                "layer {}: {p} lanes, but lanes must be in 1..={} (its number of neurons)",
+                k + 1,
+                l.outputs
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The plan of every layer: the given lanes, or the automatic choice ([`auto_lanes`]).
+fn plan_layers(model: &Model, options: &HwOptions, activity: &Activity) -> Vec<LayerPlan> {
+    let layers_n = model.layers.len();
+    let input_cycles = model.input_len() as f64;
+    let mut plans = Vec::with_capacity(layers_n);
+    for (k, layer) in model.layers.iter().enumerate() {
+        let last = k + 1 == layers_n;
+        let fires = !(last && model.readout == Readout::Potential);
+        let events_in = activity.events_in[k];
+        let events_out = if last { 0.0 } else { activity.events_in[k + 1] };
+        let lanes = match &options.lanes {
+            Some(l) => l[k],
+            None => auto_lanes(
+                options.target,
+                layer.inputs,
+                layer.outputs,
+                layer.weight_bits,
+                model.time_steps,
+                events_in,
+                events_out,
+                input_cycles,
+                fires,
+            ),
+        };
+        plans.push(plan_layer(
+            model, k, lanes, fires, events_in, events_out, options,
+        ));
+    }
+    plans
+}
+
+/// Estimated cycles per sample in steady state and what sets them: the slowest of the input
+/// stream (one feature per beat), the encoder and every stage at the mean activity, or, with
+/// per-sample activity, the mean pace of the samples ([`per_sample_pace`]) when that is slower.
+fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan]) -> (f64, String) {
+    let t = model.time_steps;
+    let encoder_cycles = 2.0 * (activity.events_in[0] + t as f64) + 4.0;
+    let mut est = model.input_len() as f64;
+    let mut bottleneck = format!(
+        "input stream ({} features, one per beat)",
+        model.input_len()
+    );
+    if encoder_cycles > est {
+        est = encoder_cycles;
+        bottleneck = "encoder".into();
+    }
+    for p in plans {
+        if p.estimate.cycles_per_sample > est {
+            est = p.estimate.cycles_per_sample;
+            bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
+        }
+    }
+    if let Some((mean, layer)) = per_sample_pace(model, activity, plans) {
+        if mean > est {
+            est = mean;
+            if let Some(layer) = layer {
+                bottleneck = layer;
+            }
+        }
+    }
+    (est, bottleneck)
+}
+
+/// With per-sample activity (`None` without): each sample passes at the pace of its slowest
+/// stage, so the mean of those paces, and the layer that paces most samples (`None` when only
+/// the input stream does), in words.
+fn per_sample_pace(
+    model: &Model,
+    activity: &Activity,
+    plans: &[LayerPlan],
+) -> Option<(f64, Option<String>)> {
+    if activity.per_sample.is_empty() {
+        return None;
+    }
+    let t = model.time_steps;
+    let input_cycles = model.input_len() as f64;
+    let mut total = 0.0;
+    // How often each stage (0 = input/encoder, l = layer l) sets a sample's pace.
+    let mut pacing = vec![0usize; plans.len() + 1];
+    for events in &activity.per_sample {
+        let (mut worst, mut who) = (input_cycles.max(events[0] as f64 + t as f64), 0);
+        for (k, p) in plans.iter().enumerate() {
+            let out = events.get(k + 1).copied().unwrap_or(0) as f64;
+            let c = stage_cycles(p, t, events[k] as f64, out);
+            if c > worst {
+                (worst, who) = (c, k + 1);
+            }
+        }
+        pacing[who] += 1;
+        total += worst;
+    }
+    let n = activity.per_sample.len();
+    let layer = (1..pacing.len())
+        .max_by_key(|&l| pacing[l])
+        .filter(|&l| pacing[l] > 0)
+        .map(|l| {
+            format!(
+                "layer {l} ({} lanes) on {} of {n} samples, the input stream on {}",
+                plans[l - 1].lanes,
+                pacing[l],
+                pacing[0]
+            )
+        });
+    Some((total / n as f64, layer))
+}
+
+/// Cycles of one stage for one sample (the DESIGN §5 cost model, [`stage_phases`]).
 fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
     let (integrate, fire) = stage_phases(p.outputs, p.groups, p.fires, t, events_in, events_out);
     integrate.max(fire)
 }
 
-/// Cycles of a stage's integrate and fire phases for one sample (they overlap): integrate is
-/// one `G`-cycle pass for the bias and per input event, plus the fire phase's first sweep over
-/// `V` (`G` reads; a z-output stage streams all `N` potentials before `V` is free); fire
-/// converts `V` to spike ticks (`G`), scans `T` ticks × `G` groups and serialises its spikes.
-fn stage_phases(
+/// The DESIGN §5 cost model of one layer stage: `(integrate, fire)` cycles for one sample of
+/// `events_in` input events and `events_out` spikes, for `outputs` neurons in `groups`
+/// (`G = ⌈N / P⌉`) time-multiplexed groups over a window of `t` ticks; a stage that does not
+/// fire (`fires = false`) streams its potentials instead.
+///
+/// Integrate is one `G`-cycle pass for the bias and per input event plus 4 cycles of pipeline,
+/// plus the fire phase's first sweep over `V` (`G` reads; a z-output stage streams all `N`
+/// potentials, `N + 2·G`, before `V` is free); fire converts `V` to spike ticks (`G`), scans
+/// `T` ticks × `G` groups at two cycles per tick-memory row and serialises its spikes. The two
+/// phases overlap (ping-pong), so the stage interval is the larger of the two. The plan
+/// estimates with it (`LayerEstimate`) and `hdl/tests/layer_stage.rs` checks the block
+/// against it.
+pub fn stage_phases(
     outputs: usize,
     groups: usize,
     fires: bool,
@@ -609,89 +564,141 @@ fn stage_phases(
     }
 }
 
-fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {
-    match target {
-        // Tiny layers (≤ 1 kbit, e.g. a 10-neuron output layer of a few inputs) in registers.
-        _ if weight_bits_total <= 1024 && outputs <= 16 => MemoryKind::Registers,
-        // UP5K: 30 EBR = 120 kbit; anything above ~96 kbit goes to SPRAM.
-        Target::Ice40Up5k if weight_bits_total > 96 * 1024 => MemoryKind::Spram,
-        // ECP5: up to 16 kbit costs fewer resources as LUT RAM (~1 LUT per 16 bits).
-        Target::Ecp5_25k | Target::Ecp5_85k if weight_bits_total <= 16 * 1024 => {
-            MemoryKind::Distributed
-        }
-        _ => MemoryKind::BlockRam,
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn estimate(
-    target: Target,
+/// The shape of one layer stage: what its resources depend on.
+#[derive(Clone, Copy, Debug)]
+struct StageShape {
     inputs: usize,
     outputs: usize,
     lanes: usize,
     weight_bits: u32,
     z_bits: u32,
     t: u32,
+}
+
+impl StageShape {
+    /// `G = ⌈N / P⌉`.
+    fn groups(&self) -> usize {
+        self.outputs.div_ceil(self.lanes)
+    }
+
+    /// Bits of the weights, bias row included.
+    fn weight_bits_total(&self) -> u64 {
+        ((self.inputs + 1) * self.outputs) as u64 * self.weight_bits as u64
+    }
+
+    /// Bits of a spike tick (`K + 1`).
+    fn tick_bits(&self) -> u64 {
+        self.t.trailing_zeros() as u64 + 1
+    }
+
+    /// `V` (`z_bits`) and the spike tick (`K + 1` bits) per neuron.
+    fn state_bits(&self) -> u64 {
+        self.outputs as u64 * (self.z_bits as u64 + self.tick_bits())
+    }
+}
+
+fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {
+    match () {
+        // Tiny layers (≤ 1 kbit, e.g. a 10-neuron output layer of a few inputs) in registers.
+        _ if weight_bits_total <= 1024 && outputs <= 16 => MemoryKind::Registers,
+        // UP5K: 30 EBR = 120 kbit; anything above ~96 kbit goes to SPRAM.
+        _ if target.has_spram() && weight_bits_total > 96 * 1024 => MemoryKind::Spram,
+        // ECP5: up to 16 kbit costs fewer resources as LUT RAM (~1 LUT per 16 bits).
+        _ if target.has_lut_ram() && weight_bits_total <= 16 * 1024 => MemoryKind::Distributed,
+        _ => MemoryKind::BlockRam,
+    }
+}
+
+fn state_memory_kind(target: Target, s: &StageShape) -> MemoryKind {
+    match () {
+        _ if s.outputs <= 32 => MemoryKind::Registers,
+        _ if target.has_lut_ram() && s.state_bits() <= 16 * 1024 => MemoryKind::Distributed,
+        _ => MemoryKind::BlockRam,
+    }
+}
+
+/// LUT4s and flip-flops of a stage's lanes and control, memories aside.
+///
+/// Per lane: W × (K+1) shift-add, V adder and forwarding mux, tick compare, z/tick muxes.
+/// Calibrated on place-and-route of the default model (tests/pnr_default.rs: iCEBreaker
+/// 8 lanes, ULX3S 26 lanes, whose difference isolates the per-lane cost): a lane is ~2 LUT4
+/// per V bit plus ~1 per partial-product bit of the shift-add; the stage's control and
+/// spike serialiser ~450. Where a carry cell computes its sum bits ([`Target::carry_has_sum`])
+/// the V adder and the product adders take ~`z_bits + W + K + 1` fewer LUT4.
+/// Flip-flops per lane: the forwarded and the write-back V and the summed product (z_bits
+/// each), ~12 bits of pipeline control, and the registered weight and half products
+/// (~`3·W + K + 4`); per stage ~190 (pipeline control, output register); same calibration.
+fn stage_logic(target: Target, s: &StageShape) -> (u64, u64) {
+    let (w, z, k) = (s.weight_bits, s.z_bits, s.t.trailing_zeros());
+    let carry_sums = if target.carry_has_sum() {
+        z + w + k + 1
+    } else {
+        0
+    };
+    let lane_luts = (2 * z + 17 + w * (k + 1) - carry_sums) as u64;
+    let lane_ffs = (3 * z + 12 + 3 * w + k + 4) as u64;
+    (
+        450 + s.lanes as u64 * lane_luts,
+        190 + s.lanes as u64 * lane_ffs,
+    )
+}
+
+/// `(block RAMs, SPRAMs)` of a stage's weights in memory `kind`.
+fn weight_blocks(target: Target, kind: MemoryKind, s: &StageShape) -> (u64, u64) {
+    match kind {
+        MemoryKind::Registers | MemoryKind::Distributed => (0, 0),
+        MemoryKind::Spram => {
+            // SPRAM words: SPRAM_WIDTH / W lanes per SPRAM, SPRAM_WORDS deep.
+            let words = ((s.inputs + 1) * s.groups()) as u64;
+            let lanes_per = (SPRAM_WIDTH / s.weight_bits.max(1) as u64).max(1);
+            let cols = (s.lanes as u64).div_ceil(lanes_per);
+            (0, cols * words.div_ceil(SPRAM_WORDS))
+        }
+        MemoryKind::BlockRam => (
+            weight_brams(target, s.inputs, s.outputs, s.lanes, s.weight_bits),
+            0,
+        ),
+    }
+}
+
+/// Block RAMs of a stage's state in block RAM: two packed memories of `G` rows, `P·z_bits`
+/// and `P·(K+1)` bits wide.
+fn state_brams(target: Target, s: &StageShape) -> u64 {
+    let depth = (s.groups() as u64).max(2).next_power_of_two();
+    target.brams_for(depth, s.lanes as u64 * s.z_bits as u64)
+        + target.brams_for(depth, s.lanes as u64 * s.tick_bits())
+}
+
+/// The DESIGN §5 estimate of one stage: cycles ([`stage_phases`]), memory bits, LUT/FF/BRAM.
+fn estimate(
+    target: Target,
+    s: &StageShape,
     events_in: f64,
     events_out: f64,
     fires: bool,
 ) -> LayerEstimate {
-    let (integrate_cycles, fire_cycles) = stage_phases(
-        outputs,
-        outputs.div_ceil(lanes),
-        fires,
-        t,
-        events_in,
-        events_out,
-    );
-    let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
-    // V (z_bits) and the spike tick (K + 1 bits) per neuron, lanes packed side by side.
-    let tick_bits = t.trailing_zeros() as u64 + 1;
-    let state_bits = outputs as u64 * (z_bits as u64 + tick_bits);
-    let kind = weight_memory_kind(target, weight_bits_total, outputs);
-    // Per lane: W × (K+1) shift-add, V adder and forwarding mux, tick compare, z/tick muxes.
-    // Calibrated on place-and-route of the default model (tests/pnr_default.rs: iCEBreaker
-    // 8 lanes, ULX3S 26 lanes, whose difference isolates the per-lane cost): a lane is ~2 LUT4
-    // per V bit plus ~1 per partial-product bit of the shift-add; the stage's control and
-    // spike serialiser ~450. An ECP5 `CCU2C` computes its sum bits itself where an iCE40
-    // `SB_CARRY` needs a LUT4 beside it: there the V adder and the product adders take
-    // ~`z_bits + W + K + 1` fewer LUT4.
-    let k = t.trailing_zeros();
-    let carry_sums = match target {
-        Target::Ecp5_25k | Target::Ecp5_85k => z_bits + weight_bits + k + 1,
-        _ => 0,
-    };
-    let lane_luts = (2 * z_bits + 17 + weight_bits * (k + 1) - carry_sums) as u64;
-    let luts = 450 + lanes as u64 * lane_luts;
-    // Per lane: the forwarded and the write-back V and the summed product (z_bits each),
-    // ~12 bits of pipeline control, and the registered weight and half products
-    // (~`3·W + K + 4`); per stage ~190 (pipeline control, output register); same calibration.
-    let lane_ffs = (3 * z_bits + 12 + 3 * weight_bits + k + 4) as u64;
-    let ffs = 190 + lanes as u64 * lane_ffs;
-    let (brams, sprams) = match kind {
-        MemoryKind::Registers => (0, 0),
-        MemoryKind::Distributed => (0, 0),
-        MemoryKind::Spram => {
-            // 16-bit words: 16/weight_bits lanes per SPRAM, 16k words deep.
-            let words = ((inputs + 1) * outputs.div_ceil(lanes)) as u64;
-            let lanes_per = (16 / weight_bits.max(1)).max(1) as u64;
-            let cols = (lanes as u64).div_ceil(lanes_per);
-            (0, cols * words.div_ceil(16384))
-        }
-        MemoryKind::BlockRam => (weight_brams(target, inputs, outputs, lanes, weight_bits), 0),
-    };
-    let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
+    let (integrate_cycles, fire_cycles) =
+        stage_phases(s.outputs, s.groups(), fires, s.t, events_in, events_out);
+    let weight_bits = s.weight_bits_total();
+    let state_bits = s.state_bits();
+    let kind = weight_memory_kind(target, weight_bits, s.outputs);
+    let (luts, ffs) = stage_logic(target, s);
+    let (brams, sprams) = weight_blocks(target, kind, s);
     let distributed_luts = if kind == MemoryKind::Distributed {
-        weight_bits_total / 16
+        weight_bits / 16
     } else {
         0
     };
-    let state_brams = if outputs > 32 && !(ecp5 && state_bits <= 16 * 1024) {
-        // Two packed memories of G rows: P·z_bits and P·(K+1) bits wide, 16 bits per block.
-        let g = outputs.div_ceil(lanes) as u64;
-        let depth = g.max(2).next_power_of_two();
-        target.brams_for(depth, lanes as u64 * z_bits as u64)
-            + target.brams_for(depth, lanes as u64 * tick_bits)
+    // State in block RAM; else LUT RAM on ECP5, flip-flops and ~1.5 LUTs of read mux per bit
+    // on iCE40; registers only when the state is neither block RAM nor LUT RAM.
+    let state = state_memory_kind(target, s);
+    let (state_brams, state_luts) = match state {
+        MemoryKind::BlockRam => (state_brams(target, s), 0),
+        _ if target.has_lut_ram() => (0, state_bits / 16),
+        _ => (0, state_bits * 3 / 2),
+    };
+    let state_ffs = if state == MemoryKind::Registers {
+        state_bits
     } else {
         0
     };
@@ -699,38 +706,12 @@ fn estimate(
         integrate_cycles,
         fire_cycles,
         cycles_per_sample: integrate_cycles.max(fire_cycles),
-        weight_bits: weight_bits_total,
+        weight_bits,
         state_bits,
-        luts: luts
-            + distributed_luts
-            + if state_brams == 0 {
-                // LUT RAM on ECP5; flip-flops and ~1.5 LUTs of read mux per bit on iCE40.
-                if ecp5 {
-                    state_bits / 16
-                } else {
-                    state_bits * 3 / 2
-                }
-            } else {
-                0
-            },
-        // Registers only when the state is neither block RAM nor LUT RAM.
-        ffs: ffs
-            + if state_brams == 0 && !(ecp5 && outputs > 32) {
-                state_bits
-            } else {
-                0
-            },
+        luts: luts + distributed_luts + state_luts,
+        ffs: ffs + state_ffs,
         brams: brams + state_brams,
         sprams,
-    }
-}
-
-fn state_memory_kind(target: Target, est: &LayerEstimate, outputs: usize) -> MemoryKind {
-    let ecp5 = matches!(target, Target::Ecp5_25k | Target::Ecp5_85k);
-    match () {
-        _ if outputs <= 32 => MemoryKind::Registers,
-        _ if ecp5 && est.state_bits <= 16 * 1024 => MemoryKind::Distributed,
-        _ => MemoryKind::BlockRam,
     }
 }
 
@@ -751,42 +732,38 @@ fn plan_layer(
     let t = model.time_steps;
     let z_bound = bounds::z_bound(layer, t);
     let z_bits = bounds::signed_bits(z_bound);
-    let sb = slope_bits(layer.inputs, layer.weight_bits);
-    let est = estimate(
-        options.target,
-        layer.inputs,
-        layer.outputs,
+    let shape = StageShape {
+        inputs: layer.inputs,
+        outputs: layer.outputs,
         lanes,
-        layer.weight_bits,
+        weight_bits: layer.weight_bits,
         z_bits,
         t,
-        events_in,
-        events_out,
-        fires,
-    );
-    let weight_memory = weight_memory_kind(options.target, est.weight_bits, layer.outputs);
+    };
+    let est = estimate(options.target, &shape, events_in, events_out, fires);
     LayerPlan {
         layer: k + 1,
         inputs: layer.inputs,
         outputs: layer.outputs,
         lanes,
-        groups: layer.outputs.div_ceil(lanes),
+        groups: shape.groups(),
         weight_bits: layer.weight_bits,
         frac_bits: layer.frac_bits,
         z_bound,
         z_bits,
-        slope_bits: sb,
+        slope_bits: slope_bits(layer.inputs, layer.weight_bits),
         input_index_bits: bounds::unsigned_bits(layer.inputs as u64),
         output_index_bits: index_bits(layer.outputs),
         fires,
-        weight_memory,
-        state_memory: state_memory_kind(options.target, &est, layer.outputs),
+        weight_memory: weight_memory_kind(options.target, est.weight_bits, layer.outputs),
+        state_memory: state_memory_kind(options.target, &shape),
         estimate: est,
     }
 }
 
 /// The automatic lane count: the fewest lanes whose stage keeps up with the input stream (one
-/// feature per beat), within the target's memory bandwidth (UP5K SPRAM: 64 bits per cycle).
+/// feature per beat), within the target's memory bandwidth (UP5K SPRAM: `spram · SPRAM_WIDTH`
+/// = 64 bits per cycle).
 #[allow(clippy::too_many_arguments)]
 fn auto_lanes(
     target: Target,
@@ -801,13 +778,16 @@ fn auto_lanes(
 ) -> usize {
     let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
     let kind = weight_memory_kind(target, weight_bits_total, outputs);
-    let max_lanes = match kind {
-        MemoryKind::Spram => ((64 / weight_bits) as usize).clamp(1, outputs),
+    let cap = target.capacity();
+    let max_lanes = match (kind, cap) {
+        (MemoryKind::Spram, Some(cap)) => {
+            ((cap.spram * SPRAM_WIDTH / weight_bits as u64) as usize).clamp(1, outputs)
+        }
         _ => outputs,
     };
     // More lanes need wider weight rows: stay within the target's block RAM, leaving a few
     // blocks for the encoder and the other layers (the fit check has the last word).
-    let fits = |p: usize| match (kind, target.capacity()) {
+    let fits = |p: usize| match (kind, cap) {
         (MemoryKind::BlockRam, Some(cap)) => {
             weight_brams(target, inputs, outputs, p, weight_bits) + 4 <= cap.brams
         }

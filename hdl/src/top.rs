@@ -4,6 +4,7 @@ use crate::encoder::Encoder;
 use crate::layer::{LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::readout::Readout;
+use crate::stream::{EventOut, EventTap, EventWire, ZOut, ZSink};
 use golden::model::Readout as ReadoutKind;
 use rust_hdl::prelude::*;
 
@@ -111,22 +112,27 @@ pub struct TtfsCore<const ZW: usize> {
     pub w_data: Signal<In, Bits<16>>,
     /// Every stage has its weights.
     pub loaded: Signal<Out, Bit>,
+    /// Trace taps (`--trace` only, else none): the encoder's stream, then each firing
+    /// stage's output, in layer order.
+    pub trace: Vec<EventTap>,
     /// Layer 0.
     pub encoder: Encoder,
     /// Layers 1..=L.
     pub stages: Vec<LayerStage<ZW>>,
     /// Class of each sample.
     pub readout: Readout<ZW>,
-    zv_unused: Signal<Local, Bit>,
-    zz_unused: Signal<Local, Signed<ZW>>,
-    zl_unused: Signal<Local, Bit>,
-    ze_unused: Signal<Local, Bit>,
-    zero: Constant<Bit>,
+    /// Stage `i` → stage `i + 1`.
+    links: Vec<EventWire>,
+    /// Sinks of the inner stages' unused `z` streams.
+    z_sinks: Vec<ZSink<ZW>>,
     /// `loaded` of stages `0..i` (prefix AND), combinational.
     ld_prefix: Vec<Signal<Local, Bit>>,
     _n: usize,
     _np1: usize,
     _links: usize,
+    /// Trace taps: the encoder's (0 or 1), the firing stages' (0 or their count).
+    _enc_tap: usize,
+    _stage_taps: usize,
     _images: Vec<(String, String)>,
 }
 
@@ -149,6 +155,8 @@ impl<const ZW: usize> TtfsCore<ZW> {
         assert!(n >= 1, "ttfs core: no layer");
         assert_eq!(params.len(), n, "ttfs core: one StageParams per layer");
         let images = params.iter().flat_map(|p| p.images()).collect();
+        let firing = design.layers.iter().filter(|l| l.fires).count();
+        let taps = if design.options.trace { 1 + firing } else { 0 };
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -167,15 +175,15 @@ impl<const ZW: usize> TtfsCore<ZW> {
             encoder: Encoder::new(design.inputs, design.input_bits, design.time_steps),
             stages: params.iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
-            zv_unused: Signal::default(),
-            zz_unused: Signal::default(),
-            zl_unused: Signal::default(),
-            ze_unused: Signal::default(),
-            zero: Constant::new(false),
+            trace: (0..taps).map(|_| EventTap::default()).collect(),
+            links: (1..n).map(|_| EventWire::default()).collect(),
+            z_sinks: (1..n).map(|_| ZSink::default()).collect(),
             ld_prefix: (0..=n).map(|_| Signal::default()).collect(),
             _n: n,
             _np1: n + 1,
             _links: n - 1,
+            _enc_tap: taps.min(1),
+            _stage_taps: taps.saturating_sub(1),
             _images: images,
         }
     }
@@ -203,18 +211,19 @@ impl<const ZW: usize> TtfsCore<ZW> {
 impl<const ZW: usize> Logic for TtfsCore<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
-        self.encoder.clock.next = self.clock.val();
+        clock!(self, clock, encoder, readout);
         self.encoder.rst.next = self.rst.val();
-        self.readout.clock.next = self.clock.val();
         self.readout.rst.next = self.rst.val();
         // Weight loading: stages take the load stream in layer order, each until it has its
         // whole image (a ROM stage is loaded from reset and takes nothing). Samples wait.
         self.ld_prefix[0].next = true;
         self.w_ready.next = false;
         for i in 0..self._n {
-            self.stages[i].wl_valid.next = self.w_valid.val() & self.ld_prefix[i].val();
-            self.stages[i].wl_data.next = self.w_data.val();
-            if self.ld_prefix[i].val() & self.stages[i].wl_ready.val() {
+            self.stages[i].clock.next = self.clock.val();
+            self.stages[i].rst.next = self.rst.val();
+            self.stages[i].wl.valid.next = self.w_valid.val() & self.ld_prefix[i].val();
+            self.stages[i].wl.data.next = self.w_data.val();
+            if self.ld_prefix[i].val() & self.stages[i].wl.ready.val() {
                 self.w_ready.next = true;
             }
             self.ld_prefix[i + 1].next = self.ld_prefix[i].val() & self.stages[i].loaded.val();
@@ -226,54 +235,36 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.encoder.s_data.next = self.s_data.val();
         self.encoder.s_last.next = self.s_last.val();
         self.s_ready.next = self.encoder.s_ready.val() & self.loaded.val();
-        self.zv_unused.next = self.zero.val();
-        // Defaults, so the sinks of unused z streams are driven even with a single layer
-        // (where the loop over inner stages below is empty).
-        self.zz_unused.next = self.stages[0].z_value.val();
-        self.zl_unused.next = self.stages[0].z_last.val();
-        self.ze_unused.next = self.stages[0].z_err.val();
-        for i in 0..self._n {
-            self.stages[i].clock.next = self.clock.val();
-            self.stages[i].rst.next = self.rst.val();
-        }
-        // Encoder → stage 0.
-        self.stages[0].in_valid.next = self.encoder.out_valid.val();
-        self.stages[0].in_index.next = self.encoder.out_index.val();
-        self.stages[0].in_m.next = self.encoder.out_m.val();
-        self.stages[0].in_eow.next = self.encoder.out_eow.val();
-        self.stages[0].in_err.next = self.encoder.out_err.val();
-        self.encoder.out_ready.next = self.stages[0].in_ready.val();
-        // Stage i → stage i + 1 (events); the z streams of inner stages are unused.
+        // The event streams: encoder → stage 0 → … → the last stage → readout (both of its
+        // streams; the readout takes the one of its kind). Inner stages' z streams are unused.
+        EventOut::join(&mut self.encoder.ev_out, &mut self.stages[0].ev_in);
         for i in 0..self._links {
-            self.stages[i + 1].in_valid.next = self.stages[i].out_valid.val();
-            self.stages[i + 1].in_index.next = self.stages[i].out_index.val();
-            self.stages[i + 1].in_m.next = self.stages[i].out_m.val();
-            self.stages[i + 1].in_eow.next = self.stages[i].out_eow.val();
-            self.stages[i + 1].in_err.next = self.stages[i].out_err.val();
-            self.stages[i].out_ready.next = self.stages[i + 1].in_ready.val();
-            self.stages[i].z_ready.next = self.zero.val();
-            self.zv_unused.next = self.stages[i].z_valid.val();
-            self.zz_unused.next = self.stages[i].z_value.val();
-            self.zl_unused.next = self.stages[i].z_last.val();
-            self.ze_unused.next = self.stages[i].z_err.val();
+            EventOut::join(&mut self.stages[i].ev_out, &mut self.links[i].ev_in);
+            EventOut::join(&mut self.links[i].ev_out, &mut self.stages[i + 1].ev_in);
+            ZOut::<ZW>::join(&mut self.stages[i].z_out, &mut self.z_sinks[i].z_in);
         }
-        // Last stage → readout (both streams; the readout takes the one of its kind).
         for i in self._links..self._n {
-            self.readout.z_valid.next = self.stages[i].z_valid.val();
-            self.readout.z_value.next = self.stages[i].z_value.val();
-            self.readout.z_last.next = self.stages[i].z_last.val();
-            self.readout.z_err.next = self.stages[i].z_err.val();
-            self.stages[i].z_ready.next = self.readout.z_ready.val();
-            self.readout.ev_valid.next = self.stages[i].out_valid.val();
-            self.readout.ev_index.next = self.stages[i].out_index.val();
-            self.readout.ev_m.next = self.stages[i].out_m.val();
-            self.readout.ev_eow.next = self.stages[i].out_eow.val();
-            self.readout.ev_err.next = self.stages[i].out_err.val();
-            self.stages[i].out_ready.next = self.readout.ev_ready.val();
+            EventOut::join(&mut self.stages[i].ev_out, &mut self.readout.ev_in);
+            ZOut::<ZW>::join(&mut self.stages[i].z_out, &mut self.readout.z_in);
         }
         self.readout.m_ready.next = self.m_ready.val();
         self.m_valid.next = self.readout.m_valid.val();
         self.m_class.next = self.readout.m_class.val();
         self.m_error.next = self.readout.m_error.val();
+        // Trace taps: the beats that move.
+        for t in 0..self._enc_tap {
+            self.trace[t].valid.next =
+                self.encoder.ev_out.valid.val() & self.encoder.ev_out.ready.val();
+            self.trace[t].eow.next = self.encoder.ev_out.eow.val();
+            self.trace[t].m.next = self.encoder.ev_out.m.val();
+            self.trace[t].index.next = self.encoder.ev_out.index.val();
+        }
+        for i in 0..self._stage_taps {
+            self.trace[i + 1].valid.next =
+                self.stages[i].ev_out.valid.val() & self.stages[i].ev_out.ready.val();
+            self.trace[i + 1].eow.next = self.stages[i].ev_out.eow.val();
+            self.trace[i + 1].m.next = self.stages[i].ev_out.m.val();
+            self.trace[i + 1].index.next = self.stages[i].ev_out.index.val();
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Verilog emission around rust-hdl's generator: checked generation under a chosen module
-//! name, the top-level port list, and the thin ANSI wrapper.
+//! name, the top-level port list, and the one wrapper generator ([`Wrapper`]).
 //!
 //! rust-hdl names the top module after the name passed to `Block::accept` (`generate_verilog`
 //! hard-codes `top`) and every sub-module instance `<parent>$<field>` (one module per
 //! instance, `$` is legal in Verilog identifiers). Its top has an old-style (Verilog-95) port
-//! list; DESIGN §4 asks for ANSI ports, hence [`ansi_wrapper`], which instantiates the
-//! generated core by name and is the only hand-written Verilog.
+//! list; DESIGN §4 asks for ANSI ports, hence [`Wrapper`], which instantiates the generated
+//! core by name: every hand-described module (`ttfs_top`, `board_top`, [`ansi_wrapper`]) is
+//! one of them.
 
 use rust_hdl::prelude::*;
 use std::fmt::Write as _;
@@ -24,6 +25,9 @@ pub enum VerilogError {
     /// A module name is not a plain Verilog identifier.
     #[error("`{0}` is not a plain Verilog identifier ([A-Za-z_][A-Za-z0-9_]*)")]
     BadName(String),
+    /// A wrapper declares a name twice, or a port or wire of zero bits.
+    #[error("wrapper: `{0}` is declared twice or has zero width")]
+    Declaration(String),
 }
 
 fn check_identifier(name: &str) -> Result<(), VerilogError> {
@@ -50,9 +54,46 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
     })?;
     let mut defines = ModuleDefines::default();
     block.accept(module, &mut defines);
-    Ok(single_assignment_comb(&range_signed_localparams(
-        &defines.defines(),
+    Ok(single_assignment_comb(&drop_unused_enum_localparams(
+        &range_signed_localparams(&defines.defines()),
     )))
+}
+
+/// Drops the `localparam Enum$Variant = n;` lines that rust-hdl writes into every module
+/// holding a `LogicState` signal, where the module never names them (a register of the enum
+/// type only passes it through). Why: Verilator's `-Wall` flags each unused one
+/// (`UNUSEDPARAM`), and the generated Verilog is kept lint clean.
+pub fn drop_unused_enum_localparams(text: &str) -> String {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut keep = vec![true; lines.len()];
+    let mut start = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("module ") {
+            start = i;
+        }
+        let t = line.trim();
+        let Some(name) = t
+            .strip_prefix("localparam ")
+            .and_then(|r| r.split_once(" = "))
+            .map(|(n, _)| n)
+        else {
+            continue;
+        };
+        if !name.contains('$') {
+            continue;
+        }
+        let end = (i..lines.len())
+            .find(|&j| lines[j].starts_with("endmodule"))
+            .unwrap_or(lines.len());
+        let used = (start..end).any(|j| j != i && has_ident(lines[j], name));
+        keep[i] = used;
+    }
+    lines
+        .iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(l, _)| *l)
+        .collect()
 }
 
 /// Gives every `localparam signed NAME = W'h…;` (how rust-hdl declares a `Constant<Signed<W>>`)
@@ -460,6 +501,268 @@ pub fn ports<B: Block>(block: &B) -> Vec<Port> {
     probe.ports
 }
 
+/// ` [w-1:0]`, or nothing for one bit: the range of a `w`-bit declaration.
+pub fn range(w: usize) -> String {
+    if w > 1 {
+        format!(" [{}:0]", w - 1)
+    } else {
+        String::new()
+    }
+}
+
+/// `expr` (`from` bits) zero-extended to `to ≥ from` bits.
+pub fn zero_extended(expr: &str, from: usize, to: usize) -> String {
+    if from < to {
+        format!("{{{{{}{{1'b0}}}}, {expr}}}", to - from)
+    } else {
+        expr.to_string()
+    }
+}
+
+/// A port of a sub-module: a plain identifier, or a rust-hdl name with `$` after the first
+/// character (`trace$1$valid`), which Verilog allows.
+fn check_port_name(name: &str) -> Result<(), VerilogError> {
+    let mut chars = name.chars();
+    let ok = matches!(chars.next(), Some(c) if is_ident_start(c)) && chars.all(is_ident_char);
+    if ok {
+        Ok(())
+    } else {
+        Err(VerilogError::BadName(name.to_string()))
+    }
+}
+
+/// An instance inside a [`Wrapper`]: `module name ( .port(expr), … );`. Port names may
+/// contain `$` (rust-hdl's `iface$field`); expressions are written as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Instance {
+    module: String,
+    name: String,
+    conns: Vec<(String, String)>,
+}
+
+impl Instance {
+    /// An instance `name` of `module`, without connections yet.
+    pub fn new(module: &str, name: &str) -> Self {
+        Self {
+            module: module.to_string(),
+            name: name.to_string(),
+            conns: vec![],
+        }
+    }
+
+    /// Connects `port` of the module to `expr`, after the connections made so far.
+    pub fn conn(&mut self, port: impl Into<String>, expr: impl Into<String>) -> &mut Self {
+        self.conns.push((port.into(), expr.into()));
+        self
+    }
+
+    /// Connects each port to the wrapper signal of the same name.
+    pub fn same(&mut self, ports: &[&str]) -> &mut Self {
+        for p in ports {
+            self.conn(*p, *p);
+        }
+        self
+    }
+
+    fn render(&self, v: &mut String) -> Result<(), VerilogError> {
+        check_identifier(&self.module)?;
+        check_identifier(&self.name)?;
+        let mut conns = Vec::with_capacity(self.conns.len());
+        for (port, expr) in &self.conns {
+            check_port_name(port)?;
+            conns.push(format!("        .{port}({expr})"));
+        }
+        let _ = writeln!(
+            v,
+            "    {} {} (\n{}\n    );",
+            self.module,
+            self.name,
+            conns.join(",\n")
+        );
+        Ok(())
+    }
+}
+
+/// One statement of a [`Wrapper`]'s body, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Item {
+    Comment(String),
+    /// `wire [w-1:0] name;` or, with a value, `wire [w-1:0] name = value;`.
+    Wire(String, usize, Option<String>),
+    Assign(String, String),
+    Instance(Instance),
+}
+
+/// The one generator of hand-described Verilog: a Verilog-2001 module with an ANSI port list
+/// around rust-hdl generated modules (`ttfs_top`, `board_top`, the tests' `<block>_ansi`).
+///
+/// It holds the module name, `//` doc lines, the ports (name, direction, width) in order, and a
+/// body of wires, `assign`s, comments and instances in order. [`Wrapper::render`] checks every
+/// declared name (plain identifiers, each declared once) and every instance and port name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Wrapper {
+    name: String,
+    doc: Vec<String>,
+    ports: Vec<Port>,
+    items: Vec<Item>,
+}
+
+impl Wrapper {
+    /// An empty module `name`.
+    pub fn new(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            doc: vec![],
+            ports: vec![],
+            items: vec![],
+        }
+    }
+
+    /// A `// line` before the module.
+    pub fn doc(&mut self, line: impl Into<String>) -> &mut Self {
+        self.doc.push(line.into());
+        self
+    }
+
+    /// Appends a port.
+    pub fn port(&mut self, port: Port) -> &mut Self {
+        self.ports.push(port);
+        self
+    }
+
+    fn plain(&mut self, name: &str, dir: Dir, width: usize) -> &mut Self {
+        self.port(Port {
+            name: name.to_string(),
+            dir,
+            width,
+            signed: false,
+        })
+    }
+
+    /// Appends an input port of `width` bits.
+    pub fn input(&mut self, name: &str, width: usize) -> &mut Self {
+        self.plain(name, Dir::In, width)
+    }
+
+    /// Appends an output port of `width` bits.
+    pub fn output(&mut self, name: &str, width: usize) -> &mut Self {
+        self.plain(name, Dir::Out, width)
+    }
+
+    /// A `// text` line in the body.
+    pub fn comment(&mut self, text: impl Into<String>) -> &mut Self {
+        self.items.push(Item::Comment(text.into()));
+        self
+    }
+
+    /// `wire [width-1:0] name;`
+    pub fn wire(&mut self, name: &str, width: usize) -> &mut Self {
+        self.items.push(Item::Wire(name.to_string(), width, None));
+        self
+    }
+
+    /// `wire [width-1:0] name = value;`
+    pub fn wire_eq(&mut self, name: &str, width: usize, value: impl Into<String>) -> &mut Self {
+        self.items
+            .push(Item::Wire(name.to_string(), width, Some(value.into())));
+        self
+    }
+
+    /// `assign lhs = expr;` (`lhs` a port or wire of the wrapper).
+    pub fn assign(&mut self, lhs: &str, expr: impl Into<String>) -> &mut Self {
+        self.items.push(Item::Assign(lhs.to_string(), expr.into()));
+        self
+    }
+
+    /// Narrows a `wide`-bit signal to the wrapper output `out` of `width ≤ wide` bits: declares
+    /// `wire [wide-1:0] wire;` (connect it to the wide instance output), `assign out =
+    /// wire[width-1:0];`, and reduces the dropped bits into `unused_<out>_hi`.
+    pub fn narrow(&mut self, out: &str, width: usize, wire: &str, wide: usize) -> &mut Self {
+        assert!(
+            (1..=wide).contains(&width),
+            "wrapper: {out} ({width} bits) from {wire} ({wide} bits)"
+        );
+        self.wire(wire, wide);
+        self.assign(out, format!("{wire}[{}:0]", width - 1));
+        if width < wide {
+            self.wire_eq(
+                &format!("unused_{out}_hi"),
+                1,
+                format!("|{wire}[{}:{width}]", wide - 1),
+            );
+        }
+        self
+    }
+
+    /// An instance (see [`Instance`]).
+    pub fn instance(&mut self, instance: Instance) -> &mut Self {
+        self.items.push(Item::Instance(instance));
+        self
+    }
+
+    /// Every name the module declares (ports, then wires), checked: plain identifiers, each
+    /// once, of at least one bit.
+    fn check_declarations(&self) -> Result<(), VerilogError> {
+        check_identifier(&self.name)?;
+        let wires = self.items.iter().filter_map(|i| match i {
+            Item::Wire(n, w, _) => Some((n, *w)),
+            _ => None,
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for (name, width) in self.ports.iter().map(|p| (&p.name, p.width)).chain(wires) {
+            check_identifier(name)?;
+            if width == 0 || !seen.insert(name.as_str()) {
+                return Err(VerilogError::Declaration(name.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The module's text, after the checks of [`Self::check_declarations`] and of every
+    /// instance and assigned name.
+    pub fn render(&self) -> Result<String, VerilogError> {
+        self.check_declarations()?;
+        let mut v = String::new();
+        for line in &self.doc {
+            let _ = writeln!(v, "// {line}");
+        }
+        let ports: Vec<String> = self
+            .ports
+            .iter()
+            .map(|p| {
+                let dir = match p.dir {
+                    Dir::In => "input  wire",
+                    Dir::Out => "output wire",
+                    Dir::InOut => "inout  wire",
+                };
+                let signed = if p.signed { " signed" } else { "" };
+                format!("    {dir}{signed}{} {}", range(p.width), p.name)
+            })
+            .collect();
+        let _ = writeln!(v, "module {} (\n{}\n);", self.name, ports.join(",\n"));
+        for item in &self.items {
+            match item {
+                Item::Comment(text) => {
+                    let _ = writeln!(v, "    // {text}");
+                }
+                Item::Wire(name, w, None) => {
+                    let _ = writeln!(v, "    wire{} {name};", range(*w));
+                }
+                Item::Wire(name, w, Some(value)) => {
+                    let _ = writeln!(v, "    wire{} {name} = {value};", range(*w));
+                }
+                Item::Assign(lhs, expr) => {
+                    check_identifier(lhs)?;
+                    let _ = writeln!(v, "    assign {lhs} = {expr};");
+                }
+                Item::Instance(i) => i.render(&mut v)?,
+            }
+        }
+        let _ = writeln!(v, "endmodule");
+        Ok(v)
+    }
+}
+
 /// A Verilog-2001 module `wrapper` with an ANSI port list that instantiates the rust-hdl
 /// module `core` (generated by [`generate`]) and passes every port through; `rename` maps a
 /// rust-hdl port name to the wrapper's port name (e.g. `clock` → `clk`).
@@ -469,42 +772,21 @@ pub fn ansi_wrapper(
     ports: &[Port],
     rename: impl Fn(&str) -> String,
 ) -> Result<String, VerilogError> {
-    check_identifier(wrapper)?;
-    check_identifier(core)?;
-    let mut v = String::new();
-    let _ = writeln!(
-        v,
-        "// ANSI wrapper around the rust-hdl generated module `{core}`."
-    );
-    let _ = writeln!(v, "module {wrapper} (");
-    let decls = ports
-        .iter()
-        .map(|p| {
-            let outer = rename(&p.name);
-            check_identifier(&outer)?;
-            let dir = match p.dir {
-                Dir::In => "input  wire",
-                Dir::Out => "output wire",
-                Dir::InOut => "inout  wire",
-            };
-            let signed = if p.signed { " signed" } else { "" };
-            let range = if p.width > 1 {
-                format!(" [{}:0]", p.width - 1)
-            } else {
-                String::new()
-            };
-            Ok(format!("    {dir}{signed}{range} {outer}"))
-        })
-        .collect::<Result<Vec<_>, VerilogError>>()?;
-    let _ = writeln!(v, "{}", decls.join(",\n"));
-    let _ = writeln!(v, ");");
-    let conns = ports
-        .iter()
-        .map(|p| format!("        .{}({})", p.name, rename(&p.name)))
-        .collect::<Vec<_>>();
-    let _ = writeln!(v, "    {core} core (\n{}\n    );", conns.join(",\n"));
-    let _ = writeln!(v, "endmodule");
-    Ok(v)
+    let mut w = Wrapper::new(wrapper);
+    w.doc(format!(
+        "ANSI wrapper around the rust-hdl generated module `{core}`."
+    ));
+    let mut inst = Instance::new(core, "core");
+    for p in ports {
+        let outer = rename(&p.name);
+        inst.conn(p.name.as_str(), outer.as_str());
+        w.port(Port {
+            name: outer,
+            ..p.clone()
+        });
+    }
+    w.instance(inst);
+    w.render()
 }
 
 /// One Verilog file from rust-hdl's modules and the ANSI wrapper: a header, then `core`, then

@@ -9,7 +9,10 @@ use common::{
     assert_every_register_resets, emit, verilator_lint_clean, yosys_clean, yosys_ice40_stat,
     Emitted,
 };
-use hdl::board::{PowerOnReset, SpiFlashConfig, SpiFlashReader, UartRx, UartTx};
+use hdl::board::{
+    AnswerByte, PowerOnReset, SampleFramer, SpiFlashConfig, SpiFlashReader, SpiShifter, UartRx,
+    UartTx,
+};
 use rust_hdl::prelude::*;
 
 fn uart_tx() -> Emitted {
@@ -47,6 +50,42 @@ fn spi_flash_reader() -> Emitted {
     emit(&uut, "spi_flash_reader")
 }
 
+fn spi_shifter() -> Emitted {
+    let mut uut = SpiShifter::new(1);
+    uut.clock.connect();
+    uut.rst.connect();
+    uut.start.connect();
+    uut.word.connect();
+    uut.count.connect();
+    uut.enable.connect();
+    uut.hold.connect();
+    uut.miso.connect();
+    uut.connect_all();
+    emit(&uut, "spi_shifter")
+}
+
+fn sample_framer() -> Emitted {
+    let mut uut = SampleFramer::new(784, 600_000);
+    uut.clock.connect();
+    uut.rst.connect();
+    uut.rx_valid.connect();
+    uut.rx_data.connect();
+    uut.beat_ready.connect();
+    uut.connect_all();
+    emit(&uut, "sample_framer")
+}
+
+fn answer_byte() -> Emitted {
+    let mut uut = AnswerByte::default();
+    uut.clock.connect();
+    uut.rst.connect();
+    uut.m_class.connect();
+    uut.m_error.connect();
+    uut.sent.connect();
+    uut.connect_all();
+    emit(&uut, "answer_byte")
+}
+
 fn power_on_reset() -> Emitted {
     let mut uut = PowerOnReset::new(64, true);
     uut.clock.connect();
@@ -56,7 +95,14 @@ fn power_on_reset() -> Emitted {
 }
 
 fn reset_blocks() -> Vec<Emitted> {
-    vec![uart_tx(), uart_rx(), spi_flash_reader()]
+    vec![
+        uart_tx(),
+        uart_rx(),
+        spi_flash_reader(),
+        spi_shifter(),
+        sample_framer(),
+        answer_byte(),
+    ]
 }
 
 #[test]
@@ -115,8 +161,11 @@ fn yosys_synthesis_is_clean_and_within_the_documented_ice40_cost() {
     // (block, LUT4 budget, flip-flop budget): the doc comments' figures plus ~20 % LUTs.
     let budgets = [
         (uart_tx(), 60, 30),
-        (uart_rx(), 70, 36),
-        (spi_flash_reader(), 160, 111),
+        (uart_rx(), 60, 36),
+        (spi_flash_reader(), 150, 110),
+        (spi_shifter(), 80, 63),
+        (sample_framer(), 120, 43),
+        (answer_byte(), 4, 8),
         (power_on_reset(), 30, 19),
     ];
     for (e, max_luts, max_ffs) in budgets {

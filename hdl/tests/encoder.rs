@@ -18,7 +18,7 @@ fn encoder(n: usize, b: u32, t: u32) -> Harness<Encoder> {
     uut.s_valid.connect();
     uut.s_data.connect();
     uut.s_last.connect();
-    uut.out_ready.connect();
+    uut.ev_out.ready.connect();
     Harness::new(uut, |x| &mut x.clock)
 }
 
@@ -47,19 +47,19 @@ fn run(
         h.uut.s_data.next = bits(if offer { x as u64 } else { 0xdead });
         h.uut.s_last.next = offer && last;
         let ready = rng.gen_bool(p_out);
-        h.uut.out_ready.next = ready;
+        h.uut.ev_out.ready.next = ready;
         h.settle();
         if offer && h.uut.s_ready.val() {
             input.pop_front();
         }
-        if ready && h.uut.out_valid.val() {
-            if h.uut.out_eow.val() {
-                out.push((std::mem::take(&mut cur), h.uut.out_err.val()));
+        if ready && h.uut.ev_out.valid.val() {
+            if h.uut.ev_out.eow.val() {
+                out.push((std::mem::take(&mut cur), h.uut.ev_out.err.val()));
             } else {
-                assert!(!h.uut.out_err.val(), "err outside eow");
+                assert!(!h.uut.ev_out.err.val(), "err outside eow");
                 cur.push((
-                    h.uut.out_m.val().to_u64() as u32,
-                    h.uut.out_index.val().to_u64() as u32,
+                    h.uut.ev_out.m.val().to_u64() as u32,
+                    h.uut.ev_out.index.val().to_u64() as u32,
                 ));
             }
         }

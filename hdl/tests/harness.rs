@@ -4,32 +4,43 @@
 mod common;
 
 use hdl::harness::Harness;
-use hdl::layer::WindowCounter;
+use hdl::readout::Argmax;
 use rand::Rng;
 use rust_hdl::prelude::*;
 use std::sync::{Arc, Mutex};
 
-type Trace = Vec<(u64, bool, bool, bool)>;
+/// The block under test: a streaming argmax over 8-bit values, sequences of up to 8.
+type Uut = Argmax<8, 3>;
+type Trace = Vec<(bool, u64, i64)>;
+/// One cycle's inputs: `rst`, `valid`, `value`, `last`.
+type Stimulus = (bool, bool, i64, bool);
 
-fn stimulus() -> Vec<(bool, bool, bool)> {
+fn stimulus() -> Vec<Stimulus> {
     let mut rng = common::rng(9);
-    let mut s = vec![(true, false, false)];
+    let mut s = vec![(true, false, 0, false)];
     s.extend((0..800).map(|_| {
         (
             rng.gen_ratio(1, 50),
-            rng.gen_ratio(1, 10),
             rng.gen_bool(0.7),
+            rng.gen_range(-128..128),
+            rng.gen_ratio(1, 6),
         )
     }));
     s
 }
 
-fn observe(x: &WindowCounter<3>) -> (u64, bool, bool, bool) {
+fn apply(x: &mut Uut, &(rst, valid, value, last): &Stimulus) {
+    x.rst.next = rst;
+    x.valid.next = valid;
+    x.value.next = signed::<8>(value);
+    x.last.next = last;
+}
+
+fn observe(x: &Uut) -> (bool, u64, i64) {
     (
-        x.m.val().to_u64(),
-        x.active.val(),
-        x.last.val(),
         x.done.val(),
+        x.index.val().to_u64(),
+        x.max.val().bigint().try_into().unwrap(),
     )
 }
 
@@ -42,15 +53,13 @@ fn harness_matches_threaded_simulation_cycle_for_cycle() {
         let stim = stim.clone();
         let trace = trace.clone();
         common::run(
-            WindowCounter::<3>::new(),
+            Uut::new(),
             |x| x.clock.next = !x.clock.val(),
             stim.len() as u64 + 2,
-            move |mut sim: Sim<WindowCounter<3>>| {
+            move |mut sim: Sim<Uut>| {
                 let mut x = sim.init()?;
-                for &(rst, start, advance) in &stim {
-                    x.rst.next = rst;
-                    x.start.next = start;
-                    x.advance.next = advance;
+                for s in &stim {
+                    apply(&mut x, s);
                     wait_clock_cycle!(sim, clock, x);
                     trace.lock().unwrap().push(observe(&x));
                 }
@@ -59,12 +68,10 @@ fn harness_matches_threaded_simulation_cycle_for_cycle() {
         );
     }
     // Direct stepping.
-    let mut h = Harness::new(WindowCounter::<3>::new(), |x| &mut x.clock);
+    let mut h = Harness::new(Uut::new(), |x| &mut x.clock);
     let mut direct = vec![];
-    for &(rst, start, advance) in &stim {
-        h.uut.rst.next = rst;
-        h.uut.start.next = start;
-        h.uut.advance.next = advance;
+    for s in &stim {
+        apply(&mut h.uut, s);
         h.cycle();
         direct.push(observe(&h.uut));
     }

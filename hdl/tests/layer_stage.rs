@@ -168,13 +168,13 @@ fn stage<const ZW: usize>(params: &StageParams) -> LayerStage<ZW> {
     let mut uut = LayerStage::<ZW>::new(&params);
     uut.clock.connect();
     uut.rst.connect();
-    uut.in_valid.connect();
-    uut.in_index.connect();
-    uut.in_m.connect();
-    uut.in_eow.connect();
-    uut.in_err.connect();
-    uut.out_ready.connect();
-    uut.z_ready.connect();
+    uut.ev_in.valid.connect();
+    uut.ev_in.index.connect();
+    uut.ev_in.m.connect();
+    uut.ev_in.eow.connect();
+    uut.ev_in.err.connect();
+    uut.ev_out.ready.connect();
+    uut.z_out.ready.connect();
     uut.connect_all();
     uut
 }
@@ -217,7 +217,7 @@ fn run_on<const ZW: usize>(
     p_out: f64,
 ) -> (Vec<Expect>, u64) {
     let mut rng = common::rng(seed);
-    h.uut.in_valid.next = false;
+    h.uut.ev_in.valid.next = false;
     h.uut.rst.next = true;
     h.cycle();
     h.uut.rst.next = false;
@@ -244,51 +244,51 @@ fn run_on<const ZW: usize>(
             offering = true;
         }
         let u = &mut h.uut;
-        u.in_valid.next = offering;
+        u.ev_in.valid.next = offering;
         if offering {
             let (ev, err) = input[next_in];
-            u.in_eow.next = ev.is_none();
-            u.in_err.next = err;
+            u.ev_in.eow.next = ev.is_none();
+            u.ev_in.err.next = err;
             let (m, j) = ev.unwrap_or((0, 0));
-            u.in_m.next = (m as u64).to_bits();
-            u.in_index.next = (j as u64).to_bits();
+            u.ev_in.m.next = (m as u64).to_bits();
+            u.ev_in.index.next = (j as u64).to_bits();
         }
-        u.out_ready.next = rng.gen_bool(p_out);
-        u.z_ready.next = rng.gen_bool(p_out);
+        u.ev_out.ready.next = rng.gen_bool(p_out);
+        u.z_out.ready.next = rng.gen_bool(p_out);
         h.settle();
         let u = &h.uut;
-        if offering && u.in_ready.val() {
+        if offering && u.ev_in.ready.val() {
             offering = false;
             next_in += 1;
         }
         if params.fires {
-            assert!(!u.z_valid.val(), "z_valid while firing");
-            if u.out_valid.val() && u.out_ready.val() {
+            assert!(!u.z_out.valid.val(), "z_valid while firing");
+            if u.ev_out.valid.val() && u.ev_out.ready.val() {
                 last_beat = h.cycles() + 1;
-                if u.out_eow.val() {
+                if u.ev_out.eow.val() {
                     got.push(Expect {
                         z: vec![],
                         spikes: std::mem::take(&mut spikes),
-                        err: u.out_err.val(),
+                        err: u.ev_out.err.val(),
                     });
                 } else {
-                    assert!(!u.out_err.val(), "err on an event beat");
+                    assert!(!u.ev_out.err.val(), "err on an event beat");
                     spikes.push((
-                        u.out_m.val().to_u64() as u32,
-                        u.out_index.val().to_u64() as u32,
+                        u.ev_out.m.val().to_u64() as u32,
+                        u.ev_out.index.val().to_u64() as u32,
                     ));
                 }
             }
         } else {
-            assert!(!u.out_valid.val(), "out_valid under z output");
-            if u.z_valid.val() && u.z_ready.val() {
+            assert!(!u.ev_out.valid.val(), "out_valid under z output");
+            if u.z_out.valid.val() && u.z_out.ready.val() {
                 last_beat = h.cycles() + 1;
-                zs.push(u.z_value.val().bigint().try_into().unwrap());
-                if u.z_last.val() {
+                zs.push(u.z_out.value.val().bigint().try_into().unwrap());
+                if u.z_out.last.val() {
                     got.push(Expect {
                         z: std::mem::take(&mut zs),
                         spikes: vec![],
-                        err: u.z_err.val(),
+                        err: u.z_out.err.val(),
                     });
                 }
             }
@@ -447,19 +447,19 @@ fn reset_mid_sample_discards_it_and_next_samples_are_golden() {
         // Two whole samples in with the output stalled (one integrated and waiting, one in
         // the fire bank), then half of a third one, then reset: S and V memories keep their
         // contents (memories are not reset), all control state must be cleared.
-        h.uut.out_ready.next = false;
-        h.uut.z_ready.next = false;
+        h.uut.ev_out.ready.next = false;
+        h.uut.z_out.ready.next = false;
         let dirty: Vec<Beat> = beats(&samples[3..5])
             .into_iter()
             .chain(beats(&samples[5..6]).into_iter().take(3))
             .collect();
         for (ev, err) in dirty {
-            h.uut.in_valid.next = true;
-            h.uut.in_eow.next = ev.is_none();
-            h.uut.in_err.next = err;
+            h.uut.ev_in.valid.next = true;
+            h.uut.ev_in.eow.next = ev.is_none();
+            h.uut.ev_in.err.next = err;
             let (m, j) = ev.unwrap_or((0, 0));
-            h.uut.in_m.next = (m as u64).to_bits();
-            h.uut.in_index.next = (j as u64).to_bits();
+            h.uut.ev_in.m.next = (m as u64).to_bits();
+            h.uut.ev_in.index.next = (j as u64).to_bits();
             for _ in 0..40 {
                 h.cycle();
             }
@@ -513,10 +513,9 @@ fn weight_images_hold_one_row_per_group_and_input() {
     }
 }
 
-/// Cycles per sample without stalls against the plan's estimate (DESIGN §5): integrate
-/// `(events + 1)·G + 4` plus the conversion pass `G` (z output: `N + 2·G`), fire `G + 2·T·G +
-/// events_out` (two cycles per tick-memory row), the stage interval the larger of the two (they
-/// overlap).
+/// Cycles per sample without stalls against the plan's cost model (DESIGN §5,
+/// [`hdl::plan::stage_phases`]): the stage interval is the larger of its integrate and fire
+/// phases (they overlap).
 #[test]
 fn cycles_per_sample_stay_within_the_cost_model() {
     for &(n, fan_in, p, t, fires) in &[
@@ -542,12 +541,8 @@ fn cycles_per_sample_stay_within_the_cost_model() {
             .map(|s| expect(&params, s).spikes.len())
             .sum::<usize>() as f64
             / k;
-        let (integrate, fire) = if fires {
-            ((ev_in + 1.0) * g + 4.0 + g, g + 2.0 * t as f64 * g + ev_out)
-        } else {
-            let z_out = n as f64 + 2.0 * g;
-            ((ev_in + 1.0) * g + 4.0 + z_out, z_out)
-        };
+        let (integrate, fire) =
+            hdl::plan::stage_phases(n, params.groups(), fires, t as u32, ev_in, ev_out);
         let est = integrate.max(fire);
         let measured = cycles as f64 / k;
         eprintln!(
@@ -650,13 +645,13 @@ fn record(params: &StageParams, samples: &[Sample], seed: u64) -> (Vec<u64>, Vec
         let (eow, oready, zready) = (ev.is_none(), rng.gen_bool(0.6), rng.gen_bool(0.6));
         let u = &mut h.uut;
         u.rst.next = rst;
-        u.in_valid.next = offering;
-        u.in_index.next = (j as u64).to_bits();
-        u.in_m.next = (m as u64).to_bits();
-        u.in_eow.next = eow;
-        u.in_err.next = err;
-        u.out_ready.next = oready;
-        u.z_ready.next = zready;
+        u.ev_in.valid.next = offering;
+        u.ev_in.index.next = (j as u64).to_bits();
+        u.ev_in.m.next = (m as u64).to_bits();
+        u.ev_in.eow.next = eow;
+        u.ev_in.err.next = err;
+        u.ev_out.ready.next = oready;
+        u.z_out.ready.next = zready;
         h.settle();
         let u = &h.uut;
         let b = |x: bool| x as u64;
@@ -670,26 +665,26 @@ fn record(params: &StageParams, samples: &[Sample], seed: u64) -> (Vec<u64>, Vec
                 | (b(oready) << 1)
                 | b(zready),
         );
-        let z = (u.z_value.val().bigint().try_into().unwrap_or(0i64) as u64 & 0xffff) as u128;
+        let z = (u.z_out.value.val().bigint().try_into().unwrap_or(0i64) as u64 & 0xffff) as u128;
         let c = |x: bool| x as u128;
         vout.push(
-            (c(u.in_ready.val()) << 46)
-                | (c(u.out_valid.val()) << 45)
-                | ((u.out_index.val().to_u64() as u128) << 29)
-                | ((u.out_m.val().to_u64() as u128) << 21)
-                | (c(u.out_eow.val()) << 20)
-                | (c(u.out_err.val()) << 19)
-                | (c(u.z_valid.val()) << 18)
+            (c(u.ev_in.ready.val()) << 46)
+                | (c(u.ev_out.valid.val()) << 45)
+                | ((u.ev_out.index.val().to_u64() as u128) << 29)
+                | ((u.ev_out.m.val().to_u64() as u128) << 21)
+                | (c(u.ev_out.eow.val()) << 20)
+                | (c(u.ev_out.err.val()) << 19)
+                | (c(u.z_out.valid.val()) << 18)
                 | (z << 2)
-                | (c(u.z_last.val()) << 1)
-                | c(u.z_err.val()),
+                | (c(u.z_out.last.val()) << 1)
+                | c(u.z_out.err.val()),
         );
-        if offering && u.in_ready.val() {
+        if offering && u.ev_in.ready.val() {
             offering = false;
             next_in += 1;
         }
-        if (u.out_valid.val() && u.out_eow.val() && oready)
-            || (u.z_valid.val() && u.z_last.val() && zready)
+        if (u.ev_out.valid.val() && u.ev_out.eow.val() && oready)
+            || (u.z_out.valid.val() && u.z_out.last.val() && zready)
         {
             eows += 1;
         }
@@ -713,11 +708,11 @@ const TB: &str = r#"module tb;
   wire signed [15:0] z_value;
   wire [46:0] got = {in_ready, out_valid, out_index, out_m, out_eow, out_err, z_valid,
                      z_value, z_last, z_err};
-  NAME_ansi dut(.clk(clk), .rst(rst), .in_valid(in_valid), .in_ready(in_ready),
-    .in_index(in_index), .in_m(in_m), .in_eow(in_eow), .in_err(in_err),
-    .out_valid(out_valid), .out_ready(out_ready), .out_index(out_index), .out_m(out_m),
-    .out_eow(out_eow), .out_err(out_err), .z_valid(z_valid), .z_ready(z_ready),
-    .z_value(z_value), .z_last(z_last), .z_err(z_err));
+  NAME_ansi dut(.clk(clk), .rst(rst), .ev_in_valid(in_valid), .ev_in_ready(in_ready),
+    .ev_in_index(in_index), .ev_in_m(in_m), .ev_in_eow(in_eow), .ev_in_err(in_err),
+    .ev_out_valid(out_valid), .ev_out_ready(out_ready), .ev_out_index(out_index), .ev_out_m(out_m),
+    .ev_out_eow(out_eow), .ev_out_err(out_err), .z_out_valid(z_valid), .z_out_ready(z_ready),
+    .z_out_value(z_value), .z_out_last(z_last), .z_out_err(z_err));
   integer i;
   integer errors = 0;
   initial begin

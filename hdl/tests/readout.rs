@@ -16,15 +16,15 @@ fn readout(first_spike: bool) -> Harness<Readout<16>> {
     let mut uut = Readout::<16>::new(first_spike);
     uut.clock.connect();
     uut.rst.connect();
-    uut.z_valid.connect();
-    uut.z_value.connect();
-    uut.z_last.connect();
-    uut.z_err.connect();
-    uut.ev_valid.connect();
-    uut.ev_index.connect();
-    uut.ev_m.connect();
-    uut.ev_eow.connect();
-    uut.ev_err.connect();
+    uut.z_in.valid.connect();
+    uut.z_in.value.connect();
+    uut.z_in.last.connect();
+    uut.z_in.err.connect();
+    uut.ev_in.valid.connect();
+    uut.ev_in.index.connect();
+    uut.ev_in.m.connect();
+    uut.ev_in.eow.connect();
+    uut.ev_in.err.connect();
     uut.m_ready.connect();
     let mut h = Harness::new(uut, |x| &mut x.clock);
     h.uut.rst.next = true;
@@ -52,22 +52,22 @@ fn drive(
         assert!(guard < 100_000, "stuck");
         let offer = !input.is_empty() && rng.gen_bool(0.7);
         let (v, last, err) = input.front().copied().unwrap_or((0, false, false));
-        h.uut.z_valid.next = offer && !fs;
-        h.uut.z_value.next = signed::<16>(v);
-        h.uut.z_last.next = last;
-        h.uut.z_err.next = err;
-        h.uut.ev_valid.next = offer && fs;
-        h.uut.ev_index.next = bits(v as u64 & 0xffff);
-        h.uut.ev_m.next = bits(0);
-        h.uut.ev_eow.next = last;
-        h.uut.ev_err.next = err;
+        h.uut.z_in.valid.next = offer && !fs;
+        h.uut.z_in.value.next = signed::<16>(v);
+        h.uut.z_in.last.next = last;
+        h.uut.z_in.err.next = err;
+        h.uut.ev_in.valid.next = offer && fs;
+        h.uut.ev_in.index.next = bits(v as u64 & 0xffff);
+        h.uut.ev_in.m.next = bits(0);
+        h.uut.ev_in.eow.next = last;
+        h.uut.ev_in.err.next = err;
         let ready = rng.gen_bool(0.4);
         h.uut.m_ready.next = ready;
         h.settle();
         let taken = if fs {
-            h.uut.ev_ready.val()
+            h.uut.ev_in.ready.val()
         } else {
-            h.uut.z_ready.val()
+            h.uut.z_in.ready.val()
         };
         if offer && taken {
             input.pop_front();
@@ -78,8 +78,8 @@ fn drive(
         h.cycle();
     }
     for _ in 0..20 {
-        h.uut.z_valid.next = false;
-        h.uut.ev_valid.next = false;
+        h.uut.z_in.valid.next = false;
+        h.uut.ev_in.valid.next = false;
         h.uut.m_ready.next = true;
         h.cycle();
         assert!(

@@ -4,42 +4,13 @@
 mod common;
 
 use common::{assert_every_register_resets, emit, verilator_lint_clean, yosys_clean, Emitted};
-use hdl::layer::{FireUnit, WindowCounter};
 use hdl::prim::RDff;
 use hdl::readout::Argmax;
+use hdl::verilog::{Dir, Instance, Port, VerilogError, Wrapper};
 use rust_hdl::prelude::*;
 
-fn window_counter() -> Emitted {
-    let mut uut = WindowCounter::<4>::new();
-    uut.clock.connect();
-    uut.rst.connect();
-    uut.start.connect();
-    uut.advance.connect();
-    uut.connect_all();
-    emit(&uut, "window_counter")
-}
-
-fn fire_unit() -> Emitted {
-    let mut uut = FireUnit::<24, 4, 5>::new(9);
-    uut.clock.connect();
-    uut.rst.connect();
-    uut.load.connect();
-    uut.z.connect();
-    uut.m.connect();
-    uut.strobe.connect();
-    uut.connect_all();
-    emit(&uut, "fire_unit")
-}
-
-fn fire_unit_short_window() -> Emitted {
-    // Port widths for T ≤ 256, run-time T = 16.
-    let mut uut = FireUnit::<24, 8, 9>::with_ticks(9, 16);
-    uut.connect_all();
-    emit(&uut, "fire_unit_t16")
-}
-
-fn argmax_block() -> Argmax<20, 4> {
-    let mut uut = Argmax::<20, 4>::new();
+fn argmax_block<const W: usize, const IW: usize>() -> Argmax<W, IW> {
+    let mut uut = Argmax::<W, IW>::new();
     uut.clock.connect();
     uut.rst.connect();
     uut.valid.connect();
@@ -50,16 +21,16 @@ fn argmax_block() -> Argmax<20, 4> {
 }
 
 fn argmax() -> Emitted {
-    emit(&argmax_block(), "argmax")
+    emit(&argmax_block::<20, 4>(), "argmax")
+}
+
+/// One-bit index (no range in the port declarations).
+fn argmax_narrow() -> Emitted {
+    emit(&argmax_block::<9, 1>(), "argmax_iw1")
 }
 
 fn all_blocks() -> Vec<Emitted> {
-    vec![
-        window_counter(),
-        fire_unit(),
-        fire_unit_short_window(),
-        argmax(),
-    ]
+    vec![argmax(), argmax_narrow()]
 }
 
 #[test]
@@ -92,17 +63,17 @@ fn every_register_has_a_synchronous_reset() {
 
 #[test]
 fn ansi_wrapper_lists_ports_in_order_with_widths() {
-    let e = fire_unit();
-    let wrapper = &e.text[e.text.find("module fire_unit_ansi").unwrap()..];
+    let e = argmax();
+    let wrapper = &e.text[e.text.find("module argmax_ansi").unwrap()..];
     let expected = [
         "input  wire clk,",
         "input  wire rst,",
-        "input  wire load,",
-        "input  wire signed [23:0] z,",
-        "input  wire [3:0] m,",
-        "input  wire strobe,",
-        "output wire fire,",
-        "output wire [4:0] q",
+        "input  wire valid,",
+        "input  wire signed [19:0] value,",
+        "input  wire last,",
+        "output wire done,",
+        "output wire [3:0] index,",
+        "output wire signed [19:0] max",
     ];
     let mut at = 0;
     for line in expected {
@@ -112,6 +83,87 @@ fn ansi_wrapper_lists_ports_in_order_with_widths() {
         at += found + line.len();
     }
     assert!(wrapper.contains(".clock(clk)"));
+}
+
+/// The wrapper generator: ports in order, wires, a narrowed output, an instance whose ports
+/// carry rust-hdl's `$`, and the checks of every name.
+#[test]
+fn wrapper_renders_ports_wires_narrowing_and_instances() {
+    let mut w = Wrapper::new("top");
+    w.doc("A test top.");
+    w.input("clk", 1).input("d", 3).output("q", 4);
+    w.wire_eq("d_wide", 8, hdl::verilog::zero_extended("d", 3, 8));
+    w.narrow("q", 4, "core_q", 16);
+    let mut core = Instance::new("core_mod", "core");
+    core.conn("clock", "clk")
+        .conn("d", "d_wide")
+        .conn("trace$0$q", "core_q");
+    w.instance(core);
+    let text = w.render().unwrap();
+    let expected = "// A test top.\n\
+module top (\n    input  wire clk,\n    input  wire [2:0] d,\n    output wire [3:0] q\n);\n\
+\x20   wire [7:0] d_wide = {{5{1'b0}}, d};\n\
+\x20   wire [15:0] core_q;\n\
+\x20   assign q = core_q[3:0];\n\
+\x20   wire unused_q_hi = |core_q[15:4];\n\
+\x20   core_mod core (\n        .clock(clk),\n        .d(d_wide),\n        .trace$0$q(core_q)\n    );\n\
+endmodule\n";
+    assert_eq!(text, expected);
+
+    let bad = |w: &Wrapper| w.render().unwrap_err();
+    let mut twice = Wrapper::new("top");
+    twice.input("a", 1).wire("a", 2);
+    assert!(matches!(bad(&twice), VerilogError::Declaration(n) if n == "a"));
+    let mut dollar_port = Wrapper::new("top");
+    dollar_port.port(Port {
+        name: "t$0".into(),
+        dir: Dir::Out,
+        width: 1,
+        signed: false,
+    });
+    assert!(matches!(bad(&dollar_port), VerilogError::BadName(_)));
+    let mut bad_conn = Wrapper::new("top");
+    let mut inst = Instance::new("m", "u");
+    inst.conn("0x", "a");
+    bad_conn.instance(inst);
+    assert!(matches!(bad(&bad_conn), VerilogError::BadName(n) if n == "0x"));
+    assert!(matches!(
+        bad(&Wrapper::new("a b")),
+        VerilogError::BadName(_)
+    ));
+}
+
+/// A signed constant compare: rust-hdl declares the constant `localparam signed`.
+#[derive(LogicBlock)]
+struct BelowMinus3 {
+    pub a: Signal<In, Signed<20>>,
+    pub below: Signal<Out, Bit>,
+    minus3: Constant<Signed<20>>,
+}
+
+impl Logic for BelowMinus3 {
+    #[hdl_gen]
+    fn update(&mut self) {
+        self.below.next = self.a.val() < self.minus3.val();
+    }
+}
+
+#[test]
+fn emitted_signed_constants_have_a_range() {
+    let mut x = BelowMinus3 {
+        a: Signal::default(),
+        below: Signal::default(),
+        minus3: Constant::new(signed(-3)),
+    };
+    x.a.connect();
+    x.connect_all();
+    let e = emit(&x, "below_minus3");
+    // Ranged, so that yosys reads it as signed too (hdl::verilog::range_signed_localparams).
+    assert!(e
+        .text
+        .contains("localparam signed [19:0] minus3 = 20'hffffd;"));
+    verilator_lint_clean(&e);
+    yosys_clean(&e);
 }
 
 /// A block that forgets to drive a register's reset.
@@ -235,7 +287,7 @@ fn signals_another_process_reads_are_assigned_once_per_comb_evaluation() {
 fn rust_hdl_output_glitches_until_the_generator_makes_it_single_assignment() {
     // The checker can fail on real emitted code: rust-hdl's own output of the argmax assigns
     // its registers' inputs a default and then an override.
-    let raw = generate_verilog_unchecked(&argmax_block());
+    let raw = generate_verilog_unchecked(&argmax_block::<20, 4>());
     assert!(!hdl::verilog::comb_multiple_assignments(&raw).is_empty());
     for e in all_blocks() {
         let text = std::fs::read_to_string(&e.file).unwrap();

@@ -32,10 +32,8 @@ proptest! {
     }
 }
 
-/// Drives the block: loads `load` (column words, rows in order) when given, then reads every
-/// row and returns the per-lane values.
-fn read_back(mem: WeightMemory, layout: &WeightLayout, load: Option<Vec<u16>>) -> Vec<Vec<i32>> {
-    let mut mem = mem;
+/// `mem` with every input marked as driven from outside.
+fn connected(mut mem: WeightMemory) -> WeightMemory {
     mem.clock.connect();
     mem.raddr.connect();
     mem.we.connect();
@@ -43,6 +41,13 @@ fn read_back(mem: WeightMemory, layout: &WeightLayout, load: Option<Vec<u16>>) -
     mem.wcol.connect();
     mem.wdata.connect();
     mem.connect_all();
+    mem
+}
+
+/// Drives the block: loads `load` (column words, rows in order) when given, then reads every
+/// row and returns the per-lane values.
+fn read_back(mem: WeightMemory, layout: &WeightLayout, load: Option<Vec<u16>>) -> Vec<Vec<i32>> {
+    let mut mem = connected(mem);
     let mut out = vec![];
     let step = |mem: &mut WeightMemory| {
         mem.clock.next = false.into();
@@ -125,5 +130,31 @@ fn loaded_memories_read_back_what_the_stream_wrote() {
                 assert_eq!(got[a][p], words[p][a], "{store:?}: row {a} lane {p}");
             }
         }
+    }
+}
+
+/// `Spram` builds every column from one `prim::Ice40Spram` (the only place that names the
+/// vendor primitive): one `SB_SPRAM256KA` per column, lint-clean with the behavioural model,
+/// mapped to the real cells by `synth_ice40`.
+#[test]
+fn spram_columns_are_ice40_sprams() {
+    let layout = WeightLayout {
+        lanes: 8,
+        weight_bits: 8,
+        rows: 37,
+    };
+    let zeros = vec![vec![0; 37]; 8];
+    let mem = connected(WeightMemory::new(layout, WeightStore::Spram, &zeros, "wm"));
+    let mut e = common::emit(&mem, "weight_memory_spram");
+    assert_eq!(e.text.matches("SB_SPRAM256KA spram (").count(), 4);
+    hdl::prim::ice40_spram::append_sim_model(&mut e.text);
+    std::fs::write(&e.file, &e.text).unwrap();
+    common::verilator_lint_clean(&e);
+    if let Some(stat) = common::yosys_ice40_stat(&e) {
+        let cells = stat
+            .lines()
+            .find(|l| l.contains("SB_SPRAM256KA"))
+            .unwrap_or_else(|| panic!("no SB_SPRAM256KA in:\n{stat}"));
+        assert!(cells.split_whitespace().any(|w| w == "4"), "{cells}");
     }
 }

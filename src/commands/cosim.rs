@@ -3,19 +3,23 @@
 //! every framing verdict against the golden model. Writes `cosim.json` (what `--json` prints)
 //! and `report.md` into `--out`, next to the generated design.
 
-use super::gen::{self, HwArgs};
 use super::sim::read_samples;
+use crate::accelerator::{self, HwArgs};
 use crate::report::{Doc, Table};
 use crate::source::{check_dataset_fits, spinner, DatasetArgs, ModelArgs};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use golden::data::DatasetKind;
-use serde::Serialize;
-use std::path::PathBuf;
-use testbench::{check, CosimOptions, Harness, Stalls, Stimulus, TopInfo, VcdDump, Verilator};
+use golden::model::Model;
+use hdl::plan::Design;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+use testbench::{
+    check, CosimOptions, CosimReport, Harness, Stalls, Stimulus, TopInfo, VcdDump, Verilator,
+};
 
 /// The simulator that runs the generated Verilog.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Simulator {
     /// Verilator (pinned by scripts/tools.sh): compiled, fast; progress bar, VCD dumps
@@ -63,153 +67,80 @@ pub struct CosimArgs {
     pub json: bool,
 }
 
-#[derive(Serialize)]
-struct SampleOut {
-    class: Option<u64>,
-    error: Option<bool>,
+/// One sample's verdict in cosim.json (with `--input` only).
+#[derive(Serialize, Deserialize)]
+pub struct SampleOut {
+    pub class: Option<u64>,
+    pub error: Option<bool>,
 }
 
-#[derive(Serialize)]
-struct CosimJson {
-    simulator: Simulator,
-    samples: usize,
-    mismatches: usize,
-    spike_mismatches: usize,
-    cycles: u64,
-    cycles_per_sample: f64,
-    estimated_cycles_per_sample: f64,
-    first_mismatch: Option<String>,
-    sim_seconds: f64,
-    build_seconds: f64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    per_sample: Option<Vec<SampleOut>>,
+/// `cosim.json`, what `--json` prints. Written straight from the struct, keys in field order:
+/// unlike report.json and synth.json it was never built as a `serde_json::Value`.
+#[derive(Serialize, Deserialize)]
+pub struct CosimJson {
+    pub simulator: Simulator,
+    pub samples: usize,
+    pub mismatches: usize,
+    pub spike_mismatches: usize,
+    pub cycles: u64,
+    pub cycles_per_sample: f64,
+    pub estimated_cycles_per_sample: f64,
+    pub first_mismatch: Option<String>,
+    pub sim_seconds: f64,
+    pub build_seconds: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_sample: Option<Vec<SampleOut>>,
+}
+
+impl CosimJson {
+    fn new(a: &CosimArgs, d: &Design, report: &CosimReport) -> CosimJson {
+        CosimJson {
+            simulator: a.simulator,
+            samples: report.samples,
+            mismatches: report.mismatches,
+            spike_mismatches: report.spike_mismatches,
+            cycles: report.cycles,
+            cycles_per_sample: report.cycles_per_sample,
+            estimated_cycles_per_sample: d.est_cycles_per_sample,
+            first_mismatch: report.first_mismatch.clone(),
+            sim_seconds: report.sim_seconds,
+            build_seconds: report.build_seconds,
+            per_sample: a.input.as_ref().map(|_| {
+                report
+                    .per_sample
+                    .iter()
+                    .map(|s| SampleOut {
+                        class: s.class,
+                        error: s.error,
+                    })
+                    .collect()
+            }),
+        }
+    }
 }
 
 pub fn run(a: &CosimArgs) -> Result<()> {
-    anyhow::ensure!(
-        a.stall_prob.is_finite() && (0.0..1.0).contains(&a.stall_prob),
-        "--stall-prob {} is outside 0..1 (a probability; 1 would stall forever)",
-        a.stall_prob
-    );
-    anyhow::ensure!(
-        a.vcd.is_none() || a.simulator == Simulator::Verilator,
-        "--vcd dumps from the Verilator harness: drop --vcd, or use --simulator verilator"
-    );
+    check_args(a)?;
     let mut hw = a.hw.clone();
     hw.trace = true;
-    let design = gen::design(&a.model, &hw)?;
-    let model = design.model.clone();
-    let samples: Vec<Vec<u32>> = match (&a.dataset, &a.input) {
-        (Some(kind), None) => {
-            let data = DatasetArgs {
-                dataset: *kind,
-                split: crate::source::SplitArg::Test,
-                limit: a.limit,
-            }
-            .load()?;
-            check_dataset_fits(&model, &data, kind.name())?;
-            (0..data.len()).map(|i| data.sample(i)).collect()
-        }
-        (None, Some(path)) => read_samples(path, &model)?,
-        _ => anyhow::bail!("give the samples: --dataset mnist [--limit N] or --input samples.json"),
-    };
-    let top = gen::write_design(&design, &a.out)?;
-    let stim = Stimulus::new(samples.clone())
+    let design = accelerator::plan(&a.model, &hw)?;
+    let samples = load_samples(a, &design.model)?;
+    let n = samples.len();
+    let top = accelerator::write_design(&design, &a.out)?;
+    let stim = Stimulus::new(samples)
         .with_stalls(Stalls::random(a.seed, a.stall_prob))
-        .with_weights(gen::read_load_image(&a.out)?)
+        .with_weights(accelerator::read_load_image(&a.out)?)
         .with_input_lanes(design.input_lanes, design.input_bits);
-    let mut opts = CosimOptions {
-        trace: true,
-        ..CosimOptions::default()
-    };
-    if let (Some(path), Some(k)) = (&a.vcd, a.vcd_sample) {
-        anyhow::ensure!(
-            k < samples.len(),
-            "--vcd-sample {k}: there are only {} samples",
-            samples.len()
-        );
-        opts.vcd = Some(VcdDump {
-            path: path.clone(),
-            from_sample: k,
-            to_sample: k,
-        });
-    }
-    let mut report = match a.simulator {
-        Simulator::Verilator => run_cosim(&model, &top, &stim, &opts).context("co-simulation")?,
-        Simulator::Icarus => run_icarus(&model, &top, &stim, &a.out)?,
-    };
-    // A mismatch with --vcd but no sample given: re-run to dump the first failing sample.
-    if report.mismatches > 0 && a.vcd.is_some() && a.vcd_sample.is_none() {
-        let k = report
-            .per_sample
-            .iter()
-            .position(|s| s.class != s.expected_class.map(|c| c as u64))
-            .unwrap_or(0);
-        opts.vcd = Some(VcdDump {
-            path: a.vcd.clone().unwrap_or_default(),
-            from_sample: k,
-            to_sample: k,
-        });
-        report = run_cosim(&model, &top, &stim, &opts).context("co-simulation (VCD)")?;
-    }
-    let out = CosimJson {
-        simulator: a.simulator,
-        samples: report.samples,
-        mismatches: report.mismatches,
-        spike_mismatches: report.spike_mismatches,
-        cycles: report.cycles,
-        cycles_per_sample: report.cycles_per_sample,
-        estimated_cycles_per_sample: design.est_cycles_per_sample,
-        first_mismatch: report.first_mismatch.clone(),
-        sim_seconds: report.sim_seconds,
-        build_seconds: report.build_seconds,
-        per_sample: a.input.as_ref().map(|_| {
-            report
-                .per_sample
-                .iter()
-                .map(|s| SampleOut {
-                    class: s.class,
-                    error: s.error,
-                })
-                .collect()
-        }),
-    };
+    let opts = options(a, n)?;
+    let report = simulate(a, &design.model, &top, &stim, opts)?;
+    let out = CosimJson::new(a, &design, &report);
     let json_text = serde_json::to_string_pretty(&out)?;
     super::write_file(&a.out.join("cosim.json"), &json_text)?;
     write_markdown(a, &design, &out)?;
     if a.json {
         println!("{json_text}");
     } else {
-        println!(
-            "co-simulation in {} of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
-            simulator_name(a.simulator),
-            out.samples,
-            design.options.target,
-            design.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
-            a.stall_prob,
-            a.seed
-        );
-        println!("  class/framing mismatches: {}", out.mismatches);
-        println!("  spike mismatches:         {}", out.spike_mismatches);
-        println!(
-            "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
-            out.cycles_per_sample, out.estimated_cycles_per_sample
-        );
-        match a.simulator {
-            Simulator::Verilator => println!(
-                "  simulation {:.1} s, Verilator build {:.1} s",
-                out.sim_seconds, out.build_seconds
-            ),
-            Simulator::Icarus => println!("  simulation {:.1} s (vvp)", out.sim_seconds),
-        }
-        if let Some(m) = &out.first_mismatch {
-            println!("  first mismatch: {m}");
-        }
-        println!(
-            "  reports: {} and {}",
-            a.out.join("report.md").display(),
-            a.out.join("cosim.json").display()
-        );
+        print_summary(a, &design, &out);
     }
     anyhow::ensure!(
         report.mismatches == 0 && report.spike_mismatches == 0,
@@ -224,6 +155,120 @@ pub fn run(a: &CosimArgs) -> Result<()> {
     Ok(())
 }
 
+/// Refuses option combinations that cannot run, before minutes of generation.
+fn check_args(a: &CosimArgs) -> Result<()> {
+    anyhow::ensure!(
+        a.stall_prob.is_finite() && (0.0..1.0).contains(&a.stall_prob),
+        "--stall-prob {} is outside 0..1 (a probability; 1 would stall forever)",
+        a.stall_prob
+    );
+    anyhow::ensure!(
+        a.vcd.is_none() || a.simulator == Simulator::Verilator,
+        "--vcd dumps from the Verilator harness: drop --vcd, or use --simulator verilator"
+    );
+    Ok(())
+}
+
+/// The samples of `--dataset` (test split, `--limit`) or of `--input`.
+fn load_samples(a: &CosimArgs, model: &Model) -> Result<Vec<Vec<u32>>> {
+    match (&a.dataset, &a.input) {
+        (Some(kind), None) => {
+            let data = DatasetArgs {
+                dataset: *kind,
+                split: crate::source::SplitArg::Test,
+                limit: a.limit,
+            }
+            .load()?;
+            check_dataset_fits(model, &data, kind.name())?;
+            Ok((0..data.len()).map(|i| data.sample(i)).collect())
+        }
+        (None, Some(path)) => read_samples(path, model),
+        _ => anyhow::bail!("give the samples: --dataset mnist [--limit N] or --input samples.json"),
+    }
+}
+
+/// Harness options: trace ports on, and the VCD of `--vcd-sample` when given.
+fn options(a: &CosimArgs, samples: usize) -> Result<CosimOptions> {
+    let mut opts = CosimOptions {
+        trace: true,
+        ..CosimOptions::default()
+    };
+    if let (Some(path), Some(k)) = (&a.vcd, a.vcd_sample) {
+        anyhow::ensure!(
+            k < samples,
+            "--vcd-sample {k}: there are only {samples} samples"
+        );
+        opts.vcd = Some(VcdDump {
+            path: path.clone(),
+            from_sample: k,
+            to_sample: k,
+        });
+    }
+    Ok(opts)
+}
+
+/// Runs the simulator; with `--vcd` but no `--vcd-sample`, a mismatching run is run again to
+/// dump its first failing sample.
+fn simulate(
+    a: &CosimArgs,
+    model: &Model,
+    top: &Path,
+    stim: &Stimulus,
+    mut opts: CosimOptions,
+) -> Result<CosimReport> {
+    let report = match a.simulator {
+        Simulator::Verilator => run_cosim(model, top, stim, &opts).context("co-simulation")?,
+        Simulator::Icarus => run_icarus(model, top, stim, &a.out)?,
+    };
+    let (Some(path), None, true) = (&a.vcd, a.vcd_sample, report.mismatches > 0) else {
+        return Ok(report);
+    };
+    let k = report
+        .per_sample
+        .iter()
+        .position(|s| s.class != s.expected_class.map(|c| c as u64))
+        .unwrap_or(0);
+    opts.vcd = Some(VcdDump {
+        path: path.clone(),
+        from_sample: k,
+        to_sample: k,
+    });
+    run_cosim(model, top, stim, &opts).context("co-simulation (VCD)")
+}
+
+fn print_summary(a: &CosimArgs, d: &Design, out: &CosimJson) {
+    println!(
+        "co-simulation in {} of {} samples ({} target, lanes {:?}), stall probability {}, seed {}",
+        simulator_name(a.simulator),
+        out.samples,
+        d.options.target,
+        d.layers.iter().map(|l| l.lanes).collect::<Vec<_>>(),
+        a.stall_prob,
+        a.seed
+    );
+    println!("  class/framing mismatches: {}", out.mismatches);
+    println!("  spike mismatches:         {}", out.spike_mismatches);
+    println!(
+        "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
+        out.cycles_per_sample, out.estimated_cycles_per_sample
+    );
+    match a.simulator {
+        Simulator::Verilator => println!(
+            "  simulation {:.1} s, Verilator build {:.1} s",
+            out.sim_seconds, out.build_seconds
+        ),
+        Simulator::Icarus => println!("  simulation {:.1} s (vvp)", out.sim_seconds),
+    }
+    if let Some(m) = &out.first_mismatch {
+        println!("  first mismatch: {m}");
+    }
+    println!(
+        "  reports: {} and {}",
+        a.out.join("report.md").display(),
+        a.out.join("cosim.json").display()
+    );
+}
+
 fn simulator_name(s: Simulator) -> &'static str {
     match s {
         Simulator::Verilator => "Verilator",
@@ -233,12 +278,7 @@ fn simulator_name(s: Simulator) -> &'static str {
 
 /// [`testbench::cosim_icarus`] with a spinner; the run is stopped when it takes longer than
 /// ten minutes plus 20 s per sample of wall time (a stuck simulation, not a slow one).
-fn run_icarus(
-    model: &golden::model::Model,
-    top: &std::path::Path,
-    stim: &Stimulus,
-    out: &std::path::Path,
-) -> Result<testbench::CosimReport> {
+fn run_icarus(model: &Model, top: &Path, stim: &Stimulus, out: &Path) -> Result<CosimReport> {
     let limit = std::time::Duration::from_secs(600 + 20 * stim.samples.len() as u64);
     let bar = spinner("Icarus Verilog simulation");
     let report = testbench::cosim_icarus(
@@ -257,11 +297,11 @@ fn run_icarus(
 /// build and a progress bar (samples, rate, ETA) for the simulation, fed by the harness's
 /// progress reports ([`Harness::run_with_progress`]).
 fn run_cosim(
-    model: &golden::model::Model,
-    top: &std::path::Path,
+    model: &Model,
+    top: &Path,
     stim: &Stimulus,
     opts: &CosimOptions,
-) -> Result<testbench::CosimReport> {
+) -> Result<CosimReport> {
     let info = TopInfo::from_model(model, opts.trace)?
         .with_load(!stim.weights.is_empty())
         .with_input_lanes(stim.input_lanes());
@@ -287,7 +327,7 @@ fn run_cosim(
 }
 
 /// `report.md`: the co-simulation figures of cosim.json and the design they ran on.
-fn write_markdown(a: &CosimArgs, d: &hdl::plan::Design, out: &CosimJson) -> Result<()> {
+fn write_markdown(a: &CosimArgs, d: &Design, out: &CosimJson) -> Result<()> {
     let mut doc = Doc::new(&format!("ttfs cosim: ttfs_top for {}", d.options.target));
     doc.para(&format!(
         "Every spike of every layer, every class and every framing verdict of the generated \
@@ -337,6 +377,6 @@ fn write_markdown(a: &CosimArgs, d: &hdl::plan::Design, out: &CosimJson) -> Resu
         "–".into(),
     ]);
     doc.table(&t);
-    gen::design_sections(&mut doc, d);
+    accelerator::design_sections(&mut doc, d);
     doc.write(&a.out.join("report.md"))
 }

@@ -2,10 +2,12 @@
 //! spike-level agreement of SNN and ANN (must be 0 mismatches), and the event statistics that
 //! LC-TTFS promises (spikes per neuron, SOP vs MAC).
 
-use crate::source::{check_dataset_fits, progress, DatasetArgs, ModelArgs};
+use crate::source::{check_dataset_fits, progress, DatasetArgs, LoadedModel, ModelArgs};
 use anyhow::Result;
 use clap::{Args, ValueEnum};
+use golden::data::Dataset;
 use golden::forward::{float_forward, forward};
+use golden::model::AnyModel;
 use golden::snn::{self, EventSim};
 use serde::Serialize;
 
@@ -54,26 +56,49 @@ pub struct EvalReport {
 }
 
 pub fn run(a: &EvalArgs) -> Result<()> {
-    let mut loaded = a.model.load()?;
-    if let Some(path) = &a.float_model {
-        match crate::source::load_any_model(path)? {
-            golden::model::AnyModel::Float(f) => {
-                anyhow::ensure!(
-                    f.layers.iter().map(|l| (l.inputs, l.outputs)).eq(loaded.model.layers.iter().map(|l| (l.inputs, l.outputs))),
-                    "{}: its layer shapes differ from the model's: give the float model the quantized one came from",
-                    path.display()
-                );
-                loaded.float = Some(f);
-            }
-            golden::model::AnyModel::Quantized(_) => anyhow::bail!(
-                "{} is a quantized model, not a float one: --float-model takes the float source (no frac_bits)",
-                path.display()
-            ),
-        }
-    }
-    let model = &loaded.model;
+    let loaded = load_models(a)?;
     let data = a.data.load()?;
-    check_dataset_fits(model, &data, a.data.dataset.name())?;
+    check_dataset_fits(&loaded.model, &data, a.data.dataset.name())?;
+    let report = evaluate(&loaded, &data, a.sim);
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(a, &loaded.origin, &report);
+    }
+    let mismatches = report.snn_ann_mismatches;
+    if mismatches > 0 {
+        anyhow::bail!("{mismatches} samples where the SNN and the integer ANN disagree: the golden model is inconsistent (a bug)");
+    }
+    Ok(())
+}
+
+/// `--model`, with the float model of `--float-model` it was quantized from.
+fn load_models(a: &EvalArgs) -> Result<LoadedModel> {
+    let mut loaded = a.model.load()?;
+    let Some(path) = &a.float_model else {
+        return Ok(loaded);
+    };
+    match crate::source::load_any_model(path)? {
+        AnyModel::Float(f) => {
+            anyhow::ensure!(
+                f.layers.iter().map(|l| (l.inputs, l.outputs)).eq(loaded.model.layers.iter().map(|l| (l.inputs, l.outputs))),
+                "{}: its layer shapes differ from the model's: give the float model the quantized one came from",
+                path.display()
+            );
+            loaded.float = Some(f);
+            Ok(loaded)
+        }
+        AnyModel::Quantized(_) => anyhow::bail!(
+            "{} is a quantized model, not a float one: --float-model takes the float source (no frac_bits)",
+            path.display()
+        ),
+    }
+}
+
+/// Runs every sample through the float model (when known), the integer ANN and the chosen
+/// golden SNN, and counts.
+fn evaluate(loaded: &LoadedModel, data: &Dataset, sim: SimKind) -> EvalReport {
+    let model = &loaded.model;
     let t = model.time_steps;
     let neurons: usize = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
     let mac: u64 = model
@@ -89,7 +114,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         let x = data.sample(i);
         let label = data.labels[i] as usize;
         let ann = forward(model, &x);
-        let trace = match a.sim {
+        let trace = match sim {
             SimKind::Tick => snn::tick::simulate(model, &x),
             SimKind::Event => event_sim.trace(&x),
         };
@@ -107,7 +132,7 @@ pub fn run(a: &EvalArgs) -> Result<()> {
     }
     bar.finish_and_clear();
     let n = data.len() as f64;
-    let report = EvalReport {
+    EvalReport {
         samples: data.len(),
         float_acc: loaded.float.as_ref().map(|_| float_ok as f64 / n),
         ann_acc: ann_ok as f64 / n,
@@ -116,39 +141,34 @@ pub fn run(a: &EvalArgs) -> Result<()> {
         spikes_per_neuron: spikes as f64 / n / neurons as f64,
         sop_per_sample: sop as f64 / n,
         mac_per_sample: mac as f64,
-    };
-    if a.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    } else {
-        println!("model:   {}", loaded.origin);
-        println!("dataset: {} ({} samples)", a.data.dataset, report.samples);
-        let pct = |v: f64| format!("{:.2} %", 100.0 * v);
-        println!(
-            "float accuracy:       {}",
-            report
-                .float_acc
-                .map_or("n/a (float weights unknown)".into(), pct)
-        );
-        println!("integer ANN accuracy: {}", pct(report.ann_acc));
-        println!(
-            "golden SNN accuracy:  {} ({:?} simulator)",
-            pct(report.snn_acc),
-            a.sim
-        );
-        println!(
-            "SNN/ANN mismatches:   {} samples (any spike differs)",
-            report.snn_ann_mismatches
-        );
-        println!("spikes per neuron:    {:.3}", report.spikes_per_neuron);
-        println!(
-            "SOP per sample:       {:.0} vs {:.0} dense MACs ({:.1} % of dense)",
-            report.sop_per_sample,
-            report.mac_per_sample,
-            100.0 * report.sop_per_sample / report.mac_per_sample
-        );
     }
-    if mismatches > 0 {
-        anyhow::bail!("{mismatches} samples where the SNN and the integer ANN disagree: the golden model is inconsistent (a bug)");
-    }
-    Ok(())
+}
+
+fn print_report(a: &EvalArgs, origin: &str, report: &EvalReport) {
+    println!("model:   {origin}");
+    println!("dataset: {} ({} samples)", a.data.dataset, report.samples);
+    let pct = |v: f64| format!("{:.2} %", 100.0 * v);
+    println!(
+        "float accuracy:       {}",
+        report
+            .float_acc
+            .map_or("n/a (float weights unknown)".into(), pct)
+    );
+    println!("integer ANN accuracy: {}", pct(report.ann_acc));
+    println!(
+        "golden SNN accuracy:  {} ({:?} simulator)",
+        pct(report.snn_acc),
+        a.sim
+    );
+    println!(
+        "SNN/ANN mismatches:   {} samples (any spike differs)",
+        report.snn_ann_mismatches
+    );
+    println!("spikes per neuron:    {:.3}", report.spikes_per_neuron);
+    println!(
+        "SOP per sample:       {:.0} vs {:.0} dense MACs ({:.1} % of dense)",
+        report.sop_per_sample,
+        report.mac_per_sample,
+        100.0 * report.sop_per_sample / report.mac_per_sample
+    );
 }

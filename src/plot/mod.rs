@@ -10,7 +10,7 @@ pub mod raster;
 pub mod sweep;
 
 use anyhow::{anyhow, ensure, Context, Result};
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use std::path::{Path, PathBuf};
@@ -50,6 +50,22 @@ pub(crate) fn drawing_error<E: std::fmt::Display>(e: E) -> anyhow::Error {
 /// A text style of the embedded font.
 pub(crate) fn font(size: f64) -> TextStyle<'static> {
     (FONT_FAMILY, size).into_font().into()
+}
+
+/// The legend of a chart's labelled series, on a light box.
+pub(crate) fn draw_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    font_size: f64,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.4))
+        .label_font(font(font_size))
+        .draw()
+        .map_err(drawing_error)
 }
 
 /// Creates the output directory; called before long computations so that a bad `--out` is

@@ -5,9 +5,10 @@
 //! (input encoder, hidden layers, output), stacked top to bottom in pipeline order, each with its
 //! own window `[l·T, (l+1)·T]` shaded.
 
-use super::{drawing_error, font, Figure};
+use super::{draw_legend, drawing_error, font, Figure};
 use anyhow::Result;
 use golden::snn::SnnTrace;
+use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -149,6 +150,40 @@ impl Figure for Raster {
     }
 }
 
+/// A band's chart: ticks across, neurons up.
+type BandChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Where a band's marks go.
+struct BandLayout {
+    /// Neurons of the band.
+    n: usize,
+    /// Top of the y range: above the top neuron, a strip for the band's annotations.
+    top: f64,
+    /// The band is the output layer and small enough to label every neuron and mark the
+    /// predicted class.
+    is_output: bool,
+    /// Radius of a spike dot.
+    radius: i32,
+}
+
+impl BandLayout {
+    fn of(band: &Band, last: bool) -> BandLayout {
+        let n = band.neurons();
+        BandLayout {
+            n,
+            // A strip above the top neuron keeps the band's annotations off the spikes.
+            top: n as f64 - 0.5 + (n as f64 * 0.08).max(1.2),
+            is_output: last && n <= 16,
+            // Dot size shrinks with the neuron count so that a dense input layer stays legible.
+            radius: match n {
+                0..=16 => 6,
+                17..=200 => 3,
+                _ => 2,
+            },
+        }
+    }
+}
+
 impl Raster {
     fn draw_band<DB: DrawingBackend>(
         &self,
@@ -157,24 +192,53 @@ impl Raster {
         first: bool,
         last: bool,
     ) -> Result<()> {
-        let t = self.time_steps;
-        let n = band.neurons();
+        let layout = BandLayout::of(band, last);
+        let mut chart = self.band_chart(band, &layout, area, last)?;
+        self.draw_windows(&mut chart, band, &layout)?;
+        let spikes = self.draw_spikes(&mut chart, band, &layout)?;
+        if layout.is_output {
+            self.mark_prediction(&mut chart, band, &layout)?;
+        }
         let end = self.end_tick() as f64;
-        let x_range = -0.5..end + 0.5;
-        // A strip above the top neuron keeps the band's annotations off the spikes.
-        let top = n as f64 - 0.5 + (n as f64 * 0.08).max(1.2);
-        let y_range = -0.5..top;
+        chart
+            .draw_series(std::iter::once(
+                EmptyElement::at((end + 0.5, layout.top))
+                    + Text::new(
+                        format!("{spikes} spikes"),
+                        (-5, 3),
+                        font(13.0).color(&BLACK.mix(0.7)).pos(
+                            plotters::style::text_anchor::Pos::new(
+                                plotters::style::text_anchor::HPos::Right,
+                                plotters::style::text_anchor::VPos::Top,
+                            ),
+                        ),
+                    ),
+            ))
+            .map_err(drawing_error)?;
+        if first {
+            draw_legend(&mut chart, SeriesLabelPosition::MiddleRight, 14.0)?;
+        }
+        Ok(())
+    }
+
+    /// The band's axes: neuron numbers (not in the annotation strip), and the tick axis under
+    /// the last band.
+    fn band_chart<'a, DB: DrawingBackend>(
+        &self,
+        band: &Band,
+        layout: &BandLayout,
+        area: &'a DrawingArea<DB, Shift>,
+        last: bool,
+    ) -> Result<BandChart<'a, DB>> {
+        let n = layout.n;
         let mut chart = ChartBuilder::on(area)
             .margin_top(4)
             .margin_bottom(4)
             .margin_right(12)
             .x_label_area_size(if last { X_AXIS_AREA as i32 } else { 0 })
             .y_label_area_size(95)
-            .build_cartesian_2d(x_range, y_range)
+            .build_cartesian_2d(-0.5..self.end_tick() as f64 + 0.5, -0.5..layout.top)
             .map_err(drawing_error)?;
-
-        let is_output = last && n <= 16;
-        // No neuron numbers in the annotation strip.
         let neuron_label = |v: &f64| {
             if *v < n as f64 - 0.5 {
                 format!("{}", v.round() as i64)
@@ -187,7 +251,7 @@ impl Raster {
             .y_desc(format!("{} ({n})", band.name))
             .axis_desc_style(font(17.0))
             .label_style(font(14.0))
-            .y_labels(if is_output { n + 2 } else { 5 })
+            .y_labels(if layout.is_output { n + 2 } else { 5 })
             .y_label_formatter(&neuron_label)
             .x_labels(2 * self.bands.len() + 1)
             .x_label_formatter(&|v| format!("{}", v.round() as i64));
@@ -195,8 +259,17 @@ impl Raster {
             mesh.x_desc("absolute tick  (layer l fires in its window [l·T, (l+1)·T])");
         }
         mesh.draw().map_err(drawing_error)?;
+        Ok(chart)
+    }
 
-        // This layer's own window, then the boundaries of every window for orientation.
+    /// This layer's own window, then the boundaries of every window for orientation.
+    fn draw_windows<DB: DrawingBackend>(
+        &self,
+        chart: &mut BandChart<'_, DB>,
+        band: &Band,
+        layout: &BandLayout,
+    ) -> Result<()> {
+        let (t, top) = (self.time_steps, layout.top);
         let (w0, w1) = (band.layer as u32 * t, (band.layer as u32 + 1) * t);
         chart
             .draw_series(std::iter::once(Rectangle::new(
@@ -222,72 +295,59 @@ impl Raster {
                     ),
             ))
             .map_err(drawing_error)?;
+        Ok(())
+    }
 
-        // Dot size shrinks with the neuron count so that a dense input layer stays legible.
-        let radius = match n {
-            0..=16 => 6,
-            17..=200 => 3,
-            _ => 2,
-        };
-        let events: Vec<(usize, u32)> = band.events(t).collect();
+    /// The band's spikes (the predicted class's is left to [`Raster::mark_prediction`]);
+    /// returns how many there are.
+    fn draw_spikes<DB: DrawingBackend>(
+        &self,
+        chart: &mut BandChart<'_, DB>,
+        band: &Band,
+        layout: &BandLayout,
+    ) -> Result<usize> {
+        let events: Vec<(usize, u32)> = band.events(self.time_steps).collect();
         chart
             .draw_series(
                 events
                     .iter()
-                    .filter(|&&(i, _)| !(is_output && i == self.predicted))
-                    .map(|&(i, tick)| Circle::new((tick as f64, i as f64), radius, SPIKE.filled())),
+                    .filter(|&&(i, _)| !(layout.is_output && i == self.predicted))
+                    .map(|&(i, tick)| {
+                        Circle::new((tick as f64, i as f64), layout.radius, SPIKE.filled())
+                    }),
             )
             .map_err(drawing_error)?
             .label("spike (silent neurons, q = 0, send none)")
             .legend(|(x, y)| Circle::new((x + 8, y), 4, SPIKE.filled()));
+        Ok(events.len())
+    }
 
-        if is_output {
-            let tick = band.ticks[self.predicted] as f64;
-            let y = self.predicted as f64;
-            chart
-                .draw_series(std::iter::once(Circle::new(
-                    (tick, y),
-                    radius + 2,
-                    PREDICTED.filled(),
-                )))
-                .map_err(drawing_error)?;
-            chart
-                .draw_series(std::iter::once(
-                    EmptyElement::at((tick, y))
-                        + Text::new(
-                            format!("predicted class {}", self.predicted),
-                            (radius + 8, -8),
-                            font(14.0).color(&PREDICTED),
-                        ),
-                ))
-                .map_err(drawing_error)?;
-        }
+    /// The predicted class's spike, bigger and in its own colour, with its label.
+    fn mark_prediction<DB: DrawingBackend>(
+        &self,
+        chart: &mut BandChart<'_, DB>,
+        band: &Band,
+        layout: &BandLayout,
+    ) -> Result<()> {
+        let tick = band.ticks[self.predicted] as f64;
+        let y = self.predicted as f64;
+        chart
+            .draw_series(std::iter::once(Circle::new(
+                (tick, y),
+                layout.radius + 2,
+                PREDICTED.filled(),
+            )))
+            .map_err(drawing_error)?;
         chart
             .draw_series(std::iter::once(
-                EmptyElement::at((end + 0.5, top))
+                EmptyElement::at((tick, y))
                     + Text::new(
-                        format!("{} spikes", events.len()),
-                        (-5, 3),
-                        font(13.0).color(&BLACK.mix(0.7)).pos(
-                            plotters::style::text_anchor::Pos::new(
-                                plotters::style::text_anchor::HPos::Right,
-                                plotters::style::text_anchor::VPos::Top,
-                            ),
-                        ),
+                        format!("predicted class {}", self.predicted),
+                        (layout.radius + 8, -8),
+                        font(14.0).color(&PREDICTED),
                     ),
             ))
             .map_err(drawing_error)?;
-
-        if first {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::MiddleRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK.mix(0.4))
-                .label_font(font(14.0))
-                .draw()
-                .map_err(drawing_error)?;
-        }
         Ok(())
     }
 }

@@ -6,13 +6,14 @@
 //! simulator. LC-TTFS is exact, so the integer ANN and the SNN must agree on every spike; the
 //! sweep counts the samples where they do not (a bug if ever non-zero).
 
-use super::{drawing_error, font, Figure};
+use super::{draw_legend, drawing_error, font, Figure};
 use anyhow::{Context, Result};
 use golden::data::Dataset;
 use golden::forward::{float_forward, forward};
 use golden::model::{FloatModel, Model};
 use golden::quantize::{quantize, QuantizeOptions};
 use golden::snn::EventSim;
+use plotters::chart::MeshStyle;
 use plotters::coord::types::{RangedCoordf64, RangedCoordi32};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -56,13 +57,25 @@ pub struct Sweep {
 }
 
 /// Per-thread tallies over a slice of the samples.
-#[derive(Default)]
 struct Counts {
     float_ok: usize,
     quant_ok: Vec<usize>,
     snn_ok: Vec<usize>,
     spikes: Vec<u64>,
     mismatches: Vec<usize>,
+}
+
+impl Counts {
+    /// No sample counted yet, for `models` models.
+    fn zero(models: usize) -> Counts {
+        Counts {
+            float_ok: 0,
+            quant_ok: vec![0; models],
+            snn_ok: vec![0; models],
+            spikes: vec![0; models],
+            mismatches: vec![0; models],
+        }
+    }
 }
 
 /// Quantizes `float` at every `T` of [`LOG2_T`] with `weight_bits`.
@@ -105,13 +118,7 @@ pub fn run(
             .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    let mut total = Counts {
-        quant_ok: vec![0; models.len()],
-        snn_ok: vec![0; models.len()],
-        spikes: vec![0; models.len()],
-        mismatches: vec![0; models.len()],
-        ..Counts::default()
-    };
+    let mut total = Counts::zero(models.len());
     for c in &counts {
         total.float_ok += c.float_ok;
         for m in 0..models.len() {
@@ -154,13 +161,7 @@ fn tally(
     bar: &indicatif::ProgressBar,
 ) -> Counts {
     let mut sims: Vec<EventSim> = models.iter().map(EventSim::new).collect();
-    let mut c = Counts {
-        quant_ok: vec![0; models.len()],
-        snn_ok: vec![0; models.len()],
-        spikes: vec![0; models.len()],
-        mismatches: vec![0; models.len()],
-        ..Counts::default()
-    };
+    let mut c = Counts::zero(models.len());
     for i in range {
         let x = data.sample(i);
         let label = data.labels[i] as usize;
@@ -242,6 +243,60 @@ impl Figure for Sweep {
     }
 }
 
+/// A panel's chart: `log2 T` across, the figure up.
+type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
+
+/// A captioned panel over the `T` axis with `y` up to the figure's range.
+fn panel<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    y: std::ops::Range<f64>,
+) -> Result<Panel<'a, DB>> {
+    ChartBuilder::on(area)
+        .caption(caption, font(20.0))
+        .margin(10)
+        .x_label_area_size(55)
+        .y_label_area_size(70)
+        .build_cartesian_2d(t_axis(), y)
+        .map_err(drawing_error)
+}
+
+/// The mesh of a panel: `T` labels across, `y_desc` up, light grid lines; the caller sets the
+/// y labels and draws it.
+fn t_mesh<'a, 'b, DB: DrawingBackend>(
+    chart: &'b mut Panel<'a, DB>,
+    y_desc: &str,
+) -> MeshStyle<'a, 'b, RangedCoordi32, RangedCoordf64, DB> {
+    let mut mesh = chart.configure_mesh();
+    mesh.x_desc("T (ticks per layer window)")
+        .y_desc(y_desc)
+        .axis_desc_style(font(17.0))
+        .label_style(font(15.0))
+        .x_labels(t_axis().len() + 1)
+        .x_label_formatter(&t_label)
+        .light_line_style(BLACK.mix(0.04))
+        .bold_line_style(BLACK.mix(0.12));
+    mesh
+}
+
+/// A labelled line with a dot on every point.
+fn draw_line_with_dots<DB: DrawingBackend>(
+    chart: &mut Panel<'_, DB>,
+    points: &[(i32, f64)],
+    color: RGBColor,
+    label: &str,
+) -> Result<()> {
+    chart
+        .draw_series(LineSeries::new(points.to_vec(), color.stroke_width(3)))
+        .map_err(drawing_error)?
+        .label(label)
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], color.stroke_width(3)));
+    chart
+        .draw_series(points.iter().map(|&p| Circle::new(p, 5, color.filled())))
+        .map_err(drawing_error)?;
+    Ok(())
+}
+
 impl Sweep {
     fn draw_accuracy<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let pct = |v: f64| 100.0 * v;
@@ -253,21 +308,8 @@ impl Sweep {
         // A whole percent at least 3 points under the lowest value: room for the legend below
         // the curves while small differences between T stay visible.
         let y_lo = (pct(lowest) - 3.0).floor().clamp(0.0, 97.0);
-        let mut chart = ChartBuilder::on(area)
-            .caption("accuracy", font(20.0))
-            .margin(10)
-            .x_label_area_size(55)
-            .y_label_area_size(70)
-            .build_cartesian_2d(t_axis(), y_lo..100.0)
-            .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("T (ticks per layer window)")
-            .y_desc("test accuracy (%)")
-            .axis_desc_style(font(17.0))
-            .label_style(font(15.0))
-            .x_labels(t_axis().len() + 1)
-            .x_label_formatter(&t_label)
+        let mut chart = panel(area, "accuracy", y_lo..100.0)?;
+        t_mesh(&mut chart, "test accuracy (%)")
             // Whole percents: at most 11 labels, so the step is a whole number too.
             .y_labels(((100.0 - y_lo) as usize + 1).min(11))
             .y_label_formatter(&|v| {
@@ -277,13 +319,10 @@ impl Sweep {
                     format!("{v:.1}")
                 }
             })
-            .light_line_style(BLACK.mix(0.04))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()
             .map_err(drawing_error)?;
 
         self.mark_trained_t(&mut chart, y_lo, 100.0)?;
-        let ks: Vec<i32> = self.points.iter().map(log2_t).collect();
         let (x0, x1) = (t_axis().start, t_axis().end);
         chart
             .draw_series(DashedLineSeries::new(
@@ -298,46 +337,36 @@ impl Sweep {
                 pct(self.float_acc)
             ))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], FLOAT.stroke_width(2)));
-        let quant: Vec<(i32, f64)> = ks
+        let quant: Vec<(i32, f64)> = self
+            .points
             .iter()
-            .zip(&self.points)
-            .map(|(&k, p)| (k, pct(p.quantized_acc)))
+            .map(|p| (log2_t(p), pct(p.quantized_acc)))
             .collect();
-        chart
-            .draw_series(LineSeries::new(quant.clone(), QUANT.stroke_width(3)))
-            .map_err(drawing_error)?
-            .label("integer ANN (activations at T levels)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], QUANT.stroke_width(3)));
-        chart
-            .draw_series(quant.iter().map(|&p| Circle::new(p, 5, QUANT.filled())))
-            .map_err(drawing_error)?;
+        draw_line_with_dots(
+            &mut chart,
+            &quant,
+            QUANT,
+            "integer ANN (activations at T levels)",
+        )?;
         // The SNN equals the integer ANN at every T: draw it as hollow rings over the ANN's dots
         // so both stay visible where they coincide.
         chart
             .draw_series(
-                ks.iter()
-                    .zip(&self.points)
-                    .map(|(&k, p)| Circle::new((k, pct(p.snn_acc)), 9, SNN.stroke_width(2))),
+                self.points
+                    .iter()
+                    .map(|p| Circle::new((log2_t(p), pct(p.snn_acc)), 9, SNN.stroke_width(2))),
             )
             .map_err(drawing_error)?
             .label("golden SNN (event simulator)")
             .legend(|(x, y)| Circle::new((x + 12, y), 6, SNN.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font(font(15.0))
-            .draw()
-            .map_err(drawing_error)?;
-        Ok(())
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15.0)
     }
 
     /// A light vertical line at the `T` the float model was trained at (quantization-aware
     /// training targets that `T`, so it is where the integer model is expected to do best).
     fn mark_trained_t<DB: DrawingBackend>(
         &self,
-        chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>,
+        chart: &mut Panel<'_, DB>,
         y0: f64,
         y1: f64,
     ) -> Result<()> {
@@ -368,24 +397,9 @@ impl Sweep {
             .map(|p| p.spikes_per_neuron)
             .fold(0.0, f64::max);
         let y_hi = (top * 1.25).max(0.05);
-        let mut chart = ChartBuilder::on(area)
-            .caption("spikes per neuron", font(20.0))
-            .margin(10)
-            .x_label_area_size(55)
-            .y_label_area_size(70)
-            .build_cartesian_2d(t_axis(), 0.0..y_hi)
-            .map_err(drawing_error)?;
-        chart
-            .configure_mesh()
-            .x_desc("T (ticks per layer window)")
-            .y_desc("non-silent spikes per neuron per sample")
-            .axis_desc_style(font(17.0))
-            .label_style(font(15.0))
-            .x_labels(t_axis().len() + 1)
-            .x_label_formatter(&t_label)
+        let mut chart = panel(area, "spikes per neuron", 0.0..y_hi)?;
+        t_mesh(&mut chart, "non-silent spikes per neuron per sample")
             .y_label_formatter(&|v| format!("{v:.2}"))
-            .light_line_style(BLACK.mix(0.04))
-            .bold_line_style(BLACK.mix(0.12))
             .draw()
             .map_err(drawing_error)?;
         self.mark_trained_t(&mut chart, 0.0, y_hi)?;
@@ -394,22 +408,12 @@ impl Sweep {
             .iter()
             .map(|p| (log2_t(p), p.spikes_per_neuron))
             .collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), SNN.stroke_width(3)))
-            .map_err(drawing_error)?
-            .label("golden SNN, all layers (input included); at most 1 by construction")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], SNN.stroke_width(3)));
-        chart
-            .draw_series(pts.iter().map(|&p| Circle::new(p, 5, SNN.filled())))
-            .map_err(drawing_error)?;
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.9))
-            .border_style(BLACK.mix(0.4))
-            .label_font(font(15.0))
-            .draw()
-            .map_err(drawing_error)?;
-        Ok(())
+        draw_line_with_dots(
+            &mut chart,
+            &pts,
+            SNN,
+            "golden SNN, all layers (input included); at most 1 by construction",
+        )?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight, 15.0)
     }
 }

@@ -38,7 +38,7 @@ pub trait BoardConstraints {
     /// Its flavour.
     fn constraint_kind(self) -> ConstraintKind;
     /// Refuses a board whose device is not `target`, in one line.
-    fn check_target(self, target: hdl::plan::Target) -> anyhow::Result<()>;
+    fn check_target(self, target: hdl::target::Target) -> anyhow::Result<()>;
 }
 
 impl BoardConstraints for Board {
@@ -56,7 +56,7 @@ impl BoardConstraints for Board {
         }
     }
 
-    fn check_target(self, target: hdl::plan::Target) -> anyhow::Result<()> {
+    fn check_target(self, target: hdl::target::Target) -> anyhow::Result<()> {
         anyhow::ensure!(
             self.target() == target,
             "board {} carries {}, not {target}: use --target {} with --board {}, or --board none",

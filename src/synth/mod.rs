@@ -8,25 +8,21 @@
 //! `ttfs synth` (`crate::commands::synth`) builds a job from a model.
 
 pub mod board;
+pub mod json;
 pub mod report;
 
 use anyhow::{bail, Context, Result};
 use board::{Board, BoardConstraints, ConstraintKind};
-use hdl::plan::Target;
+use hdl::target::Target;
 use report::{Clock, Overflow, Resource};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// FPGA family of a target: which yosys pass, nextpnr and packer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    Ice40,
-    Ecp5,
-}
+/// FPGA family of a target (the device facts live in [`hdl::target`]).
+pub use hdl::target::Family;
 
 /// How to build for one device target.
 #[derive(Clone, Debug)]
@@ -40,52 +36,32 @@ pub struct Device {
 }
 
 impl Device {
-    /// The device of a target; the generic target has none.
+    /// The device of a target ([`Target::family`], [`Target::part`],
+    /// [`Target::nextpnr_device`]); the generic target has none.
     pub fn of(target: Target) -> Result<Device> {
-        Ok(match target {
-            Target::Ice40Up5k => Device {
+        match (target.family(), target.part()) {
+            (Some(family), Some(part)) => Ok(Device {
                 target,
-                family: Family::Ice40,
-                part: "iCE40UP5K-SG48",
-                nextpnr_device: &["--up5k", "--package", "sg48"],
-            },
-            Target::Ecp5_25k => Device {
-                target,
-                family: Family::Ecp5,
-                part: "LFE5U-25F-CABGA381",
-                nextpnr_device: &["--25k", "--package", "CABGA381"],
-            },
-            Target::Ecp5_85k => Device {
-                target,
-                family: Family::Ecp5,
-                part: "LFE5U-85F-CABGA381",
-                nextpnr_device: &["--85k", "--package", "CABGA381"],
-            },
-            Target::Generic => bail!(
+                family,
+                part,
+                nextpnr_device: target.nextpnr_device(),
+            }),
+            _ => bail!(
                 "synthesis needs a device: --target ice40-up5k, ecp5-25k or ecp5-85k (generic is vendor-neutral Verilog only)"
             ),
-        })
+        }
     }
 
     fn yosys_pass(&self) -> &'static str {
-        match self.family {
-            Family::Ice40 => "synth_ice40",
-            Family::Ecp5 => "synth_ecp5",
-        }
+        self.family.yosys_pass()
     }
 
     fn nextpnr(&self) -> &'static str {
-        match self.family {
-            Family::Ice40 => "nextpnr-ice40",
-            Family::Ecp5 => "nextpnr-ecp5",
-        }
+        self.family.nextpnr()
     }
 
     fn packer(&self) -> &'static str {
-        match self.family {
-            Family::Ice40 => "icepack",
-            Family::Ecp5 => "ecppack",
-        }
+        self.family.packer()
     }
 }
 
@@ -111,7 +87,7 @@ pub struct SynthJob {
 }
 
 /// Bitstream (or flash image) file.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct FileInfo {
     pub path: PathBuf,
     pub bytes: u64,
@@ -282,207 +258,252 @@ pub fn run(job: &SynthJob, progress: &mut dyn FnMut(&str)) -> Result<SynthOutcom
     check_tools(job.target)?;
     // The tools run inside `dir` but are also given paths under it: an absolute `dir` keeps
     // both right for a relative `--out` (the default `out/synth/<target>`).
-    let dir = &std::path::absolute(&job.dir)
+    let dir = std::path::absolute(&job.dir)
         .with_context(|| format!("cannot resolve the output folder {}", job.dir.display()))?;
-    let last = previous_runtimes(dir);
-    let mut runtimes = BTreeMap::new();
-    let mut logs = BTreeMap::new();
+    let mut flow = Flow {
+        job,
+        device,
+        last: previous_runtimes(&dir),
+        dir,
+        runtimes: BTreeMap::new(),
+        logs: BTreeMap::new(),
+        progress,
+    };
+    let yosys_cells = flow.yosys()?;
+    let pnr = flow.nextpnr(&yosys_cells)?;
+    let bitstream = if pnr.fits() { Some(flow.pack()?) } else { None };
+    Ok(SynthOutcome {
+        part: flow.device.part,
+        family: flow.device.family,
+        fits: pnr.fits(),
+        overflow: pnr.overflow,
+        clocks: pnr.clocks,
+        fmax_mhz: pnr.fmax_mhz,
+        timing_met: pnr.timing_met,
+        resources: pnr.resources,
+        nextpnr_utilization: pnr.utilization,
+        yosys_cells,
+        bitstream,
+        runtimes_s: flow.runtimes,
+        logs: flow.logs,
+    })
+}
 
-    // 1. yosys.
-    let netlist = format!("{}.json", job.top);
-    let sources: Vec<String> = job
-        .verilog
-        .iter()
-        .map(|p| {
-            let p = if p.is_absolute() {
-                p.clone()
-            } else {
-                dir.join(p)
-            };
-            // yosys script words are space-separated: quote paths.
-            format!("\"{}\"", p.display())
-        })
-        .collect();
-    anyhow::ensure!(!sources.is_empty(), "no Verilog sources to synthesize");
-    let script = format!(
-        "read_verilog {}; {} -top {} -json {netlist}; tee -q -o yosys-stat.json stat -json",
-        sources.join(" "),
-        device.yosys_pass(),
-        job.top
-    );
-    let ylog = dir.join("yosys.log");
-    let y = run_tool(
-        "yosys",
-        &[
+/// One run of the tools on a job: where they run and what each step took and logged.
+struct Flow<'a> {
+    job: &'a SynthJob,
+    device: Device,
+    /// The job's folder, absolute.
+    dir: PathBuf,
+    /// Seconds per step of the previous run in `dir`, for the progress bars.
+    last: BTreeMap<String, f64>,
+    runtimes: BTreeMap<String, f64>,
+    logs: BTreeMap<String, PathBuf>,
+    progress: &'a mut dyn FnMut(&str),
+}
+
+/// What nextpnr made of the netlist.
+struct PlaceAndRoute {
+    /// nextpnr placed and routed the design.
+    routed: bool,
+    overflow: Option<Overflow>,
+    utilization: BTreeMap<String, Resource>,
+    clocks: BTreeMap<String, Clock>,
+    resources: BTreeMap<String, Resource>,
+    fmax_mhz: Option<f64>,
+    timing_met: bool,
+}
+
+impl PlaceAndRoute {
+    fn fits(&self) -> bool {
+        self.routed && self.overflow.is_none()
+    }
+}
+
+impl Flow<'_> {
+    /// yosys's netlist, which nextpnr reads.
+    fn netlist(&self) -> String {
+        format!("{}.json", self.job.top)
+    }
+
+    /// nextpnr's placed and routed design, which the packer reads.
+    fn placed(&self) -> String {
+        format!("{}.{}", self.job.top, self.device.family.placed_output().1)
+    }
+
+    /// yosys: the netlist and its cell counts (`yosys-stat.json`).
+    fn yosys(&mut self) -> Result<BTreeMap<String, u64>> {
+        let sources: Vec<String> = self
+            .job
+            .verilog
+            .iter()
+            .map(|p| {
+                let p = if p.is_absolute() {
+                    p.clone()
+                } else {
+                    self.dir.join(p)
+                };
+                // yosys script words are space-separated: quote paths.
+                format!("\"{}\"", p.display())
+            })
+            .collect();
+        anyhow::ensure!(!sources.is_empty(), "no Verilog sources to synthesize");
+        let script = format!(
+            "read_verilog {}; {} -top {} -json {}; tee -q -o yosys-stat.json stat -json",
+            sources.join(" "),
+            self.device.yosys_pass(),
+            self.job.top,
+            self.netlist()
+        );
+        let ylog = self.dir.join("yosys.log");
+        let y = run_tool(
+            "yosys",
+            &["-q", "-l", "yosys.log", "-p", &script].map(String::from),
+            &self.dir,
+            &ylog,
+            self.last.get("yosys").copied(),
+        )?;
+        self.logs.insert("yosys".into(), ylog);
+        if !y.ok {
+            return Err(y.failure("yosys"));
+        }
+        self.runtimes.insert("yosys".into(), y.seconds);
+        (self.progress)(&format!(
+            "yosys {} -top {} ({:.1} s)",
+            self.device.yosys_pass(),
+            self.job.top,
+            y.seconds
+        ));
+        let stat_text = std::fs::read_to_string(self.dir.join("yosys-stat.json"))
+            .context("yosys wrote no yosys-stat.json")?;
+        report::yosys_cells(&stat_text)
+    }
+
+    /// nextpnr's arguments: device, netlist in, placed design and report out, the clock, and
+    /// the board's constraint file.
+    fn nextpnr_args(&self) -> Vec<String> {
+        let mut args: Vec<String> = self
+            .device
+            .nextpnr_device
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend([
+            "--json".into(),
+            self.netlist(),
+            self.device.family.placed_output().0.into(),
+            self.placed(),
+            "--freq".into(),
+            format!("{}", self.job.clock_mhz),
+            "--report".into(),
+            "report-pnr.json".into(),
+            "--seed".into(),
+            self.job.seed.to_string(),
+            // Timing is a verdict in synth.json, not a reason to withhold the bitstream.
+            "--timing-allow-fail".into(),
             "-q".into(),
             "-l".into(),
-            "yosys.log".into(),
-            "-p".into(),
-            script,
-        ],
-        dir,
-        &ylog,
-        last.get("yosys").copied(),
-    )?;
-    logs.insert("yosys".into(), ylog);
-    if !y.ok {
-        return Err(y.failure("yosys"));
-    }
-    runtimes.insert("yosys".into(), y.seconds);
-    progress(&format!(
-        "yosys {} -top {} ({:.1} s)",
-        device.yosys_pass(),
-        job.top,
-        y.seconds
-    ));
-    let stat_text = std::fs::read_to_string(dir.join("yosys-stat.json"))
-        .context("yosys wrote no yosys-stat.json")?;
-    let yosys_cells = report::yosys_cells(&stat_text)?;
-
-    // 2. nextpnr.
-    let mut args: Vec<String> = device
-        .nextpnr_device
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let placed = match device.family {
-        Family::Ice40 => format!("{}.asc", job.top),
-        Family::Ecp5 => format!("{}.config", job.top),
-    };
-    args.extend([
-        "--json".into(),
-        netlist.clone(),
-        match device.family {
-            Family::Ice40 => "--asc".into(),
-            Family::Ecp5 => "--textcfg".into(),
-        },
-        placed.clone(),
-        "--freq".into(),
-        format!("{}", job.clock_mhz),
-        "--report".into(),
-        "report-pnr.json".into(),
-        "--seed".into(),
-        job.seed.to_string(),
-        // Timing is a verdict in synth.json, not a reason to withhold the bitstream.
-        "--timing-allow-fail".into(),
-        "-q".into(),
-        "-l".into(),
-        "nextpnr.log".into(),
-    ]);
-    if let Some(b) = &job.board {
-        let path = dir.join(b.constraints_file());
-        crate::commands::write_file(&path, b.constraints())?;
-        args.push(
-            match b.constraint_kind() {
-                ConstraintKind::Pcf => "--pcf",
-                ConstraintKind::Lpf => "--lpf",
-            }
-            .into(),
-        );
-        args.push(b.constraints_file().into());
-    }
-    let report_path = dir.join("report-pnr.json");
-    let _ = std::fs::remove_file(&report_path);
-    let plog = dir.join("nextpnr.log");
-    let p = run_tool(
-        device.nextpnr(),
-        &args,
-        dir,
-        &plog,
-        last.get("nextpnr").copied(),
-    )?;
-    logs.insert("nextpnr".into(), plog);
-    runtimes.insert("nextpnr".into(), p.seconds);
-    let plog_text = p.log_text();
-    let (utilization, clocks) = match std::fs::read_to_string(&report_path) {
-        Ok(text) if p.ok => report::nextpnr_report(&text)?,
-        _ => (report::nextpnr_log_utilization(&plog_text), BTreeMap::new()),
-    };
-    let resources = report::resources(device.family, job.target, &utilization, &yosys_cells);
-    // nextpnr placing and routing the design is what "fits" means; only its failure is
-    // searched for the resource that overflowed.
-    let overflow = if p.ok {
-        None
-    } else {
-        report::overflow(&resources, &utilization)
-    };
-    if !p.ok {
-        if overflow.is_none() {
-            return Err(p.failure(device.nextpnr()));
+            "nextpnr.log".into(),
+        ]);
+        if let Some(b) = &self.job.board {
+            args.push(
+                match b.constraint_kind() {
+                    ConstraintKind::Pcf => "--pcf",
+                    ConstraintKind::Lpf => "--lpf",
+                }
+                .into(),
+            );
+            args.push(b.constraints_file().into());
         }
-        progress(&format!(
-            "{}: does not fit ({:.1} s)",
-            device.nextpnr(),
-            p.seconds
-        ));
-    } else {
-        progress(&format!(
-            "{} {} ({:.1} s)",
-            device.nextpnr(),
-            device.part,
-            p.seconds
-        ));
+        args
     }
-    let (fmax_mhz, timing_met) = report::design_clock(&clocks, job.clock_mhz);
 
-    // 3. Bitstream.
-    let mut bitstream = None;
-    if p.ok && overflow.is_none() {
-        let (bit, pack_args): (String, Vec<String>) = match device.family {
-            Family::Ice40 => {
-                let bit = format!("{}.bin", job.top);
-                (bit.clone(), vec![placed.clone(), bit])
-            }
-            Family::Ecp5 => {
-                let bit = format!("{}.bit", job.top);
-                (
-                    bit.clone(),
-                    vec![
-                        "--compress".into(),
-                        "--input".into(),
-                        placed.clone(),
-                        "--bit".into(),
-                        bit,
-                    ],
-                )
-            }
+    /// nextpnr: placement and routing, utilization and clocks. A design that does not fit
+    /// comes back with the resource that overflowed; any other failure is an error.
+    fn nextpnr(&mut self, yosys_cells: &BTreeMap<String, u64>) -> Result<PlaceAndRoute> {
+        if let Some(b) = &self.job.board {
+            crate::commands::write_file(&self.dir.join(b.constraints_file()), b.constraints())?;
+        }
+        let report_path = self.dir.join("report-pnr.json");
+        let _ = std::fs::remove_file(&report_path);
+        let plog = self.dir.join("nextpnr.log");
+        let tool = self.device.nextpnr();
+        let p = run_tool(
+            tool,
+            &self.nextpnr_args(),
+            &self.dir,
+            &plog,
+            self.last.get("nextpnr").copied(),
+        )?;
+        self.logs.insert("nextpnr".into(), plog);
+        self.runtimes.insert("nextpnr".into(), p.seconds);
+        let (utilization, clocks) = match std::fs::read_to_string(&report_path) {
+            Ok(text) if p.ok => report::nextpnr_report(&text)?,
+            _ => (
+                report::nextpnr_log_utilization(&p.log_text()),
+                BTreeMap::new(),
+            ),
         };
+        let resources = report::resources(
+            self.device.family,
+            self.job.target,
+            &utilization,
+            yosys_cells,
+        );
+        // nextpnr placing and routing the design is what "fits" means; only its failure is
+        // searched for the resource that overflowed.
+        let overflow = if p.ok {
+            None
+        } else {
+            report::overflow(&resources, &utilization)
+        };
+        match (p.ok, &overflow) {
+            (false, None) => return Err(p.failure(tool)),
+            (false, Some(_)) => {
+                (self.progress)(&format!("{tool}: does not fit ({:.1} s)", p.seconds))
+            }
+            (true, _) => {
+                (self.progress)(&format!("{tool} {} ({:.1} s)", self.device.part, p.seconds))
+            }
+        }
+        let (fmax_mhz, timing_met) = report::design_clock(&clocks, self.job.clock_mhz);
+        Ok(PlaceAndRoute {
+            routed: p.ok,
+            overflow,
+            utilization,
+            clocks,
+            resources,
+            fmax_mhz,
+            timing_met,
+        })
+    }
+
+    /// The packer: the bitstream of the placed design.
+    fn pack(&mut self) -> Result<FileInfo> {
+        let placed = self.placed();
+        let bit = format!("{}.{}", self.job.top, self.device.family.bitstream_ext());
+        let args = self.device.family.pack_args(&placed, &bit);
+        let packer = self.device.packer();
         let k = run_tool(
-            device.packer(),
-            &pack_args,
-            dir,
-            &dir.join("pack.log"),
-            last.get("pack").copied(),
+            packer,
+            &args,
+            &self.dir,
+            &self.dir.join("pack.log"),
+            self.last.get("pack").copied(),
         )?;
         if !k.ok {
-            return Err(k.failure(device.packer()));
+            return Err(k.failure(packer));
         }
-        runtimes.insert("pack".into(), k.seconds);
-        let path = dir.join(&bit);
+        self.runtimes.insert("pack".into(), k.seconds);
+        let path = self.dir.join(&bit);
         let bytes = std::fs::metadata(&path)
-            .with_context(|| format!("{} wrote no {}", device.packer(), path.display()))?
+            .with_context(|| format!("{packer} wrote no {}", path.display()))?
             .len();
-        progress(&format!(
-            "{} → {} ({bytes} bytes, {:.1} s)",
-            device.packer(),
+        (self.progress)(&format!(
+            "{packer} → {} ({bytes} bytes, {:.1} s)",
             path.display(),
             k.seconds
         ));
-        bitstream = Some(FileInfo { path, bytes });
+        Ok(FileInfo { path, bytes })
     }
-    Ok(SynthOutcome {
-        part: device.part,
-        family: device.family,
-        fits: p.ok && overflow.is_none(),
-        overflow,
-        clocks,
-        fmax_mhz,
-        timing_met,
-        resources,
-        nextpnr_utilization: utilization,
-        yosys_cells,
-        bitstream,
-        runtimes_s: runtimes,
-        logs,
-    })
 }

@@ -4,27 +4,27 @@
 
 use super::Family;
 use anyhow::{Context, Result};
-use hdl::plan::Target;
-use serde::Serialize;
+use hdl::target::Target;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
 /// Used / available count of one resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
     pub used: u64,
     pub available: u64,
 }
 
 /// One clock as nextpnr timed it (MHz).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Clock {
     pub achieved_mhz: f64,
     pub constraint_mhz: f64,
 }
 
 /// The resource that did not fit.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Overflow {
     /// Name in `synth.json` `resources` (e.g. `LC`), or nextpnr's own when unmapped.
     pub resource: String,
@@ -153,32 +153,6 @@ pub fn nextpnr_log_utilization(log: &str) -> BTreeMap<String, Resource> {
     util
 }
 
-/// How `synth.json` names a family's resources: (name, nextpnr BEL type or `None` when the
-/// count comes from yosys cells).
-fn resource_map(family: Family) -> &'static [(&'static str, &'static str)] {
-    match family {
-        Family::Ice40 => &[
-            ("LC", "ICESTORM_LC"),
-            ("EBR", "ICESTORM_RAM"),
-            ("SPRAM", "ICESTORM_SPRAM"),
-            ("DSP", "ICESTORM_DSP"),
-            ("IO", "SB_IO"),
-            ("GLOBAL", "SB_GB"),
-            ("PLL", "ICESTORM_PLL"),
-        ],
-        Family::Ecp5 => &[
-            ("TRELLIS_COMB", "TRELLIS_COMB"),
-            ("FF", "TRELLIS_FF"),
-            ("DP16KD", "DP16KD"),
-            ("LUTRAM", "TRELLIS_RAMW"),
-            ("DSP", "MULT18X18D"),
-            ("IO", "TRELLIS_IO"),
-            ("GLOBAL", "DCCA"),
-            ("PLL", "EHXPLLL"),
-        ],
-    }
-}
-
 fn count(cells: &BTreeMap<String, u64>, pred: impl Fn(&str) -> bool) -> u64 {
     cells.iter().filter(|(k, _)| pred(k)).map(|(_, n)| *n).sum()
 }
@@ -194,17 +168,8 @@ pub fn resources(
 ) -> BTreeMap<String, Resource> {
     let cap = target.capacity();
     let mut out = BTreeMap::new();
-    for (name, bel) in resource_map(family) {
-        let fallback = |n: &str| {
-            cap.map(|c| match n {
-                "EBR" | "DP16KD" => c.brams,
-                "SPRAM" => c.spram,
-                "DSP" => c.dsp,
-                "FF" => c.ffs,
-                "LC" | "TRELLIS_COMB" => c.luts,
-                _ => 0,
-            })
-        };
+    for (name, bel) in family.resources() {
+        let fallback = |n: &str| cap.map(|c| c.of(n));
         match util.get(*bel) {
             Some(r) => {
                 out.insert(name.to_string(), *r);
@@ -223,10 +188,7 @@ pub fn resources(
         }
     }
     let logic = out
-        .get(match family {
-            Family::Ice40 => "LC",
-            Family::Ecp5 => "TRELLIS_COMB",
-        })
+        .get(family.logic_resource())
         .map(|r| r.available)
         .or(cap.map(|c| c.luts))
         .unwrap_or(0);
@@ -305,7 +267,7 @@ pub fn overflow(
     let bel_of = |name: &str| {
         [Family::Ice40, Family::Ecp5]
             .iter()
-            .flat_map(|f| resource_map(*f).iter())
+            .flat_map(|f| f.resources().iter())
             .find(|(n, b)| *n == name && util.contains_key(*b))
             .map(|(_, b)| b.to_string())
             .unwrap_or_else(|| name.to_string())

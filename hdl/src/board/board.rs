@@ -1,7 +1,7 @@
 //! `Board`: the one place for the facts of the boards the wrapper targets.
 
 use crate::board::SpiFlashConfig;
-use crate::plan::Target;
+use crate::target::Target;
 
 /// UART rate of every board wrapper (the FTDI bridges of both boards run it).
 pub const UART_BAUD: u64 = 115_200;

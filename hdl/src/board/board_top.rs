@@ -2,7 +2,10 @@
 //! weights from the SPI flash at boot.
 
 use crate::board::board::Pll;
-use crate::board::{ClockGen, PowerOnReset, SpiFlashConfig, SpiFlashReader, UartRx, UartTx};
+use crate::board::{
+    AnswerByte, ClockGen, PowerOnReset, SampleFramer, SpiFlashConfig, SpiFlashReader, UartRx,
+    UartTx,
+};
 use crate::plan::Design;
 use crate::prim::{Fifo, RDff, ZeroExtend};
 use crate::top::TtfsCore;
@@ -28,13 +31,14 @@ pub struct BoardParams {
 /// The board wrapper (issue 5): [`ClockGen`] → core clock; [`PowerOnReset`] (button
 /// `btn_n`, active low, and PLL `lock`) → `rst` of every other block; at boot a
 /// [`SpiFlashReader`] streams the weight image from the flash into the core's load port
-/// (only when the design loads weights); [`UartRx`] → 16-entry [`Fifo`] → core `s_*`, one
-/// byte per feature (zero-extended `x`, `input_bits ≤ 8`), `s_last` from a feature counter;
-/// core `m_*` → [`UartTx`], one byte per sample: class in bits 6..0, `m_error` in bit 7.
+/// (only when the design loads weights); [`UartRx`] → [`SampleFramer`] → 16-entry [`Fifo`] →
+/// core `s_*`, one byte per feature (zero-extended `x`, `input_bits ≤ 8`), `s_last` from the
+/// framer's feature counter; core `m_*` → [`AnswerByte`] → [`UartTx`], one byte per sample:
+/// class in bits 6..0, `m_error` in bit 7.
 ///
 /// **Resynchronisation.** A byte stream carries no sample boundary: the wrapper counts
 /// `inputs` bytes per sample. If the line stays idle for `idle_timeout_cycles` (20 ms on a
-/// real board) while a sample is partial, the sample is closed: the wrapper pushes one
+/// real board) while a sample is partial, the sample is closed: the framer pushes one
 /// filler beat `x = 0` with `s_last` (or, if only the last feature is missing, a filler
 /// without `s_last` and one with it, which the core drops), so the core answers that sample
 /// with `m_error` (bit 7 of the answer byte) and the next byte starts a new sample. A host
@@ -59,8 +63,9 @@ pub struct BoardParams {
 /// Latency: boot = `reset_hold_cycles` + the flash read (`SpiFlashReader`: ~`32·words`
 /// cycles at `sck = clk/2`); then a sample's answer starts ~the core's latency after its last
 /// byte's stop bit (the UART dominates: `10·cycles_per_bit` per byte each way).
-/// Cost: the core plus the board blocks (UART ~80 LUT4, flash reader ~133 LUT4, FIFO
-/// 16×9 bits, 24-bit timeout and heartbeat counters, 16-bit feature counter).
+/// Cost: the core plus the board blocks (UART ~98 LUT4, flash reader ~125 LUT4, framer
+/// ~102 LUT4, FIFO 16×9 bits, answer byte, 24-bit heartbeat counter; yosys `synth_ice40`
+/// figures of `tests/board_verilog.rs`).
 #[derive(LogicBlock)]
 pub struct BoardTop<const ZW: usize> {
     /// Board oscillator.
@@ -101,38 +106,18 @@ pub struct BoardTop<const ZW: usize> {
     pub core: TtfsCore<ZW>,
     /// Weight image reader (zero or one).
     pub flash: Vec<SpiFlashReader>,
-    rx9: ZeroExtend<8, 9>,
+    /// UART bytes → feature beats.
+    pub framer: SampleFramer,
+    /// Core answer → UART byte.
+    pub answer: AnswerByte,
     x16: ZeroExtend<8, 16>,
     core_clock: Signal<Local, Clock>,
     rst: Signal<Local, Bit>,
-    at_last: Signal<Local, Bit>,
-    timeout: Signal<Local, Bit>,
-    answer: Signal<Local, Bits<8>>,
-    class8: Signal<Local, Bits<8>>,
     flash_unused: Signal<Local, Bit>,
-    class_unused: Signal<Local, Bit>,
-    cnt: RDff<Bits<16>>,
-    idle: RDff<Bits<24>>,
-    flush: RDff<Bits<2>>,
     err: RDff<Bit>,
-    last_answer: RDff<Bits<8>>,
     beat: RDff<Bits<24>>,
-    last_feature: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
-    timeout_c: Constant<Bits<24>>,
-    zero24: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
-    fl_none: Constant<Bits<2>>,
-    fl_last: Constant<Bits<2>>,
-    fl_two: Constant<Bits<2>>,
-    beat_last: Constant<Bits<9>>,
-    beat_plain: Constant<Bits<9>>,
-    last_bit9: Constant<Bits<9>>,
-    msb8: Constant<Bits<8>>,
-    low7: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
-    zero16d: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
     _nflash: usize,
 }
 
@@ -152,32 +137,7 @@ impl<const ZW: usize> BoardTop<ZW> {
             "board top: {} classes > 128 (7-bit class in the answer byte)",
             design.classes
         );
-        assert!(
-            (1..=1 << 16).contains(&design.inputs),
-            "board top: {} inputs not in 1..=65536",
-            design.inputs
-        );
-        assert!(
-            (1..1 << 24).contains(&params.idle_timeout_cycles),
-            "board top: idle_timeout_cycles = {} not in 1..2^24",
-            params.idle_timeout_cycles
-        );
-        let words = crate::generate::load_image(design).map(|l| l.words.len() as u32);
-        let flash: Vec<SpiFlashReader> = match (params.flash, words) {
-            (Some(cfg), Some(w)) => {
-                assert_eq!(
-                    cfg.words, w,
-                    "board top: flash reader words {} != load image words {w}",
-                    cfg.words
-                );
-                vec![SpiFlashReader::new(cfg)]
-            }
-            (None, None) => vec![],
-            (Some(_), None) => vec![],
-            (None, Some(_)) => {
-                panic!("board top: the design loads its weights but the board has no flash reader")
-            }
-        };
+        let flash = flash_reader(design, params.flash);
         Self {
             clock: Signal::default(),
             btn_n: Signal::default(),
@@ -199,38 +159,16 @@ impl<const ZW: usize> BoardTop<ZW> {
             core: TtfsCore::new(design, ""),
             _nflash: flash.len(),
             flash,
-            rx9: ZeroExtend::new(),
+            framer: SampleFramer::new(design.inputs, params.idle_timeout_cycles),
+            answer: AnswerByte::default(),
             x16: ZeroExtend::new(),
             core_clock: Signal::default(),
             rst: Signal::default(),
-            at_last: Signal::default(),
-            timeout: Signal::default(),
-            answer: Signal::default(),
-            class8: Signal::default(),
             flash_unused: Signal::default(),
-            class_unused: Signal::default(),
-            cnt: RDff::default(),
-            idle: RDff::default(),
-            flush: RDff::default(),
             err: RDff::default(),
-            last_answer: RDff::default(),
             beat: RDff::default(),
-            last_feature: Constant::new(bits(design.inputs as u64 - 1)),
-            zero16: Constant::new(bits(0)),
-            one16: Constant::new(bits(1)),
-            timeout_c: Constant::new(bits(params.idle_timeout_cycles as u64)),
-            zero24: Constant::new(bits(0)),
             one24: Constant::new(bits(1)),
-            fl_none: Constant::new(bits(0)),
-            fl_last: Constant::new(bits(1)),
-            fl_two: Constant::new(bits(2)),
-            beat_last: Constant::new(bits(0x100)),
-            beat_plain: Constant::new(bits(0)),
-            last_bit9: Constant::new(bits(0x100)),
-            msb8: Constant::new(bits(0x80)),
-            low7: Constant::new(bits(0x7f)),
-            zero8: Constant::new(bits(0)),
-            zero16d: Constant::new(bits(0)),
+            zero16: Constant::new(bits(0)),
         }
     }
 
@@ -249,6 +187,27 @@ impl<const ZW: usize> BoardTop<ZW> {
     }
 }
 
+/// The flash reader of a design (none when it embeds its weights); panics when the design
+/// loads its weights and there is no reader, or when the reader's word count is not the
+/// length of the design's load image.
+fn flash_reader(design: &Design, cfg: Option<SpiFlashConfig>) -> Vec<SpiFlashReader> {
+    let words = crate::generate::load_image(design).map(|l| l.words.len() as u32);
+    match (cfg, words) {
+        (Some(cfg), Some(w)) => {
+            assert_eq!(
+                cfg.words, w,
+                "board top: flash reader words {} != load image words {w}",
+                cfg.words
+            );
+            vec![SpiFlashReader::new(cfg)]
+        }
+        (_, None) => vec![],
+        (None, Some(_)) => {
+            panic!("board top: the design loads its weights but the board has no flash reader")
+        }
+    }
+}
+
 impl<const ZW: usize> Logic for BoardTop<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
@@ -260,22 +219,22 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.rst.next = self.por.rst.val();
         self.uart_in.clock.next = self.core_clock.val();
         self.uart_in.rst.next = self.rst.val();
-        self.uart_out.clock.next = self.core_clock.val();
-        self.uart_out.rst.next = self.rst.val();
+        self.framer.clock.next = self.core_clock.val();
+        self.framer.rst.next = self.rst.val();
         self.fifo.clock.next = self.core_clock.val();
         self.fifo.rst.next = self.rst.val();
         self.core.clock.next = self.core_clock.val();
         self.core.rst.next = self.rst.val();
-        dff_setup!(self, core_clock, cnt, idle, flush, err, last_answer, beat);
-        self.cnt.rst.next = self.rst.val();
-        self.idle.rst.next = self.rst.val();
-        self.flush.rst.next = self.rst.val();
+        self.answer.clock.next = self.core_clock.val();
+        self.answer.rst.next = self.rst.val();
+        self.uart_out.clock.next = self.core_clock.val();
+        self.uart_out.rst.next = self.rst.val();
+        dff_setup!(self, core_clock, err, beat);
         self.err.rst.next = self.rst.val();
-        self.last_answer.rst.next = self.rst.val();
         self.beat.rst.next = self.rst.val();
         // Weight image: from the flash reader, or nothing.
         self.core.w_valid.next = false;
-        self.core.w_data.next = self.zero16d.val();
+        self.core.w_data.next = self.zero16.val();
         self.flash_cs_n.next = true;
         self.flash_sck.next = false;
         self.flash_mosi.next = false;
@@ -292,84 +251,29 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
             self.flash_mosi.next = self.flash[i].mosi.val();
             self.flash_unused.next = self.flash[i].w_last.val() | self.flash[i].done.val();
         }
-        // UART bytes → FIFO, `s_last` from the feature counter, idle-timeout flush.
+        // UART bytes → framer → FIFO → core.
         self.uart_in.rx.next = self.uart_rx.val();
-        self.rx9.x.next = self.uart_in.data.val();
-        self.at_last.next = self.cnt.q.val() == self.last_feature.val();
-        self.timeout.next = (self.idle.q.val() == self.timeout_c.val())
-            & (self.flush.q.val() == self.fl_none.val());
-        if self.at_last.val() {
-            self.fifo.s_data.next = self.rx9.y.val() | self.last_bit9.val();
-        } else {
-            self.fifo.s_data.next = self.rx9.y.val();
-        }
-        self.fifo.s_valid.next = false;
-        if self.cnt.q.val() != self.zero16.val() {
-            self.idle.d.next = self.idle.q.val() + self.one24.val();
-        }
-        if self.flush.q.val() != self.fl_none.val() {
-            // Close a partial sample: filler beats (a byte arriving now is dropped).
-            if self.flush.q.val() == self.fl_last.val() {
-                self.fifo.s_data.next = self.beat_last.val();
-            } else {
-                self.fifo.s_data.next = self.beat_plain.val();
-            }
-            self.fifo.s_valid.next = true;
-            if self.fifo.s_ready.val() {
-                if self.flush.q.val() == self.fl_two.val() {
-                    self.flush.d.next = self.fl_last.val();
-                } else {
-                    self.flush.d.next = self.fl_none.val();
-                }
-            }
-            if self.uart_in.valid.val() {
-                self.err.d.next = true;
-            }
-        } else if self.uart_in.valid.val() {
-            self.fifo.s_valid.next = true;
-            self.idle.d.next = self.zero24.val();
-            if !self.fifo.s_ready.val() {
-                self.err.d.next = true;
-            }
-            if self.at_last.val() {
-                self.cnt.d.next = self.zero16.val();
-            } else {
-                self.cnt.d.next = self.cnt.q.val() + self.one16.val();
-            }
-        } else if self.timeout.val() {
-            self.idle.d.next = self.zero24.val();
-            self.cnt.d.next = self.zero16.val();
-            if self.at_last.val() {
-                self.flush.d.next = self.fl_two.val();
-            } else {
-                self.flush.d.next = self.fl_last.val();
-            }
-        }
-        if self.uart_in.frame_error.val() {
-            self.err.d.next = true;
-        }
-        // FIFO → core.
+        self.framer.rx_valid.next = self.uart_in.valid.val();
+        self.framer.rx_data.next = self.uart_in.data.val();
+        self.fifo.s_valid.next = self.framer.beat_valid.val();
+        self.fifo.s_data.next = self.framer.beat.val();
+        self.framer.beat_ready.next = self.fifo.s_ready.val();
         self.x16.x.next = self.fifo.m_data.val().get_bits::<8>(0);
         self.core.s_valid.next = self.fifo.m_valid.val();
         self.core.s_data.next = self.x16.y.val();
         self.core.s_last.next = self.fifo.m_data.val().get_bit(8);
         self.fifo.m_ready.next = self.core.s_ready.val();
         // Core → answer byte → UART.
-        self.class8.next = self.core.m_class.val().get_bits::<8>(0);
-        self.class_unused.next = self.core.m_class.val().get_bits::<8>(8) != self.zero8.val();
-        if self.core.m_error.val() {
-            self.answer.next = (self.class8.val() & self.low7.val()) | self.msb8.val();
-        } else {
-            self.answer.next = self.class8.val() & self.low7.val();
-        }
+        self.answer.m_class.next = self.core.m_class.val();
+        self.answer.m_error.next = self.core.m_error.val();
+        self.answer.sent.next = self.core.m_valid.val() & self.uart_out.ready.val();
         self.uart_out.valid.next = self.core.m_valid.val();
-        self.uart_out.data.next = self.answer.val();
+        self.uart_out.data.next = self.answer.data.val();
         self.core.m_ready.next = self.uart_out.ready.val();
-        if self.core.m_valid.val() & self.uart_out.ready.val() {
-            self.last_answer.d.next = self.answer.val();
-            if self.core.m_error.val() {
-                self.err.d.next = true;
-            }
+        // Sticky error: a framing error, a dropped byte, an answer with `m_error`.
+        if self.uart_in.frame_error.val() | self.framer.dropped.val() | self.answer.error_sent.val()
+        {
+            self.err.d.next = true;
         }
         self.beat.d.next = self.beat.q.val() + self.one24.val();
         // Pins.
@@ -377,6 +281,6 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.led_loaded.next = self.core.loaded.val();
         self.led_heartbeat.next = self.beat.q.val().get_bit(23);
         self.led_error.next = self.err.q.val();
-        self.led_class.next = self.last_answer.q.val();
+        self.led_class.next = self.answer.last.val();
     }
 }

@@ -3,12 +3,9 @@
 
 use crate::board::{Board, BoardParams, BoardTop};
 use crate::generate::{for_zw, load_image, GenerateError, LoadImage, ZwBuild};
-use crate::layer::weight_memory::SB_SPRAM256KA_SIM;
-use crate::layer::WeightStore;
 use crate::plan::Design;
-use crate::top::weight_store;
-use crate::verilog;
-use std::fmt::Write as _;
+use crate::prim::ice40_spram;
+use crate::verilog::{self, Dir, Instance, Port, VerilogError, Wrapper};
 
 /// Name of the generated rust-hdl module of [`BoardTop`].
 pub const BOARD_CORE_MODULE: &str = "board_core";
@@ -148,12 +145,9 @@ fn build<const ZW: usize>(
     let mut top = BoardTop::<ZW>::new(design, params);
     top.connect_inputs();
     let modules = verilog::generate(&top, BOARD_CORE_MODULE)?;
-    let wrapper = board_wrapper(board, params);
+    let wrapper = board_wrapper(board, params)?;
     let mut text = verilog::single_file(&modules, &wrapper);
-    if (0..design.layers.len()).any(|k| weight_store(design, k) == WeightStore::Spram) {
-        text.push('\n');
-        text.push_str(SB_SPRAM256KA_SIM);
-    }
+    ice40_spram::append_sim_model(&mut text);
     let flash = match (&load, board.flash_weights_offset()) {
         (Some(l), Some(offset)) if params.flash.is_some() => Some(FlashImage {
             offset,
@@ -173,81 +167,62 @@ fn build<const ZW: usize>(
 }
 
 /// The ANSI `board_top` of `board` around `board_core`: the board's pin names
-/// ([`Board::ports`]) and its LED mapping ([`Board::led_doc`]).
-fn board_wrapper(board: Board, params: BoardParams) -> String {
-    let mut v = String::new();
-    let _ = writeln!(
-        v,
-        "// Board wrapper for {board}: oscillator {} Hz, core clock {} Hz, UART {} baud \
+/// ([`Board::ports`]) and its LED mapping ([`Board::led_doc`]). Boards without the flash pins
+/// leave the core's flash outputs open and hold its `flash_miso` high.
+fn board_wrapper(board: Board, params: BoardParams) -> Result<String, VerilogError> {
+    let core_hz = params
+        .pll
+        .map(|p| p.out_hz(board.osc_hz()))
+        .unwrap_or(board.osc_hz());
+    let mut w = Wrapper::new(BOARD_TOP_MODULE);
+    w.doc(format!(
+        "Board wrapper for {board}: oscillator {} Hz, core clock {core_hz} Hz, UART {} baud \
          ({} cycles per bit).",
         board.osc_hz(),
-        params
-            .pll
-            .map(|p| p.out_hz(board.osc_hz()))
-            .unwrap_or(board.osc_hz()),
         crate::board::UART_BAUD,
         params.cycles_per_bit
-    );
-    let _ = writeln!(v, "// LEDs: {}.", board.led_doc());
-    let _ = writeln!(v, "module {BOARD_TOP_MODULE} (");
-    let ports = board.ports();
-    for (i, (name, out, w)) in ports.iter().enumerate() {
-        let range = if *w > 1 {
-            format!(" [{}:0]", w - 1)
-        } else {
-            String::new()
-        };
-        let sep = if i + 1 < ports.len() { "," } else { "" };
-        let dir = if *out { "output" } else { "input " };
-        let _ = writeln!(v, "    {dir} wire{range} {name}{sep}");
+    ));
+    w.doc(format!("LEDs: {}.", board.led_doc()));
+    for (name, out, width) in board.ports() {
+        let dir = if out { Dir::Out } else { Dir::In };
+        w.port(Port {
+            name: name.into(),
+            dir,
+            width,
+            signed: false,
+        });
     }
-    let _ = writeln!(v, ");");
-    let _ = writeln!(v, "    wire loaded;");
-    let _ = writeln!(v, "    wire heartbeat;");
-    let _ = writeln!(v, "    wire error;");
-    let _ = writeln!(v, "    wire [7:0] answer;");
+    w.wire("loaded", 1).wire("heartbeat", 1).wire("error", 1);
+    w.wire("answer", 8);
+    let mut core = Instance::new(BOARD_CORE_MODULE, "core");
+    core.conn("clock", "clk")
+        .same(&["btn_n", "uart_rx", "uart_tx"]);
     let flash_pins = board == Board::Icebreaker;
-    if !flash_pins {
-        let _ = writeln!(v, "    wire unused_cs_n;");
-        let _ = writeln!(v, "    wire unused_sck;");
-        let _ = writeln!(v, "    wire unused_mosi;");
+    for pin in ["flash_cs_n", "flash_sck", "flash_mosi"] {
+        if flash_pins {
+            core.same(&[pin]);
+        } else {
+            let open = pin.replace("flash_", "unused_");
+            w.wire(&open, 1);
+            core.conn(pin, open);
+        }
     }
-    let _ = writeln!(v, "    {BOARD_CORE_MODULE} core (");
-    let _ = writeln!(v, "        .clock(clk),");
-    let _ = writeln!(v, "        .btn_n(btn_n),");
-    let _ = writeln!(v, "        .uart_rx(uart_rx),");
-    let _ = writeln!(v, "        .uart_tx(uart_tx),");
-    if flash_pins {
-        let _ = writeln!(v, "        .flash_cs_n(flash_cs_n),");
-        let _ = writeln!(v, "        .flash_sck(flash_sck),");
-        let _ = writeln!(v, "        .flash_mosi(flash_mosi),");
-        let _ = writeln!(v, "        .flash_miso(flash_miso),");
-    } else {
-        let _ = writeln!(v, "        .flash_cs_n(unused_cs_n),");
-        let _ = writeln!(v, "        .flash_sck(unused_sck),");
-        let _ = writeln!(v, "        .flash_mosi(unused_mosi),");
-        let _ = writeln!(v, "        .flash_miso(1'b1),");
-    }
-    let _ = writeln!(v, "        .led_loaded(loaded),");
-    let _ = writeln!(v, "        .led_heartbeat(heartbeat),");
-    let _ = writeln!(v, "        .led_error(error),");
-    let _ = writeln!(v, "        .led_class(answer)");
-    let _ = writeln!(v, "    );");
+    core.conn("flash_miso", if flash_pins { "flash_miso" } else { "1'b1" })
+        .conn("led_loaded", "loaded")
+        .conn("led_heartbeat", "heartbeat")
+        .conn("led_error", "error")
+        .conn("led_class", "answer");
+    w.instance(core);
     match board {
         Board::Icebreaker => {
-            let _ = writeln!(v, "    assign led_g_n = ~loaded;");
-            let _ = writeln!(v, "    assign led_r_n = ~error;");
-            let _ = writeln!(v, "    assign led = {{answer[3:0], heartbeat}};");
-            let _ = writeln!(v, "    wire unused_answer = |answer[7:4];");
+            w.assign("led_g_n", "~loaded").assign("led_r_n", "~error");
+            w.assign("led", "{answer[3:0], heartbeat}");
+            w.wire_eq("unused_answer", 1, "|answer[7:4]");
         }
         Board::Ulx3s25f => {
-            let _ = writeln!(
-                v,
-                "    assign led = {{answer[4:0], error, heartbeat, loaded}};"
-            );
-            let _ = writeln!(v, "    wire unused_answer = |answer[7:5];");
+            w.assign("led", "{answer[4:0], error, heartbeat, loaded}");
+            w.wire_eq("unused_answer", 1, "|answer[7:5]");
         }
     }
-    let _ = writeln!(v, "endmodule");
-    v
+    w.render()
 }

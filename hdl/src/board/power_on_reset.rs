@@ -1,5 +1,6 @@
 //! `PowerOnReset`: reset generator after FPGA configuration and on a button.
 
+use crate::board::check_param;
 use rust_hdl::prelude::*;
 
 /// Active-high reset held for `hold_cycles` clock cycles after FPGA configuration, and again
@@ -51,10 +52,7 @@ impl PowerOnReset {
     /// A reset held `hold_cycles` cycles (`1 ..= 65536`) after configuration and after a
     /// button release; `button_active_low`: the button pulls the pin low when pressed.
     pub fn new(hold_cycles: u32, button_active_low: bool) -> Self {
-        assert!(
-            (1..=1 << 16).contains(&hold_cycles),
-            "power-on reset: hold_cycles = {hold_cycles} not in 1..=65536"
-        );
+        check_param("power-on reset", "hold_cycles", hold_cycles, 1..=1 << 16);
         Self {
             clock: Signal::default(),
             button: Signal::default(),

@@ -1,5 +1,7 @@
 //! `SpiFlashReader`: streams a weight image out of an SPI flash at boot.
 
+use crate::board::check_param;
+use crate::board::spi_shifter::SpiShifter;
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
 
@@ -18,6 +20,24 @@ pub struct SpiFlashConfig {
     /// Send "release from deep power-down" (`0xAB`) first. Costs nothing on a flash that is
     /// awake, and wakes one that the configuration logic or a previous design put to sleep.
     pub wake_up: bool,
+}
+
+control_states! {
+    /// Control states of [`SpiFlashReader`].
+    enum FlashState {
+        /// The start delay after reset.
+        Wait0,
+        /// Sending the wake-up command `0xAB`.
+        Wake,
+        /// `cs_n` high, the start delay again (tRES1).
+        Wait1,
+        /// Sending READ `0x03` and the address.
+        Cmd,
+        /// Reading words.
+        Data,
+        /// Every word read; `cs_n` high until reset.
+        Done,
+    }
 }
 
 /// Reads `words` 16-bit words from an SPI NOR flash (standard READ `0x03`, 24-bit address,
@@ -55,10 +75,12 @@ pub struct SpiFlashConfig {
 /// first cycle with `rst` low as cycle 0 (`+ 16·h + d + 1` with `wake_up`: the `0xAB` byte
 /// and the second wait); then one word every `32·h` cycles while `w_ready` is high (full SPI
 /// rate, no gap between words).
-/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`): 111 flip-flops (32-bit
+/// Structure: a controller (`FlashState`; delay counter, command choice, word counter,
+/// output buffer, `cs_n`) around the bit engine [`SpiShifter`] (`sck`, shift registers).
+/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`): 110 flip-flops (32-bit
 /// command shift register, of which yosys keeps the non-constant bits, 16-bit input shift
 /// register, 16-bit output buffer, 24-bit word counter, 20-bit delay counter, 8-bit phase
-/// counter, state), 133 LUT4, 50 carries.
+/// counter, state, `sck`, `cs_n`), 125 LUT4, 50 carries.
 #[derive(LogicBlock)]
 pub struct SpiFlashReader {
     /// Clock.
@@ -83,43 +105,22 @@ pub struct SpiFlashReader {
     pub w_last: Signal<Out, Bit>,
     /// The whole image has been delivered.
     pub done: Signal<Out, Bit>,
-    tick: Signal<Local, Bit>,
-    shifting: Signal<Local, Bit>,
-    stall: Signal<Local, Bit>,
-    isr_full: Signal<Local, Bits<16>>,
-    state: RDff<Bits<3>>,
+    /// The SPI bit engine.
+    pub shifter: SpiShifter,
+    state: Signal<Local, FlashState>,
+    state_r: RDff<Bits<{ FlashState::BITS }>>,
     dly: RDff<Bits<20>>,
-    ph: RDff<Bits<8>>,
-    sck_r: RDff<Bit>,
-    cs_n_r: RDff<Bit>,
-    nbits: RDff<Bits<6>>,
-    osr: RDff<Bits<32>>,
-    isr: RDff<Bits<16>>,
     wcnt: RDff<Bits<24>>,
     buf_valid: RDff<Bit>,
-    buf_last: RDff<Bit>,
     buf_data: RDff<Bits<16>>,
-    s_wait0: Constant<Bits<3>>,
-    s_wake: Constant<Bits<3>>,
-    s_wait1: Constant<Bits<3>>,
-    s_cmd: Constant<Bits<3>>,
-    s_data: Constant<Bits<3>>,
-    s_done: Constant<Bits<3>>,
     delay: Constant<Bits<20>>,
     one20: Constant<Bits<20>>,
     zero20: Constant<Bits<20>>,
-    half_m1: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
-    one8: Constant<Bits<8>>,
-    n1: Constant<Bits<6>>,
     n8: Constant<Bits<6>>,
-    n16: Constant<Bits<6>>,
     n32: Constant<Bits<6>>,
     cmd_read: Constant<Bits<32>>,
     cmd_wake: Constant<Bits<32>>,
-    one32: Constant<Bits<32>>,
     wake: Constant<Bit>,
-    one16: Constant<Bits<16>>,
     eight16: Constant<Bits<16>>,
     wlast: Constant<Bits<24>>,
     one24: Constant<Bits<24>>,
@@ -128,26 +129,15 @@ pub struct SpiFlashReader {
 impl SpiFlashReader {
     /// A reader with the run-time parameters `cfg` (ranges in [`SpiFlashConfig`]).
     pub fn new(cfg: SpiFlashConfig) -> Self {
-        assert!(
-            cfg.start_delay_cycles < 1 << 20,
-            "spi flash reader: start_delay_cycles = {} not below 2^20",
-            cfg.start_delay_cycles
+        let block = "spi flash reader";
+        check_param(
+            block,
+            "start_delay_cycles",
+            cfg.start_delay_cycles,
+            0..1 << 20,
         );
-        assert!(
-            (1..=256).contains(&cfg.sck_half_period),
-            "spi flash reader: sck_half_period = {} not in 1..=256",
-            cfg.sck_half_period
-        );
-        assert!(
-            cfg.address < 1 << 24,
-            "spi flash reader: address {:#x} does not fit 24 bits",
-            cfg.address
-        );
-        assert!(
-            (1..=1 << 24).contains(&cfg.words),
-            "spi flash reader: words = {} not in 1..=2^24",
-            cfg.words
-        );
+        check_param(block, "address", cfg.address, 0..1 << 24);
+        check_param(block, "words", cfg.words, 1..=1 << 24);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -160,43 +150,21 @@ impl SpiFlashReader {
             w_data: Signal::default(),
             w_last: Signal::default(),
             done: Signal::default(),
-            tick: Signal::default(),
-            shifting: Signal::default(),
-            stall: Signal::default(),
-            isr_full: Signal::default(),
-            state: RDff::default(),
+            shifter: SpiShifter::new(cfg.sck_half_period),
+            state: Signal::default(),
+            state_r: RDff::default(),
             dly: RDff::default(),
-            ph: RDff::default(),
-            sck_r: RDff::default(),
-            cs_n_r: RDff::new(true),
-            nbits: RDff::default(),
-            osr: RDff::default(),
-            isr: RDff::default(),
             wcnt: RDff::default(),
             buf_valid: RDff::default(),
-            buf_last: RDff::default(),
             buf_data: RDff::default(),
-            s_wait0: Constant::new(bits(0)),
-            s_wake: Constant::new(bits(1)),
-            s_wait1: Constant::new(bits(2)),
-            s_cmd: Constant::new(bits(3)),
-            s_data: Constant::new(bits(4)),
-            s_done: Constant::new(bits(5)),
             delay: Constant::new(bits(cfg.start_delay_cycles as u64)),
             one20: Constant::new(bits(1)),
             zero20: Constant::new(bits(0)),
-            half_m1: Constant::new(bits(cfg.sck_half_period as u64 - 1)),
-            zero8: Constant::new(bits(0)),
-            one8: Constant::new(bits(1)),
-            n1: Constant::new(bits(1)),
             n8: Constant::new(bits(8)),
-            n16: Constant::new(bits(16)),
             n32: Constant::new(bits(32)),
             cmd_read: Constant::new(bits((0x03u64 << 24) | cfg.address as u64)),
             cmd_wake: Constant::new(bits(0xABu64 << 24)),
-            one32: Constant::new(bits(1)),
             wake: Constant::new(cfg.wake_up),
-            one16: Constant::new(bits(1)),
             eight16: Constant::new(bits(8)),
             wlast: Constant::new(bits(cfg.words as u64 - 1)),
             one24: Constant::new(bits(1)),
@@ -207,115 +175,83 @@ impl SpiFlashReader {
 impl Logic for SpiFlashReader {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, state, dly, ph, sck_r, cs_n_r, nbits, osr, isr, wcnt, buf_valid, buf_last,
-            buf_data
-        );
-        self.state.rst.next = self.rst.val();
+        dff_setup!(self, clock, state_r, dly, wcnt, buf_valid, buf_data);
+        self.state_r.rst.next = self.rst.val();
         self.dly.rst.next = self.rst.val();
-        self.ph.rst.next = self.rst.val();
-        self.sck_r.rst.next = self.rst.val();
-        self.cs_n_r.rst.next = self.rst.val();
-        self.nbits.rst.next = self.rst.val();
-        self.osr.rst.next = self.rst.val();
-        self.isr.rst.next = self.rst.val();
         self.wcnt.rst.next = self.rst.val();
         self.buf_valid.rst.next = self.rst.val();
-        self.buf_last.rst.next = self.rst.val();
         self.buf_data.rst.next = self.rst.val();
-        self.tick.next = self.ph.q.val() == self.zero8.val();
-        self.shifting.next = (self.state.q.val() == self.s_wake.val())
-            | (self.state.q.val() == self.s_cmd.val())
-            | (self.state.q.val() == self.s_data.val());
+        self.shifter.clock.next = self.clock.val();
+        self.shifter.rst.next = self.rst.val();
+        self.shifter.miso.next = self.miso.val();
+        self.state.next = self.state_r.q.val().into();
+        // The next command: READ and its address (WAKE only first, with `wake`).
+        self.shifter.start.next = false;
+        self.shifter.word.next = self.cmd_read.val();
+        self.shifter.count.next = self.n32.val();
+        self.shifter.enable.next = (self.state.val() == FlashState::Wake)
+            | (self.state.val() == FlashState::Cmd)
+            | (self.state.val() == FlashState::Data);
         // A new word may start only when the output buffer is free (or freed now).
-        self.stall.next = (self.state.q.val() == self.s_data.val())
-            & (self.nbits.q.val() == self.n16.val())
-            & self.buf_valid.q.val()
-            & !self.w_ready.val();
-        if self.miso.val() {
-            self.isr_full.next = (self.isr.q.val() << self.one16.val()) | self.one16.val();
-        } else {
-            self.isr_full.next = self.isr.q.val() << self.one16.val();
-        }
+        self.shifter.hold.next = self.buf_valid.q.val() & !self.w_ready.val();
         if self.buf_valid.q.val() & self.w_ready.val() {
             self.buf_valid.d.next = false;
         }
-        if self.state.q.val() == self.s_wait0.val() {
-            if self.dly.q.val() == self.delay.val() {
-                self.cs_n_r.d.next = false;
-                self.sck_r.d.next = false;
-                self.ph.d.next = self.half_m1.val();
-                if self.wake.val() {
-                    self.state.d.next = self.s_wake.val();
-                    self.osr.d.next = self.cmd_wake.val();
-                    self.nbits.d.next = self.n8.val();
-                } else {
-                    self.state.d.next = self.s_cmd.val();
-                    self.osr.d.next = self.cmd_read.val();
-                    self.nbits.d.next = self.n32.val();
-                }
-            } else {
-                self.dly.d.next = self.dly.q.val() + self.one20.val();
-            }
-        } else if self.state.q.val() == self.s_wait1.val() {
-            // `cs_n` rises one cycle after the last falling edge of `sck`.
-            self.cs_n_r.d.next = true;
-            if self.dly.q.val() == self.delay.val() {
-                self.cs_n_r.d.next = false;
-                self.sck_r.d.next = false;
-                self.ph.d.next = self.half_m1.val();
-                self.state.d.next = self.s_cmd.val();
-                self.osr.d.next = self.cmd_read.val();
-                self.nbits.d.next = self.n32.val();
-            } else {
-                self.dly.d.next = self.dly.q.val() + self.one20.val();
-            }
-        } else if self.state.q.val() == self.s_done.val() {
-            self.cs_n_r.d.next = true;
-        } else if self.shifting.val() {
-            if !self.tick.val() {
-                self.ph.d.next = self.ph.q.val() - self.one8.val();
-            } else if !self.sck_r.q.val() {
-                // End of the low phase: rising edge (the flash samples `mosi`).
-                if !self.stall.val() {
-                    self.sck_r.d.next = true;
-                    self.ph.d.next = self.half_m1.val();
-                }
-            } else {
-                // End of the high phase: sample `miso`, falling edge, next `mosi` bit.
-                self.sck_r.d.next = false;
-                self.ph.d.next = self.half_m1.val();
-                self.osr.d.next = self.osr.q.val() << self.one32.val();
-                self.isr.d.next = self.isr_full.val();
-                self.nbits.d.next = self.nbits.q.val() - self.n1.val();
-                if self.nbits.q.val() == self.n1.val() {
-                    if self.state.q.val() == self.s_wake.val() {
-                        self.state.d.next = self.s_wait1.val();
-                        self.dly.d.next = self.zero20.val();
-                    } else if self.state.q.val() == self.s_cmd.val() {
-                        self.state.d.next = self.s_data.val();
-                        self.nbits.d.next = self.n16.val();
+        // Only the wait states count: the delay counter stops at the delay.
+        if self.dly.q.val() != self.delay.val() {
+            self.dly.d.next = self.dly.q.val() + self.one20.val();
+        }
+        match self.state.val() {
+            FlashState::Wait0 => {
+                if self.dly.q.val() == self.delay.val() {
+                    self.shifter.start.next = true;
+                    if self.wake.val() {
+                        self.state_r.d.next = FlashState::Wake.into();
+                        self.shifter.word.next = self.cmd_wake.val();
+                        self.shifter.count.next = self.n8.val();
                     } else {
-                        // First byte read is the low byte.
-                        self.buf_valid.d.next = true;
-                        self.buf_data.d.next = (self.isr_full.val() << self.eight16.val())
-                            | (self.isr_full.val() >> self.eight16.val());
-                        self.buf_last.d.next = self.wcnt.q.val() == self.wlast.val();
-                        self.wcnt.d.next = self.wcnt.q.val() + self.one24.val();
-                        self.nbits.d.next = self.n16.val();
-                        if self.wcnt.q.val() == self.wlast.val() {
-                            self.state.d.next = self.s_done.val();
-                        }
+                        self.state_r.d.next = FlashState::Cmd.into();
                     }
                 }
             }
+            FlashState::Wake => {
+                if self.shifter.done.val() {
+                    self.state_r.d.next = FlashState::Wait1.into();
+                    self.dly.d.next = self.zero20.val();
+                }
+            }
+            FlashState::Wait1 => {
+                if self.dly.q.val() == self.delay.val() {
+                    self.shifter.start.next = true;
+                    self.state_r.d.next = FlashState::Cmd.into();
+                }
+            }
+            FlashState::Cmd => {
+                if self.shifter.done.val() {
+                    self.state_r.d.next = FlashState::Data.into();
+                }
+            }
+            FlashState::Data => {
+                if self.shifter.done.val() {
+                    // First byte read is the low byte.
+                    self.buf_valid.d.next = true;
+                    self.buf_data.d.next = (self.shifter.rx.val() << self.eight16.val())
+                        | (self.shifter.rx.val() >> self.eight16.val());
+                    self.wcnt.d.next = self.wcnt.q.val() + self.one24.val();
+                    if self.wcnt.q.val() == self.wlast.val() {
+                        self.state_r.d.next = FlashState::Done.into();
+                    }
+                }
+            }
+            FlashState::Done => {}
         }
-        self.cs_n.next = self.cs_n_r.q.val();
-        self.sck.next = self.sck_r.q.val();
-        self.mosi.next = self.osr.q.val().get_bit(31);
+        self.cs_n.next = self.shifter.cs_n.val();
+        self.sck.next = self.shifter.sck.val();
+        self.mosi.next = self.shifter.mosi.val();
         self.w_valid.next = self.buf_valid.q.val();
         self.w_data.next = self.buf_data.q.val();
-        self.w_last.next = self.buf_last.q.val();
-        self.done.next = (self.state.q.val() == self.s_done.val()) & !self.buf_valid.q.val();
+        // The last word is buffered with the move to `Done`.
+        self.w_last.next = self.state.val() == FlashState::Done;
+        self.done.next = (self.state.val() == FlashState::Done) & !self.buf_valid.q.val();
     }
 }

@@ -1,7 +1,24 @@
 //! `UartRx`: 8N1 UART receiver with mid-bit sampling and a run-time bit period.
 
+use crate::board::check_param;
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
+
+control_states! {
+    /// Control states of [`UartRx`].
+    enum RxState {
+        /// Line idle: waiting for a low level.
+        Idle,
+        /// Half a bit into a low level: a start bit or a glitch.
+        Start,
+        /// Sampling the 8 data bits, one bit period apart.
+        Data,
+        /// Sampling the stop bit.
+        Stop,
+        /// After a low stop bit (framing error, break): waiting for the idle level.
+        Break,
+    }
+}
 
 /// 8N1 UART receiver: mid-bit sampling with a run-time `cycles_per_bit` divisor, a 2-FF
 /// input synchroniser, start-bit glitch rejection and a framing error flag.
@@ -27,7 +44,7 @@ use rust_hdl::prelude::*;
 /// middle of the stop bit).
 /// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`): 36 flip-flops
 /// (synchroniser 2, state 3, 16-bit bit timer, 3-bit bit counter, 8-bit shift register,
-/// 2 flags, ...), 58 LUT4, 15 carries.
+/// 2 flags, ...), 49 LUT4, 15 carries.
 #[derive(LogicBlock)]
 pub struct UartRx {
     /// Clock.
@@ -44,19 +61,15 @@ pub struct UartRx {
     pub frame_error: Signal<Out, Bit>,
     bit_end: Signal<Local, Bit>,
     rx_s: Signal<Local, Bit>,
+    state: Signal<Local, RxState>,
     sync0: RDff<Bit>,
     sync1: RDff<Bit>,
-    state: RDff<Bits<3>>,
+    state_r: RDff<Bits<{ RxState::BITS }>>,
     timer: RDff<Bits<16>>,
     nbit: RDff<Bits<3>>,
     shift: RDff<Bits<8>>,
     valid_r: RDff<Bit>,
     error_r: RDff<Bit>,
-    s_idle: Constant<Bits<3>>,
-    s_start: Constant<Bits<3>>,
-    s_data: Constant<Bits<3>>,
-    s_stop: Constant<Bits<3>>,
-    s_break: Constant<Bits<3>>,
     half: Constant<Bits<16>>,
     full: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
@@ -71,10 +84,7 @@ pub struct UartRx {
 impl UartRx {
     /// A receiver for bits of `cycles_per_bit` cycles (`4 ..= 65536`).
     pub fn new(cycles_per_bit: u32) -> Self {
-        assert!(
-            (4..=1 << 16).contains(&cycles_per_bit),
-            "uart rx: cycles_per_bit = {cycles_per_bit} not in 4..=65536"
-        );
+        check_param("uart rx", "cycles_per_bit", cycles_per_bit, 4..=1 << 16);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -84,19 +94,15 @@ impl UartRx {
             frame_error: Signal::default(),
             bit_end: Signal::default(),
             rx_s: Signal::default(),
+            state: Signal::default(),
             sync0: RDff::new(true),
             sync1: RDff::new(true),
-            state: RDff::default(),
+            state_r: RDff::default(),
             timer: RDff::default(),
             nbit: RDff::default(),
             shift: RDff::default(),
             valid_r: RDff::default(),
             error_r: RDff::default(),
-            s_idle: Constant::new(bits(0)),
-            s_start: Constant::new(bits(1)),
-            s_data: Constant::new(bits(2)),
-            s_stop: Constant::new(bits(3)),
-            s_break: Constant::new(bits(4)),
             half: Constant::new(bits(cycles_per_bit as u64 / 2 - 1)),
             full: Constant::new(bits(cycles_per_bit as u64 - 1)),
             zero16: Constant::new(bits(0)),
@@ -113,10 +119,10 @@ impl UartRx {
 impl Logic for UartRx {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, sync0, sync1, state, timer, nbit, shift, valid_r, error_r);
+        dff_setup!(self, clock, sync0, sync1, state_r, timer, nbit, shift, valid_r, error_r);
         self.sync0.rst.next = self.rst.val();
         self.sync1.rst.next = self.rst.val();
-        self.state.rst.next = self.rst.val();
+        self.state_r.rst.next = self.rst.val();
         self.timer.rst.next = self.rst.val();
         self.nbit.rst.next = self.rst.val();
         self.shift.rst.next = self.rst.val();
@@ -125,54 +131,64 @@ impl Logic for UartRx {
         self.sync0.d.next = self.rx.val();
         self.sync1.d.next = self.sync0.q.val();
         self.rx_s.next = self.sync1.q.val();
+        self.state.next = self.state_r.q.val().into();
         self.bit_end.next = self.timer.q.val() == self.zero16.val();
         self.valid_r.d.next = false;
         self.error_r.d.next = false;
         if !self.bit_end.val() {
             self.timer.d.next = self.timer.q.val() - self.one16.val();
         }
-        if self.state.q.val() == self.s_idle.val() {
-            if !self.rx_s.val() {
-                self.state.d.next = self.s_start.val();
-                self.timer.d.next = self.half.val();
+        match self.state.val() {
+            RxState::Idle => {
+                if !self.rx_s.val() {
+                    self.state_r.d.next = RxState::Start.into();
+                    self.timer.d.next = self.half.val();
+                }
             }
-        } else if self.state.q.val() == self.s_start.val() {
-            if self.bit_end.val() {
-                if self.rx_s.val() {
-                    // Shorter than half a bit: a glitch, not a start bit.
-                    self.state.d.next = self.s_idle.val();
-                } else {
-                    self.state.d.next = self.s_data.val();
+            RxState::Start => {
+                if self.bit_end.val() {
+                    if self.rx_s.val() {
+                        // Shorter than half a bit: a glitch, not a start bit.
+                        self.state_r.d.next = RxState::Idle.into();
+                    } else {
+                        self.state_r.d.next = RxState::Data.into();
+                        self.timer.d.next = self.full.val();
+                        self.nbit.d.next = self.zero3.val();
+                    }
+                }
+            }
+            RxState::Data => {
+                if self.bit_end.val() {
                     self.timer.d.next = self.full.val();
-                    self.nbit.d.next = self.zero3.val();
+                    self.nbit.d.next = self.nbit.q.val() + self.one3.val();
+                    if self.rx_s.val() {
+                        self.shift.d.next =
+                            (self.shift.q.val() >> self.one8.val()) | self.msb8.val();
+                    } else {
+                        self.shift.d.next = self.shift.q.val() >> self.one8.val();
+                    }
+                    if self.nbit.q.val() == self.seven3.val() {
+                        self.state_r.d.next = RxState::Stop.into();
+                    }
                 }
             }
-        } else if self.state.q.val() == self.s_data.val() {
-            if self.bit_end.val() {
-                self.timer.d.next = self.full.val();
-                self.nbit.d.next = self.nbit.q.val() + self.one3.val();
+            RxState::Stop => {
+                if self.bit_end.val() {
+                    if self.rx_s.val() {
+                        self.valid_r.d.next = true;
+                        self.state_r.d.next = RxState::Idle.into();
+                    } else {
+                        self.error_r.d.next = true;
+                        self.state_r.d.next = RxState::Break.into();
+                    }
+                }
+            }
+            RxState::Break => {
+                // Break / framing error: wait for the idle level.
                 if self.rx_s.val() {
-                    self.shift.d.next = (self.shift.q.val() >> self.one8.val()) | self.msb8.val();
-                } else {
-                    self.shift.d.next = self.shift.q.val() >> self.one8.val();
-                }
-                if self.nbit.q.val() == self.seven3.val() {
-                    self.state.d.next = self.s_stop.val();
+                    self.state_r.d.next = RxState::Idle.into();
                 }
             }
-        } else if self.state.q.val() == self.s_stop.val() {
-            if self.bit_end.val() {
-                if self.rx_s.val() {
-                    self.valid_r.d.next = true;
-                    self.state.d.next = self.s_idle.val();
-                } else {
-                    self.error_r.d.next = true;
-                    self.state.d.next = self.s_break.val();
-                }
-            }
-        } else if self.rx_s.val() {
-            // Break / framing error: wait for the idle level.
-            self.state.d.next = self.s_idle.val();
         }
         self.valid.next = self.valid_r.q.val();
         self.data.next = self.shift.q.val();

@@ -1,5 +1,6 @@
 //! `UartTx`: 8N1 UART transmitter with a run-time bit period.
 
+use crate::board::check_param;
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
 
@@ -55,10 +56,7 @@ pub struct UartTx {
 impl UartTx {
     /// A transmitter whose bits last `cycles_per_bit` cycles (`2 ..= 65536`).
     pub fn new(cycles_per_bit: u32) -> Self {
-        assert!(
-            (2..=1 << 16).contains(&cycles_per_bit),
-            "uart tx: cycles_per_bit = {cycles_per_bit} not in 2..=65536"
-        );
+        check_param("uart tx", "cycles_per_bit", cycles_per_bit, 2..=1 << 16);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),

@@ -1,16 +1,27 @@
-//! Blocks of a layer stage: window counter, activation (clamp/shift), fire unit, weight
-//! memory, and the whole stage (integrate + fire, [`LayerStage`]).
+//! Blocks of a layer stage (DESIGN §5): the whole stage ([`LayerStage`]) and its sub-blocks —
+//! weights ([`WeightLoader`], [`WeightMemory`]), integrate control ([`IntegrateIssue`],
+//! [`IntegratePipeline`]), the datapath ([`Lane`], with [`Scale`] and [`Activation`]), fire
+//! control ([`FireSequencer`]) and output ([`Serialiser`]).
 
 pub mod activation;
-pub mod fire_unit;
+pub mod fire_sequencer;
+pub mod integrate_issue;
+pub mod integrate_pipeline;
+pub mod lane;
 pub mod layer_stage;
 pub mod scale;
+pub mod serialiser;
+pub mod stage_params;
+pub mod weight_loader;
 pub mod weight_memory;
-pub mod window_counter;
 
 pub use activation::Activation;
-pub use fire_unit::FireUnit;
+pub use fire_sequencer::{FireSequencer, FireState};
+pub use integrate_issue::IntegrateIssue;
+pub use integrate_pipeline::IntegratePipeline;
+pub use lane::Lane;
 pub use layer_stage::{LayerStage, StageParams};
 pub use scale::Scale;
+pub use serialiser::Serialiser;
+pub use weight_loader::WeightLoader;
 pub use weight_memory::{WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};
-pub use window_counter::WindowCounter;

@@ -2,6 +2,7 @@
 //! stored as 16-bit columns (inferred block RAM with a `$readmemh` image, or iCE40 UP5K
 //! `SB_SPRAM256KA` loaded through the weight-load stream).
 
+use crate::prim::Ice40Spram;
 use rust_hdl::prelude::*;
 
 /// Address width of the weight memory's ports (`(fan_in + 1)·G ≤ 2^20` words).
@@ -121,8 +122,10 @@ fn c_all_narrow(l: &WeightLayout) -> bool {
 ///
 /// Cost: `C = ⌈P·W/16⌉` memories of `2^k × 16` bits (`2^k ≥` rows), no logic but the lane
 /// slicing. Inferred (`Rom`, `Ram`) they map to iCE40 `SB_RAM40_4K` / ECP5 `DP16KD` (a ROM is
-/// initialised from `<prefix>_c<c>.hex`); `Spram` instantiates one `SB_SPRAM256KA` per column
-/// (`rows ≤ 16384`; single port: the address is `waddr` while `we`, else `raddr`).
+/// initialised from `<prefix>_c<c>.hex`); `Spram` instantiates one [`Ice40Spram`]
+/// (`SB_SPRAM256KA`) per column (`rows ≤ 16384`; single port: the address is `waddr` while
+/// `we`, else `raddr`). The rust-hdl simulation reads every store from its own column model,
+/// which a test may start pre-loaded; the `Ice40Spram` columns are the hardware.
 #[derive(LogicBlock)]
 pub struct WeightMemory {
     /// Clock.
@@ -139,6 +142,8 @@ pub struct WeightMemory {
     pub wcol: Signal<In, Bits<8>>,
     /// Column word written.
     pub wdata: Signal<In, Bits<16>>,
+    /// The SPRAM columns (`Spram` only).
+    spram: Vec<Ice40Spram>,
     _layout: WeightLayout,
     _store: WeightStore,
     _cols: Vec<Vec<u16>>,
@@ -196,6 +201,10 @@ impl WeightMemory {
             waddr: Signal::default(),
             wcol: Signal::default(),
             wdata: Signal::default(),
+            spram: (0..c)
+                .filter(|_| store == WeightStore::Spram)
+                .map(|_| Ice40Spram::new())
+                .collect(),
             _layout: layout,
             _store: store,
             _cols: cols,
@@ -238,6 +247,122 @@ impl WeightMemory {
     fn lane_value(&self, p: usize) -> i32 {
         self._layout.unpack(&self._q, p)
     }
+
+    /// Unused port bits, reduced into one wire that `verilator -Wall` exempts.
+    fn unused_verilog(&self) -> String {
+        let l = &self._layout;
+        let a_msb = WEIGHT_ADDR_BITS - 1;
+        let mut unused = vec![];
+        // Address bits decoded: the array's `k`, or SPRAM's 14.
+        let ka = if self._store == WeightStore::Spram {
+            14
+        } else {
+            l.addr_bits()
+        };
+        if ka < WEIGHT_ADDR_BITS {
+            unused.push(format!("raddr[{a_msb}:{ka}]"));
+            if self._store.loadable() {
+                unused.push(format!("waddr[{a_msb}:{ka}]"));
+            }
+        }
+        if !self._store.loadable() {
+            unused.extend(["we".into(), "waddr".into(), "wcol".into(), "wdata".into()]);
+        } else if self._store == WeightStore::Ram && c_all_narrow(l) {
+            unused.push(format!("wdata[15:{}]", l.last_column_bits()));
+        }
+        if unused.is_empty() {
+            String::new()
+        } else {
+            format!("wire unused_hi = |{{{}}};\n", unused.join(", "))
+        }
+    }
+
+    /// Column `c` of an inferred store: `col<c>_` (`cb` bits, a ROM's from its image) and its
+    /// read register `q<c>_`.
+    fn inferred_column(&self, c: usize) -> String {
+        let l = &self._layout;
+        let k = l.addr_bits();
+        let m = if c + 1 == l.columns() {
+            l.last_column_bits() - 1
+        } else {
+            15
+        };
+        let mut v = format!(
+            "reg [{m}:0] col{c}_ [0:{last}];\nreg [{m}:0] q{c}_;\n",
+            last = (1usize << k) - 1
+        );
+        if self._store == WeightStore::Rom {
+            v.push_str(&format!(
+                "initial $readmemh(\"{}\", col{c}_);\n",
+                self.image_file(c)
+            ));
+        }
+        v.push_str("always @(posedge clock) begin\n");
+        if self._store == WeightStore::Ram {
+            v.push_str(&format!(
+                "  if (we && wcol == 8'd{c}) col{c}_[waddr[{kk}:0]] <= wdata[{m}:0];\n",
+                kk = k - 1
+            ));
+        }
+        v.push_str(&format!(
+            "  q{c}_ <= col{c}_[raddr[{kk}:0]];\nend\n",
+            kk = k - 1
+        ));
+        v
+    }
+
+    /// The row `row_` (the columns side by side), and each lane's W bits of it sign-extended
+    /// to 16 on `rdata$<p>`.
+    fn lanes_verilog(&self) -> String {
+        let l = &self._layout;
+        let (c_n, w) = (l.columns(), l.weight_bits);
+        let parts: Vec<String> = (0..c_n).rev().map(|c| format!("q{c}_")).collect();
+        let row_bits = match self._store {
+            WeightStore::Spram => 16 * c_n,
+            _ => 16 * (c_n - 1) + l.last_column_bits(),
+        };
+        let mut v = format!(
+            "wire [{}:0] row_ = {{{}}};\n",
+            row_bits - 1,
+            parts.join(", ")
+        );
+        if row_bits > l.lanes * w {
+            v.push_str(&format!(
+                "wire unused_row = |row_[{}:{}];\n",
+                row_bits - 1,
+                l.lanes * w
+            ));
+        }
+        v.push_str("always @(*) begin\n");
+        for p in 0..l.lanes {
+            let lo = p * w;
+            if w == 16 {
+                v.push_str(&format!("  rdata${p} = row_[{}:{lo}];\n", lo + 15));
+            } else {
+                v.push_str(&format!(
+                    "  rdata${p} = {{{{{ext}{{row_[{msb}]}}}}, row_[{msb}:{lo}]}};\n",
+                    ext = 16 - w,
+                    msb = lo + w - 1
+                ));
+            }
+        }
+        v.push_str("end\n");
+        v
+    }
+}
+
+/// Column `c` of the `Spram` store: the [`Ice40Spram`] `spram$<c>` (single port: the address
+/// is `waddr` while `we`, else `raddr`; written when `wcol == c`) read as `q<c>_`.
+fn spram_column(c: usize) -> String {
+    format!(
+        "always @(*) begin\n\
+         \x20 spram${c}$clock = clock;\n\
+         \x20 spram${c}$addr = we ? waddr[13:0] : raddr[13:0];\n\
+         \x20 spram${c}$we = we && wcol == 8'd{c};\n\
+         \x20 spram${c}$wdata = wdata;\n\
+         end\n\
+         wire [15:0] q{c}_ = spram${c}$rdata;\n"
+    )
 }
 
 impl Logic for WeightMemory {
@@ -268,111 +393,23 @@ impl Logic for WeightMemory {
         for r in &mut self.rdata {
             r.connect();
         }
+        for col in &mut self.spram {
+            col.clock.connect();
+            col.addr.connect();
+            col.we.connect();
+            col.wdata.connect();
+        }
     }
 
     fn hdl(&self) -> Verilog {
-        let l = &self._layout;
-        let (k, c_n, w) = (l.addr_bits(), l.columns(), l.weight_bits);
-        let a_msb = WEIGHT_ADDR_BITS - 1;
-        let mut v = String::new();
-        // Unused port bits, reduced into one wire that `verilator -Wall` exempts.
-        let mut unused = vec![];
-        // Address bits decoded: the array's `k`, or SPRAM's 14.
-        let ka = if self._store == WeightStore::Spram {
-            14
-        } else {
-            k
-        };
-        if ka < WEIGHT_ADDR_BITS {
-            unused.push(format!("raddr[{a_msb}:{ka}]"));
-            if self._store.loadable() {
-                unused.push(format!("waddr[{a_msb}:{ka}]"));
-            }
+        let mut v = self.unused_verilog();
+        for c in 0..self._layout.columns() {
+            v.push_str(&match self._store {
+                WeightStore::Spram => spram_column(c),
+                _ => self.inferred_column(c),
+            });
         }
-        if !self._store.loadable() {
-            unused.extend(["we".into(), "waddr".into(), "wcol".into(), "wdata".into()]);
-        } else if self._store == WeightStore::Ram && c_all_narrow(l) {
-            unused.push(format!("wdata[15:{}]", l.last_column_bits()));
-        }
-        if !unused.is_empty() {
-            v.push_str(&format!("wire unused_hi = |{{{}}};\n", unused.join(", ")));
-        }
-        for c in 0..c_n {
-            let cb = if c + 1 == c_n {
-                l.last_column_bits()
-            } else {
-                16
-            };
-            match self._store {
-                WeightStore::Rom | WeightStore::Ram => {
-                    v.push_str(&format!(
-                        "reg [{m}:0] col{c}_ [0:{last}];\nreg [{m}:0] q{c}_;\n",
-                        m = cb - 1,
-                        last = (1usize << k) - 1
-                    ));
-                    if self._store == WeightStore::Rom {
-                        v.push_str(&format!(
-                            "initial $readmemh(\"{}\", col{c}_);\n",
-                            self.image_file(c)
-                        ));
-                    }
-                    v.push_str("always @(posedge clock) begin\n");
-                    if self._store == WeightStore::Ram {
-                        v.push_str(&format!(
-                            "  if (we && wcol == 8'd{c}) col{c}_[waddr[{kk}:0]] <= wdata[{m}:0];\n",
-                            kk = k - 1,
-                            m = cb - 1
-                        ));
-                    }
-                    v.push_str(&format!(
-                        "  q{c}_ <= col{c}_[raddr[{kk}:0]];\nend\n",
-                        kk = k - 1
-                    ));
-                }
-                WeightStore::Spram => {
-                    v.push_str(&format!(
-                        "wire [15:0] q{c}_;\n\
-                         SB_SPRAM256KA col{c}_ (\n\
-                         \x20 .ADDRESS(we ? waddr[13:0] : raddr[13:0]), .DATAIN(wdata),\n\
-                         \x20 .MASKWREN(4'b1111), .WREN(we && wcol == 8'd{c}), .CHIPSELECT(1'b1),\n\
-                         \x20 .CLOCK(clock), .STANDBY(1'b0), .SLEEP(1'b0), .POWEROFF(1'b1),\n\
-                         \x20 .DATAOUT(q{c}_)\n);\n"
-                    ));
-                }
-            }
-        }
-        // The row, and each lane's W bits of it sign-extended to 16.
-        let parts: Vec<String> = (0..c_n).rev().map(|c| format!("q{c}_")).collect();
-        let row_bits = match self._store {
-            WeightStore::Spram => 16 * c_n,
-            _ => 16 * (c_n - 1) + l.last_column_bits(),
-        };
-        v.push_str(&format!(
-            "wire [{}:0] row_ = {{{}}};\n",
-            row_bits - 1,
-            parts.join(", ")
-        ));
-        if row_bits > l.lanes * w {
-            v.push_str(&format!(
-                "wire unused_row = |row_[{}:{}];\n",
-                row_bits - 1,
-                l.lanes * w
-            ));
-        }
-        v.push_str("always @(*) begin\n");
-        for p in 0..l.lanes {
-            let lo = p * w;
-            if w == 16 {
-                v.push_str(&format!("  rdata${p} = row_[{}:{lo}];\n", lo + 15));
-            } else {
-                v.push_str(&format!(
-                    "  rdata${p} = {{{{{ext}{{row_[{msb}]}}}}, row_[{msb}:{lo}]}};\n",
-                    ext = 16 - w,
-                    msb = lo + w - 1
-                ));
-            }
-        }
-        v.push_str("end\n");
+        v.push_str(&self.lanes_verilog());
         Verilog::Custom(v)
     }
 
@@ -395,36 +432,3 @@ impl Logic for WeightMemory {
         ]
     }
 }
-
-/// A behavioural model of the iCE40 UP5K `SB_SPRAM256KA` for simulators without the vendor
-/// library (Verilator). Guarded by `ifndef SYNTHESIS` (yosys defines it; `synth_ice40` maps the
-/// real cell) and `TTFS_VENDOR_SIM` (define it when simulating with Lattice's own models).
-/// Semantics as in yosys' `ice40/cells_sim.v`: registered read, `MASKWREN` per nibble; a write
-/// cycle leaves `DATAOUT` unchanged here (undefined in silicon).
-pub const SB_SPRAM256KA_SIM: &str = "\
-`ifndef SYNTHESIS
-`ifndef TTFS_VENDOR_SIM
-/* verilator lint_off UNUSEDSIGNAL */
-module SB_SPRAM256KA(
-    input wire [13:0] ADDRESS, input wire [15:0] DATAIN, input wire [3:0] MASKWREN,
-    input wire WREN, input wire CHIPSELECT, input wire CLOCK, input wire STANDBY,
-    input wire SLEEP, input wire POWEROFF, output reg [15:0] DATAOUT
-);
-    reg [15:0] mem [0:16383];
-    always @(posedge CLOCK) begin
-        if (CHIPSELECT && !STANDBY && !SLEEP && POWEROFF) begin
-            if (WREN) begin
-                if (MASKWREN[0]) mem[ADDRESS][3:0] <= DATAIN[3:0];
-                if (MASKWREN[1]) mem[ADDRESS][7:4] <= DATAIN[7:4];
-                if (MASKWREN[2]) mem[ADDRESS][11:8] <= DATAIN[11:8];
-                if (MASKWREN[3]) mem[ADDRESS][15:12] <= DATAIN[15:12];
-            end else begin
-                DATAOUT <= mem[ADDRESS];
-            end
-        end
-    end
-endmodule
-/* verilator lint_on UNUSEDSIGNAL */
-`endif
-`endif
-";

@@ -7,10 +7,11 @@ use rust_hdl::prelude::*;
 /// reads and writes, registered read data. Its contents are not loaded by the bitstream:
 /// they must be written after configuration (DESIGN §6, the weight-load stream).
 ///
-/// The Verilog instantiates the vendor primitive through `Verilog::Wrapper` (its `cores`
-/// text is a `(* blackbox *)` declaration so that Verilator and yosys accept the file
-/// without the vendor library; yosys' `synth_ice40` maps it to the real cell). The
-/// simulation model is a plain array.
+/// The Verilog instantiates the vendor primitive through `Verilog::Wrapper` (output ports as
+/// nets). yosys' `synth_ice40` maps it to the real cell; for simulators without the vendor
+/// library, [`append_sim_model`] adds the behavioural [`SB_SPRAM256KA_SIM`] to a generated
+/// file once (rust-hdl would repeat a wrapper's `cores` text for every instance). The
+/// rust-hdl simulation model is a plain array.
 ///
 /// Ports: `clock`; `addr` (in, `Bits<14>`); `we` (in): write `wdata` at `addr` (all four
 /// nibbles), else read; `wdata` (in, `Bits<16>`); `rdata` (out, `Bits<16>`): the word read
@@ -70,28 +71,14 @@ impl Logic for Ice40Spram {
 
     fn hdl(&self) -> Verilog {
         Verilog::Wrapper(Wrapper {
-            code: "\
-SB_SPRAM256KA spram (
-    .ADDRESS(addr), .DATAIN(wdata), .MASKWREN(4'b1111), .WREN(we),
-    .CHIPSELECT(1'b1), .CLOCK(clock), .STANDBY(1'b0), .SLEEP(1'b0),
-    .POWEROFF(1'b1), .DATAOUT(rdata)
-);
-"
-            .into(),
-            cores: "
-/* verilator lint_off UNUSEDSIGNAL */
-/* verilator lint_off UNDRIVEN */
-(* blackbox *)
-module SB_SPRAM256KA(
-    input wire [13:0] ADDRESS, input wire [15:0] DATAIN, input wire [3:0] MASKWREN,
-    input wire WREN, input wire CHIPSELECT, input wire CLOCK, input wire STANDBY,
-    input wire SLEEP, input wire POWEROFF, output wire [15:0] DATAOUT
-);
-endmodule
-/* verilator lint_on UNDRIVEN */
-/* verilator lint_on UNUSEDSIGNAL */
-"
-            .into(),
+            code: format!(
+                "{INSTANCE}\n\
+                 \x20   .ADDRESS(addr), .DATAIN(wdata), .MASKWREN(4'b1111), .WREN(we),\n\
+                 \x20   .CHIPSELECT(1'b1), .CLOCK(clock), .STANDBY(1'b0), .SLEEP(1'b0),\n\
+                 \x20   .POWEROFF(1'b1), .DATAOUT(rdata)\n\
+                 );\n"
+            ),
+            cores: String::new(),
         })
     }
 
@@ -104,3 +91,48 @@ endmodule
         }]
     }
 }
+
+/// How [`Ice40Spram`] instantiates the primitive (and how [`append_sim_model`] finds it).
+const INSTANCE: &str = "SB_SPRAM256KA spram (";
+
+/// Appends [`SB_SPRAM256KA_SIM`] to the generated Verilog `text` when it instantiates an
+/// [`Ice40Spram`] and does not define the model yet.
+pub fn append_sim_model(text: &mut String) {
+    if text.contains(INSTANCE) && !text.contains("module SB_SPRAM256KA(") {
+        text.push('\n');
+        text.push_str(SB_SPRAM256KA_SIM);
+    }
+}
+
+/// A behavioural model of the iCE40 UP5K `SB_SPRAM256KA` for simulators without the vendor
+/// library (Verilator). Guarded by `ifndef SYNTHESIS` (yosys defines it; `synth_ice40` maps the
+/// real cell) and `TTFS_VENDOR_SIM` (define it when simulating with Lattice's own models).
+/// Semantics as in yosys' `ice40/cells_sim.v`: registered read, `MASKWREN` per nibble; a write
+/// cycle leaves `DATAOUT` unchanged here (undefined in silicon).
+pub const SB_SPRAM256KA_SIM: &str = "\
+`ifndef SYNTHESIS
+`ifndef TTFS_VENDOR_SIM
+/* verilator lint_off UNUSEDSIGNAL */
+module SB_SPRAM256KA(
+    input wire [13:0] ADDRESS, input wire [15:0] DATAIN, input wire [3:0] MASKWREN,
+    input wire WREN, input wire CHIPSELECT, input wire CLOCK, input wire STANDBY,
+    input wire SLEEP, input wire POWEROFF, output reg [15:0] DATAOUT
+);
+    reg [15:0] mem [0:16383];
+    always @(posedge CLOCK) begin
+        if (CHIPSELECT && !STANDBY && !SLEEP && POWEROFF) begin
+            if (WREN) begin
+                if (MASKWREN[0]) mem[ADDRESS][3:0] <= DATAIN[3:0];
+                if (MASKWREN[1]) mem[ADDRESS][7:4] <= DATAIN[7:4];
+                if (MASKWREN[2]) mem[ADDRESS][11:8] <= DATAIN[11:8];
+                if (MASKWREN[3]) mem[ADDRESS][15:12] <= DATAIN[15:12];
+            end else begin
+                DATAOUT <= mem[ADDRESS];
+            end
+        end
+    end
+endmodule
+/* verilator lint_on UNUSEDSIGNAL */
+`endif
+`endif
+";

@@ -4,7 +4,6 @@ pub mod fifo;
 pub mod ice40_spram;
 pub mod packed_ram;
 pub mod rdff;
-pub mod sign_extend;
 pub mod sync_ram;
 pub mod zero_extend;
 
@@ -12,6 +11,5 @@ pub use fifo::Fifo;
 pub use ice40_spram::Ice40Spram;
 pub use packed_ram::PackedRam;
 pub use rdff::RDff;
-pub use sign_extend::SignExtend;
 pub use sync_ram::SyncRam;
 pub use zero_extend::ZeroExtend;

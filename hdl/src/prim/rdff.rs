@@ -73,7 +73,7 @@ impl<T: Synth> Logic for RDff<T> {
     fn hdl(&self) -> Verilog {
         Verilog::Custom(format!(
             "always @(posedge clock) begin\n   if (rst) q <= {};\n   else q <= d;\nend\n",
-            self._reset_value.verilog()
+            reset_literal(self._reset_value)
         ))
     }
 
@@ -84,5 +84,18 @@ impl<T: Synth> Logic for RDff<T> {
             inputs: vec!["d".into(), "rst".into()],
             outputs: vec!["q".into()],
         }]
+    }
+}
+
+/// The reset value as a literal of the register's own width. rust-hdl writes a `LogicState`
+/// enum's value as a 64-bit literal (`64'h2`), which Verilator's lint flags as a truncation
+/// (`WIDTHTRUNC`) on a narrower register; other types already carry their width.
+fn reset_literal<T: Synth>(value: T) -> String {
+    let lit = value.verilog().to_string();
+    match lit.split_once("'h") {
+        Some((w, hex)) if w.parse::<usize>().is_ok_and(|w| w != T::BITS) => {
+            format!("{}'h{hex}", T::BITS)
+        }
+        _ => lit,
     }
 }

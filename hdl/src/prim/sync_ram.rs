@@ -13,11 +13,17 @@ use rust_hdl::prelude::*;
 /// RAM primitive): a consumer must track the validity of `rdata` with its own reset state
 /// (e.g. a valid bit one cycle behind the read address).
 ///
+/// The depth may also be a run-time parameter below `2^N` ([`SyncRam::with_depth`]: only the
+/// low `ceil(log2 depth)` address bits are used, the others must be zero), and the stored
+/// words narrower than `D` ([`SyncRam::narrow`]), as the encoder's lists need
+/// ([`crate::encoder::VarRam`]).
+///
 /// Ports: `clock`; `raddr` (in, `Bits<N>`), `rdata` (out, `D`, the word at `raddr` one cycle
 /// later); `we`, `waddr` (`Bits<N>`), `wdata` (`D`) (in, write at the rising edge).
 /// A read of the word being written returns the old word (read-before-write).
 /// Latency: 1 cycle read, 1 cycle write. Cost: `2^N · D::BITS` bits of block RAM
-/// (or LUT RAM / registers when small), no logic.
+/// (`2^ceil(log2 depth)` words of the stored bits with a run-time depth; LUT RAM or registers
+/// when small), no logic.
 #[derive(LogicBlock)]
 pub struct SyncRam<D: Synth, const N: usize> {
     /// Clock.
@@ -34,12 +40,26 @@ pub struct SyncRam<D: Synth, const N: usize> {
     pub wdata: Signal<In, D>,
     _mem: Vec<D>,
     _image: Option<String>,
+    /// Address bits in use (`≤ N`).
+    _abits: usize,
+    /// Stored bits per word (`≤ D::BITS`).
+    _bits: usize,
+    /// Built from flip-flops (`ram_style = "logic"`).
+    _logic: bool,
 }
 
 impl<D: Synth, const N: usize> SyncRam<D, N> {
     /// A RAM without initial contents (zero in simulation, undefined in hardware).
     pub fn new() -> Self {
+        Self::with_depth(1 << N)
+    }
+
+    /// A RAM of at least `depth ≤ 2^N` words (rounded up to a power of two, at least 2)
+    /// without initial contents.
+    pub fn with_depth(depth: usize) -> Self {
         assert!((1..=20).contains(&N), "sync ram: N = {N} not in 1..=20");
+        assert!((1..=1 << N).contains(&depth), "sync ram: depth {depth}");
+        let abits = (depth.max(2) - 1).ilog2() as usize + 1;
         Self {
             clock: Signal::default(),
             raddr: Signal::default(),
@@ -47,9 +67,25 @@ impl<D: Synth, const N: usize> SyncRam<D, N> {
             we: Signal::default(),
             waddr: Signal::default(),
             wdata: Signal::default(),
-            _mem: vec![D::default(); 1 << N],
+            _mem: vec![D::default(); 1 << abits],
             _image: None,
+            _abits: abits,
+            _bits: D::BITS,
+            _logic: false,
         }
+    }
+
+    /// Like [`SyncRam::with_depth`], but storing only the low `bits` of each word: a stored
+    /// word of all ones reads back as all ones (the encoder's empty-list sentinel), any other
+    /// is zero-extended. So every value written must be below `2^bits − 1`, or all ones. With
+    /// `logic` the memory is built from flip-flops (`ram_style = "logic"`): tiny lists that
+    /// would otherwise each take a whole block RAM.
+    pub fn narrow(depth: usize, bits: usize, logic: bool) -> Self {
+        assert!((1..=D::BITS).contains(&bits), "sync ram: {bits} bits");
+        let mut ram = Self::with_depth(depth);
+        ram._bits = bits;
+        ram._logic = logic;
+        ram
     }
 
     /// A RAM (or, with `we` tied low, a ROM) whose first `contents.len()` words are loaded
@@ -95,9 +131,10 @@ impl<D: Synth, const N: usize> Default for SyncRam<D, N> {
 impl<D: Synth, const N: usize> Logic for SyncRam<D, N> {
     fn update(&mut self) {
         if self.clock.pos_edge() {
-            self.rdata.next = self._mem[self.raddr.val().index()];
+            let mask = (1usize << self._abits) - 1;
+            self.rdata.next = self._mem[self.raddr.val().index() & mask];
             if self.we.val() {
-                self._mem[self.waddr.val().index()] = self.wdata.val();
+                self._mem[self.waddr.val().index() & mask] = self.wdata.val();
             }
         }
     }
@@ -107,20 +144,55 @@ impl<D: Synth, const N: usize> Logic for SyncRam<D, N> {
     }
 
     fn hdl(&self) -> Verilog {
+        let (a, b, d) = (self._abits, self._bits, D::BITS);
         // The array is `words_`, not `mem`: Verilator -Wall reports VARHIDDEN when the array
         // has the name of the instance (the parent's field name).
         let init = match &self._image {
             Some(file) => format!("initial $readmemh(\"{file}\", words_);\n"),
             None => String::new(),
         };
+        let mut unused = vec![];
+        if a < N {
+            unused.push(format!("raddr[{m}:{a}], waddr[{m}:{a}]", m = N - 1));
+        }
+        if b < d {
+            unused.push(format!("wdata[{}:{b}]", d - 1));
+        }
+        let unused = if unused.is_empty() {
+            String::new()
+        } else {
+            format!("wire unused_hi = &{{1'b0, {}}};\n", unused.join(", "))
+        };
+        let style = if self._logic {
+            "(* ram_style = \"logic\" *) "
+        } else {
+            ""
+        };
+        let sel = if a < N {
+            format!("[{}:0]", a - 1)
+        } else {
+            String::new()
+        };
+        let last = (1usize << a) - 1;
+        if b == d {
+            return Verilog::Custom(format!(
+                "{style}reg [{msb}:0] words_ [0:{last}];\n{init}{unused}\
+                 always @(posedge clock) begin\n\
+                 \x20  if (we) words_[waddr{sel}] <= wdata;\n\
+                 \x20  rdata <= words_[raddr{sel}];\n\
+                 end\n",
+                msb = d - 1,
+            ));
+        }
         Verilog::Custom(format!(
-            "reg [{msb}:0] words_ [0:{last}];\n{init}\
+            "{style}reg [{bm}:0] words_ [0:{last}];\nreg [{bm}:0] q_;\n{init}{unused}\
              always @(posedge clock) begin\n\
-             \x20  if (we) words_[waddr] <= wdata;\n\
-             \x20  rdata <= words_[raddr];\n\
-             end\n",
-            msb = D::BITS - 1,
-            last = (1usize << N) - 1,
+             \x20  if (we) words_[waddr{sel}] <= wdata[{bm}:0];\n\
+             \x20  q_ <= words_[raddr{sel}];\n\
+             end\n\
+             always @(*) rdata = (&q_) ? {{{d}{{1'b1}}}} : {{{{{z}{{1'b0}}}}, q_}};\n",
+            bm = b - 1,
+            z = d - b,
         ))
     }
 

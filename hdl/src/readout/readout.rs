@@ -2,6 +2,7 @@
 
 use crate::prim::{Fifo, RDff, ZeroExtend};
 use crate::readout::Argmax;
+use crate::stream::{EventIn, ZIn};
 use rust_hdl::prelude::*;
 
 /// The readout of the last layer (DESIGN §2, §4; twin of `golden::snn::readout::ReadoutUnit`).
@@ -17,9 +18,8 @@ use rust_hdl::prelude::*;
 /// flag is the OR of `z_err` over the sample's beats (potential) or the eow's `ev_err`.
 /// Both input streams are always present; the unused one is never made ready.
 ///
-/// Ports: `clock`, `rst`; `z_valid` (in), `z_ready` (out), `z_value` (in, `Signed<ZW>`),
-/// `z_last`, `z_err` (in); `ev_valid` (in), `ev_ready` (out), `ev_index` (in, `Bits<16>`),
-/// `ev_m` (in, `Bits<8>`, ignored), `ev_eow`, `ev_err` (in); `m_valid` (out), `m_ready` (in),
+/// Ports: `clock`, `rst`; `z_in` ([`ZIn`]); `ev_in` ([`EventIn`], `m` ignored); `m_valid`
+/// (out), `m_ready` (in),
 /// `m_class` (out, `Bits<16>`), `m_error` (out).
 ///
 /// Latency: potential, 3 cycles from the `z_last` beat to `m_valid`; first spike, 1 cycle
@@ -30,28 +30,10 @@ pub struct Readout<const ZW: usize> {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset, active high.
     pub rst: Signal<In, Bit>,
-    /// Potential stream: a `z` is offered.
-    pub z_valid: Signal<In, Bit>,
-    /// Potential stream: taken.
-    pub z_ready: Signal<Out, Bit>,
-    /// Potential `z` of the next neuron.
-    pub z_value: Signal<In, Signed<ZW>>,
-    /// Last neuron of the sample.
-    pub z_last: Signal<In, Bit>,
-    /// Sample's framing error.
-    pub z_err: Signal<In, Bit>,
-    /// Event stream: an event (or eow) is offered.
-    pub ev_valid: Signal<In, Bit>,
-    /// Event stream: taken.
-    pub ev_ready: Signal<Out, Bit>,
-    /// Neuron index of the event.
-    pub ev_index: Signal<In, Bits<16>>,
-    /// Tick of the event (unused: the stream is already in tick order).
-    pub ev_m: Signal<In, Bits<8>>,
-    /// End of the sample's window.
-    pub ev_eow: Signal<In, Bit>,
-    /// Sample's framing error (on the eow beat).
-    pub ev_err: Signal<In, Bit>,
+    /// Potential stream (potential readout): one `z` per neuron, `last` on the last.
+    pub z_in: ZIn<ZW>,
+    /// Event stream (first-spike readout; `m` is unused: the stream is in tick order).
+    pub ev_in: EventIn,
     /// Output handshake: a class is offered.
     pub m_valid: Signal<Out, Bit>,
     /// Output handshake: taken.
@@ -84,17 +66,8 @@ impl<const ZW: usize> Readout<ZW> {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            z_valid: Signal::default(),
-            z_ready: Signal::default(),
-            z_value: Signal::default(),
-            z_last: Signal::default(),
-            z_err: Signal::default(),
-            ev_valid: Signal::default(),
-            ev_ready: Signal::default(),
-            ev_index: Signal::default(),
-            ev_m: Signal::default(),
-            ev_eow: Signal::default(),
-            ev_err: Signal::default(),
+            z_in: ZIn::default(),
+            ev_in: EventIn::default(),
             m_valid: Signal::default(),
             m_ready: Signal::default(),
             m_class: Signal::default(),
@@ -132,40 +105,41 @@ impl<const ZW: usize> Logic for Readout<ZW> {
         self.argmax.rst.next = self.rst.val();
         self.fifo.clock.next = self.clock.val();
         self.fifo.rst.next = self.rst.val();
-        self.m_unused.next = self.ev_m.val();
+        self.m_unused.next = self.ev_in.m.val();
         self.max_unused.next = self.argmax.max.val();
 
         // Potential: a sample's result reaches the FIFO the cycle after its last beat
         // (`argmax.done`); no beat is taken while that push is pending, so a free slot seen
         // at the last beat is still free for the push.
-        self.z_ready.next = !self.fs.val() & self.fifo.s_ready.val() & !self.pend.q.val();
-        self.z_take.next = self.z_valid.val() & self.z_ready.val();
+        self.z_in.ready.next = !self.fs.val() & self.fifo.s_ready.val() & !self.pend.q.val();
+        self.z_take.next = self.z_in.valid.val() & self.z_in.ready.val();
         self.argmax.valid.next = self.z_take.val();
-        self.argmax.value.next = self.z_value.val();
-        self.argmax.last.next = self.z_last.val();
-        self.pend.d.next = self.z_take.val() & self.z_last.val();
+        self.argmax.value.next = self.z_in.value.val();
+        self.argmax.last.next = self.z_in.last.val();
+        self.pend.d.next = self.z_take.val() & self.z_in.last.val();
         if self.z_take.val() {
-            self.zerr_acc.d.next = (self.zerr_acc.q.val() | self.z_err.val()) & !self.z_last.val();
-            self.zerr_r.d.next = self.zerr_acc.q.val() | self.z_err.val();
+            self.zerr_acc.d.next =
+                (self.zerr_acc.q.val() | self.z_in.err.val()) & !self.z_in.last.val();
+            self.zerr_r.d.next = self.zerr_acc.q.val() | self.z_in.err.val();
         }
 
         // First spike: the first event's index; the eow pushes the result.
-        self.ev_ready.next = self.fs.val() & (self.fifo.s_ready.val() | !self.ev_eow.val());
-        self.ev_take.next = self.ev_valid.val() & self.ev_ready.val();
+        self.ev_in.ready.next = self.fs.val() & (self.fifo.s_ready.val() | !self.ev_in.eow.val());
+        self.ev_take.next = self.ev_in.valid.val() & self.ev_in.ready.val();
         if self.ev_take.val() {
-            if self.ev_eow.val() {
+            if self.ev_in.eow.val() {
                 self.seen.d.next = false;
                 self.cls.d.next = self.zero16.val();
             } else if !self.seen.q.val() {
                 self.seen.d.next = true;
-                self.cls.d.next = self.ev_index.val();
+                self.cls.d.next = self.ev_in.index.val();
             }
         }
 
         if self.fs.val() {
-            self.fifo.s_valid.next = self.ev_take.val() & self.ev_eow.val();
+            self.fifo.s_valid.next = self.ev_take.val() & self.ev_in.eow.val();
             self.cls_ext.x.next = self.cls.q.val();
-            self.err_mux.next = self.ev_err.val();
+            self.err_mux.next = self.ev_in.err.val();
         } else {
             self.fifo.s_valid.next = self.argmax.done.val();
             self.cls_ext.x.next = self.argmax.index.val();

@@ -1,0 +1,230 @@
+//! `EncoderEmitter`: walks a full bank's tick lists and sends their events.
+
+use super::ListReads;
+use crate::prim::{RDff, ZeroExtend};
+use crate::stream::EventOut;
+use rust_hdl::prelude::*;
+
+/// The emitter's walk over one bank.
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum EmitState {
+    /// Waiting for a full bank whose links are all written.
+    Idle,
+    /// Reading tick `em`'s head and tail (and clearing its tail).
+    Read,
+    /// Deciding: an empty list moves to the next tick, else its events are sent.
+    Check,
+    /// Sending event `ej` of tick `em`.
+    Emit,
+    /// Sending the sample's eow beat; then the bank is freed.
+    Eow,
+}
+
+/// Emits a full bank (DESIGN §5): for `m = 0..T`, each tick's list in ascending `j`, then one
+/// end-of-window beat with the bank's framing error; walking a tick clears its tail, so the
+/// bank is clean for reuse. Every read that the next decision depends on is issued one cycle,
+/// registered the next and used the one after (`ewait`): two cycles per tick and per event,
+/// and no memory address waits on the next stage's handshake.
+///
+/// Ports: `clock`, `rst` (in); the banks' reads `head0/1`, `tail0/1`, `next0/1`, the bank's
+/// flags `e_full`, `e_err`, and `link_pend` (in); `ebank` (out: the bank emitted), `ea` (out: the
+/// tick whose head / tail are read), `eclr` (out: clear that tail), `next_raddr` (out);
+/// `free` (out: the bank is freed); `ev_out` ([`EventOut`]).
+///
+/// Latency: 2 cycles per tick and per event. Cost: a 3-bit state, ~`4·16 + 8 + 6`
+/// flip-flops, 16-bit compares.
+#[derive(LogicBlock)]
+pub struct EncoderEmitter {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// The banks' list reads (registered by the memories) and flags.
+    pub head0: Signal<In, Bits<16>>,
+    pub head1: Signal<In, Bits<16>>,
+    pub tail0: Signal<In, Bits<16>>,
+    pub tail1: Signal<In, Bits<16>>,
+    pub next0: Signal<In, Bits<16>>,
+    pub next1: Signal<In, Bits<16>>,
+    pub e_full: Signal<In, Bit>,
+    pub e_err: Signal<In, Bit>,
+    /// A link into the emitted bank is still being written: the walk waits to start.
+    pub link_pend: Signal<In, Bit>,
+    /// The bank emitted.
+    pub ebank: Signal<Out, Bit>,
+    /// The tick whose head and tail are read this cycle, and whether its tail is cleared.
+    pub ea: Signal<Out, Bits<16>>,
+    pub eclr: Signal<Out, Bit>,
+    /// The next-pointer read: in `Emit`, `next[ej]` is always on the read port.
+    pub next_raddr: Signal<Out, Bits<16>>,
+    /// The eow beat is taken: bank `ebank` is free.
+    pub free: Signal<Out, Bit>,
+    /// Events, then the sample's eow.
+    pub ev_out: EventOut,
+    /// The emitted bank's reads, registered.
+    reads: ListReads,
+    ea8: Signal<Local, Bits<8>>,
+    ea_ext: ZeroExtend<8, 16>,
+    /// `em == T − 1`, kept beside `em` for the same reason.
+    em_last: RDff<Bit>,
+    /// The registered read is not yet that of the current `em` / `ej`.
+    ewait: RDff<Bit>,
+    state: RDff<EmitState>,
+    bank: RDff<Bit>,
+    em: RDff<Bits<8>>,
+    ej: RDff<Bits<16>>,
+    elast: RDff<Bits<16>>,
+    /// `T − 2`: `em + 1` is the last tick.
+    last_m_m1: Constant<Bits<8>>,
+    /// Tick 0 is the last (`T = 1`).
+    m0_last: Constant<Bit>,
+    one8: Constant<Bits<8>>,
+    zero8: Constant<Bits<8>>,
+    zero16: Constant<Bits<16>>,
+}
+
+impl EncoderEmitter {
+    /// The emitter for windows of `time_steps` ticks and list words of `link_bits` bits.
+    pub fn new(time_steps: u32, link_bits: usize) -> Self {
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            head0: Signal::default(),
+            head1: Signal::default(),
+            tail0: Signal::default(),
+            tail1: Signal::default(),
+            next0: Signal::default(),
+            next1: Signal::default(),
+            e_full: Signal::default(),
+            e_err: Signal::default(),
+            link_pend: Signal::default(),
+            ebank: Signal::default(),
+            ea: Signal::default(),
+            eclr: Signal::default(),
+            next_raddr: Signal::default(),
+            free: Signal::default(),
+            ev_out: EventOut::default(),
+            reads: ListReads::new(link_bits),
+            ea8: Signal::default(),
+            ea_ext: ZeroExtend::new(),
+            em_last: RDff::new(time_steps == 1),
+            ewait: RDff::default(),
+            state: RDff::new(EmitState::Idle),
+            bank: RDff::default(),
+            em: RDff::default(),
+            ej: RDff::default(),
+            elast: RDff::default(),
+            last_m_m1: Constant::new(bits((time_steps as u64).saturating_sub(2))),
+            m0_last: Constant::new(time_steps == 1),
+            one8: Constant::new(bits(1)),
+            zero8: Constant::new(bits(0)),
+            zero16: Constant::new(bits(0)),
+        }
+    }
+}
+
+impl Logic for EncoderEmitter {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, em_last, ewait, state, bank, em, ej, elast);
+        self.em_last.rst.next = self.rst.val();
+        self.ewait.rst.next = self.rst.val();
+        self.state.rst.next = self.rst.val();
+        self.bank.rst.next = self.rst.val();
+        self.em.rst.next = self.rst.val();
+        self.ej.rst.next = self.rst.val();
+        self.elast.rst.next = self.rst.val();
+        self.reads.clock.next = self.clock.val();
+        self.reads.rst.next = self.rst.val();
+        self.reads.bank.next = self.bank.q.val();
+        self.reads.head0.next = self.head0.val();
+        self.reads.head1.next = self.head1.val();
+        self.reads.tail0.next = self.tail0.val();
+        self.reads.tail1.next = self.tail1.val();
+        self.reads.next0.next = self.next0.val();
+        self.reads.next1.next = self.next1.val();
+        // `next` is read speculatively (see Emit); only the read of the new `ej` is kept.
+        self.reads.keep_next.next = self.ewait.q.val();
+        self.ewait.d.next = false;
+        self.ea8.next = self.em.q.val();
+        self.eclr.next = false;
+        self.next_raddr.next = self.ej.q.val();
+        self.free.next = false;
+        self.ev_out.valid.next = false;
+        self.ev_out.eow.next = false;
+        self.ev_out.err.next = false;
+        self.ev_out.index.next = self.ej.q.val();
+        self.ev_out.m.next = self.em.q.val();
+        match self.state.q.val() {
+            EmitState::Idle => {
+                if self.e_full.val() & !self.link_pend.val() {
+                    self.em.d.next = self.zero8.val();
+                    self.em_last.d.next = self.m0_last.val();
+                    self.state.d.next = EmitState::Read;
+                }
+            }
+            EmitState::Read => {
+                self.eclr.next = true;
+                self.ewait.d.next = true;
+                self.state.d.next = EmitState::Check;
+            }
+            EmitState::Check => {
+                if !self.ewait.q.val() {
+                    if self.reads.tail_nil.val() {
+                        if self.em_last.q.val() {
+                            self.state.d.next = EmitState::Eow;
+                        } else {
+                            self.em.d.next = self.em.q.val() + self.one8.val();
+                            self.em_last.d.next = self.em.q.val() == self.last_m_m1.val();
+                            self.ea8.next = self.em.q.val() + self.one8.val();
+                            self.eclr.next = true;
+                            self.ewait.d.next = true;
+                        }
+                    } else {
+                        self.ej.d.next = self.reads.head.val();
+                        self.next_raddr.next = self.reads.head.val();
+                        self.elast.d.next = self.reads.tail.val();
+                        self.ewait.d.next = true;
+                        self.state.d.next = EmitState::Emit;
+                    }
+                }
+            }
+            EmitState::Emit => {
+                if !self.ewait.q.val() {
+                    self.ev_out.valid.next = true;
+                    // Read `next[next[ej]]` whether or not the beat is taken.
+                    self.next_raddr.next = self.reads.next_word.val();
+                    if self.ev_out.ready.val() {
+                        if self.ej.q.val() == self.elast.q.val() {
+                            if self.em_last.q.val() {
+                                self.state.d.next = EmitState::Eow;
+                            } else {
+                                // The next tick's head and tail are read (and its tail
+                                // cleared) in Read, from registers only.
+                                self.em.d.next = self.em.q.val() + self.one8.val();
+                                self.em_last.d.next = self.em.q.val() == self.last_m_m1.val();
+                                self.state.d.next = EmitState::Read;
+                            }
+                        } else {
+                            self.ej.d.next = self.reads.next_word.val();
+                            self.ewait.d.next = true;
+                        }
+                    }
+                }
+            }
+            EmitState::Eow => {
+                self.ev_out.valid.next = true;
+                self.ev_out.eow.next = true;
+                self.ev_out.err.next = self.e_err.val();
+                self.ev_out.index.next = self.zero16.val();
+                self.ev_out.m.next = self.zero8.val();
+                if self.ev_out.ready.val() {
+                    self.free.next = true;
+                    self.bank.d.next = !self.bank.q.val();
+                    self.state.d.next = EmitState::Idle;
+                }
+            }
+        }
+        self.ea_ext.x.next = self.ea8.val();
+        self.ea.next = self.ea_ext.y.val();
+        self.ebank.next = self.bank.q.val();
+    }
+}

@@ -1,0 +1,105 @@
+//! `ListReads`: the emitter's registered reads of one bank's list memories.
+
+use crate::prim::RDff;
+use rust_hdl::prelude::*;
+
+/// Selects the emitted bank's head / tail / next reads and registers them, masked to the
+/// list words' stored bits (a stored all-ones word is the empty-list sentinel), so that the
+/// block RAM's clock-to-out and the route from it end at a flip-flop, not at the next read's
+/// address (the list walk's memory → memory loop was the ECP5 critical path). `tail_nil`
+/// (the tail is the sentinel) is registered beside it for the same reason; `next` is kept
+/// only when `keep_next` (the read of a new `ej`).
+///
+/// Ports: `clock`, `rst`, `bank`, `head0/1`, `tail0/1`, `next0/1`, `keep_next` (in); `head`,
+/// `tail`, `tail_nil`, `next_word` (out).
+///
+/// Latency: 1 cycle. Cost: `3·16 + 1` flip-flops, three 2:1 muxes and a 16-bit compare.
+#[derive(LogicBlock)]
+pub struct ListReads {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// The bank read.
+    pub bank: Signal<In, Bit>,
+    /// The memories' registered reads, per bank.
+    pub head0: Signal<In, Bits<16>>,
+    pub head1: Signal<In, Bits<16>>,
+    pub tail0: Signal<In, Bits<16>>,
+    pub tail1: Signal<In, Bits<16>>,
+    pub next0: Signal<In, Bits<16>>,
+    pub next1: Signal<In, Bits<16>>,
+    /// Register this cycle's `next` read.
+    pub keep_next: Signal<In, Bit>,
+    /// The registered reads.
+    pub head: Signal<Out, Bits<16>>,
+    pub tail: Signal<Out, Bits<16>>,
+    pub tail_nil: Signal<Out, Bit>,
+    pub next_word: Signal<Out, Bits<16>>,
+    e_head: Signal<Local, Bits<16>>,
+    e_tail: Signal<Local, Bits<16>>,
+    e_next: Signal<Local, Bits<16>>,
+    head_r: RDff<Bits<16>>,
+    tail_r: RDff<Bits<16>>,
+    next_r: RDff<Bits<16>>,
+    nil_r: RDff<Bit>,
+    link_mask: Constant<Bits<16>>,
+}
+
+impl ListReads {
+    /// The reads of list words of `link_bits` bits.
+    pub fn new(link_bits: usize) -> Self {
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            bank: Signal::default(),
+            head0: Signal::default(),
+            head1: Signal::default(),
+            tail0: Signal::default(),
+            tail1: Signal::default(),
+            next0: Signal::default(),
+            next1: Signal::default(),
+            keep_next: Signal::default(),
+            head: Signal::default(),
+            tail: Signal::default(),
+            tail_nil: Signal::default(),
+            next_word: Signal::default(),
+            e_head: Signal::default(),
+            e_tail: Signal::default(),
+            e_next: Signal::default(),
+            head_r: RDff::default(),
+            tail_r: RDff::default(),
+            next_r: RDff::default(),
+            nil_r: RDff::default(),
+            link_mask: Constant::new(bits((1u64 << link_bits) - 1)),
+        }
+    }
+}
+
+impl Logic for ListReads {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, head_r, tail_r, next_r, nil_r);
+        self.head_r.rst.next = self.rst.val();
+        self.tail_r.rst.next = self.rst.val();
+        self.next_r.rst.next = self.rst.val();
+        self.nil_r.rst.next = self.rst.val();
+        if self.bank.val() {
+            self.e_head.next = self.head1.val();
+            self.e_tail.next = self.tail1.val();
+            self.e_next.next = self.next1.val();
+        } else {
+            self.e_head.next = self.head0.val();
+            self.e_tail.next = self.tail0.val();
+            self.e_next.next = self.next0.val();
+        }
+        self.head_r.d.next = self.e_head.val() & self.link_mask.val();
+        self.tail_r.d.next = self.e_tail.val() & self.link_mask.val();
+        self.nil_r.d.next = (self.e_tail.val() & self.link_mask.val()) == self.link_mask.val();
+        if self.keep_next.val() {
+            self.next_r.d.next = self.e_next.val() & self.link_mask.val();
+        }
+        self.head.next = self.head_r.q.val();
+        self.tail.next = self.tail_r.q.val();
+        self.tail_nil.next = self.nil_r.q.val();
+        self.next_word.next = self.next_r.q.val();
+    }
+}

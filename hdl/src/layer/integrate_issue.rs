@@ -1,0 +1,171 @@
+//! `IntegrateIssue`: a layer stage's integrate passes, issued one group per cycle.
+
+use crate::layer::stage_params::StageParams;
+use crate::layer::weight_memory::WEIGHT_ADDR_BITS;
+use crate::prim::{RDff, ZeroExtend};
+use crate::stream::EventIn;
+use rust_hdl::prelude::*;
+
+/// Turns the input event stream into integrate passes of `G` cycles, one group per cycle on
+/// all lanes: at a sample's start the bias pass (`k = T`, row `fan_in` of each group), then
+/// one pass per event `(j, m)` (`k = T − m`, row `j`), back to back; the eow beat ends the
+/// sample (`int_done`, with its framing error in `int_err`) until the fire phase takes it
+/// (`fire_start`). A pass waits while the weights are loading or the fire phase holds `V`'s
+/// read port (`v_busy`).
+///
+/// Ports: `clock`, `rst` (in); `ev_in` ([`EventIn`]); `loaded`, `v_busy`, `fire_start` (in);
+/// `int_done`, `int_err` (out); the pass in its issue cycle: `pass_valid`, `pass_bias`,
+/// `pass_k` (`Bits<9>`), `pass_g` (group), and `waddr` (the weight row it reads).
+///
+/// Latency: an event is taken in the cycle its pass starts; a pass issues a group per cycle.
+/// Cost: ~`2·16 + WEIGHT_ADDR_BITS + 14` flip-flops, a 16-bit incrementer and a row adder.
+#[derive(LogicBlock)]
+pub struct IntegrateIssue {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// Input events of the sample (the previous layer's spikes).
+    pub ev_in: EventIn,
+    /// The weights are in place.
+    pub loaded: Signal<In, Bit>,
+    /// The fire phase holds `V`'s read port: no pass starts.
+    pub v_busy: Signal<In, Bit>,
+    /// The fire phase takes the integrated sample: the next one may start.
+    pub fire_start: Signal<In, Bit>,
+    /// The sample's eow has been taken; its integration is ending.
+    pub int_done: Signal<Out, Bit>,
+    /// The sample's framing error (from its eow beat).
+    pub int_err: Signal<Out, Bit>,
+    /// The pass in its issue cycle: group `pass_g`, bias pass or not, ramp ticks `pass_k`.
+    pub pass_valid: Signal<Out, Bit>,
+    pub pass_bias: Signal<Out, Bit>,
+    pub pass_k: Signal<Out, Bits<9>>,
+    pub pass_g: Signal<Out, Bits<16>>,
+    /// The weight row the pass reads this cycle.
+    pub waddr: Signal<Out, Bits<WEIGHT_ADDR_BITS>>,
+    m_ext: ZeroExtend<8, 9>,
+    j_ext: ZeroExtend<16, WEIGHT_ADDR_BITS>,
+    bias_pend: RDff<Bit>,
+    done: RDff<Bit>,
+    err: RDff<Bit>,
+    act: RDff<Bit>,
+    bias: RDff<Bit>,
+    k: RDff<Bits<9>>,
+    g: RDff<Bits<16>>,
+    /// `g == G − 1`, in a register so that `ev_in.ready` starts at flip-flops.
+    last_g: RDff<Bit>,
+    wa: RDff<Bits<WEIGHT_ADDR_BITS>>,
+    accept_event: Signal<Local, Bit>,
+    accept_eow: Signal<Local, Bit>,
+    gmax_m1_c: Constant<Bits<16>>,
+    g1_c: Constant<Bit>,
+    stride_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
+    fanin_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
+    t_c: Constant<Bits<9>>,
+    one16: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
+}
+
+impl IntegrateIssue {
+    /// The pass issue of the stage of `params`.
+    pub fn new(params: &StageParams) -> Self {
+        let g = params.groups();
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            ev_in: EventIn::default(),
+            loaded: Signal::default(),
+            v_busy: Signal::default(),
+            fire_start: Signal::default(),
+            int_done: Signal::default(),
+            int_err: Signal::default(),
+            pass_valid: Signal::default(),
+            pass_bias: Signal::default(),
+            pass_k: Signal::default(),
+            pass_g: Signal::default(),
+            waddr: Signal::default(),
+            m_ext: ZeroExtend::new(),
+            j_ext: ZeroExtend::new(),
+            bias_pend: RDff::new(true),
+            done: RDff::default(),
+            err: RDff::default(),
+            act: RDff::default(),
+            bias: RDff::default(),
+            k: RDff::default(),
+            g: RDff::default(),
+            last_g: RDff::new(g == 1),
+            wa: RDff::default(),
+            accept_event: Signal::default(),
+            accept_eow: Signal::default(),
+            // `G − 2` (wraps for G = 1, where `g` never increments).
+            gmax_m1_c: Constant::new(bits((g as u64).wrapping_sub(2) & 0xffff)),
+            g1_c: Constant::new(g == 1),
+            stride_c: Constant::new(bits(params.inputs as u64 + 1)),
+            fanin_c: Constant::new(bits(params.inputs as u64)),
+            t_c: Constant::new(bits(params.time_steps as u64)),
+            one16: Constant::new(bits(1)),
+            zero16: Constant::new(bits(0)),
+        }
+    }
+}
+
+impl Logic for IntegrateIssue {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, bias_pend, done, err, act, bias, k, g, last_g, wa);
+        self.bias_pend.rst.next = self.rst.val();
+        self.done.rst.next = self.rst.val();
+        self.err.rst.next = self.rst.val();
+        self.act.rst.next = self.rst.val();
+        self.bias.rst.next = self.rst.val();
+        self.k.rst.next = self.rst.val();
+        self.g.rst.next = self.rst.val();
+        self.last_g.rst.next = self.rst.val();
+        self.wa.rst.next = self.rst.val();
+        self.m_ext.x.next = self.ev_in.m.val();
+        self.j_ext.x.next = self.ev_in.index.val();
+        self.accept_event.next = false;
+        self.accept_eow.next = false;
+        if self.act.q.val() & !self.last_g.q.val() {
+            self.g.d.next = self.g.q.val() + self.one16.val();
+            self.last_g.d.next = self.g.q.val() == self.gmax_m1_c.val();
+            self.wa.d.next = self.wa.q.val() + self.stride_c.val();
+        } else {
+            self.act.d.next = false;
+            self.g.d.next = self.zero16.val();
+            self.last_g.d.next = self.g1_c.val();
+            if !self.done.q.val() & self.loaded.val() & !self.v_busy.val() {
+                if self.bias_pend.q.val() {
+                    self.bias_pend.d.next = false;
+                    self.act.d.next = true;
+                    self.bias.d.next = true;
+                    self.k.d.next = self.t_c.val();
+                    self.wa.d.next = self.fanin_c.val();
+                } else if self.ev_in.valid.val() & !self.ev_in.eow.val() {
+                    self.accept_event.next = true;
+                    self.act.d.next = true;
+                    self.bias.d.next = false;
+                    self.k.d.next = self.t_c.val() - self.m_ext.y.val();
+                    self.wa.d.next = self.j_ext.y.val();
+                } else if self.ev_in.valid.val() & self.ev_in.eow.val() {
+                    self.accept_eow.next = true;
+                    self.done.d.next = true;
+                    self.err.d.next = self.ev_in.err.val();
+                }
+            }
+        }
+        // The fire phase never takes a sample whose eow is not yet in (`done`), so this
+        // never meets the eow branch above in the same cycle.
+        if self.fire_start.val() {
+            self.done.d.next = false;
+            self.bias_pend.d.next = true;
+        }
+        self.ev_in.ready.next = self.accept_event.val() | self.accept_eow.val();
+        self.int_done.next = self.done.q.val();
+        self.int_err.next = self.err.q.val();
+        self.pass_valid.next = self.act.q.val();
+        self.pass_bias.next = self.bias.q.val();
+        self.pass_k.next = self.k.q.val();
+        self.pass_g.next = self.g.q.val();
+        self.waddr.next = self.wa.q.val();
+    }
+}

@@ -1,0 +1,184 @@
+//! `Lane<ZW>`: one lane of a layer stage — the integrate datapath and the fire / z-output
+//! slot of one neuron per group.
+
+use crate::layer::stage_params::StageParams;
+use crate::layer::{Activation, Scale};
+use crate::prim::{RDff, ZeroExtend};
+use rust_hdl::prelude::*;
+
+/// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, in
+/// four register stages — weight, two half products, their sum, then add and write back, with
+/// forwarding of the previous cycle's write when it hits the row being read) and the
+/// fire/z-output slot (`pend`: this lane's neuron of the group being serialised). Its potential
+/// and spike-tick words live in the stage's packed memories (`v_*`, `tk_*`).
+///
+/// Latency: 4 cycles from `w_in` to `v_out`. Cost: ~`2·z_bits + 17 + W·(K+1)` LUT4 on iCE40
+/// (`z_bits + W + K + 1` fewer on ECP5, whose carry cells make their sum bits) and
+/// ~`3·z_bits + 3·W + K + 16` flip-flops (the plan's cost model, calibrated by place-and-route).
+#[derive(LogicBlock)]
+pub struct Lane<const ZW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// This lane's weight of the row read last cycle (from the stage's [`WeightMemory`]);
+    /// registered here, so the product stage sees it one cycle later.
+    pub w_in: Signal<In, Signed<16>>,
+    /// This lane's `V` of the row read last cycle.
+    pub v_in: Signal<In, Signed<ZW>>,
+    /// `V` to write (execute stage).
+    pub v_out: Signal<Out, Signed<ZW>>,
+    /// This lane's spike-tick word of the row read last cycle.
+    pub tk_in: Signal<In, Bits<16>>,
+    /// Spike-tick word of the `V` on `v_in` (`2^K + tick` when it fires, else 0).
+    pub tk_out: Signal<Out, Bits<16>>,
+    /// Ramp ticks of the pass in the product stage (`T` for the bias, `T − m` for an event).
+    pub ex_k: Signal<In, Bits<9>>,
+    /// The pass in the write-back stage is the bias pass (`V = w·T`, so `V` needs no clear).
+    pub wb_first: Signal<In, Bit>,
+    /// Write-back: take `V` from the previous write instead of the memory (same row).
+    pub fwd_v: Signal<In, Bit>,
+    /// Tick of the group whose fire word is on the read ports.
+    pub m: Signal<In, Bits<8>>,
+    /// `g·P` of that group.
+    pub rd_base: Signal<In, Bits<16>>,
+    pub load: Signal<In, Bit>,
+    pub clear: Signal<In, Bit>,
+    pub sel: Signal<In, Bits<16>>,
+    pub pend: Signal<Out, Bit>,
+    pub idx: Signal<Out, Bits<16>>,
+    pub z: Signal<Out, Signed<ZW>>,
+    scale_lo: Scale<ZW>,
+    scale_hi: Scale<ZW>,
+    act: Activation<ZW, 8, 9>,
+    tick_ext: ZeroExtend<8, 16>,
+    m_ext: ZeroExtend<8, 16>,
+    v_fwd: RDff<Signed<ZW>>,
+    w_r: RDff<Signed<16>>,
+    lo_r: RDff<Signed<ZW>>,
+    hi_r: RDff<Signed<ZW>>,
+    prod_r: RDff<Signed<ZW>>,
+    pend_r: RDff<Bit>,
+    v_old: Signal<Local, Signed<ZW>>,
+    v_new: Signal<Local, Signed<ZW>>,
+    fires_now: Signal<Local, Bit>,
+    hit: Signal<Local, Bit>,
+    neuron: Signal<Local, Bits<16>>,
+    idx_c: Constant<Bits<16>>,
+    n_c: Constant<Bits<16>>,
+    zmode_c: Constant<Bit>,
+    tvalid_c: Constant<Bits<16>>,
+    zero16: Constant<Bits<16>>,
+}
+
+impl<const ZW: usize> Lane<ZW> {
+    /// Lane `p` of the stage of `params`.
+    pub fn new(params: &StageParams, p: usize) -> Self {
+        let k = params.time_steps.trailing_zeros() as usize;
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            w_in: Signal::default(),
+            v_in: Signal::default(),
+            v_out: Signal::default(),
+            tk_in: Signal::default(),
+            tk_out: Signal::default(),
+            ex_k: Signal::default(),
+            wb_first: Signal::default(),
+            fwd_v: Signal::default(),
+            m: Signal::default(),
+            rd_base: Signal::default(),
+            load: Signal::default(),
+            clear: Signal::default(),
+            sel: Signal::default(),
+            pend: Signal::default(),
+            idx: Signal::default(),
+            z: Signal::default(),
+            scale_lo: Scale::part(params.weight_bits, k + 1, 0, (k + 2) / 2),
+            scale_hi: Scale::part(params.weight_bits, k + 1, (k + 2) / 2, k + 1),
+            act: Activation::with_ticks(params.frac_bits, params.time_steps),
+            tick_ext: ZeroExtend::new(),
+            m_ext: ZeroExtend::new(),
+            v_fwd: RDff::default(),
+            w_r: RDff::default(),
+            lo_r: RDff::default(),
+            hi_r: RDff::default(),
+            prod_r: RDff::default(),
+            pend_r: RDff::default(),
+            v_old: Signal::default(),
+            v_new: Signal::default(),
+            fires_now: Signal::default(),
+            hit: Signal::default(),
+            neuron: Signal::default(),
+            idx_c: Constant::new(bits(p as u64)),
+            n_c: Constant::new(bits(params.outputs as u64)),
+            zmode_c: Constant::new(!params.fires),
+            tvalid_c: Constant::new(bits(params.time_steps as u64)),
+            zero16: Constant::new(bits(0)),
+        }
+    }
+}
+
+impl<const ZW: usize> Logic for Lane<ZW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, v_fwd, w_r, lo_r, hi_r, prod_r, pend_r);
+        self.v_fwd.rst.next = self.rst.val();
+        self.w_r.rst.next = self.rst.val();
+        self.lo_r.rst.next = self.rst.val();
+        self.hi_r.rst.next = self.rst.val();
+        self.prod_r.rst.next = self.rst.val();
+        self.pend_r.rst.next = self.rst.val();
+        // Weight stage: the block RAM's output is registered next to it, so the long route
+        // from the memory to the lane starts at a flip-flop (the DP16KD's clock-to-out is
+        // 5.6 ns without its output register).
+        self.w_r.d.next = self.w_in.val();
+        // Product stages: the registered weight times the low and the high bits of the pass's
+        // ramp ticks, registered, then their sum, registered (the shift-add, the sum and the
+        // add → memory paths get a cycle each).
+        self.scale_lo.w.next = self.w_r.q.val();
+        self.scale_lo.k.next = self.ex_k.val();
+        self.scale_hi.w.next = self.w_r.q.val();
+        self.scale_hi.k.next = self.ex_k.val();
+        self.lo_r.d.next = self.scale_lo.y.val();
+        self.hi_r.d.next = self.scale_hi.y.val();
+        self.prod_r.d.next = self.lo_r.q.val() + self.hi_r.q.val();
+        // Write-back stage: `V` read last cycle is on `v_in`, or forwarded when that cycle's
+        // write went to the same row (the memory's read of a row being written is not used).
+        if self.fwd_v.val() {
+            self.v_old.next = self.v_fwd.q.val();
+        } else {
+            self.v_old.next = self.v_in.val();
+        }
+        if self.wb_first.val() {
+            self.v_new.next = self.prod_r.q.val();
+        } else {
+            self.v_new.next = self.v_old.val() + self.prod_r.q.val();
+        }
+        self.v_out.next = self.v_new.val();
+        self.v_fwd.d.next = self.v_new.val();
+        // Fire: the conversion pass decides each neuron's spike tick from `z = V` (the
+        // Activation rule, bit-exact to DESIGN §2) into the tick memory; the sweeps read it.
+        self.act.z.next = self.v_in.val();
+        self.fires_now.next = self.act.fires.val() & self.act.q.val().any();
+        self.tick_ext.x.next = self.act.tick.val();
+        self.m_ext.x.next = self.m.val();
+        if self.fires_now.val() {
+            self.tk_out.next = self.tick_ext.y.val() + self.tvalid_c.val();
+        } else {
+            self.tk_out.next = self.zero16.val();
+        }
+        self.hit.next = self.tk_in.val() == (self.m_ext.y.val() + self.tvalid_c.val());
+        self.neuron.next = self.rd_base.val() + self.idx_c.val();
+        if self.load.val() {
+            if self.zmode_c.val() {
+                self.pend_r.d.next = self.neuron.val() < self.n_c.val();
+            } else {
+                self.pend_r.d.next = self.hit.val();
+            }
+        } else if self.clear.val() & (self.sel.val() == self.idx_c.val()) {
+            self.pend_r.d.next = false;
+        }
+        self.pend.next = self.pend_r.q.val();
+        self.idx.next = self.idx_c.val();
+        self.z.next = self.v_in.val();
+    }
+}

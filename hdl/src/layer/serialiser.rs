@@ -1,0 +1,198 @@
+//! `Serialiser<ZW>`: a layer stage's output — the lanes' pending neurons, one beat per cycle.
+
+use crate::prim::RDff;
+use crate::stream::{EventOut, ZOut};
+use rust_hdl::prelude::*;
+
+/// Serialises the lanes whose neuron is pending (`pend[p]`: it fires at the row's tick, or in
+/// z output every real neuron of the row) lowest lane first into an output register, which
+/// drives the stage's event stream (firing) or its `z` stream. When the fire phase has
+/// issued every row (`draining`) and nothing is left (`drained`), it sends the sample's eow
+/// beat (firing; z output sends none) and reports `sample_end`.
+///
+/// The output register lets the next stage's handshake and the lanes' priority select meet
+/// at a flip-flop instead of chaining through both stages.
+///
+/// Ports: `clock`, `rst` (in); per lane `pend`, `idx` (its lane number), `z` (in);
+/// `rd_valid`, `rd_base`, `rd_m` (in: the fire phase's read register); `err`, `draining`
+/// (in); `load` (out: the lanes take the read register's row), `beat` and `sel` (out: lane
+/// `sel` is sent and clears its `pend`); `drained`, `sample_end` (out); `ev_out`
+/// ([`EventOut`]), `z_out` ([`ZOut`]).
+///
+/// Latency: 1 cycle from a lane's `pend` to its beat on the output. Cost: a `P`-input
+/// priority select, a 16-bit adder, ~`16 + 8 + ZW + 6` + `24` flip-flops.
+#[derive(LogicBlock)]
+pub struct Serialiser<const ZW: usize> {
+    pub clock: Signal<In, Clock>,
+    pub rst: Signal<In, Bit>,
+    /// Per lane: its neuron of the loaded row is pending, the lane's number, its `z`.
+    pub pend: Vec<Signal<In, Bit>>,
+    pub idx: Vec<Signal<In, Bits<16>>>,
+    pub z: Vec<Signal<In, Signed<ZW>>>,
+    /// The fire phase's read register: a row is read, its group base `g·P` and tick.
+    pub rd_valid: Signal<In, Bit>,
+    pub rd_base: Signal<In, Bits<16>>,
+    pub rd_m: Signal<In, Bits<8>>,
+    /// The sample's framing error.
+    pub err: Signal<In, Bit>,
+    /// Every row is issued: once drained, the sample ends.
+    pub draining: Signal<In, Bit>,
+    /// The lanes load the read register's row (their `pend` are all free).
+    pub load: Signal<Out, Bit>,
+    /// Lane `sel` is sent this cycle and clears its `pend`.
+    pub beat: Signal<Out, Bit>,
+    pub sel: Signal<Out, Bits<16>>,
+    /// No row read and no lane pending.
+    pub drained: Signal<Out, Bit>,
+    /// The sample's end goes out (or, for z output, is passed) this cycle.
+    pub sample_end: Signal<Out, Bit>,
+    /// Spike events (a firing stage).
+    pub ev_out: EventOut,
+    /// Potentials (a stage that does not fire).
+    pub z_out: ZOut<ZW>,
+    pend_base: RDff<Bits<16>>,
+    pend_m: RDff<Bits<8>>,
+    ob_valid: RDff<Bit>,
+    ob_index: RDff<Bits<16>>,
+    ob_m: RDff<Bits<8>>,
+    ob_eow: RDff<Bit>,
+    ob_err: RDff<Bit>,
+    ob_z: RDff<Signed<ZW>>,
+    ob_last: RDff<Bit>,
+    found: Signal<Local, Bit>,
+    more: Signal<Local, Bit>,
+    zsel: Signal<Local, Signed<ZW>>,
+    take: Signal<Local, Bit>,
+    out_idx: Signal<Local, Bits<16>>,
+    nlast_c: Constant<Bits<16>>,
+    fires_c: Constant<Bit>,
+    zero16: Constant<Bits<16>>,
+    zero8: Constant<Bits<8>>,
+    zero_z: Constant<Signed<ZW>>,
+    _p: usize,
+}
+
+impl<const ZW: usize> Serialiser<ZW> {
+    /// The serialiser of `lanes` lanes for a layer of `outputs` neurons; `fires = false`:
+    /// it streams `z`.
+    pub fn new(lanes: usize, outputs: usize, fires: bool) -> Self {
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            pend: (0..lanes).map(|_| Signal::default()).collect(),
+            idx: (0..lanes).map(|_| Signal::default()).collect(),
+            z: (0..lanes).map(|_| Signal::default()).collect(),
+            rd_valid: Signal::default(),
+            rd_base: Signal::default(),
+            rd_m: Signal::default(),
+            err: Signal::default(),
+            draining: Signal::default(),
+            load: Signal::default(),
+            beat: Signal::default(),
+            sel: Signal::default(),
+            drained: Signal::default(),
+            sample_end: Signal::default(),
+            ev_out: EventOut::default(),
+            z_out: ZOut::default(),
+            pend_base: RDff::default(),
+            pend_m: RDff::default(),
+            ob_valid: RDff::default(),
+            ob_index: RDff::default(),
+            ob_m: RDff::default(),
+            ob_eow: RDff::default(),
+            ob_err: RDff::default(),
+            ob_z: RDff::default(),
+            ob_last: RDff::default(),
+            found: Signal::default(),
+            more: Signal::default(),
+            zsel: Signal::default(),
+            take: Signal::default(),
+            out_idx: Signal::default(),
+            nlast_c: Constant::new(bits(outputs as u64 - 1)),
+            fires_c: Constant::new(fires),
+            zero16: Constant::new(bits(0)),
+            zero8: Constant::new(bits(0)),
+            zero_z: Constant::new(Signed::from(0i64)),
+            _p: lanes,
+        }
+    }
+}
+
+impl<const ZW: usize> Logic for Serialiser<ZW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, pend_base, pend_m, ob_valid, ob_index, ob_m, ob_eow, ob_err, ob_z, ob_last
+        );
+        self.pend_base.rst.next = self.rst.val();
+        self.pend_m.rst.next = self.rst.val();
+        self.ob_valid.rst.next = self.rst.val();
+        self.ob_index.rst.next = self.rst.val();
+        self.ob_m.rst.next = self.rst.val();
+        self.ob_eow.rst.next = self.rst.val();
+        self.ob_err.rst.next = self.rst.val();
+        self.ob_z.rst.next = self.rst.val();
+        self.ob_last.rst.next = self.rst.val();
+        self.found.next = false;
+        self.more.next = false;
+        self.sel.next = self.zero16.val();
+        self.zsel.next = self.zero_z.val();
+        for p in 0..self._p {
+            if self.pend[p].val() {
+                if self.found.val() {
+                    self.more.next = true;
+                } else {
+                    self.found.next = true;
+                    self.sel.next = self.idx[p].val();
+                    self.zsel.next = self.z[p].val();
+                }
+            }
+        }
+        self.out_idx.next = self.pend_base.q.val() + self.sel.val();
+        // The output register takes a beat when it is empty or being emptied.
+        if self.fires_c.val() {
+            self.take.next = !self.ob_valid.q.val() | self.ev_out.ready.val();
+        } else {
+            self.take.next = !self.ob_valid.q.val() | self.z_out.ready.val();
+        }
+        self.beat.next = self.found.val() & self.take.val();
+        self.load.next =
+            self.rd_valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
+        self.drained.next = !self.rd_valid.val() & !self.found.val();
+        if self.load.val() {
+            self.pend_base.d.next = self.rd_base.val();
+            self.pend_m.d.next = self.rd_m.val();
+        }
+        self.ev_out.valid.next = self.fires_c.val() & self.ob_valid.q.val();
+        self.ev_out.index.next = self.ob_index.q.val();
+        self.ev_out.m.next = self.ob_m.q.val();
+        self.ev_out.eow.next = self.ob_eow.q.val();
+        self.ev_out.err.next = self.ob_err.q.val();
+        self.z_out.valid.next = !self.fires_c.val() & self.ob_valid.q.val();
+        self.z_out.value.next = self.ob_z.q.val();
+        self.z_out.last.next = self.ob_last.q.val();
+        self.z_out.err.next = self.ob_err.q.val();
+        self.sample_end.next = false;
+        if self.take.val() {
+            self.ob_valid.d.next = false;
+            if self.found.val() {
+                self.ob_valid.d.next = true;
+                self.ob_index.d.next = self.out_idx.val();
+                self.ob_m.d.next = self.pend_m.q.val();
+                self.ob_eow.d.next = false;
+                self.ob_err.d.next = !self.fires_c.val() & self.err.val();
+                self.ob_z.d.next = self.zsel.val();
+                self.ob_last.d.next = self.out_idx.val() == self.nlast_c.val();
+            } else if self.draining.val() & self.drained.val() {
+                // The sample's end: an eow beat (spikes), nothing (z output).
+                self.ob_valid.d.next = self.fires_c.val();
+                self.ob_index.d.next = self.zero16.val();
+                self.ob_m.d.next = self.zero8.val();
+                self.ob_eow.d.next = true;
+                self.ob_err.d.next = self.err.val();
+                self.ob_last.d.next = false;
+                self.sample_end.next = true;
+            }
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! `StageParams`: everything a layer stage is built from (the elaboration step's output,
+//! `top::elaborate`), and the stage's memory images derived from it.
+
+use crate::layer::weight_memory::{WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};
+
+/// Address width of the stage's potential / tick memories (`G ≤ 2^16` rows).
+pub const STATE_ADDR_BITS: usize = 16;
+
+/// Parameters of one layer stage (everything but the accumulator width `ZW`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageParams {
+    /// `N`: neurons of the layer (`1..=65535`).
+    pub outputs: usize,
+    /// `fan_in`: inputs of the layer, the always-on (bias) input not counted.
+    pub inputs: usize,
+    /// `P`: lanes (`1..=N`).
+    pub lanes: usize,
+    /// `T`: ticks per window (a power of two, `2..=256`).
+    pub time_steps: usize,
+    /// `F`: fractional bits of weights and `z`.
+    pub frac_bits: usize,
+    /// Fire spike events (`out_*`); `false`: stream `z` (`z_*`, potential readout).
+    pub fires: bool,
+    /// `W`: bits of every weight and bias (two's complement, `2..=16`).
+    pub weight_bits: usize,
+    /// Bits of `V` (two's complement): every partial sum of `z` fits (DESIGN §2 bound).
+    pub z_bits: usize,
+    /// Keep `V` and the spike ticks in flip-flops instead of block RAM (tiny layers).
+    pub state_in_logic: bool,
+    /// Where the weights live: ROM initialised by the bitstream, or loaded RAM / SPRAM.
+    pub store: WeightStore,
+    /// `outputs × inputs`, row `i` = incoming weights of neuron `i` (each fits `W` bits).
+    pub weights: Vec<Vec<i32>>,
+    /// One bias per neuron (weight of the always-on input).
+    pub bias: Vec<i32>,
+    /// Prefix of the weight image files: column `c` is `<prefix>_c<c>.hex`.
+    pub hex_prefix: String,
+    /// First tick of the fire phase's window counter: 0. Only the test-only
+    /// `Fault::WindowOffByOne` sets 1 (the counter starts one tick late), to prove that the
+    /// co-simulation catches such a bug.
+    pub window_start: usize,
+}
+
+impl StageParams {
+    /// `G = ⌈N/P⌉`, groups of neurons per lane.
+    pub fn groups(&self) -> usize {
+        self.outputs.div_ceil(self.lanes)
+    }
+
+    /// The weight memory layout (all lanes side by side, 16-bit columns).
+    pub fn layout(&self) -> WeightLayout {
+        WeightLayout {
+            lanes: self.lanes,
+            weight_bits: self.weight_bits,
+            rows: (self.inputs + 1) * self.groups(),
+        }
+    }
+
+    /// The weight memory of lane `p`: word `g·(fan_in + 1) + j` is `w[g·P + p][j]` (`j = fan_in`:
+    /// the bias), 0 for padding neurons `g·P + p ≥ N`.
+    pub fn lane_words(&self, p: usize) -> Vec<i32> {
+        let stride = self.inputs + 1;
+        let mut words = vec![0i32; stride * self.groups()];
+        for g in 0..self.groups() {
+            let i = g * self.lanes + p;
+            if i >= self.outputs {
+                continue;
+            }
+            words[g * stride..g * stride + self.inputs].copy_from_slice(&self.weights[i]);
+            words[g * stride + self.inputs] = self.bias[i];
+        }
+        words
+    }
+
+    /// The per-lane weight words (`lane_words(p)` for every lane).
+    pub fn all_lane_words(&self) -> Vec<Vec<i32>> {
+        (0..self.lanes).map(|p| self.lane_words(p)).collect()
+    }
+
+    /// The weight memory of the stage (simulation contents and, for a ROM, its images).
+    pub fn weight_memory(&self) -> WeightMemory {
+        WeightMemory::new(
+            self.layout(),
+            self.store,
+            &self.all_lane_words(),
+            &self.hex_prefix,
+        )
+    }
+
+    /// The `$readmemh` images of the weight memory, `(file name, hex text)`, one per column
+    /// (none when the weights are loaded through the stream).
+    pub fn images(&self) -> Vec<(String, String)> {
+        self.weight_memory().images()
+    }
+
+    /// The stage's part of the load image: for each row, its `C` column words.
+    pub fn load_words(&self) -> Vec<u16> {
+        let layout = self.layout();
+        let cols = layout.pack(&self.all_lane_words());
+        let mut out = Vec::with_capacity(layout.load_words());
+        for a in 0..layout.rows {
+            for col in &cols {
+                out.push(col[a]);
+            }
+        }
+        out
+    }
+
+    /// Checks the parameters against the accumulator width `zw` (panics with a message).
+    pub fn validate(&self, zw: usize) {
+        let (n, p, t) = (self.outputs, self.lanes, self.time_steps);
+        assert!(
+            (1..=65535).contains(&n),
+            "layer stage: N = {n} not in 1..=65535"
+        );
+        assert!((1..=n).contains(&p), "layer stage: P = {p} not in 1..={n}");
+        assert!(
+            self.inputs <= 65534,
+            "layer stage: fan_in {} > 65534",
+            self.inputs
+        );
+        assert!(
+            t.is_power_of_two() && (2..=256).contains(&t),
+            "layer stage: T = {t} is not a power of two in 2..=256"
+        );
+        assert!(
+            self.groups() * p <= 65536,
+            "layer stage: G·P = {} exceeds the 16-bit index",
+            self.groups() * p
+        );
+        assert!(
+            (self.inputs + 1) * self.groups() <= 1 << WEIGHT_ADDR_BITS,
+            "layer stage: weight memory depth exceeds 2^{WEIGHT_ADDR_BITS}"
+        );
+        assert!(
+            self.groups() <= 1 << STATE_ADDR_BITS,
+            "layer stage: G too large"
+        );
+        assert!(
+            (2..=zw).contains(&self.z_bits),
+            "layer stage: z_bits = {} not in 2..={zw}",
+            self.z_bits
+        );
+        assert_eq!(
+            self.weights.len(),
+            n,
+            "layer stage: weights must have N rows"
+        );
+        assert_eq!(self.bias.len(), n, "layer stage: bias must have N entries");
+        for (i, row) in self.weights.iter().enumerate() {
+            assert_eq!(
+                row.len(),
+                self.inputs,
+                "layer stage: row {i} has wrong length"
+            );
+        }
+        let wb = self.weight_bits;
+        assert!(
+            (2..=16).contains(&wb),
+            "layer stage: W = {wb} not in 2..=16"
+        );
+        let fits = |w: i32| (-(1 << (wb - 1))..(1 << (wb - 1))).contains(&w);
+        assert!(
+            self.weights.iter().flatten().all(|&w| fits(w)) && self.bias.iter().all(|&b| fits(b)),
+            "layer stage: a weight does not fit {wb} bits"
+        );
+        if self.store == WeightStore::Spram {
+            assert!(
+                self.layout().rows <= 16384 && self.layout().columns() <= 4,
+                "layer stage: SPRAM weights need ≤ 16384 rows and ≤ 4 columns"
+            );
+        }
+        assert!(
+            zw >= 8 + self.frac_bits + 2,
+            "layer stage: ZW = {zw} < K + F + 2 = {}",
+            10 + self.frac_bits
+        );
+    }
+}

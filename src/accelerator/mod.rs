@@ -1,0 +1,124 @@
+//! The accelerator of a model, as `gen-verilog`, `ttfs cosim` and `ttfs synth` make it: the
+//! hardware options of the command line ([`HwArgs`]), the plan with the activity its cost model
+//! is measured on ([`plan`]), the generated files in an output folder ([`files`]) and their
+//! report, `report.json` and the design's part of every `report.md` ([`report`]).
+
+pub mod files;
+pub mod report;
+
+pub use files::{read_load_image, write, write_design, DesignFiles};
+pub use report::{design_sections, ReportJson};
+
+use crate::source::ModelArgs;
+use anyhow::Result;
+use clap::Args;
+use golden::model::Model;
+use hdl::plan::{Activity, Design, Fault, HwOptions, Target, WeightSource};
+use rand::{Rng, SeedableRng};
+
+/// The first 100 MNIST test images (committed fixture): representative activity for the
+/// cycle estimates of MNIST-shaped models.
+const MNIST_FIXTURE: &[u8] =
+    include_bytes!("../../golden/tests/fixtures/mnist-t10k-100-images-idx3-ubyte");
+
+/// Hardware options shared by `gen-verilog`, `ttfs cosim` and `ttfs synth`.
+#[derive(Args, Clone, Debug)]
+pub struct HwArgs {
+    /// Target: generic, ice40-up5k, ecp5-25k or ecp5-85k
+    #[arg(long, default_value = "generic", value_name = "T")]
+    pub target: Target,
+    /// Lanes per layer, comma separated (default: automatic for the target)
+    #[arg(long, value_delimiter = ',', value_name = "P[,P…]")]
+    pub lanes: Option<Vec<usize>>,
+    /// Weights in the bitstream (embedded) or loaded at run time through the w_* stream
+    #[arg(long, value_enum, default_value_t = WeightsArg::Embedded)]
+    pub weights: WeightsArg,
+    /// Clock frequency the design is timed for, in MHz (default: 30 on ice40-up5k, else 100)
+    #[arg(long, value_name = "MHZ")]
+    pub clock_mhz: Option<f64>,
+    /// Add per-layer spike trace ports (co-simulation)
+    #[arg(long)]
+    pub trace: bool,
+    /// Features per input beat: s_data is K·input_bits wide (DESIGN §4 revision 2; default 1)
+    #[arg(long, value_name = "K")]
+    pub input_lanes: Option<usize>,
+    /// Test only: generate a deliberately broken design
+    #[arg(long, value_enum, hide = true)]
+    pub fault: Option<FaultArg>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WeightsArg {
+    Embedded,
+    Runtime,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultArg {
+    WindowOffByOne,
+}
+
+impl HwArgs {
+    pub fn options(&self) -> Result<HwOptions> {
+        let mut o = HwOptions::new(self.target);
+        o.lanes = self.lanes.clone();
+        o.weights = match self.weights {
+            WeightsArg::Embedded => WeightSource::Embedded,
+            WeightsArg::Runtime => WeightSource::Runtime,
+        };
+        if let Some(mhz) = self.clock_mhz {
+            anyhow::ensure!(
+                mhz.is_finite() && (1.0..=1000.0).contains(&mhz),
+                "--clock-mhz {mhz} is outside 1..=1000"
+            );
+            o.clock_hz = (mhz * 1e6).round() as u64;
+        }
+        o.trace = self.trace;
+        o.input_lanes = self.input_lanes;
+        o.fault = self.fault.map(|f| match f {
+            FaultArg::WindowOffByOne => Fault::WindowOffByOne,
+        });
+        Ok(o)
+    }
+}
+
+/// Activity for the cost model: the MNIST fixture for 784-input models, else 100 seeded
+/// random samples.
+pub fn activity_for(model: &Model) -> Activity {
+    if model.input_len() == 784 && model.input_bits >= 8 {
+        if let Ok((images, _, _)) = golden::data::parse_idx_images(MNIST_FIXTURE, "fixture") {
+            let samples: Vec<Vec<u32>> = images
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().map(|&p| p as u32).collect())
+                .collect();
+            return Activity::measure(
+                model,
+                &samples,
+                "first 100 MNIST test images (golden model)",
+            );
+        }
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let max = 1u32 << model.input_bits;
+    let samples: Vec<Vec<u32>> = (0..100)
+        .map(|_| {
+            (0..model.input_len())
+                .map(|_| rng.gen_range(0..max))
+                .collect()
+        })
+        .collect();
+    Activity::measure(
+        model,
+        &samples,
+        "100 uniform random samples, seed 1 (golden model)",
+    )
+}
+
+/// Plans the design of `--model` for the hardware options.
+pub fn plan(model: &ModelArgs, hw: &HwArgs) -> Result<Design> {
+    let loaded = model.load()?;
+    let options = hw.options()?;
+    let activity = activity_for(&loaded.model);
+    Ok(Design::new(loaded.model, options, activity)?)
+}
