@@ -9,7 +9,7 @@ use rust_hdl::prelude::*;
 /// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, in
 /// four register stages — weight, two half products, their sum, then add and write back, with
 /// forwarding of the previous cycle's write when it hits the row being read) and the
-/// fire/z-output slot (`pend`: this lane's neuron of the group being serialised). Its potential
+/// fire/z-output slot (`pend_d`: this lane's neuron of the row read is pending). Its potential
 /// and spike-tick words live in the stage's packed memories (`v_*`, `tk_*`).
 ///
 /// Latency: 4 cycles from `w_in` to `v_out`. Cost: ~`2·z_bits + 17 + W·(K+1)` LUT4 on iCE40
@@ -40,10 +40,10 @@ pub struct Lane<const ZW: usize> {
     pub m: Signal<In, Bits<8>>,
     /// `g·P` of that group.
     pub rd_base: Signal<In, Bits<16>>,
-    pub load: Signal<In, Bit>,
-    pub clear: Signal<In, Bit>,
-    pub sel: Signal<In, Bits<16>>,
-    pub pend: Signal<Out, Bit>,
+    /// This lane's neuron of the row on the read ports is pending: it fires at the row's
+    /// tick, or in z output it is a real neuron. The serialiser holds the pending bits (a
+    /// row's worth in one place, so its select and their clears are short paths).
+    pub pend_d: Signal<Out, Bit>,
     pub idx: Signal<Out, Bits<16>>,
     pub z: Signal<Out, Signed<ZW>>,
     scale_lo: Scale<ZW>,
@@ -56,7 +56,6 @@ pub struct Lane<const ZW: usize> {
     lo_r: RDff<Signed<ZW>>,
     hi_r: RDff<Signed<ZW>>,
     prod_r: RDff<Signed<ZW>>,
-    pend_r: RDff<Bit>,
     v_old: Signal<Local, Signed<ZW>>,
     v_new: Signal<Local, Signed<ZW>>,
     fires_now: Signal<Local, Bit>,
@@ -66,6 +65,7 @@ pub struct Lane<const ZW: usize> {
     n_c: Constant<Bits<16>>,
     zmode_c: Constant<Bit>,
     tvalid_c: Constant<Bits<16>>,
+    tk_mask_c: Constant<Bits<16>>,
     zero16: Constant<Bits<16>>,
 }
 
@@ -86,10 +86,7 @@ impl<const ZW: usize> Lane<ZW> {
             fwd_v: Signal::default(),
             m: Signal::default(),
             rd_base: Signal::default(),
-            load: Signal::default(),
-            clear: Signal::default(),
-            sel: Signal::default(),
-            pend: Signal::default(),
+            pend_d: Signal::default(),
             idx: Signal::default(),
             z: Signal::default(),
             scale_lo: Scale::part(params.weight_bits, k + 1, 0, (k + 2) / 2),
@@ -102,7 +99,6 @@ impl<const ZW: usize> Lane<ZW> {
             lo_r: RDff::default(),
             hi_r: RDff::default(),
             prod_r: RDff::default(),
-            pend_r: RDff::default(),
             v_old: Signal::default(),
             v_new: Signal::default(),
             fires_now: Signal::default(),
@@ -112,6 +108,7 @@ impl<const ZW: usize> Lane<ZW> {
             n_c: Constant::new(bits(params.outputs as u64)),
             zmode_c: Constant::new(!params.fires),
             tvalid_c: Constant::new(bits(params.time_steps as u64)),
+            tk_mask_c: Constant::new(bits(2 * params.time_steps as u64 - 1)),
             zero16: Constant::new(bits(0)),
         }
     }
@@ -120,13 +117,12 @@ impl<const ZW: usize> Lane<ZW> {
 impl<const ZW: usize> Logic for Lane<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, v_fwd, w_r, lo_r, hi_r, prod_r, pend_r);
+        dff_setup!(self, clock, v_fwd, w_r, lo_r, hi_r, prod_r);
         self.v_fwd.rst.next = self.rst.val();
         self.w_r.rst.next = self.rst.val();
         self.lo_r.rst.next = self.rst.val();
         self.hi_r.rst.next = self.rst.val();
         self.prod_r.rst.next = self.rst.val();
-        self.pend_r.rst.next = self.rst.val();
         // Weight stage: the block RAM's output is registered next to it, so the long route
         // from the memory to the lane starts at a flip-flop (the DP16KD's clock-to-out is
         // 5.6 ns without its output register).
@@ -166,18 +162,16 @@ impl<const ZW: usize> Logic for Lane<ZW> {
         } else {
             self.tk_out.next = self.zero16.val();
         }
-        self.hit.next = self.tk_in.val() == (self.m_ext.y.val() + self.tvalid_c.val());
+        // A tick word is 0 or `T + tick` (`tick < T`): only its low `log2(T) + 1` bits can
+        // differ, so the compare (one per lane) looks at those alone.
+        self.hit.next =
+            (self.tk_in.val() & self.tk_mask_c.val()) == (self.m_ext.y.val() + self.tvalid_c.val());
         self.neuron.next = self.rd_base.val() + self.idx_c.val();
-        if self.load.val() {
-            if self.zmode_c.val() {
-                self.pend_r.d.next = self.neuron.val() < self.n_c.val();
-            } else {
-                self.pend_r.d.next = self.hit.val();
-            }
-        } else if self.clear.val() & (self.sel.val() == self.idx_c.val()) {
-            self.pend_r.d.next = false;
+        if self.zmode_c.val() {
+            self.pend_d.next = self.neuron.val() < self.n_c.val();
+        } else {
+            self.pend_d.next = self.hit.val();
         }
-        self.pend.next = self.pend_r.q.val();
         self.idx.next = self.idx_c.val();
         self.z.next = self.v_in.val();
     }

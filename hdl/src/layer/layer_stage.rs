@@ -171,10 +171,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.lanes[p].fwd_v.next = self.pipe.wb_fwd.val();
             self.lanes[p].m.next = self.fire.rd_m.val();
             self.lanes[p].rd_base.next = self.fire.rd_base.val();
-            self.lanes[p].load.next = self.ser.load.val();
-            self.lanes[p].clear.next = self.ser.beat.val();
-            self.lanes[p].sel.next = self.ser.sel.val();
-            self.ser.pend[p].next = self.lanes[p].pend.val();
+            self.ser.pend_d[p].next = self.lanes[p].pend_d.val();
             self.ser.idx[p].next = self.lanes[p].idx.val();
             self.ser.z[p].next = self.lanes[p].z.val();
         }

@@ -4,29 +4,34 @@ use crate::prim::RDff;
 use crate::stream::{EventOut, ZOut};
 use rust_hdl::prelude::*;
 
-/// Serialises the lanes whose neuron is pending (`pend[p]`: it fires at the row's tick, or in
-/// z output every real neuron of the row) lowest lane first into an output register, which
-/// drives the stage's event stream (firing) or its `z` stream. When the fire phase has
-/// issued every row (`draining`) and nothing is left (`drained`), it sends the sample's eow
-/// beat (firing; z output sends none) and reports `sample_end`.
+/// Serialises a row's pending neurons (`pend[p]`: lane `p`'s neuron fires at the row's tick,
+/// or in z output is a real neuron) lowest lane first into an output register, which drives
+/// the stage's event stream (firing) or its `z` stream. A row's pending bits are loaded from
+/// the lanes (`pend_d`) when the read register holds a row and the last one is (being)
+/// emptied. When the fire phase has issued every row (`draining`) and nothing is left
+/// (`drained`), it sends the sample's eow beat (firing; z output sends none) and reports
+/// `sample_end`.
 ///
-/// The output register lets the next stage's handshake and the lanes' priority select meet
-/// at a flip-flop instead of chaining through both stages.
+/// The pending bits live here, not in the lanes: the select over them and their clears are
+/// then local, where with the bits spread over the lanes (which sit at their memories) the
+/// routes of select → handshake → clear were the stage's longest path. The output register
+/// lets the next stage's handshake and the select meet at a flip-flop instead of chaining
+/// through both stages.
 ///
-/// Ports: `clock`, `rst` (in); per lane `pend`, `idx` (its lane number), `z` (in);
+/// Ports: `clock`, `rst` (in); per lane `pend_d`, `idx` (its lane number), `z` (in);
 /// `rd_valid`, `rd_base`, `rd_m` (in: the fire phase's read register); `err`, `draining`
-/// (in); `load` (out: the lanes take the read register's row), `beat` and `sel` (out: lane
-/// `sel` is sent and clears its `pend`); `drained`, `sample_end` (out); `ev_out`
-/// ([`EventOut`]), `z_out` ([`ZOut`]).
+/// (in); `load` (out: the read register's row is taken); `drained`, `sample_end` (out);
+/// `ev_out` ([`EventOut`]), `z_out` ([`ZOut`]).
 ///
-/// Latency: 1 cycle from a lane's `pend` to its beat on the output. Cost: a `P`-input
-/// priority select, a 16-bit adder, ~`16 + 8 + ZW + 6` + `24` flip-flops.
+/// Latency: 1 cycle from a row's load to its first beat on the output. Cost: a `P`-input
+/// priority select, a 16-bit adder, `P` + ~`16 + 8 + ZW + 6` + `24` flip-flops.
 #[derive(LogicBlock)]
 pub struct Serialiser<const ZW: usize> {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
-    /// Per lane: its neuron of the loaded row is pending, the lane's number, its `z`.
-    pub pend: Vec<Signal<In, Bit>>,
+    /// Per lane: its neuron of the row on the read ports is pending, the lane's number, its
+    /// `z`.
+    pub pend_d: Vec<Signal<In, Bit>>,
     pub idx: Vec<Signal<In, Bits<16>>>,
     pub z: Vec<Signal<In, Signed<ZW>>>,
     /// The fire phase's read register: a row is read, its group base `g·P` and tick.
@@ -39,9 +44,6 @@ pub struct Serialiser<const ZW: usize> {
     pub draining: Signal<In, Bit>,
     /// The lanes load the read register's row (their `pend` are all free).
     pub load: Signal<Out, Bit>,
-    /// Lane `sel` is sent this cycle and clears its `pend`.
-    pub beat: Signal<Out, Bit>,
-    pub sel: Signal<Out, Bits<16>>,
     /// No row read and no lane pending.
     pub drained: Signal<Out, Bit>,
     /// The sample's end goes out (or, for z output, is passed) this cycle.
@@ -50,6 +52,8 @@ pub struct Serialiser<const ZW: usize> {
     pub ev_out: EventOut,
     /// Potentials (a stage that does not fire).
     pub z_out: ZOut<ZW>,
+    /// Per lane: its neuron of the loaded row is still to be sent.
+    pend: Vec<RDff<Bit>>,
     pend_base: RDff<Bits<16>>,
     pend_m: RDff<Bits<8>>,
     ob_valid: RDff<Bit>,
@@ -61,6 +65,8 @@ pub struct Serialiser<const ZW: usize> {
     ob_last: RDff<Bit>,
     found: Signal<Local, Bit>,
     more: Signal<Local, Bit>,
+    beat: Signal<Local, Bit>,
+    sel: Signal<Local, Bits<16>>,
     zsel: Signal<Local, Signed<ZW>>,
     take: Signal<Local, Bit>,
     out_idx: Signal<Local, Bits<16>>,
@@ -79,7 +85,7 @@ impl<const ZW: usize> Serialiser<ZW> {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            pend: (0..lanes).map(|_| Signal::default()).collect(),
+            pend_d: (0..lanes).map(|_| Signal::default()).collect(),
             idx: (0..lanes).map(|_| Signal::default()).collect(),
             z: (0..lanes).map(|_| Signal::default()).collect(),
             rd_valid: Signal::default(),
@@ -88,12 +94,11 @@ impl<const ZW: usize> Serialiser<ZW> {
             err: Signal::default(),
             draining: Signal::default(),
             load: Signal::default(),
-            beat: Signal::default(),
-            sel: Signal::default(),
             drained: Signal::default(),
             sample_end: Signal::default(),
             ev_out: EventOut::default(),
             z_out: ZOut::default(),
+            pend: (0..lanes).map(|_| RDff::default()).collect(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
             ob_valid: RDff::default(),
@@ -105,6 +110,8 @@ impl<const ZW: usize> Serialiser<ZW> {
             ob_last: RDff::default(),
             found: Signal::default(),
             more: Signal::default(),
+            beat: Signal::default(),
+            sel: Signal::default(),
             zsel: Signal::default(),
             take: Signal::default(),
             out_idx: Signal::default(),
@@ -133,12 +140,20 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         self.ob_err.rst.next = self.rst.val();
         self.ob_z.rst.next = self.rst.val();
         self.ob_last.rst.next = self.rst.val();
+        // The output register takes a beat when it is empty or being emptied.
+        if self.fires_c.val() {
+            self.take.next = !self.ob_valid.q.val() | self.ev_out.ready.val();
+        } else {
+            self.take.next = !self.ob_valid.q.val() | self.z_out.ready.val();
+        }
         self.found.next = false;
         self.more.next = false;
         self.sel.next = self.zero16.val();
         self.zsel.next = self.zero_z.val();
         for p in 0..self._p {
-            if self.pend[p].val() {
+            self.pend[p].clock.next = self.clock.val();
+            self.pend[p].rst.next = self.rst.val();
+            if self.pend[p].q.val() {
                 if self.found.val() {
                     self.more.next = true;
                 } else {
@@ -149,15 +164,18 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
             }
         }
         self.out_idx.next = self.pend_base.q.val() + self.sel.val();
-        // The output register takes a beat when it is empty or being emptied.
-        if self.fires_c.val() {
-            self.take.next = !self.ob_valid.q.val() | self.ev_out.ready.val();
-        } else {
-            self.take.next = !self.ob_valid.q.val() | self.z_out.ready.val();
-        }
         self.beat.next = self.found.val() & self.take.val();
         self.load.next =
             self.rd_valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
+        // The lowest pending lane is sent and clears; a load refills every lane.
+        for p in 0..self._p {
+            self.pend[p].d.next = self.pend[p].q.val();
+            if self.load.val() {
+                self.pend[p].d.next = self.pend_d[p].val();
+            } else if self.beat.val() & (self.sel.val() == self.idx[p].val()) {
+                self.pend[p].d.next = false;
+            }
+        }
         self.drained.next = !self.rd_valid.val() & !self.found.val();
         if self.load.val() {
             self.pend_base.d.next = self.rd_base.val();
