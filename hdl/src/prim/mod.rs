@@ -1,8 +1,10 @@
-//! Primitive building blocks shared by the accelerator blocks.
+//! Primitive building blocks shared by the accelerator blocks, and the only home of vendor
+//! primitives (`Ice40Spram`, the PLL declarations of `pll.rs`).
 
 pub mod fifo;
 pub mod ice40_spram;
 pub mod packed_ram;
+pub mod pll;
 pub mod rdff;
 pub mod sync_ram;
 pub mod zero_extend;
