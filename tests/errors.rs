@@ -393,6 +393,12 @@ fn rows(f: &Fixtures) -> Vec<Row> {
         ),
         row(
             "gen-verilog",
+            "too few lanes for one SPRAM deep (was a panic in the weight memory)",
+            &["--target", "ice40-up5k", "--lanes", "4,1", "--out", &o],
+            "layer 1 with 4 lanes needs 25120 weight rows (784 inputs + bias, times 32 groups) but an SPRAM of ice40-up5k holds 16384: give it at least 7 lanes",
+        ),
+        row(
+            "gen-verilog",
             "lanes per layer",
             &["--lanes", "8", "--out", &o],
             "--lanes has 1 values but the model has 2 layers",

@@ -334,6 +334,26 @@ impl Design {
                 cap.spram
             )));
         }
+        // A stage's SPRAM weight memory places its lanes side by side, one row per group and
+        // input: it does not stack SPRAMs in depth, so a row count above one SPRAM's words
+        // needs more lanes (fewer groups).
+        for l in &self.layers {
+            let rows = (l.inputs as u64 + 1) * l.groups as u64;
+            if l.weight_memory == MemoryKind::Spram && rows > SPRAM_WORDS {
+                let per_lane_groups = (SPRAM_WORDS / (l.inputs as u64 + 1)).max(1);
+                let min_lanes = (l.outputs as u64).div_ceil(per_lane_groups);
+                let max_lanes = cap.spram * SPRAM_WIDTH / l.weight_bits.max(1) as u64;
+                let advice = if min_lanes <= max_lanes {
+                    format!("give it at least {min_lanes} lanes (--lanes)")
+                } else {
+                    bigger.clone()
+                };
+                return Err(PlanError(format!(
+                    "layer {} with {} lanes needs {rows} weight rows ({} inputs + bias, times {} groups) but an SPRAM of {target} holds {SPRAM_WORDS}: {advice}",
+                    l.layer, l.lanes, l.inputs, l.groups
+                )));
+            }
+        }
         if self.est_brams > cap.brams {
             return Err(PlanError(format!(
                 "the model needs ~{} block RAMs ({} kbit of weights) but {target} has {}: {bigger}, or fewer lanes",
@@ -791,6 +811,8 @@ fn auto_lanes(
         (MemoryKind::BlockRam, Some(cap)) => {
             weight_brams(target, inputs, outputs, p, weight_bits) + 4 <= cap.brams
         }
+        // One SPRAM deep: (fan_in + 1)·G rows at most SPRAM_WORDS (see `check_fit`).
+        (MemoryKind::Spram, _) => ((inputs + 1) * outputs.div_ceil(p)) as u64 <= SPRAM_WORDS,
         _ => true,
     };
     // The fewest fitting lanes that keep up with the input stream, else the fastest fitting

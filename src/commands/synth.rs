@@ -50,12 +50,11 @@ pub struct SynthArgs {
     pub seed: u64,
 }
 
-/// The next bigger device, for "does not fit" messages.
-fn bigger(target: Target) -> &'static str {
-    match target {
-        Target::Ice40Up5k => "a bigger --target (ecp5-25k)",
-        Target::Ecp5_25k => "a bigger --target (ecp5-85k)",
-        _ => "a smaller model",
+/// The next bigger device (from `hdl::target`), for "does not fit" messages.
+fn bigger(target: Target) -> String {
+    match target.bigger() {
+        Some(b) => format!("a bigger --target ({b})"),
+        None => "a smaller model".into(),
     }
 }
 
