@@ -6,6 +6,17 @@ use crate::prim::{RDff, ZeroExtend};
 use crate::stream::EventIn;
 use rust_hdl::prelude::*;
 
+/// Where a layer stage's sample is in its integration.
+#[derive(Copy, Clone, Debug, PartialEq, LogicState)]
+pub enum SampleState {
+    /// The sample's bias pass is next (`V = b·T` opens every sample).
+    Bias,
+    /// Taking the sample's events, one pass each, until its eow beat.
+    Events,
+    /// The eow is in: the fire phase takes the sample (`fire_start`), then `Bias` again.
+    Done,
+}
+
 /// Turns the input event stream into integrate passes of `G` cycles, one group per cycle on
 /// all lanes: at a sample's start the bias pass (`k = T`, row `fan_in` of each group), then
 /// one pass per event `(j, m)` (`k = T − m`, row `j`), back to back; the eow beat ends the
@@ -18,7 +29,8 @@ use rust_hdl::prelude::*;
 /// `pass_k` (`Bits<9>`), `pass_g` (group), and `waddr` (the weight row it reads).
 ///
 /// Latency: an event is taken in the cycle its pass starts; a pass issues a group per cycle.
-/// Cost: ~`2·16 + WEIGHT_ADDR_BITS + 14` flip-flops, a 16-bit incrementer and a row adder.
+/// Cost: a 2-bit state ([`SampleState`]), ~`2·16 + WEIGHT_ADDR_BITS + 13` flip-flops, a
+/// 16-bit incrementer and a row adder.
 #[derive(LogicBlock)]
 pub struct IntegrateIssue {
     pub clock: Signal<In, Clock>,
@@ -44,9 +56,9 @@ pub struct IntegrateIssue {
     pub waddr: Signal<Out, Bits<WEIGHT_ADDR_BITS>>,
     m_ext: ZeroExtend<8, 9>,
     j_ext: ZeroExtend<16, WEIGHT_ADDR_BITS>,
-    bias_pend: RDff<Bit>,
-    done: RDff<Bit>,
+    state: RDff<SampleState>,
     err: RDff<Bit>,
+    /// A pass is issuing (its groups `g = 0..G`).
     act: RDff<Bit>,
     bias: RDff<Bit>,
     k: RDff<Bits<9>>,
@@ -85,8 +97,7 @@ impl IntegrateIssue {
             waddr: Signal::default(),
             m_ext: ZeroExtend::new(),
             j_ext: ZeroExtend::new(),
-            bias_pend: RDff::new(true),
-            done: RDff::default(),
+            state: RDff::new(SampleState::Bias),
             err: RDff::default(),
             act: RDff::default(),
             bias: RDff::default(),
@@ -111,9 +122,8 @@ impl IntegrateIssue {
 impl Logic for IntegrateIssue {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, bias_pend, done, err, act, bias, k, g, last_g, wa);
-        self.bias_pend.rst.next = self.rst.val();
-        self.done.rst.next = self.rst.val();
+        dff_setup!(self, clock, state, err, act, bias, k, g, last_g, wa);
+        self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
         self.act.rst.next = self.rst.val();
         self.bias.rst.next = self.rst.val();
@@ -133,9 +143,9 @@ impl Logic for IntegrateIssue {
             self.act.d.next = false;
             self.g.d.next = self.zero16.val();
             self.last_g.d.next = self.g1_c.val();
-            if !self.done.q.val() & self.loaded.val() & !self.v_busy.val() {
-                if self.bias_pend.q.val() {
-                    self.bias_pend.d.next = false;
+            if (self.state.q.val() != SampleState::Done) & self.loaded.val() & !self.v_busy.val() {
+                if self.state.q.val() == SampleState::Bias {
+                    self.state.d.next = SampleState::Events;
                     self.act.d.next = true;
                     self.bias.d.next = true;
                     self.k.d.next = self.t_c.val();
@@ -148,19 +158,18 @@ impl Logic for IntegrateIssue {
                     self.wa.d.next = self.j_ext.y.val();
                 } else if self.ev_in.valid.val() & self.ev_in.eow.val() {
                     self.accept_eow.next = true;
-                    self.done.d.next = true;
+                    self.state.d.next = SampleState::Done;
                     self.err.d.next = self.ev_in.err.val();
                 }
             }
         }
-        // The fire phase never takes a sample whose eow is not yet in (`done`), so this
-        // never meets the eow branch above in the same cycle.
+        // The fire phase only takes a sample whose eow is in (`Done`), so this never meets
+        // the branches above in the same cycle.
         if self.fire_start.val() {
-            self.done.d.next = false;
-            self.bias_pend.d.next = true;
+            self.state.d.next = SampleState::Bias;
         }
         self.ev_in.ready.next = self.accept_event.val() | self.accept_eow.val();
-        self.int_done.next = self.done.q.val();
+        self.int_done.next = self.state.q.val() == SampleState::Done;
         self.int_err.next = self.err.q.val();
         self.pass_valid.next = self.act.q.val();
         self.pass_bias.next = self.bias.q.val();

@@ -17,7 +17,7 @@ pub mod weight_memory;
 
 pub use activation::Activation;
 pub use fire_sequencer::{FireSequencer, FireState};
-pub use integrate_issue::IntegrateIssue;
+pub use integrate_issue::{IntegrateIssue, SampleState};
 pub use integrate_pipeline::IntegratePipeline;
 pub use lane::Lane;
 pub use layer_stage::{LayerStage, StageParams};
