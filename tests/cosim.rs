@@ -194,7 +194,7 @@ fn up5k_default_model_loads_its_spram_weights_after_every_reset_then_classifies_
     let (d, top) = generate_for("up5k", &model, HwOptions::new(Target::Ice40Up5k));
     let verilog = std::fs::read_to_string(&top).unwrap();
     // Layer 1 (785 × 128 weights, 8 bits, 8 lanes): 4 SPRAM columns of (784+1)·16 rows.
-    assert_eq!(verilog.matches("SB_SPRAM256KA col").count(), 4);
+    assert_eq!(verilog.matches("SB_SPRAM256KA spram (").count(), 4);
     assert!(verilog.contains("input  wire [15:0] w_data"));
     let words = lcttfs::commands::gen::read_load_image(top.parent().unwrap()).unwrap();
     assert_eq!(words.len(), 785 * 16 * 4, "rows × columns of layer 1");

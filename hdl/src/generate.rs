@@ -185,14 +185,14 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     let expected = [
         ("clock", Dir::In, 1),
         ("rst", Dir::In, 1),
-        ("s_valid", Dir::In, 1),
-        ("s_ready", Dir::Out, 1),
-        ("s_data", Dir::In, 16),
-        ("s_last", Dir::In, 1),
-        ("m_valid", Dir::Out, 1),
-        ("m_ready", Dir::In, 1),
-        ("m_class", Dir::Out, 16),
-        ("m_error", Dir::Out, 1),
+        ("s$valid", Dir::In, 1),
+        ("s$ready", Dir::Out, 1),
+        ("s$data", Dir::In, 16),
+        ("s$last", Dir::In, 1),
+        ("m$valid", Dir::Out, 1),
+        ("m$ready", Dir::In, 1),
+        ("m$class", Dir::Out, 16),
+        ("m$error", Dir::Out, 1),
         ("w_valid", Dir::In, 1),
         ("w_ready", Dir::Out, 1),
         ("w_data", Dir::In, 16),
@@ -279,9 +279,10 @@ fn top_wrapper(
     input_path(&mut w, &mut core, b, split);
     w.narrow("m_class", cw, "core_m_class", 16);
     w.wire("core_loaded", 1);
-    core.same(&["m_valid", "m_ready"])
-        .conn("m_class", "core_m_class")
-        .same(&["m_error"]);
+    core.conn("m$valid", "m_valid")
+        .conn("m$ready", "m_ready")
+        .conn("m$class", "core_m_class")
+        .conn("m$error", "m_error");
     if load {
         w.wire_eq("unused_load", 1, "w_last | core_loaded");
         core.same(&["w_valid", "w_ready", "w_data"]);
@@ -320,9 +321,10 @@ fn trace_outputs(w: &mut Wrapper, core: &mut Instance, taps: &[Tap]) {
 fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, split: bool) {
     if !split {
         w.wire_eq("core_s_data", 16, verilog::zero_extended("s_data", b, 16));
-        core.same(&["s_valid", "s_ready"])
-            .conn("s_data", "core_s_data")
-            .same(&["s_last"]);
+        core.conn("s$valid", "s_valid")
+            .conn("s$ready", "s_ready")
+            .conn("s$data", "core_s_data")
+            .conn("s$last", "s_last");
         return;
     }
     let beat = verilog::zero_extended("s_data", b, MAX_BEAT_BITS);
@@ -335,18 +337,20 @@ fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, split: bool) {
     let mut split = Instance::new(SPLITTER_MODULE, "split");
     split
         .conn("clock", "clk")
-        .same(&["rst", "s_valid", "s_ready"])
-        .conn("s_data", "split_s_data")
-        .same(&["s_last"])
-        .conn("m_valid", "core_s_valid")
-        .conn("m_ready", "core_s_ready")
-        .conn("m_data", "core_s_data")
-        .conn("m_last", "core_s_last");
+        .same(&["rst"])
+        .conn("s$valid", "s_valid")
+        .conn("s$ready", "s_ready")
+        .conn("s$data", "split_s_data")
+        .conn("s$last", "s_last")
+        .conn("m$valid", "core_s_valid")
+        .conn("m$ready", "core_s_ready")
+        .conn("m$data", "core_s_data")
+        .conn("m$last", "core_s_last");
     w.instance(split);
-    core.conn("s_valid", "core_s_valid")
-        .conn("s_ready", "core_s_ready")
-        .conn("s_data", "core_s_data")
-        .conn("s_last", "core_s_last");
+    core.conn("s$valid", "core_s_valid")
+        .conn("s$ready", "core_s_ready")
+        .conn("s$data", "core_s_data")
+        .conn("s$last", "core_s_last");
 }
 
 /// One traced event stream, the core's `trace[i]` port: `stream` 0 is the encoder's output,

@@ -77,6 +77,49 @@ pub struct ZIn<const ZW: usize> {
     pub err: Signal<In, Bit>,
 }
 
+/// The feature stream of DESIGN §4 (`s_*`), receiver's side: one raw feature `x` per beat
+/// (`W = 16`: the core's input and the encoder's) or several (`W = 64`: the beat splitter's
+/// input, DESIGN §4 revision 2).
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "FeatureOut"]
+pub struct FeatureIn<const W: usize> {
+    /// A feature is offered.
+    pub valid: Signal<In, Bit>,
+    /// Taken.
+    pub ready: Signal<Out, Bit>,
+    /// Raw feature value `x` (low `input_bits` bits), or a beat of several (`W = 64`).
+    pub data: Signal<In, Bits<W>>,
+    /// Last feature of a sample.
+    pub last: Signal<In, Bit>,
+}
+
+/// The feature stream, sender's side (see [`FeatureIn`]): the beat splitter's output.
+#[derive(Clone, Debug, Default, LogicInterface)]
+#[join = "FeatureIn"]
+pub struct FeatureOut<const W: usize> {
+    /// A feature is offered.
+    pub valid: Signal<Out, Bit>,
+    /// The receiver takes it.
+    pub ready: Signal<In, Bit>,
+    /// Raw feature value `x`.
+    pub data: Signal<Out, Bits<W>>,
+    /// Last feature of a sample.
+    pub last: Signal<Out, Bit>,
+}
+
+/// The class stream of DESIGN §4 (`m_*`), sender's side: one beat per sample, in order.
+#[derive(Clone, Debug, Default, LogicInterface)]
+pub struct ClassOut {
+    /// A class is offered.
+    pub valid: Signal<Out, Bit>,
+    /// The receiver takes it.
+    pub ready: Signal<In, Bit>,
+    /// Class of the sample.
+    pub class: Signal<Out, Bits<16>>,
+    /// Framing error of the sample.
+    pub error: Signal<Out, Bit>,
+}
+
 /// The weight-load stream into a stage, receiver's side: one 16-bit column word per beat
 /// (the stage's `WeightLayout` order). The sender is the core's load arbiter, which gates
 /// `valid` per stage, so it has no joined sender's side.

@@ -4,7 +4,7 @@ use crate::encoder::Encoder;
 use crate::layer::{LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::readout::Readout;
-use crate::stream::{EventOut, EventTap, EventWire, ZOut, ZSink};
+use crate::stream::{ClassOut, EventOut, EventTap, EventWire, FeatureIn, ZOut, ZSink};
 use golden::model::Readout as ReadoutKind;
 use rust_hdl::prelude::*;
 
@@ -74,36 +74,24 @@ pub fn elaborate(design: &Design, prefix: &str) -> Vec<StageParams> {
 /// neighbours) → [`Readout`] (potential: the last stage's `z` stream; first spike: its
 /// events) with its output FIFO.
 ///
-/// Ports (rust-hdl names; the generator's ANSI wrapper `ttfs_top` renames `clock` → `clk`
-/// and narrows `s_data` to `input_bits`, `m_class` to `class_bits`):
-/// `clock`, `rst`, `s_valid` (in), `s_ready` (out), `s_data` (in, `Bits<16>`), `s_last` (in),
-/// `m_valid` (out), `m_ready` (in), `m_class` (out, `Bits<16>`), `m_error` (out), and the
+/// Ports (rust-hdl names; the generator's ANSI wrapper `ttfs_top` names them as DESIGN §4
+/// does, `clock` → `clk`, `s.valid` → `s_valid`, …, and narrows `s_data` to `input_bits`,
+/// `m_class` to `class_bits`): `clock`, `rst`, `s` ([`FeatureIn`]: `valid`, `ready`, `data`
+/// `Bits<16>`, `last`), `m` ([`ClassOut`]: `valid`, `ready`, `class` `Bits<16>`, `error`), the
 /// weight-load stream `w_valid` (in), `w_ready` (out), `w_data` (in, `Bits<16>`) (the wrapper
 /// exposes it only when a stage loads its weights; it ties `w_valid` low otherwise). The load
 /// image is the stages' [`StageParams::load_words`] in layer order, loaded stages only; until
-/// it is all in, `s_ready` stays low.
+/// it is all in, `s.ready` stays low.
 #[derive(LogicBlock)]
 pub struct TtfsCore<const ZW: usize> {
     /// Clock.
     pub clock: Signal<In, Clock>,
     /// Synchronous reset, active high.
     pub rst: Signal<In, Bit>,
-    /// Input handshake: a feature is offered.
-    pub s_valid: Signal<In, Bit>,
-    /// Input handshake: taken.
-    pub s_ready: Signal<Out, Bit>,
-    /// Raw feature `x`.
-    pub s_data: Signal<In, Bits<16>>,
-    /// Last feature of a sample.
-    pub s_last: Signal<In, Bit>,
-    /// Output handshake: a class is offered.
-    pub m_valid: Signal<Out, Bit>,
-    /// Output handshake: taken.
-    pub m_ready: Signal<In, Bit>,
-    /// Class of the sample.
-    pub m_class: Signal<Out, Bits<16>>,
-    /// Framing error of the sample.
-    pub m_error: Signal<Out, Bit>,
+    /// Raw features (DESIGN §4 `s_*`).
+    pub s: FeatureIn<16>,
+    /// Class and framing error of each sample (DESIGN §4 `m_*`).
+    pub m: ClassOut,
     /// Weight load stream: a word is offered.
     pub w_valid: Signal<In, Bit>,
     /// Weight load stream: taken.
@@ -160,14 +148,8 @@ impl<const ZW: usize> TtfsCore<ZW> {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            s_valid: Signal::default(),
-            s_ready: Signal::default(),
-            s_data: Signal::default(),
-            s_last: Signal::default(),
-            m_valid: Signal::default(),
-            m_ready: Signal::default(),
-            m_class: Signal::default(),
-            m_error: Signal::default(),
+            s: FeatureIn::default(),
+            m: ClassOut::default(),
             w_valid: Signal::default(),
             w_ready: Signal::default(),
             w_data: Signal::default(),
@@ -198,10 +180,10 @@ impl<const ZW: usize> TtfsCore<ZW> {
     pub fn connect_inputs(&mut self) {
         self.clock.connect();
         self.rst.connect();
-        self.s_valid.connect();
-        self.s_data.connect();
-        self.s_last.connect();
-        self.m_ready.connect();
+        self.s.valid.connect();
+        self.s.data.connect();
+        self.s.last.connect();
+        self.m.ready.connect();
         self.w_valid.connect();
         self.w_data.connect();
         self.connect_all();
@@ -231,10 +213,11 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         for i in self._n..self._np1 {
             self.loaded.next = self.ld_prefix[i].val();
         }
-        self.encoder.s_valid.next = self.s_valid.val() & self.loaded.val();
-        self.encoder.s_data.next = self.s_data.val();
-        self.encoder.s_last.next = self.s_last.val();
-        self.s_ready.next = self.encoder.s_ready.val() & self.loaded.val();
+        // No feature is taken before every weight is in.
+        self.encoder.s.valid.next = self.s.valid.val() & self.loaded.val();
+        self.encoder.s.data.next = self.s.data.val();
+        self.encoder.s.last.next = self.s.last.val();
+        self.s.ready.next = self.encoder.s.ready.val() & self.loaded.val();
         // The event streams: encoder → stage 0 → … → the last stage → readout (both of its
         // streams; the readout takes the one of its kind). Inner stages' z streams are unused.
         EventOut::join(&mut self.encoder.ev_out, &mut self.stages[0].ev_in);
@@ -247,10 +230,7 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
             EventOut::join(&mut self.stages[i].ev_out, &mut self.readout.ev_in);
             ZOut::<ZW>::join(&mut self.stages[i].z_out, &mut self.readout.z_in);
         }
-        self.readout.m_ready.next = self.m_ready.val();
-        self.m_valid.next = self.readout.m_valid.val();
-        self.m_class.next = self.readout.m_class.val();
-        self.m_error.next = self.readout.m_error.val();
+        ClassOut::link(&mut self.m, &mut self.readout.m);
         // Trace taps: the beats that move.
         for t in 0..self._enc_tap {
             self.trace[t].valid.next =

@@ -16,10 +16,10 @@ fn splitter(lanes: usize, b: usize, n: usize) -> Harness<BeatSplitter> {
     let mut uut = BeatSplitter::new(lanes, b, n);
     uut.clock.connect();
     uut.rst.connect();
-    uut.s_valid.connect();
-    uut.s_data.connect();
-    uut.s_last.connect();
-    uut.m_ready.connect();
+    uut.s.valid.connect();
+    uut.s.data.connect();
+    uut.s.last.connect();
+    uut.m.ready.connect();
     Harness::new(uut, |x| &mut x.clock)
 }
 
@@ -40,26 +40,26 @@ fn run(
         assert!(cycles < 100_000, "stuck after {} features", out.len());
         let offer = !input.is_empty() && rng.gen_bool(p);
         let (x, last) = input.front().copied().unwrap_or((0, false));
-        h.uut.s_valid.next = offer;
-        h.uut.s_data.next = bits(if offer { x } else { 0x5a5a_5a5a });
-        h.uut.s_last.next = offer && last;
+        h.uut.s.valid.next = offer;
+        h.uut.s.data.next = bits(if offer { x } else { 0x5a5a_5a5a });
+        h.uut.s.last.next = offer && last;
         let ready = rng.gen_bool(p);
-        h.uut.m_ready.next = ready;
+        h.uut.m.ready.next = ready;
         h.settle();
-        if offer && h.uut.s_ready.val() {
+        if offer && h.uut.s.ready.val() {
             input.pop_front();
         }
-        if ready && h.uut.m_valid.val() {
-            out.push((h.uut.m_data.val().to_u64(), h.uut.m_last.val()));
+        if ready && h.uut.m.valid.val() {
+            out.push((h.uut.m.data.val().to_u64(), h.uut.m.last.val()));
         }
         h.cycle();
     }
     // Nothing more comes out.
     for _ in 0..20 {
-        h.uut.s_valid.next = false;
-        h.uut.m_ready.next = true;
+        h.uut.s.valid.next = false;
+        h.uut.m.ready.next = true;
         h.settle();
-        assert!(!h.uut.m_valid.val(), "an extra feature");
+        assert!(!h.uut.m.valid.val(), "an extra feature");
         h.cycle();
     }
     (out, cycles)

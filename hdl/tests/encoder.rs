@@ -15,9 +15,9 @@ fn encoder(n: usize, b: u32, t: u32) -> Harness<Encoder> {
     let mut uut = Encoder::new(n, b, t);
     uut.clock.connect();
     uut.rst.connect();
-    uut.s_valid.connect();
-    uut.s_data.connect();
-    uut.s_last.connect();
+    uut.s.valid.connect();
+    uut.s.data.connect();
+    uut.s.last.connect();
     uut.ev_out.ready.connect();
     Harness::new(uut, |x| &mut x.clock)
 }
@@ -43,13 +43,13 @@ fn run(
         assert!(guard < 200_000, "stuck: {} windows", out.len());
         let offer = !input.is_empty() && rng.gen_bool(p_in);
         let (x, last) = input.front().copied().unwrap_or((0, false));
-        h.uut.s_valid.next = offer;
-        h.uut.s_data.next = bits(if offer { x as u64 } else { 0xdead });
-        h.uut.s_last.next = offer && last;
+        h.uut.s.valid.next = offer;
+        h.uut.s.data.next = bits(if offer { x as u64 } else { 0xdead });
+        h.uut.s.last.next = offer && last;
         let ready = rng.gen_bool(p_out);
         h.uut.ev_out.ready.next = ready;
         h.settle();
-        if offer && h.uut.s_ready.val() {
+        if offer && h.uut.s.ready.val() {
             input.pop_front();
         }
         if ready && h.uut.ev_out.valid.val() {

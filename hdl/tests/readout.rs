@@ -25,7 +25,7 @@ fn readout(first_spike: bool) -> Harness<Readout<16>> {
     uut.ev_in.m.connect();
     uut.ev_in.eow.connect();
     uut.ev_in.err.connect();
-    uut.m_ready.connect();
+    uut.m.ready.connect();
     let mut h = Harness::new(uut, |x| &mut x.clock);
     h.uut.rst.next = true;
     h.cycle();
@@ -62,7 +62,7 @@ fn drive(
         h.uut.ev_in.eow.next = last;
         h.uut.ev_in.err.next = err;
         let ready = rng.gen_bool(0.4);
-        h.uut.m_ready.next = ready;
+        h.uut.m.ready.next = ready;
         h.settle();
         let taken = if fs {
             h.uut.ev_in.ready.val()
@@ -72,18 +72,18 @@ fn drive(
         if offer && taken {
             input.pop_front();
         }
-        if ready && h.uut.m_valid.val() {
-            out.push((h.uut.m_class.val().to_u64(), h.uut.m_error.val()));
+        if ready && h.uut.m.valid.val() {
+            out.push((h.uut.m.class.val().to_u64(), h.uut.m.error.val()));
         }
         h.cycle();
     }
     for _ in 0..20 {
         h.uut.z_in.valid.next = false;
         h.uut.ev_in.valid.next = false;
-        h.uut.m_ready.next = true;
+        h.uut.m.ready.next = true;
         h.cycle();
         assert!(
-            !h.uut.m_valid.val() || out.len() < n_out,
+            !h.uut.m.valid.val() || out.len() < n_out,
             "extra output beat"
         );
     }

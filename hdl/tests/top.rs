@@ -36,10 +36,10 @@ fn run_core<const ZW: usize>(
     let mut core = TtfsCore::<ZW>::new(d, "");
     core.clock.connect();
     core.rst.connect();
-    core.s_valid.connect();
-    core.s_data.connect();
-    core.s_last.connect();
-    core.m_ready.connect();
+    core.s.valid.connect();
+    core.s.data.connect();
+    core.s.last.connect();
+    core.m.ready.connect();
     let mut h = Harness::new(core, |x| &mut x.clock);
     h.uut.rst.next = true;
     h.cycle();
@@ -55,26 +55,26 @@ fn run_core<const ZW: usize>(
         );
         let offer = !input.is_empty() && rng.gen_bool(p_in);
         let (x, last) = input.front().copied().unwrap_or((0, false));
-        h.uut.s_valid.next = offer;
-        h.uut.s_data.next = bits(if offer { x as u64 } else { 0x5a5a });
-        h.uut.s_last.next = offer && last;
+        h.uut.s.valid.next = offer;
+        h.uut.s.data.next = bits(if offer { x as u64 } else { 0x5a5a });
+        h.uut.s.last.next = offer && last;
         let ready = rng.gen_bool(p_out);
-        h.uut.m_ready.next = ready;
+        h.uut.m.ready.next = ready;
         h.settle();
-        if offer && h.uut.s_ready.val() {
+        if offer && h.uut.s.ready.val() {
             input.pop_front();
         }
-        if ready && h.uut.m_valid.val() {
-            out.push((h.uut.m_class.val().to_u64() as usize, h.uut.m_error.val()));
+        if ready && h.uut.m.valid.val() {
+            out.push((h.uut.m.class.val().to_u64() as usize, h.uut.m.error.val()));
         }
         h.cycle();
     }
     let cycles = h.cycles() - start;
-    h.uut.m_ready.next = true;
-    h.uut.s_valid.next = false;
+    h.uut.m.ready.next = true;
+    h.uut.s.valid.next = false;
     for _ in 0..300 {
         h.cycle();
-        assert!(!h.uut.m_valid.val(), "extra output beat");
+        assert!(!h.uut.m.valid.val(), "extra output beat");
     }
     (out, cycles)
 }

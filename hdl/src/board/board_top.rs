@@ -259,17 +259,17 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.fifo.s_data.next = self.framer.beat.val();
         self.framer.beat_ready.next = self.fifo.s_ready.val();
         self.x16.x.next = self.fifo.m_data.val().get_bits::<8>(0);
-        self.core.s_valid.next = self.fifo.m_valid.val();
-        self.core.s_data.next = self.x16.y.val();
-        self.core.s_last.next = self.fifo.m_data.val().get_bit(8);
-        self.fifo.m_ready.next = self.core.s_ready.val();
+        self.core.s.valid.next = self.fifo.m_valid.val();
+        self.core.s.data.next = self.x16.y.val();
+        self.core.s.last.next = self.fifo.m_data.val().get_bit(8);
+        self.fifo.m_ready.next = self.core.s.ready.val();
         // Core → answer byte → UART.
-        self.answer.m_class.next = self.core.m_class.val();
-        self.answer.m_error.next = self.core.m_error.val();
-        self.answer.sent.next = self.core.m_valid.val() & self.uart_out.ready.val();
-        self.uart_out.valid.next = self.core.m_valid.val();
+        self.answer.m_class.next = self.core.m.class.val();
+        self.answer.m_error.next = self.core.m.error.val();
+        self.answer.sent.next = self.core.m.valid.val() & self.uart_out.ready.val();
+        self.uart_out.valid.next = self.core.m.valid.val();
         self.uart_out.data.next = self.answer.data.val();
-        self.core.m_ready.next = self.uart_out.ready.val();
+        self.core.m.ready.next = self.uart_out.ready.val();
         // Sticky error: a framing error, a dropped byte, an answer with `m_error`.
         if self.uart_in.frame_error.val() | self.framer.dropped.val() | self.answer.error_sent.val()
         {

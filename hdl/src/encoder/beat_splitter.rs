@@ -2,6 +2,7 @@
 //! front of the one-feature-per-beat encoder.
 
 use crate::prim::RDff;
+use crate::stream::{FeatureIn, FeatureOut};
 use rust_hdl::prelude::*;
 
 /// Widest input beat: `input_lanes · input_bits ≤ 64`.
@@ -17,9 +18,8 @@ pub const MAX_BEAT_BITS: usize = 64;
 ///
 /// Ports:
 /// - `clock`, `rst` (in): clock, synchronous active-high reset (drops a held beat).
-/// - `s_valid` (in), `s_ready` (out), `s_data` (in, `Bits<64>`), `s_last` (in): the wide beats.
-/// - `m_valid` (out), `m_ready` (in), `m_data` (out, `Bits<16>`: one feature, zero-extended),
-///   `m_last` (out): one feature per beat, to the encoder.
+/// - `s` ([`FeatureIn<64>`](FeatureIn)): the wide beats, `K` features each, lowest slot first.
+/// - `m` ([`FeatureOut`]): one feature per beat (zero-extended to 16 bits), to the encoder.
 ///
 /// Latency: a beat taken at cycle `c` offers its first feature at `c + 1`. Throughput: one
 /// feature per cycle; a new beat is taken in the cycle its predecessor's last slot leaves, so
@@ -31,22 +31,10 @@ pub struct BeatSplitter {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset, active high.
     pub rst: Signal<In, Bit>,
-    /// Wide beat offered.
-    pub s_valid: Signal<In, Bit>,
-    /// Wide beat taken.
-    pub s_ready: Signal<Out, Bit>,
-    /// `K` features, lowest slot first.
-    pub s_data: Signal<In, Bits<64>>,
-    /// The beat holds the sample's last feature.
-    pub s_last: Signal<In, Bit>,
-    /// One feature offered.
-    pub m_valid: Signal<Out, Bit>,
-    /// Feature taken.
-    pub m_ready: Signal<In, Bit>,
-    /// The feature, zero-extended.
-    pub m_data: Signal<Out, Bits<16>>,
-    /// The sample's last feature.
-    pub m_last: Signal<Out, Bit>,
+    /// Wide beats; `last` on the beat that holds the sample's last feature.
+    pub s: FeatureIn<64>,
+    /// One feature per beat.
+    pub m: FeatureOut<16>,
     /// A beat is held (`held` has slots left).
     full: RDff<Bit>,
     /// The held beat, shifted so that the next slot is in the low bits.
@@ -96,14 +84,8 @@ impl BeatSplitter {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            s_valid: Signal::default(),
-            s_ready: Signal::default(),
-            s_data: Signal::default(),
-            s_last: Signal::default(),
-            m_valid: Signal::default(),
-            m_ready: Signal::default(),
-            m_data: Signal::default(),
-            m_last: Signal::default(),
+            s: FeatureIn::default(),
+            m: FeatureOut::default(),
             full: RDff::default(),
             held: RDff::default(),
             slot: Signal::default(),
@@ -131,10 +113,10 @@ impl BeatSplitter {
     pub fn connect_inputs(&mut self) {
         self.clock.connect();
         self.rst.connect();
-        self.s_valid.connect();
-        self.s_data.connect();
-        self.s_last.connect();
-        self.m_ready.connect();
+        self.s.valid.connect();
+        self.s.data.connect();
+        self.s.last.connect();
+        self.m.ready.connect();
         self.connect_all();
     }
 }
@@ -150,14 +132,14 @@ impl Logic for BeatSplitter {
         self.beat.rst.next = self.rst.val();
         // Out: the low slot of the held beat.
         self.final_slot.next = self.left.q.val() == self.one8.val();
-        self.m_valid.next = self.full.q.val();
+        self.m.valid.next = self.full.q.val();
         self.slot.next = self.held.q.val().get_bits::<16>(0);
-        self.m_data.next = self.slot.val() & self.mask.val();
-        self.m_last.next = self.full.q.val() & self.final_slot.val() & self.last.q.val();
-        self.give.next = self.full.q.val() & self.m_ready.val();
+        self.m.data.next = self.slot.val() & self.mask.val();
+        self.m.last.next = self.full.q.val() & self.final_slot.val() & self.last.q.val();
+        self.give.next = self.full.q.val() & self.m.ready.val();
         // In: when nothing is held, or the held beat's last slot leaves this cycle.
-        self.s_ready.next = !self.full.q.val() | (self.give.val() & self.final_slot.val());
-        self.take.next = self.s_valid.val() & self.s_ready.val();
+        self.s.ready.next = !self.full.q.val() | (self.give.val() & self.final_slot.val());
+        self.take.next = self.s.valid.val() & self.s.ready.val();
         if self.give.val() {
             self.held.d.next = self.held.q.val() >> self.bits.val();
             self.left.d.next = self.left.q.val() - self.one8.val();
@@ -167,10 +149,10 @@ impl Logic for BeatSplitter {
         }
         if self.take.val() {
             self.full.d.next = true;
-            self.held.d.next = self.s_data.val();
-            self.last.d.next = self.s_last.val();
+            self.held.d.next = self.s.data.val();
+            self.last.d.next = self.s.last.val();
             self.left.d.next = self.k.val();
-            if self.s_last.val() {
+            if self.s.last.val() {
                 // Only the beat that ends a whole sample carries padding.
                 if self.beat.q.val() == self.last_beat.val() {
                     self.left.d.next = self.rest.val();

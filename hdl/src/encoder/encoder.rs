@@ -1,7 +1,7 @@
 //! `Encoder`: layer 0 — raw input stream → `q0` → spike events bucket-sorted by tick.
 
 use super::{EncoderEmitter, EncoderFraming, EncoderLinker, VarRam};
-use crate::stream::EventOut;
+use crate::stream::{EventOut, FeatureIn};
 use rust_hdl::prelude::*;
 
 /// Sentinel of an empty bucket list (`tail[m]`).
@@ -29,7 +29,7 @@ const NIL: u64 = 0xffff;
 ///
 /// Ports:
 /// - `clock`, `rst` (in).
-/// - `s_valid` (in), `s_ready` (out), `s_data` (in, `Bits<16>`, `x < 2^b`), `s_last` (in).
+/// - `s` ([`FeatureIn`]): the raw features (`x < 2^b`), `last` on a sample's last one.
 /// - `ev_out` ([`EventOut`]): events (`index` = feature `j`, `m` = tick), then the sample's
 ///   eow beat (`err`: its framing error).
 ///
@@ -42,14 +42,8 @@ pub struct Encoder {
     pub clock: Signal<In, Clock>,
     /// Synchronous reset, active high.
     pub rst: Signal<In, Bit>,
-    /// Input handshake: a feature is offered.
-    pub s_valid: Signal<In, Bit>,
-    /// Input handshake: the feature is taken.
-    pub s_ready: Signal<Out, Bit>,
-    /// Raw feature value `x` (low `input_bits` bits).
-    pub s_data: Signal<In, Bits<16>>,
-    /// Last feature of a sample.
-    pub s_last: Signal<In, Bit>,
+    /// Raw features of each sample.
+    pub s: FeatureIn<16>,
     /// Spike events of each sample in tick order, then its eow beat.
     pub ev_out: EventOut,
     framing: EncoderFraming,
@@ -90,10 +84,7 @@ impl Encoder {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            s_valid: Signal::default(),
-            s_ready: Signal::default(),
-            s_data: Signal::default(),
-            s_last: Signal::default(),
+            s: FeatureIn::default(),
             ev_out: EventOut::default(),
             framing: EncoderFraming::new(inputs, time_steps),
             linker: EncoderLinker::new(input_bits, time_steps, link_bits),
@@ -118,15 +109,15 @@ impl Logic for Encoder {
         self.emitter.rst.next = self.rst.val();
         EventOut::link(&mut self.ev_out, &mut self.emitter.ev_out);
         // Framing → linker; the emitter frees the banks.
-        self.framing.s_valid.next = self.s_valid.val();
-        self.s_ready.next = self.framing.s_ready.val();
-        self.framing.s_last.next = self.s_last.val();
+        self.framing.s_valid.next = self.s.valid.val();
+        self.s.ready.next = self.framing.s_ready.val();
+        self.framing.s_last.next = self.s.last.val();
         self.framing.free.next = self.emitter.free.val();
         self.framing.ebank.next = self.emitter.ebank.val();
         self.linker.accept.next = self.framing.accept.val();
         self.linker.bank.next = self.framing.bank.val();
         self.linker.j.next = self.framing.j.val();
-        self.linker.s_data.next = self.s_data.val();
+        self.linker.s_data.next = self.s.data.val();
         self.linker.tail0.next = self.tail0.rdata.val();
         self.linker.tail1.next = self.tail1.rdata.val();
         self.linker.ebank.next = self.emitter.ebank.val();

@@ -60,6 +60,8 @@ pub struct FireSequencer {
     pub rd_valid: Signal<Out, Bit>,
     pub rd_base: Signal<Out, Bits<16>>,
     pub rd_m: Signal<Out, Bits<8>>,
+    /// The read register holds a row next cycle (for the serialiser's registered `drained`).
+    pub rd_valid_next: Signal<Out, Bit>,
     /// The sample's framing error.
     pub err: Signal<Out, Bit>,
     /// Every row is issued.
@@ -106,6 +108,7 @@ impl FireSequencer {
             rd_valid: Signal::default(),
             rd_base: Signal::default(),
             rd_m: Signal::default(),
+            rd_valid_next: Signal::default(),
             err: Signal::default(),
             draining: Signal::default(),
             state: RDff::new(FireState::Idle),
@@ -225,6 +228,7 @@ impl Logic for FireSequencer {
         self.tk_we.next = self.conv_valid.q.val();
         self.tk_waddr.next = self.raddr_r.q.val();
         self.rd_valid.next = self.rd_valid_r.q.val();
+        self.rd_valid_next.next = self.issue.val() | (self.rd_valid_r.q.val() & !self.load.val());
         self.rd_base.next = self.rd_base_r.q.val();
         self.rd_m.next = self.rd_m_r.q.val();
         self.err.next = self.err_r.q.val();

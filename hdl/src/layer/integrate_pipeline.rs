@@ -15,7 +15,7 @@ use rust_hdl::prelude::*;
 ///
 /// Latency: 4 cycles from issue to write-back. Cost: ~`3·16 + 2·9 + 12` flip-flops and one
 /// 16-bit compare.
-#[derive(LogicBlock, Default)]
+#[derive(LogicBlock)]
 pub struct IntegratePipeline {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
@@ -36,72 +36,88 @@ pub struct IntegratePipeline {
     pub wb_fwd: Signal<Out, Bit>,
     /// Some pass is between its weight register and its write-back.
     pub busy: Signal<Out, Bit>,
-    wr_valid: RDff<Bit>,
-    wr_bias: RDff<Bit>,
-    wr_k: RDff<Bits<9>>,
-    wr_g: RDff<Bits<16>>,
-    ex_valid: RDff<Bit>,
-    ex_bias: RDff<Bit>,
-    ex_k_r: RDff<Bits<9>>,
-    ex_g: RDff<Bits<16>>,
-    x2_valid: RDff<Bit>,
-    x2_bias: RDff<Bit>,
-    x2_g: RDff<Bits<16>>,
-    wb_valid_r: RDff<Bit>,
-    wb_bias_r: RDff<Bit>,
-    wb_g_r: RDff<Bits<16>>,
+    /// The pass in each register stage — 0: weight register, 1: half products, 2: product
+    /// (its row's `V` read), 3: write-back — one field per vector; `k` is needed up to the
+    /// half products only.
+    valid_r: Vec<RDff<Bit>>,
+    bias_r: Vec<RDff<Bit>>,
+    k_r: Vec<RDff<Bits<9>>>,
+    g_r: Vec<RDff<Bits<16>>>,
     wb_fwd_r: RDff<Bit>,
+    _stages: usize,
+    _k_stages: usize,
+}
+
+/// Register stages between issue and write-back.
+const STAGES: usize = 4;
+/// Stages that carry `k` (the half products take it from stage 1).
+const K_STAGES: usize = 2;
+
+impl Default for IntegratePipeline {
+    fn default() -> Self {
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            valid: Signal::default(),
+            bias: Signal::default(),
+            k: Signal::default(),
+            g: Signal::default(),
+            ex_k: Signal::default(),
+            v_raddr: Signal::default(),
+            wb_valid: Signal::default(),
+            wb_bias: Signal::default(),
+            wb_g: Signal::default(),
+            wb_fwd: Signal::default(),
+            busy: Signal::default(),
+            valid_r: (0..STAGES).map(|_| RDff::default()).collect(),
+            bias_r: (0..STAGES).map(|_| RDff::default()).collect(),
+            k_r: (0..K_STAGES).map(|_| RDff::default()).collect(),
+            g_r: (0..STAGES).map(|_| RDff::default()).collect(),
+            wb_fwd_r: RDff::default(),
+            _stages: STAGES,
+            _k_stages: K_STAGES,
+        }
+    }
 }
 
 impl Logic for IntegratePipeline {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self, clock, wr_valid, wr_bias, wr_k, wr_g, ex_valid, ex_bias, ex_k_r, ex_g, x2_valid,
-            x2_bias, x2_g, wb_valid_r, wb_bias_r, wb_g_r, wb_fwd_r
-        );
-        self.wr_valid.rst.next = self.rst.val();
-        self.wr_bias.rst.next = self.rst.val();
-        self.wr_k.rst.next = self.rst.val();
-        self.wr_g.rst.next = self.rst.val();
-        self.ex_valid.rst.next = self.rst.val();
-        self.ex_bias.rst.next = self.rst.val();
-        self.ex_k_r.rst.next = self.rst.val();
-        self.ex_g.rst.next = self.rst.val();
-        self.x2_valid.rst.next = self.rst.val();
-        self.x2_bias.rst.next = self.rst.val();
-        self.x2_g.rst.next = self.rst.val();
-        self.wb_valid_r.rst.next = self.rst.val();
-        self.wb_bias_r.rst.next = self.rst.val();
-        self.wb_g_r.rst.next = self.rst.val();
+        dff_setup!(self, clock, wb_fwd_r);
         self.wb_fwd_r.rst.next = self.rst.val();
-        self.wr_valid.d.next = self.valid.val();
-        self.wr_bias.d.next = self.bias.val();
-        self.wr_k.d.next = self.k.val();
-        self.wr_g.d.next = self.g.val();
-        self.ex_valid.d.next = self.wr_valid.q.val();
-        self.ex_bias.d.next = self.wr_bias.q.val();
-        self.ex_k_r.d.next = self.wr_k.q.val();
-        self.ex_g.d.next = self.wr_g.q.val();
-        self.x2_valid.d.next = self.ex_valid.q.val();
-        self.x2_bias.d.next = self.ex_bias.q.val();
-        self.x2_g.d.next = self.ex_g.q.val();
-        self.wb_valid_r.d.next = self.x2_valid.q.val();
-        self.wb_bias_r.d.next = self.x2_bias.q.val();
-        self.wb_g_r.d.next = self.x2_g.q.val();
+        self.busy.next = false;
+        for i in 0..self._stages {
+            self.valid_r[i].clock.next = self.clock.val();
+            self.bias_r[i].clock.next = self.clock.val();
+            self.g_r[i].clock.next = self.clock.val();
+            self.valid_r[i].rst.next = self.rst.val();
+            self.bias_r[i].rst.next = self.rst.val();
+            self.g_r[i].rst.next = self.rst.val();
+            self.busy.next = self.busy.val() | self.valid_r[i].q.val();
+        }
+        self.valid_r[0].d.next = self.valid.val();
+        self.bias_r[0].d.next = self.bias.val();
+        self.k_r[0].d.next = self.k.val();
+        self.g_r[0].d.next = self.g.val();
+        for i in 1..self._stages {
+            self.valid_r[i].d.next = self.valid_r[i - 1].q.val();
+            self.bias_r[i].d.next = self.bias_r[i - 1].q.val();
+            self.g_r[i].d.next = self.g_r[i - 1].q.val();
+        }
+        for i in 0..self._k_stages {
+            self.k_r[i].clock.next = self.clock.val();
+            self.k_r[i].rst.next = self.rst.val();
+        }
+        self.k_r[1].d.next = self.k_r[0].q.val();
         // This cycle's write-back is invisible to this cycle's read of the same row: forward.
-        self.wb_fwd_r.d.next = self.wb_valid_r.q.val()
-            & self.x2_valid.q.val()
-            & (self.wb_g_r.q.val() == self.x2_g.q.val());
-        self.ex_k.next = self.ex_k_r.q.val();
-        self.v_raddr.next = self.x2_g.q.val();
-        self.wb_valid.next = self.wb_valid_r.q.val();
-        self.wb_bias.next = self.wb_bias_r.q.val();
-        self.wb_g.next = self.wb_g_r.q.val();
+        self.wb_fwd_r.d.next = self.valid_r[3].q.val()
+            & self.valid_r[2].q.val()
+            & (self.g_r[3].q.val() == self.g_r[2].q.val());
+        self.ex_k.next = self.k_r[1].q.val();
+        self.v_raddr.next = self.g_r[2].q.val();
+        self.wb_valid.next = self.valid_r[3].q.val();
+        self.wb_bias.next = self.bias_r[3].q.val();
+        self.wb_g.next = self.g_r[3].q.val();
         self.wb_fwd.next = self.wb_fwd_r.q.val();
-        self.busy.next = self.wr_valid.q.val()
-            | self.ex_valid.q.val()
-            | self.x2_valid.q.val()
-            | self.wb_valid_r.q.val();
     }
 }

@@ -145,6 +145,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.ser.rd_valid.next = self.fire.rd_valid.val();
         self.ser.rd_base.next = self.fire.rd_base.val();
         self.ser.rd_m.next = self.fire.rd_m.val();
+        self.ser.rd_valid_next.next = self.fire.rd_valid_next.val();
         self.ser.err.next = self.fire.err.val();
         self.ser.draining.next = self.fire.draining.val();
         // V's read port: the fire phase while it needs it (v_busy), else integrate.

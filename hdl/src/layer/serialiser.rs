@@ -38,6 +38,8 @@ pub struct Serialiser<const ZW: usize> {
     pub rd_valid: Signal<In, Bit>,
     pub rd_base: Signal<In, Bits<16>>,
     pub rd_m: Signal<In, Bits<8>>,
+    /// The read register holds a row next cycle.
+    pub rd_valid_next: Signal<In, Bit>,
     /// The sample's framing error.
     pub err: Signal<In, Bit>,
     /// Every row is issued: once drained, the sample ends.
@@ -54,6 +56,11 @@ pub struct Serialiser<const ZW: usize> {
     pub z_out: ZOut<ZW>,
     /// Per lane: its neuron of the loaded row is still to be sent.
     pend: Vec<RDff<Bit>>,
+    /// `drained` of this cycle, computed from last cycle's next state: the fire phase's
+    /// z-output issue (and the memory address after it) then starts at a flip-flop.
+    drained_r: RDff<Bit>,
+    /// Some lane is pending next cycle.
+    any_next: Signal<Local, Bit>,
     pend_base: RDff<Bits<16>>,
     pend_m: RDff<Bits<8>>,
     ob_valid: RDff<Bit>,
@@ -91,6 +98,7 @@ impl<const ZW: usize> Serialiser<ZW> {
             rd_valid: Signal::default(),
             rd_base: Signal::default(),
             rd_m: Signal::default(),
+            rd_valid_next: Signal::default(),
             err: Signal::default(),
             draining: Signal::default(),
             load: Signal::default(),
@@ -99,6 +107,8 @@ impl<const ZW: usize> Serialiser<ZW> {
             ev_out: EventOut::default(),
             z_out: ZOut::default(),
             pend: (0..lanes).map(|_| RDff::default()).collect(),
+            drained_r: RDff::new(true),
+            any_next: Signal::default(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
             ob_valid: RDff::default(),
@@ -129,8 +139,10 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, pend_base, pend_m, ob_valid, ob_index, ob_m, ob_eow, ob_err, ob_z, ob_last
+            self, clock, drained_r, pend_base, pend_m, ob_valid, ob_index, ob_m, ob_eow, ob_err,
+            ob_z, ob_last
         );
+        self.drained_r.rst.next = self.rst.val();
         self.pend_base.rst.next = self.rst.val();
         self.pend_m.rst.next = self.rst.val();
         self.ob_valid.rst.next = self.rst.val();
@@ -168,15 +180,21 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         self.load.next =
             self.rd_valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
         // The lowest pending lane is sent and clears; a load refills every lane.
+        self.any_next.next = false;
         for p in 0..self._p {
             self.pend[p].d.next = self.pend[p].q.val();
             if self.load.val() {
                 self.pend[p].d.next = self.pend_d[p].val();
+                self.any_next.next = self.any_next.val() | self.pend_d[p].val();
             } else if self.beat.val() & (self.sel.val() == self.idx[p].val()) {
                 self.pend[p].d.next = false;
+            } else {
+                self.any_next.next = self.any_next.val() | self.pend[p].q.val();
             }
         }
-        self.drained.next = !self.rd_valid.val() & !self.found.val();
+        // `!rd_valid & !found`, one cycle ahead.
+        self.drained_r.d.next = !self.rd_valid_next.val() & !self.any_next.val();
+        self.drained.next = self.drained_r.q.val();
         if self.load.val() {
             self.pend_base.d.next = self.rd_base.val();
             self.pend_m.d.next = self.rd_m.val();

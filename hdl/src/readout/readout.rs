@@ -2,7 +2,7 @@
 
 use crate::prim::{Fifo, RDff, ZeroExtend};
 use crate::readout::Argmax;
-use crate::stream::{EventIn, ZIn};
+use crate::stream::{ClassOut, EventIn, ZIn};
 use rust_hdl::prelude::*;
 
 /// The readout of the last layer (DESIGN §2, §4; twin of `golden::snn::readout::ReadoutUnit`).
@@ -18,11 +18,10 @@ use rust_hdl::prelude::*;
 /// flag is the OR of `z_err` over the sample's beats (potential) or the eow's `ev_err`.
 /// Both input streams are always present; the unused one is never made ready.
 ///
-/// Ports: `clock`, `rst`; `z_in` ([`ZIn`]); `ev_in` ([`EventIn`], `m` ignored); `m_valid`
-/// (out), `m_ready` (in),
-/// `m_class` (out, `Bits<16>`), `m_error` (out).
+/// Ports: `clock`, `rst`; `z_in` ([`ZIn`]); `ev_in` ([`EventIn`], `m` ignored); `m`
+/// ([`ClassOut`]: the class, `Bits<16>`, and the framing error of each sample).
 ///
-/// Latency: potential, 3 cycles from the `z_last` beat to `m_valid`; first spike, 1 cycle
+/// Latency: potential, 3 cycles from the `z_last` beat to `m.valid`; first spike, 1 cycle
 /// from the eow beat. One idle input cycle after each potential sample.
 #[derive(LogicBlock)]
 pub struct Readout<const ZW: usize> {
@@ -34,14 +33,8 @@ pub struct Readout<const ZW: usize> {
     pub z_in: ZIn<ZW>,
     /// Event stream (first-spike readout; `m` is unused: the stream is in tick order).
     pub ev_in: EventIn,
-    /// Output handshake: a class is offered.
-    pub m_valid: Signal<Out, Bit>,
-    /// Output handshake: taken.
-    pub m_ready: Signal<In, Bit>,
-    /// Class of the sample.
-    pub m_class: Signal<Out, Bits<16>>,
-    /// Sample's framing error.
-    pub m_error: Signal<Out, Bit>,
+    /// Class of each sample, in order.
+    pub m: ClassOut,
     argmax: Argmax<ZW, 16>,
     fifo: Fifo<Bits<17>, 2>,
     z_take: Signal<Local, Bit>,
@@ -68,10 +61,7 @@ impl<const ZW: usize> Readout<ZW> {
             rst: Signal::default(),
             z_in: ZIn::default(),
             ev_in: EventIn::default(),
-            m_valid: Signal::default(),
-            m_ready: Signal::default(),
-            m_class: Signal::default(),
-            m_error: Signal::default(),
+            m: ClassOut::default(),
             argmax: Argmax::new(),
             fifo: Fifo::new(),
             z_take: Signal::default(),
@@ -149,9 +139,9 @@ impl<const ZW: usize> Logic for Readout<ZW> {
         if self.err_mux.val() {
             self.fifo.s_data.next = self.cls_ext.y.val() | self.err_bit.val();
         }
-        self.fifo.m_ready.next = self.m_ready.val();
-        self.m_valid.next = self.fifo.m_valid.val();
-        self.m_class.next = self.fifo.m_data.val().get_bits::<16>(0);
-        self.m_error.next = self.fifo.m_data.val().get_bit(16);
+        self.fifo.m_ready.next = self.m.ready.val();
+        self.m.valid.next = self.fifo.m_valid.val();
+        self.m.class.next = self.fifo.m_data.val().get_bits::<16>(0);
+        self.m.error.next = self.fifo.m_data.val().get_bit(16);
     }
 }
