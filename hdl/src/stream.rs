@@ -146,6 +146,54 @@ pub struct EventTap {
     pub index: Signal<Out, Bits<16>>,
 }
 
+/// A stream at the edge of a block under test or generation: marks the signals that the
+/// outside drives as connected (rust-hdl refuses an undriven input).
+pub trait ConnectInputs {
+    /// Marks this side's input signals as driven from outside.
+    fn connect_inputs(&mut self);
+}
+
+/// Implements [`ConnectInputs`] for a bundle, naming its `In` signals.
+macro_rules! connect_inputs {
+    ($($t:ty: $($f:ident),+;)+) => {$(
+        impl ConnectInputs for $t {
+            fn connect_inputs(&mut self) {
+                $(self.$f.connect();)+
+            }
+        }
+    )+};
+}
+
+connect_inputs! {
+    EventOut: ready;
+    EventIn: valid, index, m, eow, err;
+    ClassOut: ready;
+    WordIn: valid, data;
+}
+
+impl<const ZW: usize> ConnectInputs for ZOut<ZW> {
+    fn connect_inputs(&mut self) {
+        self.ready.connect();
+    }
+}
+
+impl<const ZW: usize> ConnectInputs for ZIn<ZW> {
+    fn connect_inputs(&mut self) {
+        self.valid.connect();
+        self.value.connect();
+        self.last.connect();
+        self.err.connect();
+    }
+}
+
+impl<const W: usize> ConnectInputs for FeatureIn<W> {
+    fn connect_inputs(&mut self) {
+        self.valid.connect();
+        self.data.connect();
+        self.last.connect();
+    }
+}
+
 /// A wire between two event streams of the same vector of blocks: rust-hdl joins two
 /// interfaces through `&mut` borrows, which Rust refuses for two elements of one `Vec`, so a
 /// chain of stages is joined through one of these per link. No logic, no latency, no cost.

@@ -4,7 +4,9 @@ use crate::encoder::Encoder;
 use crate::layer::{LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::readout::Readout;
-use crate::stream::{ClassOut, EventOut, EventTap, EventWire, FeatureIn, ZOut, ZSink};
+use crate::stream::{
+    ClassOut, ConnectInputs, EventOut, EventTap, EventWire, FeatureIn, ZOut, ZSink,
+};
 use golden::model::Readout as ReadoutKind;
 use rust_hdl::prelude::*;
 
@@ -180,10 +182,8 @@ impl<const ZW: usize> TtfsCore<ZW> {
     pub fn connect_inputs(&mut self) {
         self.clock.connect();
         self.rst.connect();
-        self.s.valid.connect();
-        self.s.data.connect();
-        self.s.last.connect();
-        self.m.ready.connect();
+        self.s.connect_inputs();
+        self.m.connect_inputs();
         self.w_valid.connect();
         self.w_data.connect();
         self.connect_all();

@@ -7,6 +7,7 @@ mod common;
 
 use hdl::encoder::BeatSplitter;
 use hdl::harness::Harness;
+use hdl::stream::ConnectInputs;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rust_hdl::prelude::*;
@@ -16,9 +17,7 @@ fn splitter(lanes: usize, b: usize, n: usize) -> Harness<BeatSplitter> {
     let mut uut = BeatSplitter::new(lanes, b, n);
     uut.clock.connect();
     uut.rst.connect();
-    uut.s.valid.connect();
-    uut.s.data.connect();
-    uut.s.last.connect();
+    uut.s.connect_inputs();
     uut.m.ready.connect();
     Harness::new(uut, |x| &mut x.clock)
 }

@@ -6,6 +6,7 @@ mod common;
 use golden::snn::encoder::Encoder as GoldenEncoder;
 use hdl::encoder::Encoder;
 use hdl::harness::Harness;
+use hdl::stream::ConnectInputs;
 use rand::rngs::StdRng;
 use rand::Rng;
 use rust_hdl::prelude::*;
@@ -15,10 +16,8 @@ fn encoder(n: usize, b: u32, t: u32) -> Harness<Encoder> {
     let mut uut = Encoder::new(n, b, t);
     uut.clock.connect();
     uut.rst.connect();
-    uut.s.valid.connect();
-    uut.s.data.connect();
-    uut.s.last.connect();
-    uut.ev_out.ready.connect();
+    uut.s.connect_inputs();
+    uut.ev_out.connect_inputs();
     Harness::new(uut, |x| &mut x.clock)
 }
 

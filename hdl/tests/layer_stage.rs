@@ -9,6 +9,7 @@ mod common;
 use golden::snn::{Event, FireUnit};
 use hdl::harness::Harness;
 use hdl::layer::{LayerStage, StageParams, WeightStore};
+use hdl::stream::ConnectInputs;
 use rand::rngs::StdRng;
 use rand::Rng;
 use rust_hdl::prelude::*;
@@ -168,13 +169,9 @@ fn stage<const ZW: usize>(params: &StageParams) -> LayerStage<ZW> {
     let mut uut = LayerStage::<ZW>::new(&params);
     uut.clock.connect();
     uut.rst.connect();
-    uut.ev_in.valid.connect();
-    uut.ev_in.index.connect();
-    uut.ev_in.m.connect();
-    uut.ev_in.eow.connect();
-    uut.ev_in.err.connect();
-    uut.ev_out.ready.connect();
-    uut.z_out.ready.connect();
+    uut.ev_in.connect_inputs();
+    uut.ev_out.connect_inputs();
+    uut.z_out.connect_inputs();
     uut.connect_all();
     uut
 }

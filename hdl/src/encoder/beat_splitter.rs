@@ -2,7 +2,7 @@
 //! front of the one-feature-per-beat encoder.
 
 use crate::prim::RDff;
-use crate::stream::{FeatureIn, FeatureOut};
+use crate::stream::{ConnectInputs, FeatureIn, FeatureOut};
 use rust_hdl::prelude::*;
 
 /// Widest input beat: `input_lanes · input_bits ≤ 64`.
@@ -113,9 +113,7 @@ impl BeatSplitter {
     pub fn connect_inputs(&mut self) {
         self.clock.connect();
         self.rst.connect();
-        self.s.valid.connect();
-        self.s.data.connect();
-        self.s.last.connect();
+        self.s.connect_inputs();
         self.m.ready.connect();
         self.connect_all();
     }

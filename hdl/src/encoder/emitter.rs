@@ -1,6 +1,6 @@
 //! `EncoderEmitter`: walks a full bank's tick lists and sends their events.
 
-use super::ListReads;
+use super::{BankIn, BankReads, ListReads};
 use crate::prim::{RDff, ZeroExtend};
 use crate::stream::EventOut;
 use rust_hdl::prelude::*;
@@ -26,10 +26,10 @@ pub enum EmitState {
 /// registered the next and used the one after (`ewait`): two cycles per tick and per event,
 /// and no memory address waits on the next stage's handshake.
 ///
-/// Ports: `clock`, `rst` (in); the banks' reads `head0/1`, `tail0/1`, `next0/1`, the bank's
-/// flags `e_full`, `e_err`, and `link_pend` (in); `ebank` (out: the bank emitted), `ea` (out: the
-/// tick whose head / tail are read), `eclr` (out: clear that tail), `next_raddr` (out);
-/// `free` (out: the bank is freed); `ev_out` ([`EventOut`]).
+/// Ports: `clock`, `rst` (in); `lists` ([`BankReads`]: the banks' list reads), `link_pend`
+/// (in); `ebank` ([`BankIn`]: the bank walked, full and its error in, freed out); `ea` (out:
+/// the tick whose head / tail are read), `eclr` (out: clear that tail), `next_raddr` (out);
+/// `ev_out` ([`EventOut`]).
 ///
 /// Latency: 2 cycles per tick and per event. Cost: a 3-bit state, ~`4·16 + 8 + 6`
 /// flip-flops, 16-bit compares.
@@ -38,25 +38,16 @@ pub struct EncoderEmitter {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
     /// The banks' list reads (registered by the memories) and flags.
-    pub head0: Signal<In, Bits<16>>,
-    pub head1: Signal<In, Bits<16>>,
-    pub tail0: Signal<In, Bits<16>>,
-    pub tail1: Signal<In, Bits<16>>,
-    pub next0: Signal<In, Bits<16>>,
-    pub next1: Signal<In, Bits<16>>,
-    pub e_full: Signal<In, Bit>,
-    pub e_err: Signal<In, Bit>,
+    pub lists: BankReads,
+    /// The bank walked: full and its framing error in, its number and its release out.
+    pub ebank: BankIn,
     /// A link into the emitted bank is still being written: the walk waits to start.
     pub link_pend: Signal<In, Bit>,
-    /// The bank emitted.
-    pub ebank: Signal<Out, Bit>,
     /// The tick whose head and tail are read this cycle, and whether its tail is cleared.
     pub ea: Signal<Out, Bits<16>>,
     pub eclr: Signal<Out, Bit>,
     /// The next-pointer read: in `Emit`, `next[ej]` is always on the read port.
     pub next_raddr: Signal<Out, Bits<16>>,
-    /// The eow beat is taken: bank `ebank` is free.
-    pub free: Signal<Out, Bit>,
     /// Events, then the sample's eow.
     pub ev_out: EventOut,
     /// The emitted bank's reads, registered.
@@ -87,20 +78,12 @@ impl EncoderEmitter {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            head0: Signal::default(),
-            head1: Signal::default(),
-            tail0: Signal::default(),
-            tail1: Signal::default(),
-            next0: Signal::default(),
-            next1: Signal::default(),
-            e_full: Signal::default(),
-            e_err: Signal::default(),
+            lists: BankReads::default(),
+            ebank: BankIn::default(),
             link_pend: Signal::default(),
-            ebank: Signal::default(),
             ea: Signal::default(),
             eclr: Signal::default(),
             next_raddr: Signal::default(),
-            free: Signal::default(),
             ev_out: EventOut::default(),
             reads: ListReads::new(link_bits),
             ea8: Signal::default(),
@@ -135,19 +118,14 @@ impl Logic for EncoderEmitter {
         self.reads.clock.next = self.clock.val();
         self.reads.rst.next = self.rst.val();
         self.reads.bank.next = self.bank.q.val();
-        self.reads.head0.next = self.head0.val();
-        self.reads.head1.next = self.head1.val();
-        self.reads.tail0.next = self.tail0.val();
-        self.reads.tail1.next = self.tail1.val();
-        self.reads.next0.next = self.next0.val();
-        self.reads.next1.next = self.next1.val();
+        BankReads::link(&mut self.lists, &mut self.reads.lists);
         // `next` is read speculatively (see Emit); only the read of the new `ej` is kept.
         self.reads.keep_next.next = self.ewait.q.val();
         self.ewait.d.next = false;
         self.ea8.next = self.em.q.val();
         self.eclr.next = false;
         self.next_raddr.next = self.ej.q.val();
-        self.free.next = false;
+        self.ebank.free.next = false;
         self.ev_out.valid.next = false;
         self.ev_out.eow.next = false;
         self.ev_out.err.next = false;
@@ -155,7 +133,7 @@ impl Logic for EncoderEmitter {
         self.ev_out.m.next = self.em.q.val();
         match self.state.q.val() {
             EmitState::Idle => {
-                if self.e_full.val() & !self.link_pend.val() {
+                if self.ebank.full.val() & !self.link_pend.val() {
                     self.em.d.next = self.zero8.val();
                     self.em_last.d.next = self.m0_last.val();
                     self.state.d.next = EmitState::Read;
@@ -213,11 +191,11 @@ impl Logic for EncoderEmitter {
             EmitState::Eow => {
                 self.ev_out.valid.next = true;
                 self.ev_out.eow.next = true;
-                self.ev_out.err.next = self.e_err.val();
+                self.ev_out.err.next = self.ebank.err.val();
                 self.ev_out.index.next = self.zero16.val();
                 self.ev_out.m.next = self.zero8.val();
                 if self.ev_out.ready.val() {
-                    self.free.next = true;
+                    self.ebank.free.next = true;
                     self.bank.d.next = !self.bank.q.val();
                     self.state.d.next = EmitState::Idle;
                 }
@@ -225,6 +203,6 @@ impl Logic for EncoderEmitter {
         }
         self.ea_ext.x.next = self.ea8.val();
         self.ea.next = self.ea_ext.y.val();
-        self.ebank.next = self.bank.q.val();
+        self.ebank.bank.next = self.bank.q.val();
     }
 }

@@ -1,6 +1,6 @@
 //! `Encoder`: layer 0 — raw input stream → `q0` → spike events bucket-sorted by tick.
 
-use super::{EncoderEmitter, EncoderFraming, EncoderLinker, VarRam};
+use super::{BankOut, EncoderEmitter, EncoderFraming, EncoderLinker, TakeOut, VarRam};
 use crate::stream::{EventOut, FeatureIn};
 use rust_hdl::prelude::*;
 
@@ -109,26 +109,18 @@ impl Logic for Encoder {
         self.emitter.rst.next = self.rst.val();
         EventOut::link(&mut self.ev_out, &mut self.emitter.ev_out);
         // Framing → linker; the emitter frees the banks.
-        self.framing.s_valid.next = self.s.valid.val();
-        self.s.ready.next = self.framing.s_ready.val();
-        self.framing.s_last.next = self.s.last.val();
-        self.framing.free.next = self.emitter.free.val();
-        self.framing.ebank.next = self.emitter.ebank.val();
-        self.linker.accept.next = self.framing.accept.val();
-        self.linker.bank.next = self.framing.bank.val();
-        self.linker.j.next = self.framing.j.val();
-        self.linker.s_data.next = self.s.data.val();
+        FeatureIn::<16>::link(&mut self.s, &mut self.framing.s);
+        TakeOut::join(&mut self.framing.take, &mut self.linker.take);
+        BankOut::join(&mut self.framing.ebank, &mut self.emitter.ebank);
         self.linker.tail0.next = self.tail0.rdata.val();
         self.linker.tail1.next = self.tail1.rdata.val();
-        self.linker.ebank.next = self.emitter.ebank.val();
-        self.emitter.head0.next = self.head0.rdata.val();
-        self.emitter.head1.next = self.head1.rdata.val();
-        self.emitter.tail0.next = self.tail0.rdata.val();
-        self.emitter.tail1.next = self.tail1.rdata.val();
-        self.emitter.next0.next = self.next0.rdata.val();
-        self.emitter.next1.next = self.next1.rdata.val();
-        self.emitter.e_full.next = self.framing.ebank_full.val();
-        self.emitter.e_err.next = self.framing.ebank_err.val();
+        self.linker.ebank.next = self.emitter.ebank.bank.val();
+        self.emitter.lists.head0.next = self.head0.rdata.val();
+        self.emitter.lists.head1.next = self.head1.rdata.val();
+        self.emitter.lists.tail0.next = self.tail0.rdata.val();
+        self.emitter.lists.tail1.next = self.tail1.rdata.val();
+        self.emitter.lists.next0.next = self.next0.rdata.val();
+        self.emitter.lists.next1.next = self.next1.rdata.val();
         self.emitter.link_pend.next = self.linker.link_pend.val();
         // Reads: heads and nexts belong to the emitter; the tails of a full bank to the
         // emitter, else to the linker.
@@ -158,8 +150,8 @@ impl Logic for Encoder {
         self.next0.wdata.next = self.linker.lw_j.val();
         self.next1.wdata.next = self.linker.lw_j.val();
         // Tail writes: the linker's (stage 1), else the reset-time clear, else the emitter's.
-        self.tail0.we.next = self.emitter.eclr.val() & !self.emitter.ebank.val();
-        self.tail1.we.next = self.emitter.eclr.val() & self.emitter.ebank.val();
+        self.tail0.we.next = self.emitter.eclr.val() & !self.emitter.ebank.bank.val();
+        self.tail1.we.next = self.emitter.eclr.val() & self.emitter.ebank.bank.val();
         self.tail0.waddr.next = self.emitter.ea.val();
         self.tail1.waddr.next = self.emitter.ea.val();
         self.tail0.wdata.next = self.nil.val();

@@ -1,6 +1,8 @@
 //! `EncoderFraming`: the encoder's input handshake, feature count and bank flags.
 
+use super::{BankOut, TakeOut};
 use crate::prim::{RDff, ZeroExtend};
+use crate::stream::FeatureIn;
 use rust_hdl::prelude::*;
 
 /// The input side's framing state.
@@ -20,10 +22,10 @@ pub enum FillState {
 /// it, missing); after a missing `s_last` the input is dropped up to and including the next
 /// `s_last`. The emitter frees a bank (`free`).
 ///
-/// Ports: `clock`, `rst` (in); `s_valid` (in), `s_ready` (out), `s_last` (in); `accept`,
-/// `bank`, `j` (out: feature `j` is taken into `bank` this cycle); `init`, `init_addr` (out:
-/// the reset-time clear of a tick's tails); `full0/1` (out); `ebank`, `free`
-/// (in: the emitter's bank, freed), `ebank_full`, `ebank_err` (out).
+/// Ports: `clock`, `rst` (in); `s` ([`FeatureIn`]: the input stream, its value passed on);
+/// `take` ([`TakeOut`]: feature `j` is taken into `bank` this cycle); `init`, `init_addr`
+/// (out: the reset-time clear of a tick's tails); `full0/1` (out); `ebank` ([`BankOut`]: the
+/// emitter's bank, full, its error, freed).
 ///
 /// Latency: combinational handshake (`s_ready` from flip-flops only). Cost: a 2-bit state,
 /// ~`16 + 8 + 5` flip-flops, a 16-bit counter.
@@ -31,26 +33,18 @@ pub enum FillState {
 pub struct EncoderFraming {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
-    /// Input handshake and framing.
-    pub s_valid: Signal<In, Bit>,
-    pub s_ready: Signal<Out, Bit>,
-    pub s_last: Signal<In, Bit>,
-    /// Feature `j` of the sample is taken into `bank` this cycle.
-    pub accept: Signal<Out, Bit>,
-    pub bank: Signal<Out, Bit>,
-    pub j: Signal<Out, Bits<16>>,
+    /// The input stream (DESIGN §4): handshake and framing here, the value passed on.
+    pub s: FeatureIn<16>,
+    /// The feature taken this cycle, to the linker.
+    pub take: TakeOut,
     /// Clear tick `init_addr`'s tails in both banks (after reset).
     pub init: Signal<Out, Bit>,
     pub init_addr: Signal<Out, Bits<16>>,
     /// The banks hold a whole sample.
     pub full0: Signal<Out, Bit>,
     pub full1: Signal<Out, Bit>,
-    /// The emitter's bank (`ebank`), whether it is full and its framing error; `free`: the
-    /// emitter frees it.
-    pub ebank: Signal<In, Bit>,
-    pub ebank_full: Signal<Out, Bit>,
-    pub ebank_err: Signal<Out, Bit>,
-    pub free: Signal<In, Bit>,
+    /// The emitter's bank: whether it is full and its framing error; the emitter frees it.
+    pub ebank: BankOut,
     im_ext: ZeroExtend<8, 16>,
     /// The sample ends with this feature (`s_last`, or feature `n − 1`).
     ends: Signal<Local, Bit>,
@@ -76,20 +70,13 @@ impl EncoderFraming {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            s_valid: Signal::default(),
-            s_ready: Signal::default(),
-            s_last: Signal::default(),
-            accept: Signal::default(),
-            bank: Signal::default(),
-            j: Signal::default(),
+            s: FeatureIn::default(),
+            take: TakeOut::default(),
             init: Signal::default(),
             init_addr: Signal::default(),
             full0: Signal::default(),
             full1: Signal::default(),
-            ebank: Signal::default(),
-            ebank_full: Signal::default(),
-            ebank_err: Signal::default(),
-            free: Signal::default(),
+            ebank: BankOut::default(),
             im_ext: ZeroExtend::new(),
             ends: Signal::default(),
             bad: Signal::default(),
@@ -123,7 +110,7 @@ impl Logic for EncoderFraming {
         self.err0_r.rst.next = self.rst.val();
         self.err1_r.rst.next = self.rst.val();
         self.im_ext.x.next = self.init_m.q.val();
-        self.s_ready.next = false;
+        self.s.ready.next = false;
         match self.state.q.val() {
             FillState::Init => {
                 self.init_m.d.next = self.init_m.q.val() + self.one8.val();
@@ -133,23 +120,23 @@ impl Logic for EncoderFraming {
             }
             FillState::Run => {
                 if self.fbank.q.val() {
-                    self.s_ready.next = !self.full1_r.q.val();
+                    self.s.ready.next = !self.full1_r.q.val();
                 } else {
-                    self.s_ready.next = !self.full0_r.q.val();
+                    self.s.ready.next = !self.full0_r.q.val();
                 }
             }
             FillState::Drop => {
-                self.s_ready.next = true;
-                if self.s_valid.val() & self.s_last.val() {
+                self.s.ready.next = true;
+                if self.s.valid.val() & self.s.last.val() {
                     self.state.d.next = FillState::Run;
                 }
             }
         }
-        self.accept.next =
-            self.s_valid.val() & self.s_ready.val() & (self.state.q.val() == FillState::Run);
-        self.ends.next = self.s_last.val() | (self.j_r.q.val() == self.last_j.val());
-        self.bad.next = !(self.s_last.val() & (self.j_r.q.val() == self.last_j.val()));
-        if self.accept.val() {
+        self.take.valid.next =
+            self.s.valid.val() & self.s.ready.val() & (self.state.q.val() == FillState::Run);
+        self.ends.next = self.s.last.val() | (self.j_r.q.val() == self.last_j.val());
+        self.bad.next = !(self.s.last.val() & (self.j_r.q.val() == self.last_j.val()));
+        if self.take.valid.val() {
             if self.ends.val() {
                 self.j_r.d.next = self.zero16.val();
                 self.fbank.d.next = !self.fbank.q.val();
@@ -160,7 +147,7 @@ impl Logic for EncoderFraming {
                     self.full0_r.d.next = true;
                     self.err0_r.d.next = self.bad.val();
                 }
-                if !self.s_last.val() {
+                if !self.s.last.val() {
                     self.state.d.next = FillState::Drop;
                 }
             } else {
@@ -168,24 +155,25 @@ impl Logic for EncoderFraming {
             }
         }
         // A bank is never filled and freed in the same cycle: it fills only while empty.
-        if self.free.val() & self.ebank.val() {
+        if self.ebank.free.val() & self.ebank.bank.val() {
             self.full1_r.d.next = false;
         }
-        if self.free.val() & !self.ebank.val() {
+        if self.ebank.free.val() & !self.ebank.bank.val() {
             self.full0_r.d.next = false;
         }
-        self.bank.next = self.fbank.q.val();
-        self.j.next = self.j_r.q.val();
+        self.take.bank.next = self.fbank.q.val();
+        self.take.j.next = self.j_r.q.val();
+        self.take.data.next = self.s.data.val();
         self.init.next = self.state.q.val() == FillState::Init;
         self.init_addr.next = self.im_ext.y.val();
         self.full0.next = self.full0_r.q.val();
         self.full1.next = self.full1_r.q.val();
-        if self.ebank.val() {
-            self.ebank_full.next = self.full1_r.q.val();
-            self.ebank_err.next = self.err1_r.q.val();
+        if self.ebank.bank.val() {
+            self.ebank.full.next = self.full1_r.q.val();
+            self.ebank.err.next = self.err1_r.q.val();
         } else {
-            self.ebank_full.next = self.full0_r.q.val();
-            self.ebank_err.next = self.err0_r.q.val();
+            self.ebank.full.next = self.full0_r.q.val();
+            self.ebank.err.next = self.err0_r.q.val();
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `EncoderLinker`: appends each taken feature to the list of its spike tick.
 
+use super::TakeIn;
 use crate::prim::{RDff, ZeroExtend};
 use rust_hdl::prelude::*;
 
@@ -10,7 +11,7 @@ use rust_hdl::prelude::*;
 /// reaches a register before it addresses `next`, links it: `head[m] ← j` for an empty list,
 /// else `next[old tail] ← j`.
 ///
-/// Ports: `clock`, `rst` (in); `accept`, `bank`, `j`, `s_data` (in: the feature taken);
+/// Ports: `clock`, `rst` (in); `take` ([`TakeIn`]: the feature taken);
 /// `tail0`, `tail1` (in: the banks' tail reads), `tail_raddr` (out); stage 1's tail write
 /// `tw_valid`, `tw_bank`, `tw_addr`, `tw_data` (out); stage 2's link write `head_we0/1`,
 /// `next_we0/1`, `lw_m`, `lw_prev`, `lw_j` (out); `ebank` (in), `link_pend` (out: a
@@ -22,11 +23,8 @@ use rust_hdl::prelude::*;
 pub struct EncoderLinker {
     pub clock: Signal<In, Clock>,
     pub rst: Signal<In, Bit>,
-    /// Feature `j` (value `s_data`) is taken into `bank` this cycle.
-    pub accept: Signal<In, Bit>,
-    pub bank: Signal<In, Bit>,
-    pub j: Signal<In, Bits<16>>,
-    pub s_data: Signal<In, Bits<16>>,
+    /// The feature taken this cycle.
+    pub take: TakeIn,
     /// The banks' tail reads and the tick this side reads.
     pub tail0: Signal<In, Bits<16>>,
     pub tail1: Signal<In, Bits<16>>,
@@ -83,10 +81,7 @@ impl EncoderLinker {
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
-            accept: Signal::default(),
-            bank: Signal::default(),
-            j: Signal::default(),
-            s_data: Signal::default(),
+            take: TakeIn::default(),
             tail0: Signal::default(),
             tail1: Signal::default(),
             tail_raddr: Signal::default(),
@@ -151,7 +146,7 @@ impl Logic for EncoderLinker {
         self.fwd.rst.next = self.rst.val();
         self.fwd_j.rst.next = self.rst.val();
         // q0 = (x·T + 2^(b−1)) >> b, m = T − q0.
-        self.x_ext.x.next = self.s_data.val();
+        self.x_ext.x.next = self.take.data.val();
         self.q32.next =
             ((self.x_ext.y.val() << self.k_sh.val()) + self.half.val()) >> self.b_sh.val();
         self.m8.next = self.t8.val() - self.q32.val().get_bits::<8>(0);
@@ -159,12 +154,12 @@ impl Logic for EncoderLinker {
         self.s1m_ext.x.next = self.s1_m.q.val();
         self.tail_raddr.next = self.m_ext.y.val();
         // Stage 1 (the cycle after the feature): write the new tail, read the old one.
-        self.s1_valid.d.next = self.accept.val() & (self.q32.val() != self.zero32.val());
-        self.s1_bank.d.next = self.bank.val();
+        self.s1_valid.d.next = self.take.valid.val() & (self.q32.val() != self.zero32.val());
+        self.s1_bank.d.next = self.take.bank.val();
         self.s1_m.d.next = self.m8.val();
-        self.s1_j.d.next = self.j.val();
+        self.s1_j.d.next = self.take.j.val();
         self.fwd.d.next = self.s1_valid.q.val()
-            & (self.s1_bank.q.val() == self.bank.val())
+            & (self.s1_bank.q.val() == self.take.bank.val())
             & (self.s1_m.q.val() == self.m8.val());
         self.fwd_j.d.next = self.s1_j.q.val();
         if self.s1_bank.q.val() {

@@ -1,5 +1,6 @@
 //! `ListReads`: the emitter's registered reads of one bank's list memories.
 
+use super::BankReads;
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
 
@@ -10,7 +11,7 @@ use rust_hdl::prelude::*;
 /// (the tail is the sentinel) is registered beside it for the same reason; `next` is kept
 /// only when `keep_next` (the read of a new `ej`).
 ///
-/// Ports: `clock`, `rst`, `bank`, `head0/1`, `tail0/1`, `next0/1`, `keep_next` (in); `head`,
+/// Ports: `clock`, `rst`, `bank`, `lists` ([`BankReads`]), `keep_next` (in); `head`,
 /// `tail`, `tail_nil`, `next_word` (out).
 ///
 /// Latency: 1 cycle. Cost: `3·16 + 1` flip-flops, three 2:1 muxes and a 16-bit compare.
@@ -21,12 +22,7 @@ pub struct ListReads {
     /// The bank read.
     pub bank: Signal<In, Bit>,
     /// The memories' registered reads, per bank.
-    pub head0: Signal<In, Bits<16>>,
-    pub head1: Signal<In, Bits<16>>,
-    pub tail0: Signal<In, Bits<16>>,
-    pub tail1: Signal<In, Bits<16>>,
-    pub next0: Signal<In, Bits<16>>,
-    pub next1: Signal<In, Bits<16>>,
+    pub lists: BankReads,
     /// Register this cycle's `next` read.
     pub keep_next: Signal<In, Bit>,
     /// The registered reads.
@@ -51,12 +47,7 @@ impl ListReads {
             clock: Signal::default(),
             rst: Signal::default(),
             bank: Signal::default(),
-            head0: Signal::default(),
-            head1: Signal::default(),
-            tail0: Signal::default(),
-            tail1: Signal::default(),
-            next0: Signal::default(),
-            next1: Signal::default(),
+            lists: BankReads::default(),
             keep_next: Signal::default(),
             head: Signal::default(),
             tail: Signal::default(),
@@ -83,13 +74,13 @@ impl Logic for ListReads {
         self.next_r.rst.next = self.rst.val();
         self.nil_r.rst.next = self.rst.val();
         if self.bank.val() {
-            self.e_head.next = self.head1.val();
-            self.e_tail.next = self.tail1.val();
-            self.e_next.next = self.next1.val();
+            self.e_head.next = self.lists.head1.val();
+            self.e_tail.next = self.lists.tail1.val();
+            self.e_next.next = self.lists.next1.val();
         } else {
-            self.e_head.next = self.head0.val();
-            self.e_tail.next = self.tail0.val();
-            self.e_next.next = self.next0.val();
+            self.e_head.next = self.lists.head0.val();
+            self.e_tail.next = self.lists.tail0.val();
+            self.e_next.next = self.lists.next0.val();
         }
         self.head_r.d.next = self.e_head.val() & self.link_mask.val();
         self.tail_r.d.next = self.e_tail.val() & self.link_mask.val();

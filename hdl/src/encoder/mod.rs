@@ -8,6 +8,7 @@ pub mod encoder;
 pub mod framing;
 pub mod linker;
 pub mod list_reads;
+pub mod streams;
 pub mod var_ram;
 
 pub use beat_splitter::BeatSplitter;
@@ -16,4 +17,5 @@ pub use encoder::Encoder;
 pub use framing::{EncoderFraming, FillState};
 pub use linker::EncoderLinker;
 pub use list_reads::ListReads;
+pub use streams::{BankIn, BankOut, BankReads, TakeIn, TakeOut};
 pub use var_ram::VarRam;

@@ -1,5 +1,6 @@
 //! `FireSequencer`: a layer stage's fire phase — conversion, then the tick sweeps.
 
+use crate::layer::row_stream::RowOut;
 use crate::layer::stage_params::StageParams;
 use crate::prim::RDff;
 use rust_hdl::prelude::*;
@@ -21,14 +22,13 @@ pub enum FireState {
 /// last write-back is done (`int_done`, pipeline idle) and it is idle. A firing stage first
 /// converts `V` into spike ticks (`G` cycles, freeing `V` for the next sample), then for
 /// `m = 0..T-1` and `g = 0..G-1` reads row `g`'s ticks into the serialiser's read register
-/// (`rd_*`); a stage that streams `z` sweeps `V` once instead, each row once the serialiser
+/// (`row`); a stage that streams `z` sweeps `V` once instead, each row once the serialiser
 /// has drained the last. The sample ends when the serialiser reports it (`sample_end`).
 ///
 /// Ports: `clock`, `rst` (in); `int_done`, `int_err`, `pipe_busy` (in, from integrate);
-/// `load`, `drained`, `sample_end` (in, from the serialiser); `fire_start`, `v_busy` (out);
-/// `raddr` (out: the row read from `V` / the ticks this cycle); `tk_we`, `tk_waddr` (out:
-/// the tick memory's write port); `rd_valid`, `rd_base` (`g·P`), `rd_m` (out: the read
-/// register); `err`, `draining` (out).
+/// `fire_start`, `v_busy` (out); `raddr` (out: the row read from `V` / the ticks this
+/// cycle); `tk_we`, `tk_waddr` (out: the tick memory's write port); `row` ([`RowOut`]: the
+/// read register, to the serialiser).
 ///
 /// Latency: the conversion takes `G` cycles, each sweep row two. Cost: a 2-bit state, ~`4·16
 /// + 2·8 + 3` flip-flops, two 16-bit incrementers.
@@ -41,12 +41,6 @@ pub struct FireSequencer {
     pub int_err: Signal<In, Bit>,
     /// An integrate pass is still writing back.
     pub pipe_busy: Signal<In, Bit>,
-    /// The serialiser takes the read register this cycle.
-    pub load: Signal<In, Bit>,
-    /// The serialiser holds nothing (no row read, no lane pending).
-    pub drained: Signal<In, Bit>,
-    /// The serialiser sends (or, for z output, skips) the sample's end.
-    pub sample_end: Signal<In, Bit>,
     /// The integrated sample moves to the fire phase this cycle.
     pub fire_start: Signal<Out, Bit>,
     /// `V`'s read port belongs to the fire phase.
@@ -56,16 +50,8 @@ pub struct FireSequencer {
     /// Tick memory write: the converted row `tk_waddr`.
     pub tk_we: Signal<Out, Bit>,
     pub tk_waddr: Signal<Out, Bits<16>>,
-    /// Read register: a row's ticks (or `V`) are on the read ports, group base `g·P`, tick.
-    pub rd_valid: Signal<Out, Bit>,
-    pub rd_base: Signal<Out, Bits<16>>,
-    pub rd_m: Signal<Out, Bits<8>>,
-    /// The read register holds a row next cycle (for the serialiser's registered `drained`).
-    pub rd_valid_next: Signal<Out, Bit>,
-    /// The sample's framing error.
-    pub err: Signal<Out, Bit>,
-    /// Every row is issued.
-    pub draining: Signal<Out, Bit>,
+    /// The read register and the sample's end, to and from the serialiser.
+    pub row: RowOut,
     state: RDff<FireState>,
     conv_valid: RDff<Bit>,
     g: RDff<Bits<16>>,
@@ -97,20 +83,12 @@ impl FireSequencer {
             int_done: Signal::default(),
             int_err: Signal::default(),
             pipe_busy: Signal::default(),
-            load: Signal::default(),
-            drained: Signal::default(),
-            sample_end: Signal::default(),
+            row: RowOut::default(),
             fire_start: Signal::default(),
             v_busy: Signal::default(),
             raddr: Signal::default(),
             tk_we: Signal::default(),
             tk_waddr: Signal::default(),
-            rd_valid: Signal::default(),
-            rd_base: Signal::default(),
-            rd_m: Signal::default(),
-            rd_valid_next: Signal::default(),
-            err: Signal::default(),
-            draining: Signal::default(),
             state: RDff::new(FireState::Idle),
             conv_valid: RDff::default(),
             g: RDff::default(),
@@ -166,7 +144,7 @@ impl Logic for FireSequencer {
                 & !self.conv_valid.q.val()
                 & !self.rd_valid_r.q.val();
         } else {
-            self.issue.next = (self.state.q.val() == FireState::Sweep) & self.drained.val();
+            self.issue.next = (self.state.q.val() == FireState::Sweep) & self.row.drained.val();
         }
         self.conv_valid.d.next = self.state.q.val() == FireState::Convert;
         match self.state.q.val() {
@@ -195,7 +173,7 @@ impl Logic for FireSequencer {
             }
             FireState::Sweep => {}
             FireState::Drain => {
-                if self.sample_end.val() {
+                if self.row.sample_end.val() {
                     self.state.d.next = FireState::Idle;
                 }
             }
@@ -217,7 +195,7 @@ impl Logic for FireSequencer {
                 self.g.d.next = self.g.q.val() + self.one16.val();
                 self.gbase.d.next = self.gbase.q.val() + self.p_c.val();
             }
-        } else if self.load.val() {
+        } else if self.row.load.val() {
             self.rd_valid_r.d.next = false;
         }
         if self.issue.val() | (self.state.q.val() == FireState::Convert) {
@@ -227,11 +205,12 @@ impl Logic for FireSequencer {
         }
         self.tk_we.next = self.conv_valid.q.val();
         self.tk_waddr.next = self.raddr_r.q.val();
-        self.rd_valid.next = self.rd_valid_r.q.val();
-        self.rd_valid_next.next = self.issue.val() | (self.rd_valid_r.q.val() & !self.load.val());
-        self.rd_base.next = self.rd_base_r.q.val();
-        self.rd_m.next = self.rd_m_r.q.val();
-        self.err.next = self.err_r.q.val();
-        self.draining.next = self.state.q.val() == FireState::Drain;
+        self.row.valid.next = self.rd_valid_r.q.val();
+        self.row.valid_next.next =
+            self.issue.val() | (self.rd_valid_r.q.val() & !self.row.load.val());
+        self.row.base.next = self.rd_base_r.q.val();
+        self.row.m.next = self.rd_m_r.q.val();
+        self.row.err.next = self.err_r.q.val();
+        self.row.draining.next = self.state.q.val() == FireState::Drain;
     }
 }

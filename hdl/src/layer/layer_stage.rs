@@ -10,6 +10,7 @@ use crate::layer::fire_sequencer::FireSequencer;
 use crate::layer::integrate_issue::IntegrateIssue;
 use crate::layer::integrate_pipeline::IntegratePipeline;
 use crate::layer::lane::Lane;
+use crate::layer::row_stream::RowOut;
 use crate::layer::serialiser::Serialiser;
 use crate::layer::weight_loader::WeightLoader;
 use crate::layer::weight_memory::WeightMemory;
@@ -139,15 +140,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.fire.int_done.next = self.issue.int_done.val();
         self.fire.int_err.next = self.issue.int_err.val();
         self.fire.pipe_busy.next = self.pipe.busy.val();
-        self.fire.load.next = self.ser.load.val();
-        self.fire.drained.next = self.ser.drained.val();
-        self.fire.sample_end.next = self.ser.sample_end.val();
-        self.ser.rd_valid.next = self.fire.rd_valid.val();
-        self.ser.rd_base.next = self.fire.rd_base.val();
-        self.ser.rd_m.next = self.fire.rd_m.val();
-        self.ser.rd_valid_next.next = self.fire.rd_valid_next.val();
-        self.ser.err.next = self.fire.err.val();
-        self.ser.draining.next = self.fire.draining.val();
+        RowOut::join(&mut self.fire.row, &mut self.ser.row);
         // V's read port: the fire phase while it needs it (v_busy), else integrate.
         if self.fire.v_busy.val() {
             self.vram.raddr.next = self.fire.raddr.val();
@@ -170,8 +163,8 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.lanes[p].ex_k.next = self.pipe.ex_k.val();
             self.lanes[p].wb_first.next = self.pipe.wb_bias.val();
             self.lanes[p].fwd_v.next = self.pipe.wb_fwd.val();
-            self.lanes[p].m.next = self.fire.rd_m.val();
-            self.lanes[p].rd_base.next = self.fire.rd_base.val();
+            self.lanes[p].m.next = self.fire.row.m.val();
+            self.lanes[p].rd_base.next = self.fire.row.base.val();
             self.ser.pend_d[p].next = self.lanes[p].pend_d.val();
             self.ser.idx[p].next = self.lanes[p].idx.val();
             self.ser.z[p].next = self.lanes[p].z.val();

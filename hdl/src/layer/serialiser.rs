@@ -1,5 +1,6 @@
 //! `Serialiser<ZW>`: a layer stage's output — the lanes' pending neurons, one beat per cycle.
 
+use crate::layer::row_stream::RowIn;
 use crate::prim::RDff;
 use crate::stream::{EventOut, ZOut};
 use rust_hdl::prelude::*;
@@ -19,9 +20,8 @@ use rust_hdl::prelude::*;
 /// through both stages.
 ///
 /// Ports: `clock`, `rst` (in); per lane `pend_d`, `idx` (its lane number), `z` (in);
-/// `rd_valid`, `rd_base`, `rd_m` (in: the fire phase's read register); `err`, `draining`
-/// (in); `load` (out: the read register's row is taken); `drained`, `sample_end` (out);
-/// `ev_out` ([`EventOut`]), `z_out` ([`ZOut`]).
+/// `row` ([`RowIn`]: the fire phase's read register in; `load`, `drained`, `sample_end`
+/// back); `ev_out` ([`EventOut`]), `z_out` ([`ZOut`]).
 ///
 /// Latency: 1 cycle from a row's load to its first beat on the output. Cost: a `P`-input
 /// priority select, a 16-bit adder, `P` + ~`16 + 8 + ZW + 6` + `24` flip-flops.
@@ -34,22 +34,8 @@ pub struct Serialiser<const ZW: usize> {
     pub pend_d: Vec<Signal<In, Bit>>,
     pub idx: Vec<Signal<In, Bits<16>>>,
     pub z: Vec<Signal<In, Signed<ZW>>>,
-    /// The fire phase's read register: a row is read, its group base `g·P` and tick.
-    pub rd_valid: Signal<In, Bit>,
-    pub rd_base: Signal<In, Bits<16>>,
-    pub rd_m: Signal<In, Bits<8>>,
-    /// The read register holds a row next cycle.
-    pub rd_valid_next: Signal<In, Bit>,
-    /// The sample's framing error.
-    pub err: Signal<In, Bit>,
-    /// Every row is issued: once drained, the sample ends.
-    pub draining: Signal<In, Bit>,
-    /// The lanes load the read register's row (their `pend` are all free).
-    pub load: Signal<Out, Bit>,
-    /// No row read and no lane pending.
-    pub drained: Signal<Out, Bit>,
-    /// The sample's end goes out (or, for z output, is passed) this cycle.
-    pub sample_end: Signal<Out, Bit>,
+    /// The fire phase's read register, and the sample's end back to it.
+    pub row: RowIn,
     /// Spike events (a firing stage).
     pub ev_out: EventOut,
     /// Potentials (a stage that does not fire).
@@ -95,15 +81,7 @@ impl<const ZW: usize> Serialiser<ZW> {
             pend_d: (0..lanes).map(|_| Signal::default()).collect(),
             idx: (0..lanes).map(|_| Signal::default()).collect(),
             z: (0..lanes).map(|_| Signal::default()).collect(),
-            rd_valid: Signal::default(),
-            rd_base: Signal::default(),
-            rd_m: Signal::default(),
-            rd_valid_next: Signal::default(),
-            err: Signal::default(),
-            draining: Signal::default(),
-            load: Signal::default(),
-            drained: Signal::default(),
-            sample_end: Signal::default(),
+            row: RowIn::default(),
             ev_out: EventOut::default(),
             z_out: ZOut::default(),
             pend: (0..lanes).map(|_| RDff::default()).collect(),
@@ -177,13 +155,13 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         }
         self.out_idx.next = self.pend_base.q.val() + self.sel.val();
         self.beat.next = self.found.val() & self.take.val();
-        self.load.next =
-            self.rd_valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
+        self.row.load.next =
+            self.row.valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
         // The lowest pending lane is sent and clears; a load refills every lane.
         self.any_next.next = false;
         for p in 0..self._p {
             self.pend[p].d.next = self.pend[p].q.val();
-            if self.load.val() {
+            if self.row.load.val() {
                 self.pend[p].d.next = self.pend_d[p].val();
                 self.any_next.next = self.any_next.val() | self.pend_d[p].val();
             } else if self.beat.val() & (self.sel.val() == self.idx[p].val()) {
@@ -192,12 +170,12 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
                 self.any_next.next = self.any_next.val() | self.pend[p].q.val();
             }
         }
-        // `!rd_valid & !found`, one cycle ahead.
-        self.drained_r.d.next = !self.rd_valid_next.val() & !self.any_next.val();
-        self.drained.next = self.drained_r.q.val();
-        if self.load.val() {
-            self.pend_base.d.next = self.rd_base.val();
-            self.pend_m.d.next = self.rd_m.val();
+        // `!row.valid & !found`, one cycle ahead.
+        self.drained_r.d.next = !self.row.valid_next.val() & !self.any_next.val();
+        self.row.drained.next = self.drained_r.q.val();
+        if self.row.load.val() {
+            self.pend_base.d.next = self.row.base.val();
+            self.pend_m.d.next = self.row.m.val();
         }
         self.ev_out.valid.next = self.fires_c.val() & self.ob_valid.q.val();
         self.ev_out.index.next = self.ob_index.q.val();
@@ -208,7 +186,7 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         self.z_out.value.next = self.ob_z.q.val();
         self.z_out.last.next = self.ob_last.q.val();
         self.z_out.err.next = self.ob_err.q.val();
-        self.sample_end.next = false;
+        self.row.sample_end.next = false;
         if self.take.val() {
             self.ob_valid.d.next = false;
             if self.found.val() {
@@ -216,18 +194,18 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
                 self.ob_index.d.next = self.out_idx.val();
                 self.ob_m.d.next = self.pend_m.q.val();
                 self.ob_eow.d.next = false;
-                self.ob_err.d.next = !self.fires_c.val() & self.err.val();
+                self.ob_err.d.next = !self.fires_c.val() & self.row.err.val();
                 self.ob_z.d.next = self.zsel.val();
                 self.ob_last.d.next = self.out_idx.val() == self.nlast_c.val();
-            } else if self.draining.val() & self.drained.val() {
+            } else if self.row.draining.val() & self.row.drained.val() {
                 // The sample's end: an eow beat (spikes), nothing (z output).
                 self.ob_valid.d.next = self.fires_c.val();
                 self.ob_index.d.next = self.zero16.val();
                 self.ob_m.d.next = self.zero8.val();
                 self.ob_eow.d.next = true;
-                self.ob_err.d.next = self.err.val();
+                self.ob_err.d.next = self.row.err.val();
                 self.ob_last.d.next = false;
-                self.sample_end.next = true;
+                self.row.sample_end.next = true;
             }
         }
     }

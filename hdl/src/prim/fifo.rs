@@ -46,6 +46,8 @@ pub struct Fifo<D: Synth, const N: usize> {
     bypass: RDff<Bit>,
     bypass_data: RDff<D>,
     ram: SyncRam<D, N>,
+    /// 1 at the pointers' width, not a literal: `wptr + 1 == rptr` must wrap as the
+    /// pointers do, and Verilog would widen a literal's sum to 32 bits.
     one: Constant<Bits<N>>,
 }
 
