@@ -6,7 +6,7 @@
 //! — `update_all` until `has_changed` is false, exactly what `Simulation` does between
 //! events — at ~20× the speed.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// A block under test, stepped one clock cycle at a time.
 ///
@@ -17,14 +17,14 @@ use rust_hdl::prelude::*;
 pub struct Harness<B: Block> {
     /// The block under test.
     pub uut: B,
-    clock: fn(&mut B) -> &mut Signal<In, Clock>,
+    clock: fn(&mut B) -> &mut Input<Clock>,
     cycles: u64,
 }
 
 impl<B: Block> Harness<B> {
     /// Wraps `uut` (`connect_all` and rust-hdl's checks are run here); `clock` selects its
     /// clock input, e.g. `|x| &mut x.clock`.
-    pub fn new(mut uut: B, clock: fn(&mut B) -> &mut Signal<In, Clock>) -> Self {
+    pub fn new(mut uut: B, clock: fn(&mut B) -> &mut Input<Clock>) -> Self {
         uut.connect_all();
         if let Err(e) = check_all(&uut) {
             panic!("rust-hdl check failed: {e:?}");

@@ -13,6 +13,8 @@
 //!
 //! - [`layer`]: the layer stage and its blocks (weights, integrate, activation, fire).
 //! - [`readout`]: streaming argmax.
+//! - [`prelude`]: one import for every block (rust-hdl's prelude, `RDff`, `ZeroExtend`) and the
+//!   port, wire and width aliases (`Input<T>`, `Output<T>`, `Wire<T>`, `Bits16`, …).
 //! - [`prim`]: resettable register, block RAM with `$readmemh`, FIFO, iCE40 SPRAM wrapper (the
 //!   only vendor primitive), width-clean zero extension.
 //! - [`verilog`]: checked generation under a module name, port list, the ANSI wrapper generator.
@@ -26,6 +28,7 @@ pub mod generate;
 pub mod harness;
 pub mod layer;
 pub mod plan;
+pub mod prelude;
 pub mod prim;
 pub mod readout;
 pub mod stream;

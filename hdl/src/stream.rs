@@ -5,7 +5,7 @@
 //! Every stream is valid/ready: a beat moves in a cycle where both are high; the sender holds
 //! its beat until it is taken.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// The event stream, sender's side: spike events `(index, m)` of one sample in tick order,
 /// then one end-of-window beat (`eow`, no event) that carries the sample's framing error.
@@ -13,17 +13,17 @@ use rust_hdl::prelude::*;
 #[join = "EventIn"]
 pub struct EventOut {
     /// A beat is offered.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The receiver takes it.
-    pub ready: Signal<In, Bit>,
+    pub ready: Input<Bit>,
     /// Neuron (or feature) index of the event.
-    pub index: Signal<Out, Bits<16>>,
+    pub index: Output<Bits16>,
     /// Tick of the event inside the window.
-    pub m: Signal<Out, Bits<8>>,
+    pub m: Output<Bits8>,
     /// End of the sample's window: no event on this beat.
-    pub eow: Signal<Out, Bit>,
+    pub eow: Output<Bit>,
     /// Framing error of the sample (on the eow beat).
-    pub err: Signal<Out, Bit>,
+    pub err: Output<Bit>,
 }
 
 /// The event stream, receiver's side (see [`EventOut`]).
@@ -31,17 +31,17 @@ pub struct EventOut {
 #[join = "EventOut"]
 pub struct EventIn {
     /// A beat is offered.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// Taken.
-    pub ready: Signal<Out, Bit>,
+    pub ready: Output<Bit>,
     /// Neuron (or feature) index of the event.
-    pub index: Signal<In, Bits<16>>,
+    pub index: Input<Bits16>,
     /// Tick of the event inside the window.
-    pub m: Signal<In, Bits<8>>,
+    pub m: Input<Bits8>,
     /// End of the sample's window.
-    pub eow: Signal<In, Bit>,
+    pub eow: Input<Bit>,
     /// Framing error of the sample (on the eow beat).
-    pub err: Signal<In, Bit>,
+    pub err: Input<Bit>,
 }
 
 /// The potential stream of a layer that does not fire (potential readout), sender's side:
@@ -50,15 +50,15 @@ pub struct EventIn {
 #[join = "ZIn"]
 pub struct ZOut<const ZW: usize> {
     /// A `z` is offered.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The receiver takes it.
-    pub ready: Signal<In, Bit>,
+    pub ready: Input<Bit>,
     /// Potential `z` of the next neuron.
-    pub value: Signal<Out, Signed<ZW>>,
+    pub value: Output<Signed<ZW>>,
     /// Last neuron of the sample.
-    pub last: Signal<Out, Bit>,
+    pub last: Output<Bit>,
     /// Framing error of the sample.
-    pub err: Signal<Out, Bit>,
+    pub err: Output<Bit>,
 }
 
 /// The potential stream, receiver's side (see [`ZOut`]).
@@ -66,15 +66,15 @@ pub struct ZOut<const ZW: usize> {
 #[join = "ZOut"]
 pub struct ZIn<const ZW: usize> {
     /// A `z` is offered.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// Taken.
-    pub ready: Signal<Out, Bit>,
+    pub ready: Output<Bit>,
     /// Potential `z` of the next neuron.
-    pub value: Signal<In, Signed<ZW>>,
+    pub value: Input<Signed<ZW>>,
     /// Last neuron of the sample.
-    pub last: Signal<In, Bit>,
+    pub last: Input<Bit>,
     /// Framing error of the sample.
-    pub err: Signal<In, Bit>,
+    pub err: Input<Bit>,
 }
 
 /// The feature stream of DESIGN §4 (`s_*`), receiver's side: one raw feature `x` per beat
@@ -84,13 +84,13 @@ pub struct ZIn<const ZW: usize> {
 #[join = "FeatureOut"]
 pub struct FeatureIn<const W: usize> {
     /// A feature is offered.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// Taken.
-    pub ready: Signal<Out, Bit>,
+    pub ready: Output<Bit>,
     /// Raw feature value `x` (low `input_bits` bits), or a beat of several (`W = 64`).
-    pub data: Signal<In, Bits<W>>,
+    pub data: Input<Bits<W>>,
     /// Last feature of a sample.
-    pub last: Signal<In, Bit>,
+    pub last: Input<Bit>,
 }
 
 /// The feature stream, sender's side (see [`FeatureIn`]): the beat splitter's output.
@@ -98,26 +98,26 @@ pub struct FeatureIn<const W: usize> {
 #[join = "FeatureIn"]
 pub struct FeatureOut<const W: usize> {
     /// A feature is offered.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The receiver takes it.
-    pub ready: Signal<In, Bit>,
+    pub ready: Input<Bit>,
     /// Raw feature value `x`.
-    pub data: Signal<Out, Bits<W>>,
+    pub data: Output<Bits<W>>,
     /// Last feature of a sample.
-    pub last: Signal<Out, Bit>,
+    pub last: Output<Bit>,
 }
 
 /// The class stream of DESIGN §4 (`m_*`), sender's side: one beat per sample, in order.
 #[derive(Clone, Debug, Default, LogicInterface)]
 pub struct ClassOut {
     /// A class is offered.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The receiver takes it.
-    pub ready: Signal<In, Bit>,
+    pub ready: Input<Bit>,
     /// Class of the sample.
-    pub class: Signal<Out, Bits<16>>,
+    pub class: Output<Bits16>,
     /// Framing error of the sample.
-    pub error: Signal<Out, Bit>,
+    pub error: Output<Bit>,
 }
 
 /// The weight-load stream into a stage, receiver's side: one 16-bit column word per beat
@@ -126,24 +126,24 @@ pub struct ClassOut {
 #[derive(Clone, Debug, Default, LogicInterface)]
 pub struct WordIn {
     /// A word is offered.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// Taken.
-    pub ready: Signal<Out, Bit>,
+    pub ready: Output<Bit>,
     /// The word.
-    pub data: Signal<In, Bits<16>>,
+    pub data: Input<Bits16>,
 }
 
 /// A trace tap on an event stream (co-simulation): the beat that moves this cycle.
 #[derive(Clone, Debug, Default, LogicInterface)]
 pub struct EventTap {
     /// A beat moves (`valid && ready` of the stream).
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// It is the eow beat.
-    pub eow: Signal<Out, Bit>,
+    pub eow: Output<Bit>,
     /// Its tick.
-    pub m: Signal<Out, Bits<8>>,
+    pub m: Output<Bits8>,
     /// Its index.
-    pub index: Signal<Out, Bits<16>>,
+    pub index: Output<Bits16>,
 }
 
 /// A stream at the edge of a block under test or generation: marks the signals that the
@@ -223,8 +223,8 @@ impl Logic for EventWire {
 pub struct ZSink<const ZW: usize> {
     /// The idle stream.
     pub z_in: ZIn<ZW>,
-    value_unused: Signal<Local, Signed<ZW>>,
-    flags_unused: Signal<Local, Bit>,
+    value_unused: Wire<Signed<ZW>>,
+    flags_unused: Wire<Bit>,
 }
 
 impl<const ZW: usize> Logic for ZSink<ZW> {

@@ -3,12 +3,12 @@
 use crate::encoder::Encoder;
 use crate::layer::{LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
+use crate::prelude::*;
 use crate::readout::Readout;
 use crate::stream::{
     ClassOut, ConnectInputs, EventOut, EventTap, EventWire, FeatureIn, ZOut, ZSink,
 };
 use golden::model::Readout as ReadoutKind;
-use rust_hdl::prelude::*;
 
 /// The accumulator widths a core can be built with (`ZW`).
 pub const ZW_MENU: [usize; 4] = [16, 24, 32, 40];
@@ -87,21 +87,21 @@ pub fn elaborate(design: &Design, prefix: &str) -> Vec<StageParams> {
 #[derive(LogicBlock)]
 pub struct TtfsCore<const ZW: usize> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Raw features (DESIGN §4 `s_*`).
     pub s: FeatureIn<16>,
     /// Class and framing error of each sample (DESIGN §4 `m_*`).
     pub m: ClassOut,
     /// Weight load stream: a word is offered.
-    pub w_valid: Signal<In, Bit>,
+    pub w_valid: Input<Bit>,
     /// Weight load stream: taken.
-    pub w_ready: Signal<Out, Bit>,
+    pub w_ready: Output<Bit>,
     /// Weight load stream: one 16-bit column word.
-    pub w_data: Signal<In, Bits<16>>,
+    pub w_data: Input<Bits16>,
     /// Every stage has its weights.
-    pub loaded: Signal<Out, Bit>,
+    pub loaded: Output<Bit>,
     /// Trace taps (`--trace` only, else none): the encoder's stream, then each firing
     /// stage's output, in layer order.
     pub trace: Vec<EventTap>,
@@ -116,7 +116,7 @@ pub struct TtfsCore<const ZW: usize> {
     /// Sinks of the inner stages' unused `z` streams.
     z_sinks: Vec<ZSink<ZW>>,
     /// `loaded` of stages `0..i` (prefix AND), combinational.
-    ld_prefix: Vec<Signal<Local, Bit>>,
+    ld_prefix: Vec<Wire<Bit>>,
     _n: usize,
     _np1: usize,
     _links: usize,

@@ -8,7 +8,7 @@
 //! core by name: every hand-described module (`ttfs_top`, `board_top`, [`ansi_wrapper`]) is
 //! one of them.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 use std::fmt::Write as _;
 
 /// Errors of Verilog generation.

@@ -1,7 +1,6 @@
 //! `AnswerByte`: the core's answer as one UART byte, and the last one sent for the LEDs.
 
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Encodes the core's answer (`m_class`, `m_error`) as one byte: the class in bits 6..0
 /// (classes beyond 127 do not fit: the wrapper refuses such designs), `m_error` in bit 7; and
@@ -20,27 +19,27 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct AnswerByte {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// The core's class.
-    pub m_class: Signal<In, Bits<16>>,
+    pub m_class: Input<Bits16>,
     /// The core's framing verdict.
-    pub m_error: Signal<In, Bit>,
+    pub m_error: Input<Bit>,
     /// The byte is taken.
-    pub sent: Signal<In, Bit>,
+    pub sent: Input<Bit>,
     /// Class in bits 6..0, error in bit 7.
-    pub data: Signal<Out, Bits<8>>,
+    pub data: Output<Bits8>,
     /// The last byte sent.
-    pub last: Signal<Out, Bits<8>>,
+    pub last: Output<Bits8>,
     /// Pulse: an error answer is taken.
-    pub error_sent: Signal<Out, Bit>,
-    class8: Signal<Local, Bits<8>>,
-    class_unused: Signal<Local, Bit>,
-    last_r: RDff<Bits<8>>,
-    msb8: Constant<Bits<8>>,
-    low7: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
+    pub error_sent: Output<Bit>,
+    class8: Wire<Bits8>,
+    class_unused: Wire<Bit>,
+    last_r: RDff<Bits8>,
+    msb8: Constant<Bits8>,
+    low7: Constant<Bits8>,
+    zero8: Constant<Bits8>,
 }
 
 impl Default for AnswerByte {

@@ -7,9 +7,9 @@ use crate::board::{
     UartTx,
 };
 use crate::plan::Design;
-use crate::prim::{Fifo, RDff, ZeroExtend};
+use crate::prelude::*;
+use crate::prim::Fifo;
 use crate::top::TtfsCore;
-use rust_hdl::prelude::*;
 
 /// Run-time parameters of a [`BoardTop`] (from [`crate::board::Board`] for real boards;
 /// tests shrink the times).
@@ -69,29 +69,29 @@ pub struct BoardParams {
 #[derive(LogicBlock)]
 pub struct BoardTop<const ZW: usize> {
     /// Board oscillator.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Reset button, active low.
-    pub btn_n: Signal<In, Bit>,
+    pub btn_n: Input<Bit>,
     /// UART, FPGA receives.
-    pub uart_rx: Signal<In, Bit>,
+    pub uart_rx: Input<Bit>,
     /// UART, FPGA transmits.
-    pub uart_tx: Signal<Out, Bit>,
+    pub uart_tx: Output<Bit>,
     /// SPI flash chip select, active low.
-    pub flash_cs_n: Signal<Out, Bit>,
+    pub flash_cs_n: Output<Bit>,
     /// SPI flash clock.
-    pub flash_sck: Signal<Out, Bit>,
+    pub flash_sck: Output<Bit>,
     /// SPI flash data in (FPGA out).
-    pub flash_mosi: Signal<Out, Bit>,
+    pub flash_mosi: Output<Bit>,
     /// SPI flash data out (FPGA in).
-    pub flash_miso: Signal<In, Bit>,
+    pub flash_miso: Input<Bit>,
     /// Weights loaded.
-    pub led_loaded: Signal<Out, Bit>,
+    pub led_loaded: Output<Bit>,
     /// Heartbeat.
-    pub led_heartbeat: Signal<Out, Bit>,
+    pub led_heartbeat: Output<Bit>,
     /// Sticky error.
-    pub led_error: Signal<Out, Bit>,
+    pub led_error: Output<Bit>,
     /// Last answer byte.
-    pub led_class: Signal<Out, Bits<8>>,
+    pub led_class: Output<Bits8>,
     /// Core clock.
     pub clkgen: ClockGen,
     /// Reset generator.
@@ -111,13 +111,13 @@ pub struct BoardTop<const ZW: usize> {
     /// Core answer → UART byte.
     pub answer: AnswerByte,
     x16: ZeroExtend<8, 16>,
-    core_clock: Signal<Local, Clock>,
-    rst: Signal<Local, Bit>,
-    flash_unused: Signal<Local, Bit>,
+    core_clock: Wire<Clock>,
+    rst: Wire<Bit>,
+    flash_unused: Wire<Bit>,
     err: RDff<Bit>,
-    beat: RDff<Bits<24>>,
-    one24: Constant<Bits<24>>,
-    zero16: Constant<Bits<16>>,
+    beat: RDff<Bits24>,
+    one24: Constant<Bits24>,
+    zero16: Constant<Bits16>,
     _nflash: usize,
 }
 

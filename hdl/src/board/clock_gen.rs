@@ -2,8 +2,8 @@
 //! oscillator.
 
 use crate::board::board::Pll;
+use crate::prelude::*;
 use crate::prim::pll::{EHXPLLL_DECL, SB_PLL40_PAD_DECL};
-use rust_hdl::prelude::*;
 
 /// The core clock of a board wrapper: an iCE40 `SB_PLL40_PAD` (simple feedback, global
 /// output) or an ECP5 `EHXPLLL` (feedback from `CLKOP`) when built with a [`Pll`], else a
@@ -23,11 +23,11 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct ClockGen {
     /// Oscillator input (top-level pin).
-    pub clock_in: Signal<In, Clock>,
+    pub clock_in: Input<Clock>,
     /// Core clock.
-    pub clock_out: Signal<Out, Clock>,
+    pub clock_out: Output<Clock>,
     /// PLL locked.
-    pub lock: Signal<Out, Bit>,
+    pub lock: Output<Bit>,
     _pll: Option<Pll>,
 }
 

@@ -1,7 +1,7 @@
 //! `PowerOnReset`: reset generator after FPGA configuration and on a button.
 
 use crate::board::check_param;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Active-high reset held for `hold_cycles` clock cycles after FPGA configuration, and again
 /// while a (synchronised) button is pressed and for `hold_cycles` cycles after its release.
@@ -32,20 +32,20 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct PowerOnReset {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Reset button (asynchronous), polarity set at construction.
-    pub button: Signal<In, Bit>,
+    pub button: Input<Bit>,
     /// Reset for the design, active high.
-    pub rst: Signal<Out, Bit>,
-    pressed: Signal<Local, Bit>,
+    pub rst: Output<Bit>,
+    pressed: Wire<Bit>,
     btn0: DFF<Bit>,
     btn1: DFF<Bit>,
-    count: DFF<Bits<16>>,
+    count: DFF<Bits16>,
     done: DFF<Bit>,
     invert: Constant<Bit>,
-    last: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
+    last: Constant<Bits16>,
+    zero16: Constant<Bits16>,
+    one16: Constant<Bits16>,
 }
 
 impl PowerOnReset {

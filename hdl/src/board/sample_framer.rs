@@ -2,8 +2,7 @@
 //! resynchronisation.
 
 use crate::board::check_param;
-use crate::prim::{RDff, ZeroExtend};
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 control_states! {
     /// Control states of [`SampleFramer`].
@@ -42,33 +41,33 @@ control_states! {
 #[derive(LogicBlock)]
 pub struct SampleFramer {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Pulse: a byte arrived.
-    pub rx_valid: Signal<In, Bit>,
+    pub rx_valid: Input<Bit>,
     /// The byte.
-    pub rx_data: Signal<In, Bits<8>>,
+    pub rx_data: Input<Bits8>,
     /// A beat is offered.
-    pub beat_valid: Signal<Out, Bit>,
+    pub beat_valid: Output<Bit>,
     /// The beat is taken.
-    pub beat_ready: Signal<In, Bit>,
+    pub beat_ready: Input<Bit>,
     /// `{last, x}`.
-    pub beat: Signal<Out, Bits<9>>,
+    pub beat: Output<Bits<9>>,
     /// Pulse: a byte was lost.
-    pub dropped: Signal<Out, Bit>,
+    pub dropped: Output<Bit>,
     x9: ZeroExtend<8, 9>,
-    state: Signal<Local, FramerState>,
-    at_last: Signal<Local, Bit>,
+    state: Wire<FramerState>,
+    at_last: Wire<Bit>,
     state_r: RDff<Bits<{ FramerState::BITS }>>,
-    cnt: RDff<Bits<16>>,
-    idle: RDff<Bits<24>>,
-    last_feature: Constant<Bits<16>>,
-    timeout: Constant<Bits<24>>,
-    zero16: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
-    zero24: Constant<Bits<24>>,
-    one24: Constant<Bits<24>>,
+    cnt: RDff<Bits16>,
+    idle: RDff<Bits24>,
+    last_feature: Constant<Bits16>,
+    timeout: Constant<Bits24>,
+    zero16: Constant<Bits16>,
+    one16: Constant<Bits16>,
+    zero24: Constant<Bits24>,
+    one24: Constant<Bits24>,
     last_bit: Constant<Bits<9>>,
     zero9: Constant<Bits<9>>,
 }

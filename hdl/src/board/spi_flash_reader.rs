@@ -2,8 +2,7 @@
 
 use crate::board::check_param;
 use crate::board::spi_shifter::SpiShifter;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Run-time parameters of a [`SpiFlashReader`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,46 +83,46 @@ control_states! {
 #[derive(LogicBlock)]
 pub struct SpiFlashReader {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Flash chip select, active low.
-    pub cs_n: Signal<Out, Bit>,
+    pub cs_n: Output<Bit>,
     /// Flash serial clock (mode 0: idle low).
-    pub sck: Signal<Out, Bit>,
+    pub sck: Output<Bit>,
     /// Controller → flash data.
-    pub mosi: Signal<Out, Bit>,
+    pub mosi: Output<Bit>,
     /// Flash → controller data.
-    pub miso: Signal<In, Bit>,
+    pub miso: Input<Bit>,
     /// A weight word is on `w_data`.
-    pub w_valid: Signal<Out, Bit>,
+    pub w_valid: Output<Bit>,
     /// The consumer takes `w_data`.
-    pub w_ready: Signal<In, Bit>,
+    pub w_ready: Input<Bit>,
     /// Weight word (little-endian from flash).
-    pub w_data: Signal<Out, Bits<16>>,
+    pub w_data: Output<Bits16>,
     /// `w_data` is the last word of the image.
-    pub w_last: Signal<Out, Bit>,
+    pub w_last: Output<Bit>,
     /// The whole image has been delivered.
-    pub done: Signal<Out, Bit>,
+    pub done: Output<Bit>,
     /// The SPI bit engine.
     pub shifter: SpiShifter,
-    state: Signal<Local, FlashState>,
+    state: Wire<FlashState>,
     state_r: RDff<Bits<{ FlashState::BITS }>>,
     dly: RDff<Bits<20>>,
-    wcnt: RDff<Bits<24>>,
+    wcnt: RDff<Bits24>,
     buf_valid: RDff<Bit>,
-    buf_data: RDff<Bits<16>>,
+    buf_data: RDff<Bits16>,
     delay: Constant<Bits<20>>,
     one20: Constant<Bits<20>>,
     zero20: Constant<Bits<20>>,
     n8: Constant<Bits<6>>,
     n32: Constant<Bits<6>>,
-    cmd_read: Constant<Bits<32>>,
-    cmd_wake: Constant<Bits<32>>,
+    cmd_read: Constant<Bits32>,
+    cmd_wake: Constant<Bits32>,
     wake: Constant<Bit>,
-    eight16: Constant<Bits<16>>,
-    wlast: Constant<Bits<24>>,
-    one24: Constant<Bits<24>>,
+    eight16: Constant<Bits16>,
+    wlast: Constant<Bits24>,
+    one24: Constant<Bits24>,
 }
 
 impl SpiFlashReader {

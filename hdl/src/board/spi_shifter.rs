@@ -1,8 +1,7 @@
 //! `SpiShifter`: the SPI mode 0 bit engine of the flash reader.
 
 use crate::board::check_param;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Shifts `count` bits of `word` out on `mosi` (MSB first) and as many bits in from `miso`,
 /// in SPI mode 0 with `sck_half_period` clock cycles per half period of `sck`; after the last
@@ -40,46 +39,46 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct SpiShifter {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Load `word` and `count`.
-    pub start: Signal<In, Bit>,
+    pub start: Input<Bit>,
     /// Bits to send, MSB first.
-    pub word: Signal<In, Bits<32>>,
+    pub word: Input<Bits32>,
     /// Number of bits of `word`.
-    pub count: Signal<In, Bits<6>>,
+    pub count: Input<Bits<6>>,
     /// Shift.
-    pub enable: Signal<In, Bit>,
+    pub enable: Input<Bit>,
     /// Pause before the next 16-bit word.
-    pub hold: Signal<In, Bit>,
+    pub hold: Input<Bit>,
     /// Device → engine data.
-    pub miso: Signal<In, Bit>,
+    pub miso: Input<Bit>,
     /// Chip select, active low.
-    pub cs_n: Signal<Out, Bit>,
+    pub cs_n: Output<Bit>,
     /// Serial clock (mode 0: idle low).
-    pub sck: Signal<Out, Bit>,
+    pub sck: Output<Bit>,
     /// Engine → device data.
-    pub mosi: Signal<Out, Bit>,
+    pub mosi: Output<Bit>,
     /// The last bit of `count` or of a 16-bit word is clocked in.
-    pub done: Signal<Out, Bit>,
+    pub done: Output<Bit>,
     /// The last 16 bits received.
-    pub rx: Signal<Out, Bits<16>>,
-    tick: Signal<Local, Bit>,
-    rx_next: Signal<Local, Bits<16>>,
+    pub rx: Output<Bits16>,
+    tick: Wire<Bit>,
+    rx_next: Wire<Bits16>,
     cs_n_r: RDff<Bit>,
-    ph: RDff<Bits<8>>,
+    ph: RDff<Bits8>,
     sck_r: RDff<Bit>,
     nbits: RDff<Bits<6>>,
-    osr: RDff<Bits<32>>,
-    isr: RDff<Bits<16>>,
-    half_m1: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
-    one8: Constant<Bits<8>>,
+    osr: RDff<Bits32>,
+    isr: RDff<Bits16>,
+    half_m1: Constant<Bits8>,
+    zero8: Constant<Bits8>,
+    one8: Constant<Bits8>,
     n1: Constant<Bits<6>>,
     n16: Constant<Bits<6>>,
-    one32: Constant<Bits<32>>,
-    one16: Constant<Bits<16>>,
+    one32: Constant<Bits32>,
+    one16: Constant<Bits16>,
 }
 
 impl SpiShifter {

@@ -1,8 +1,7 @@
 //! `UartRx`: 8N1 UART receiver with mid-bit sampling and a run-time bit period.
 
 use crate::board::check_param;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 control_states! {
     /// Control states of [`UartRx`].
@@ -48,37 +47,37 @@ control_states! {
 #[derive(LogicBlock)]
 pub struct UartRx {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Serial input (asynchronous), idle high.
-    pub rx: Signal<In, Bit>,
+    pub rx: Input<Bit>,
     /// Pulse: a byte was received without error.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The last received byte.
-    pub data: Signal<Out, Bits<8>>,
+    pub data: Output<Bits8>,
     /// Pulse: a frame ended with a low stop bit.
-    pub frame_error: Signal<Out, Bit>,
-    bit_end: Signal<Local, Bit>,
-    rx_s: Signal<Local, Bit>,
-    state: Signal<Local, RxState>,
+    pub frame_error: Output<Bit>,
+    bit_end: Wire<Bit>,
+    rx_s: Wire<Bit>,
+    state: Wire<RxState>,
     sync0: RDff<Bit>,
     sync1: RDff<Bit>,
     state_r: RDff<Bits<{ RxState::BITS }>>,
-    timer: RDff<Bits<16>>,
+    timer: RDff<Bits16>,
     nbit: RDff<Bits<3>>,
-    shift: RDff<Bits<8>>,
+    shift: RDff<Bits8>,
     valid_r: RDff<Bit>,
     error_r: RDff<Bit>,
-    half: Constant<Bits<16>>,
-    full: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
+    half: Constant<Bits16>,
+    full: Constant<Bits16>,
+    zero16: Constant<Bits16>,
+    one16: Constant<Bits16>,
     zero3: Constant<Bits<3>>,
     one3: Constant<Bits<3>>,
     seven3: Constant<Bits<3>>,
-    one8: Constant<Bits<8>>,
-    msb8: Constant<Bits<8>>,
+    one8: Constant<Bits8>,
+    msb8: Constant<Bits8>,
 }
 
 impl UartRx {

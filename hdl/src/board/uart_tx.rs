@@ -1,8 +1,7 @@
 //! `UartTx`: 8N1 UART transmitter with a run-time bit period.
 
 use crate::board::check_param;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// 8N1 UART transmitter: one start bit (low), 8 data bits LSB first, one stop bit (high);
 /// every bit lasts exactly `cycles_per_bit` clock cycles (run-time constructor argument,
@@ -24,33 +23,33 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct UartTx {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// A byte is offered on `data`.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// The transmitter takes a byte in this cycle if `valid`.
-    pub ready: Signal<Out, Bit>,
+    pub ready: Output<Bit>,
     /// Byte to send.
-    pub data: Signal<In, Bits<8>>,
+    pub data: Input<Bits8>,
     /// Serial output, idle high.
-    pub tx: Signal<Out, Bit>,
-    bit_end: Signal<Local, Bit>,
-    stop_end: Signal<Local, Bit>,
-    take: Signal<Local, Bit>,
+    pub tx: Output<Bit>,
+    bit_end: Wire<Bit>,
+    stop_end: Wire<Bit>,
+    take: Wire<Bit>,
     busy: RDff<Bit>,
     tx_r: RDff<Bit>,
-    timer: RDff<Bits<16>>,
+    timer: RDff<Bits16>,
     nbit: RDff<Bits<4>>,
-    shift: RDff<Bits<8>>,
-    full: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
+    shift: RDff<Bits8>,
+    full: Constant<Bits16>,
+    zero16: Constant<Bits16>,
+    one16: Constant<Bits16>,
     zero4: Constant<Bits<4>>,
     one4: Constant<Bits<4>>,
     eight: Constant<Bits<4>>,
     nine: Constant<Bits<4>>,
-    one8: Constant<Bits<8>>,
+    one8: Constant<Bits8>,
 }
 
 impl UartTx {

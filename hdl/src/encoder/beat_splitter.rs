@@ -1,9 +1,8 @@
 //! `BeatSplitter`: the DESIGN §4 revision-2 input port (`input_lanes` features per beat) in
 //! front of the one-feature-per-beat encoder.
 
-use crate::prim::RDff;
+use crate::prelude::*;
 use crate::stream::{ConnectInputs, FeatureIn, FeatureOut};
-use rust_hdl::prelude::*;
 
 /// Widest input beat: `input_lanes · input_bits ≤ 64`.
 pub const MAX_BEAT_BITS: usize = 64;
@@ -28,9 +27,9 @@ pub const MAX_BEAT_BITS: usize = 64;
 #[derive(LogicBlock)]
 pub struct BeatSplitter {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Wide beats; `last` on the beat that holds the sample's last feature.
     pub s: FeatureIn<64>,
     /// One feature per beat.
@@ -40,25 +39,25 @@ pub struct BeatSplitter {
     /// The held beat, shifted so that the next slot is in the low bits.
     held: RDff<Bits<64>>,
     /// Slots of the held beat still to hand on (1..=K while `full`).
-    left: RDff<Bits<8>>,
+    left: RDff<Bits8>,
     /// The held beat closes its frame.
     last: RDff<Bit>,
     /// Beats of the current frame taken so far (saturates at `⌈N/K⌉`).
-    beat: RDff<Bits<24>>,
+    beat: RDff<Bits24>,
     /// The low 16 bits of `held` (the next slot, before masking to `b` bits).
-    slot: Signal<Local, Bits<16>>,
-    take: Signal<Local, Bit>,
-    give: Signal<Local, Bit>,
-    final_slot: Signal<Local, Bit>,
-    k: Constant<Bits<8>>,
-    rest: Constant<Bits<8>>,
-    bits: Constant<Bits<8>>,
-    mask: Constant<Bits<16>>,
-    last_beat: Constant<Bits<24>>,
-    beats: Constant<Bits<24>>,
-    one8: Constant<Bits<8>>,
-    one24: Constant<Bits<24>>,
-    zero24: Constant<Bits<24>>,
+    slot: Wire<Bits16>,
+    take: Wire<Bit>,
+    give: Wire<Bit>,
+    final_slot: Wire<Bit>,
+    k: Constant<Bits8>,
+    rest: Constant<Bits8>,
+    bits: Constant<Bits8>,
+    mask: Constant<Bits16>,
+    last_beat: Constant<Bits24>,
+    beats: Constant<Bits24>,
+    one8: Constant<Bits8>,
+    one24: Constant<Bits24>,
+    zero24: Constant<Bits24>,
 }
 
 impl BeatSplitter {

@@ -1,9 +1,8 @@
 //! `EncoderEmitter`: walks a full bank's tick lists and sends their events.
 
 use super::{BankIn, BankReads, ListReads};
-use crate::prim::{RDff, ZeroExtend};
+use crate::prelude::*;
 use crate::stream::EventOut;
-use rust_hdl::prelude::*;
 
 /// The emitter's walk over one bank.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
@@ -35,24 +34,24 @@ pub enum EmitState {
 /// flip-flops, 16-bit compares.
 #[derive(LogicBlock)]
 pub struct EncoderEmitter {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The banks' list reads (registered by the memories) and flags.
     pub lists: BankReads,
     /// The bank walked: full and its framing error in, its number and its release out.
     pub ebank: BankIn,
     /// A link into the emitted bank is still being written: the walk waits to start.
-    pub link_pend: Signal<In, Bit>,
+    pub link_pend: Input<Bit>,
     /// The tick whose head and tail are read this cycle, and whether its tail is cleared.
-    pub ea: Signal<Out, Bits<16>>,
-    pub eclr: Signal<Out, Bit>,
+    pub ea: Output<Bits16>,
+    pub eclr: Output<Bit>,
     /// The next-pointer read: in `Emit`, `next[ej]` is always on the read port.
-    pub next_raddr: Signal<Out, Bits<16>>,
+    pub next_raddr: Output<Bits16>,
     /// Events, then the sample's eow.
     pub ev_out: EventOut,
     /// The emitted bank's reads, registered.
     reads: ListReads,
-    ea8: Signal<Local, Bits<8>>,
+    ea8: Wire<Bits8>,
     ea_ext: ZeroExtend<8, 16>,
     /// `em == T − 1`, kept beside `em` for the same reason.
     em_last: RDff<Bit>,
@@ -60,16 +59,16 @@ pub struct EncoderEmitter {
     ewait: RDff<Bit>,
     state: RDff<EmitState>,
     bank: RDff<Bit>,
-    em: RDff<Bits<8>>,
-    ej: RDff<Bits<16>>,
-    elast: RDff<Bits<16>>,
+    em: RDff<Bits8>,
+    ej: RDff<Bits16>,
+    elast: RDff<Bits16>,
     /// `T − 2`: `em + 1` is the last tick.
-    last_m_m1: Constant<Bits<8>>,
+    last_m_m1: Constant<Bits8>,
     /// Tick 0 is the last (`T = 1`).
     m0_last: Constant<Bit>,
-    one8: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
-    zero16: Constant<Bits<16>>,
+    one8: Constant<Bits8>,
+    zero8: Constant<Bits8>,
+    zero16: Constant<Bits16>,
 }
 
 impl EncoderEmitter {

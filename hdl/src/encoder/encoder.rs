@@ -1,8 +1,8 @@
 //! `Encoder`: layer 0 — raw input stream → `q0` → spike events bucket-sorted by tick.
 
 use super::{BankOut, EncoderEmitter, EncoderFraming, EncoderLinker, TakeOut, VarRam};
+use crate::prelude::*;
 use crate::stream::{EventOut, FeatureIn};
-use rust_hdl::prelude::*;
 
 /// Sentinel of an empty bucket list (`tail[m]`).
 const NIL: u64 = 0xffff;
@@ -39,9 +39,9 @@ const NIL: u64 = 0xffff;
 #[derive(LogicBlock)]
 pub struct Encoder {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Raw features of each sample.
     pub s: FeatureIn<16>,
     /// Spike events of each sample in tick order, then its eow beat.
@@ -50,13 +50,13 @@ pub struct Encoder {
     linker: EncoderLinker,
     emitter: EncoderEmitter,
     // Memories (bank 0, bank 1).
-    head0: VarRam<Bits<16>>,
-    head1: VarRam<Bits<16>>,
-    tail0: VarRam<Bits<16>>,
-    tail1: VarRam<Bits<16>>,
-    next0: VarRam<Bits<16>>,
-    next1: VarRam<Bits<16>>,
-    nil: Constant<Bits<16>>,
+    head0: VarRam<Bits16>,
+    head1: VarRam<Bits16>,
+    tail0: VarRam<Bits16>,
+    tail1: VarRam<Bits16>,
+    next0: VarRam<Bits16>,
+    next1: VarRam<Bits16>,
+    nil: Constant<Bits16>,
 }
 
 impl Encoder {

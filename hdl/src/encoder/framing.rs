@@ -1,9 +1,8 @@
 //! `EncoderFraming`: the encoder's input handshake, feature count and bank flags.
 
 use super::{BankOut, TakeOut};
-use crate::prim::{RDff, ZeroExtend};
+use crate::prelude::*;
 use crate::stream::FeatureIn;
-use rust_hdl::prelude::*;
 
 /// The input side's framing state.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
@@ -31,37 +30,37 @@ pub enum FillState {
 /// ~`16 + 8 + 5` flip-flops, a 16-bit counter.
 #[derive(LogicBlock)]
 pub struct EncoderFraming {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The input stream (DESIGN §4): handshake and framing here, the value passed on.
     pub s: FeatureIn<16>,
     /// The feature taken this cycle, to the linker.
     pub take: TakeOut,
     /// Clear tick `init_addr`'s tails in both banks (after reset).
-    pub init: Signal<Out, Bit>,
-    pub init_addr: Signal<Out, Bits<16>>,
+    pub init: Output<Bit>,
+    pub init_addr: Output<Bits16>,
     /// The banks hold a whole sample.
-    pub full0: Signal<Out, Bit>,
-    pub full1: Signal<Out, Bit>,
+    pub full0: Output<Bit>,
+    pub full1: Output<Bit>,
     /// The emitter's bank: whether it is full and its framing error; the emitter frees it.
     pub ebank: BankOut,
     im_ext: ZeroExtend<8, 16>,
     /// The sample ends with this feature (`s_last`, or feature `n − 1`).
-    ends: Signal<Local, Bit>,
-    bad: Signal<Local, Bit>,
+    ends: Wire<Bit>,
+    bad: Wire<Bit>,
     state: RDff<FillState>,
     fbank: RDff<Bit>,
-    j_r: RDff<Bits<16>>,
-    init_m: RDff<Bits<8>>,
+    j_r: RDff<Bits16>,
+    init_m: RDff<Bits8>,
     full0_r: RDff<Bit>,
     full1_r: RDff<Bit>,
     err0_r: RDff<Bit>,
     err1_r: RDff<Bit>,
-    last_j: Constant<Bits<16>>,
-    one16: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
-    last_m: Constant<Bits<8>>,
-    one8: Constant<Bits<8>>,
+    last_j: Constant<Bits16>,
+    one16: Constant<Bits16>,
+    zero16: Constant<Bits16>,
+    last_m: Constant<Bits8>,
+    one8: Constant<Bits8>,
 }
 
 impl EncoderFraming {

@@ -1,8 +1,7 @@
 //! `EncoderLinker`: appends each taken feature to the list of its spike tick.
 
 use super::TakeIn;
-use crate::prim::{RDff, ZeroExtend};
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Encodes a taken feature `x_j` (DESIGN §2): `q0 = (x·T + 2^(b−1)) >> b` (shifts and an add
 /// only) and, when `q0 > 0`, appends `j` to the list of tick `m = T − q0` in O(1): stage 1
@@ -21,57 +20,57 @@ use rust_hdl::prelude::*;
 /// shift-add, an 8-bit subtract and an 8-bit compare.
 #[derive(LogicBlock)]
 pub struct EncoderLinker {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The feature taken this cycle.
     pub take: TakeIn,
     /// The banks' tail reads and the tick this side reads.
-    pub tail0: Signal<In, Bits<16>>,
-    pub tail1: Signal<In, Bits<16>>,
-    pub tail_raddr: Signal<Out, Bits<16>>,
+    pub tail0: Input<Bits16>,
+    pub tail1: Input<Bits16>,
+    pub tail_raddr: Output<Bits16>,
     /// Stage 1's tail write (`tail[tw_addr] ← tw_data` in bank `tw_bank`).
-    pub tw_valid: Signal<Out, Bit>,
-    pub tw_bank: Signal<Out, Bit>,
-    pub tw_addr: Signal<Out, Bits<16>>,
-    pub tw_data: Signal<Out, Bits<16>>,
+    pub tw_valid: Output<Bit>,
+    pub tw_bank: Output<Bit>,
+    pub tw_addr: Output<Bits16>,
+    pub tw_data: Output<Bits16>,
     /// Stage 2's link write, per bank: `head[lw_m] ← lw_j` (an empty list) or
     /// `next[lw_prev] ← lw_j`.
-    pub head_we0: Signal<Out, Bit>,
-    pub head_we1: Signal<Out, Bit>,
-    pub next_we0: Signal<Out, Bit>,
-    pub next_we1: Signal<Out, Bit>,
-    pub lw_m: Signal<Out, Bits<16>>,
-    pub lw_prev: Signal<Out, Bits<16>>,
-    pub lw_j: Signal<Out, Bits<16>>,
+    pub head_we0: Output<Bit>,
+    pub head_we1: Output<Bit>,
+    pub next_we0: Output<Bit>,
+    pub next_we1: Output<Bit>,
+    pub lw_m: Output<Bits16>,
+    pub lw_prev: Output<Bits16>,
+    pub lw_j: Output<Bits16>,
     /// The emitter's bank, and whether a link into it is in flight.
-    pub ebank: Signal<In, Bit>,
-    pub link_pend: Signal<Out, Bit>,
+    pub ebank: Input<Bit>,
+    pub link_pend: Output<Bit>,
     x_ext: ZeroExtend<16, 32>,
     m_ext: ZeroExtend<8, 16>,
     s1m_ext: ZeroExtend<8, 16>,
-    q32: Signal<Local, Bits<32>>,
-    m8: Signal<Local, Bits<8>>,
-    tail_prev: Signal<Local, Bits<16>>,
+    q32: Wire<Bits32>,
+    m8: Wire<Bits8>,
+    tail_prev: Wire<Bits16>,
     /// The old tail is the sentinel: the list was empty.
-    empty: Signal<Local, Bit>,
+    empty: Wire<Bit>,
     s1_valid: RDff<Bit>,
     s1_bank: RDff<Bit>,
-    s1_m: RDff<Bits<8>>,
-    s1_j: RDff<Bits<16>>,
+    s1_m: RDff<Bits8>,
+    s1_j: RDff<Bits16>,
     s2_valid: RDff<Bit>,
     s2_bank: RDff<Bit>,
-    s2_j: RDff<Bits<16>>,
-    s2_m: RDff<Bits<16>>,
-    s2_prev: RDff<Bits<16>>,
+    s2_j: RDff<Bits16>,
+    s2_m: RDff<Bits16>,
+    s2_prev: RDff<Bits16>,
     fwd: RDff<Bit>,
-    fwd_j: RDff<Bits<16>>,
-    k_sh: Constant<Bits<32>>,
-    b_sh: Constant<Bits<32>>,
-    half: Constant<Bits<32>>,
-    t8: Constant<Bits<8>>,
-    zero32: Constant<Bits<32>>,
+    fwd_j: RDff<Bits16>,
+    k_sh: Constant<Bits32>,
+    b_sh: Constant<Bits32>,
+    half: Constant<Bits32>,
+    t8: Constant<Bits8>,
+    zero32: Constant<Bits32>,
     /// `2^link_bits − 1`: a list word's stored bits (all ones: the empty-list sentinel).
-    link_mask: Constant<Bits<16>>,
+    link_mask: Constant<Bits16>,
 }
 
 impl EncoderLinker {

@@ -1,8 +1,7 @@
 //! `ListReads`: the emitter's registered reads of one bank's list memories.
 
 use super::BankReads;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Selects the emitted bank's head / tail / next reads and registers them, masked to the
 /// list words' stored bits (a stored all-ones word is the empty-list sentinel), so that the
@@ -17,27 +16,27 @@ use rust_hdl::prelude::*;
 /// Latency: 1 cycle. Cost: `3·16 + 1` flip-flops, three 2:1 muxes and a 16-bit compare.
 #[derive(LogicBlock)]
 pub struct ListReads {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The bank read.
-    pub bank: Signal<In, Bit>,
+    pub bank: Input<Bit>,
     /// The memories' registered reads, per bank.
     pub lists: BankReads,
     /// Register this cycle's `next` read.
-    pub keep_next: Signal<In, Bit>,
+    pub keep_next: Input<Bit>,
     /// The registered reads.
-    pub head: Signal<Out, Bits<16>>,
-    pub tail: Signal<Out, Bits<16>>,
-    pub tail_nil: Signal<Out, Bit>,
-    pub next_word: Signal<Out, Bits<16>>,
-    e_head: Signal<Local, Bits<16>>,
-    e_tail: Signal<Local, Bits<16>>,
-    e_next: Signal<Local, Bits<16>>,
-    head_r: RDff<Bits<16>>,
-    tail_r: RDff<Bits<16>>,
-    next_r: RDff<Bits<16>>,
+    pub head: Output<Bits16>,
+    pub tail: Output<Bits16>,
+    pub tail_nil: Output<Bit>,
+    pub next_word: Output<Bits16>,
+    e_head: Wire<Bits16>,
+    e_tail: Wire<Bits16>,
+    e_next: Wire<Bits16>,
+    head_r: RDff<Bits16>,
+    tail_r: RDff<Bits16>,
+    next_r: RDff<Bits16>,
     nil_r: RDff<Bit>,
-    link_mask: Constant<Bits<16>>,
+    link_mask: Constant<Bits16>,
 }
 
 impl ListReads {

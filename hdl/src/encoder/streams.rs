@@ -3,7 +3,7 @@
 //! (framing ↔ emitter) and the list memories' reads (→ emitter). Wires only: no logic, no
 //! latency, no cost.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// A feature taken by the framing, its side: feature `j` of the sample, value `data`, goes
 /// into `bank` this cycle (`valid`). No back-pressure: the linker takes one per cycle.
@@ -11,13 +11,13 @@ use rust_hdl::prelude::*;
 #[join = "TakeIn"]
 pub struct TakeOut {
     /// A feature is taken this cycle.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The bank it goes into.
-    pub bank: Signal<Out, Bit>,
+    pub bank: Output<Bit>,
     /// Its index in the sample.
-    pub j: Signal<Out, Bits<16>>,
+    pub j: Output<Bits16>,
     /// Its raw value `x`.
-    pub data: Signal<Out, Bits<16>>,
+    pub data: Output<Bits16>,
 }
 
 /// A taken feature, the linker's side (see [`TakeOut`]).
@@ -25,13 +25,13 @@ pub struct TakeOut {
 #[join = "TakeOut"]
 pub struct TakeIn {
     /// A feature is taken this cycle.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// The bank it goes into.
-    pub bank: Signal<In, Bit>,
+    pub bank: Input<Bit>,
     /// Its index in the sample.
-    pub j: Signal<In, Bits<16>>,
+    pub j: Input<Bits16>,
     /// Its raw value `x`.
-    pub data: Signal<In, Bits<16>>,
+    pub data: Input<Bits16>,
 }
 
 /// The bank the emitter walks, the framing's side: whether that bank holds a whole sample
@@ -40,13 +40,13 @@ pub struct TakeIn {
 #[join = "BankIn"]
 pub struct BankOut {
     /// The emitter's bank holds a whole sample.
-    pub full: Signal<Out, Bit>,
+    pub full: Output<Bit>,
     /// That sample's framing error.
-    pub err: Signal<Out, Bit>,
+    pub err: Output<Bit>,
     /// The emitter's bank.
-    pub bank: Signal<In, Bit>,
+    pub bank: Input<Bit>,
     /// The emitter frees it this cycle.
-    pub free: Signal<In, Bit>,
+    pub free: Input<Bit>,
 }
 
 /// The bank the emitter walks, the emitter's side (see [`BankOut`]).
@@ -54,13 +54,13 @@ pub struct BankOut {
 #[join = "BankOut"]
 pub struct BankIn {
     /// The bank holds a whole sample.
-    pub full: Signal<In, Bit>,
+    pub full: Input<Bit>,
     /// That sample's framing error.
-    pub err: Signal<In, Bit>,
+    pub err: Input<Bit>,
     /// The bank walked.
-    pub bank: Signal<Out, Bit>,
+    pub bank: Output<Bit>,
     /// The bank is freed this cycle.
-    pub free: Signal<Out, Bit>,
+    pub free: Output<Bit>,
 }
 
 /// The head, tail and next-pointer memories' read words of bank 0 and bank 1, registered by
@@ -69,12 +69,12 @@ pub struct BankIn {
 #[derive(Clone, Debug, Default, LogicInterface)]
 pub struct BankReads {
     /// `head[m]` of bank 0 and bank 1: the first feature of tick `m`'s list.
-    pub head0: Signal<In, Bits<16>>,
-    pub head1: Signal<In, Bits<16>>,
+    pub head0: Input<Bits16>,
+    pub head1: Input<Bits16>,
     /// `tail[m]`: the last feature of tick `m`'s list (all ones: the list is empty).
-    pub tail0: Signal<In, Bits<16>>,
-    pub tail1: Signal<In, Bits<16>>,
+    pub tail0: Input<Bits16>,
+    pub tail1: Input<Bits16>,
     /// `next[j]`: the feature after `j` in its list.
-    pub next0: Signal<In, Bits<16>>,
-    pub next1: Signal<In, Bits<16>>,
+    pub next0: Input<Bits16>,
+    pub next1: Input<Bits16>,
 }

@@ -1,6 +1,6 @@
 //! `Activation`: combinational `q = clamp(z >> F, 0, T)` and the spike tick `T - q`.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Combinational activation of one neuron: from the pre-activation `z` (raw units, `F`
 /// fractional bits) to the integer activation `q = clamp(z >> F, 0, T)` (`>>` arithmetic, i.e.
@@ -26,15 +26,15 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Activation<const ZW: usize, const K: usize, const QW: usize> {
     /// Pre-activation `z` (signed, `F` fractional bits).
-    pub z: Signal<In, Signed<ZW>>,
+    pub z: Input<Signed<ZW>>,
     /// Activation `q = clamp(z >> F, 0, T)`.
-    pub q: Signal<Out, Bits<QW>>,
+    pub q: Output<Bits<QW>>,
     /// Spike tick `T - q` within the window (meaningful when `fires`).
-    pub tick: Signal<Out, Bits<K>>,
+    pub tick: Output<Bits<K>>,
     /// `q ≥ 1`: the neuron spikes inside the window (else it is silent).
-    pub fires: Signal<Out, Bit>,
-    q_in: Signal<Local, Bits<QW>>,
-    q_lo: Signal<Local, Bits<K>>,
+    pub fires: Output<Bit>,
+    q_in: Wire<Bits<QW>>,
+    q_lo: Wire<Bits<K>>,
     z_hi: Constant<Signed<ZW>>,
     z_lo: Constant<Signed<ZW>>,
     q_t: Constant<Bits<QW>>,

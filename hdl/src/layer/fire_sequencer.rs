@@ -2,8 +2,7 @@
 
 use crate::layer::row_stream::RowOut;
 use crate::layer::stage_params::StageParams;
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// The fire phase of one sample.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
@@ -34,43 +33,43 @@ pub enum FireState {
 /// + 2·8 + 3` flip-flops, two 16-bit incrementers.
 #[derive(LogicBlock)]
 pub struct FireSequencer {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The integrated sample's eow is in and its framing error.
-    pub int_done: Signal<In, Bit>,
-    pub int_err: Signal<In, Bit>,
+    pub int_done: Input<Bit>,
+    pub int_err: Input<Bit>,
     /// An integrate pass is still writing back.
-    pub pipe_busy: Signal<In, Bit>,
+    pub pipe_busy: Input<Bit>,
     /// The integrated sample moves to the fire phase this cycle.
-    pub fire_start: Signal<Out, Bit>,
+    pub fire_start: Output<Bit>,
     /// `V`'s read port belongs to the fire phase.
-    pub v_busy: Signal<Out, Bit>,
+    pub v_busy: Output<Bit>,
     /// The row read from `V` / the tick memory this cycle.
-    pub raddr: Signal<Out, Bits<16>>,
+    pub raddr: Output<Bits16>,
     /// Tick memory write: the converted row `tk_waddr`.
-    pub tk_we: Signal<Out, Bit>,
-    pub tk_waddr: Signal<Out, Bits<16>>,
+    pub tk_we: Output<Bit>,
+    pub tk_waddr: Output<Bits16>,
     /// The read register and the sample's end, to and from the serialiser.
     pub row: RowOut,
     state: RDff<FireState>,
     conv_valid: RDff<Bit>,
-    g: RDff<Bits<16>>,
-    gbase: RDff<Bits<16>>,
-    m: RDff<Bits<8>>,
-    raddr_r: RDff<Bits<16>>,
+    g: RDff<Bits16>,
+    gbase: RDff<Bits16>,
+    m: RDff<Bits8>,
+    raddr_r: RDff<Bits16>,
     err_r: RDff<Bit>,
     rd_valid_r: RDff<Bit>,
-    rd_base_r: RDff<Bits<16>>,
-    rd_m_r: RDff<Bits<8>>,
-    issue: Signal<Local, Bit>,
-    gmax_c: Constant<Bits<16>>,
-    p_c: Constant<Bits<16>>,
-    tm1_c: Constant<Bits<8>>,
-    one16: Constant<Bits<16>>,
-    one8: Constant<Bits<8>>,
-    zero16: Constant<Bits<16>>,
+    rd_base_r: RDff<Bits16>,
+    rd_m_r: RDff<Bits8>,
+    issue: Wire<Bit>,
+    gmax_c: Constant<Bits16>,
+    p_c: Constant<Bits16>,
+    tm1_c: Constant<Bits8>,
+    one16: Constant<Bits16>,
+    one8: Constant<Bits8>,
+    zero16: Constant<Bits16>,
     /// First tick of the fire window (0; 1 only under a test-only fault).
-    m_start: Constant<Bits<8>>,
+    m_start: Constant<Bits8>,
     fires_c: Constant<Bit>,
 }
 

@@ -1,10 +1,9 @@
 //! `IntegrateIssue`: a layer stage's integrate passes, issued one group per cycle.
 
 use crate::layer::stage_params::StageParams;
-use crate::layer::weight_memory::WEIGHT_ADDR_BITS;
-use crate::prim::{RDff, ZeroExtend};
+use crate::layer::weight_memory::{WeightAddr, WEIGHT_ADDR_BITS};
+use crate::prelude::*;
 use crate::stream::EventIn;
-use rust_hdl::prelude::*;
 
 /// Where a layer stage's sample is in its integration.
 #[derive(Copy, Clone, Debug, PartialEq, LogicState)]
@@ -33,27 +32,27 @@ pub enum SampleState {
 /// 16-bit incrementer and a row adder.
 #[derive(LogicBlock)]
 pub struct IntegrateIssue {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// Input events of the sample (the previous layer's spikes).
     pub ev_in: EventIn,
     /// The weights are in place.
-    pub loaded: Signal<In, Bit>,
+    pub loaded: Input<Bit>,
     /// The fire phase holds `V`'s read port: no pass starts.
-    pub v_busy: Signal<In, Bit>,
+    pub v_busy: Input<Bit>,
     /// The fire phase takes the integrated sample: the next one may start.
-    pub fire_start: Signal<In, Bit>,
+    pub fire_start: Input<Bit>,
     /// The sample's eow has been taken; its integration is ending.
-    pub int_done: Signal<Out, Bit>,
+    pub int_done: Output<Bit>,
     /// The sample's framing error (from its eow beat).
-    pub int_err: Signal<Out, Bit>,
+    pub int_err: Output<Bit>,
     /// The pass in its issue cycle: group `pass_g`, bias pass or not, ramp ticks `pass_k`.
-    pub pass_valid: Signal<Out, Bit>,
-    pub pass_bias: Signal<Out, Bit>,
-    pub pass_k: Signal<Out, Bits<9>>,
-    pub pass_g: Signal<Out, Bits<16>>,
+    pub pass_valid: Output<Bit>,
+    pub pass_bias: Output<Bit>,
+    pub pass_k: Output<Bits<9>>,
+    pub pass_g: Output<Bits16>,
     /// The weight row the pass reads this cycle.
-    pub waddr: Signal<Out, Bits<WEIGHT_ADDR_BITS>>,
+    pub waddr: Output<WeightAddr>,
     m_ext: ZeroExtend<8, 9>,
     j_ext: ZeroExtend<16, WEIGHT_ADDR_BITS>,
     state: RDff<SampleState>,
@@ -62,19 +61,19 @@ pub struct IntegrateIssue {
     act: RDff<Bit>,
     bias: RDff<Bit>,
     k: RDff<Bits<9>>,
-    g: RDff<Bits<16>>,
+    g: RDff<Bits16>,
     /// `g == G − 1`, in a register so that `ev_in.ready` starts at flip-flops.
     last_g: RDff<Bit>,
-    wa: RDff<Bits<WEIGHT_ADDR_BITS>>,
-    accept_event: Signal<Local, Bit>,
-    accept_eow: Signal<Local, Bit>,
-    gmax_m1_c: Constant<Bits<16>>,
+    wa: RDff<WeightAddr>,
+    accept_event: Wire<Bit>,
+    accept_eow: Wire<Bit>,
+    gmax_m1_c: Constant<Bits16>,
     g1_c: Constant<Bit>,
-    stride_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
-    fanin_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
+    stride_c: Constant<WeightAddr>,
+    fanin_c: Constant<WeightAddr>,
     t_c: Constant<Bits<9>>,
-    one16: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
+    one16: Constant<Bits16>,
+    zero16: Constant<Bits16>,
 }
 
 impl IntegrateIssue {

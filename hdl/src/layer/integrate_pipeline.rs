@@ -1,7 +1,6 @@
 //! `IntegratePipeline`: the control that travels beside an integrate pass through the lanes.
 
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Carries each issued group of a pass down the lanes' four register stages — issue (weight
 /// read) → weight register → half products → product (`V` read) → write-back (`V` write) —
@@ -17,32 +16,32 @@ use rust_hdl::prelude::*;
 /// 16-bit compare.
 #[derive(LogicBlock)]
 pub struct IntegratePipeline {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The pass in its issue cycle.
-    pub valid: Signal<In, Bit>,
-    pub bias: Signal<In, Bit>,
-    pub k: Signal<In, Bits<9>>,
-    pub g: Signal<In, Bits<16>>,
+    pub valid: Input<Bit>,
+    pub bias: Input<Bit>,
+    pub k: Input<Bits<9>>,
+    pub g: Input<Bits16>,
     /// Ramp ticks of the pass in the product stage.
-    pub ex_k: Signal<Out, Bits<9>>,
+    pub ex_k: Output<Bits<9>>,
     /// Row whose `V` is read (for the write-back a cycle later).
-    pub v_raddr: Signal<Out, Bits<16>>,
+    pub v_raddr: Output<Bits16>,
     /// The write-back stage: write row `wb_g`; `wb_bias`: `V = product`; `wb_fwd`: take `V`
     /// from the previous write, not the memory.
-    pub wb_valid: Signal<Out, Bit>,
-    pub wb_bias: Signal<Out, Bit>,
-    pub wb_g: Signal<Out, Bits<16>>,
-    pub wb_fwd: Signal<Out, Bit>,
+    pub wb_valid: Output<Bit>,
+    pub wb_bias: Output<Bit>,
+    pub wb_g: Output<Bits16>,
+    pub wb_fwd: Output<Bit>,
     /// Some pass is between its weight register and its write-back.
-    pub busy: Signal<Out, Bit>,
+    pub busy: Output<Bit>,
     /// The pass in each register stage — 0: weight register, 1: half products, 2: product
     /// (its row's `V` read), 3: write-back — one field per vector; `k` is needed up to the
     /// half products only.
     valid_r: Vec<RDff<Bit>>,
     bias_r: Vec<RDff<Bit>>,
     k_r: Vec<RDff<Bits<9>>>,
-    g_r: Vec<RDff<Bits<16>>>,
+    g_r: Vec<RDff<Bits16>>,
     wb_fwd_r: RDff<Bit>,
     _stages: usize,
     _k_stages: usize,

@@ -3,8 +3,7 @@
 
 use crate::layer::stage_params::StageParams;
 use crate::layer::{Activation, Scale};
-use crate::prim::{RDff, ZeroExtend};
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// One lane: the integrate datapath (`V = w·T` for the bias, `V += w·(T − m)` per event, in
 /// four register stages — weight, two half products, their sum, then add and write back, with
@@ -17,35 +16,35 @@ use rust_hdl::prelude::*;
 /// ~`3·z_bits + 3·W + K + 16` flip-flops (the plan's cost model, calibrated by place-and-route).
 #[derive(LogicBlock)]
 pub struct Lane<const ZW: usize> {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// This lane's weight of the row read last cycle (from the stage's [`WeightMemory`]);
     /// registered here, so the product stage sees it one cycle later.
-    pub w_in: Signal<In, Signed<16>>,
+    pub w_in: Input<Signed<16>>,
     /// This lane's `V` of the row read last cycle.
-    pub v_in: Signal<In, Signed<ZW>>,
+    pub v_in: Input<Signed<ZW>>,
     /// `V` to write (execute stage).
-    pub v_out: Signal<Out, Signed<ZW>>,
+    pub v_out: Output<Signed<ZW>>,
     /// This lane's spike-tick word of the row read last cycle.
-    pub tk_in: Signal<In, Bits<16>>,
+    pub tk_in: Input<Bits16>,
     /// Spike-tick word of the `V` on `v_in` (`2^K + tick` when it fires, else 0).
-    pub tk_out: Signal<Out, Bits<16>>,
+    pub tk_out: Output<Bits16>,
     /// Ramp ticks of the pass in the product stage (`T` for the bias, `T − m` for an event).
-    pub ex_k: Signal<In, Bits<9>>,
+    pub ex_k: Input<Bits<9>>,
     /// The pass in the write-back stage is the bias pass (`V = w·T`, so `V` needs no clear).
-    pub wb_first: Signal<In, Bit>,
+    pub wb_first: Input<Bit>,
     /// Write-back: take `V` from the previous write instead of the memory (same row).
-    pub fwd_v: Signal<In, Bit>,
+    pub fwd_v: Input<Bit>,
     /// Tick of the group whose fire word is on the read ports.
-    pub m: Signal<In, Bits<8>>,
+    pub m: Input<Bits8>,
     /// `g·P` of that group.
-    pub rd_base: Signal<In, Bits<16>>,
+    pub rd_base: Input<Bits16>,
     /// This lane's neuron of the row on the read ports is pending: it fires at the row's
     /// tick, or in z output it is a real neuron. The serialiser holds the pending bits (a
     /// row's worth in one place, so its select and their clears are short paths).
-    pub pend_d: Signal<Out, Bit>,
-    pub idx: Signal<Out, Bits<16>>,
-    pub z: Signal<Out, Signed<ZW>>,
+    pub pend_d: Output<Bit>,
+    pub idx: Output<Bits16>,
+    pub z: Output<Signed<ZW>>,
     scale_lo: Scale<ZW>,
     scale_hi: Scale<ZW>,
     act: Activation<ZW, 8, 9>,
@@ -56,17 +55,17 @@ pub struct Lane<const ZW: usize> {
     lo_r: RDff<Signed<ZW>>,
     hi_r: RDff<Signed<ZW>>,
     prod_r: RDff<Signed<ZW>>,
-    v_old: Signal<Local, Signed<ZW>>,
-    v_new: Signal<Local, Signed<ZW>>,
-    fires_now: Signal<Local, Bit>,
-    hit: Signal<Local, Bit>,
-    neuron: Signal<Local, Bits<16>>,
-    idx_c: Constant<Bits<16>>,
-    n_c: Constant<Bits<16>>,
+    v_old: Wire<Signed<ZW>>,
+    v_new: Wire<Signed<ZW>>,
+    fires_now: Wire<Bit>,
+    hit: Wire<Bit>,
+    neuron: Wire<Bits16>,
+    idx_c: Constant<Bits16>,
+    n_c: Constant<Bits16>,
     zmode_c: Constant<Bit>,
-    tvalid_c: Constant<Bits<16>>,
-    tk_mask_c: Constant<Bits<16>>,
-    zero16: Constant<Bits<16>>,
+    tvalid_c: Constant<Bits16>,
+    tk_mask_c: Constant<Bits16>,
+    zero16: Constant<Bits16>,
 }
 
 impl<const ZW: usize> Lane<ZW> {

@@ -14,9 +14,9 @@ use crate::layer::row_stream::RowOut;
 use crate::layer::serialiser::Serialiser;
 use crate::layer::weight_loader::WeightLoader;
 use crate::layer::weight_memory::WeightMemory;
+use crate::prelude::*;
 use crate::prim::PackedRam;
 use crate::stream::{EventIn, EventOut, WordIn, ZOut};
-use rust_hdl::prelude::*;
 
 pub use crate::layer::stage_params::{StageParams, STATE_ADDR_BITS};
 
@@ -51,8 +51,8 @@ pub use crate::layer::stage_params::{StageParams, STATE_ADDR_BITS};
 /// a ROM).
 #[derive(LogicBlock)]
 pub struct LayerStage<const ZW: usize> {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// Input events (the previous layer's spikes, or the encoder's).
     pub ev_in: EventIn,
     /// Output spike events (firing stage).
@@ -62,11 +62,11 @@ pub struct LayerStage<const ZW: usize> {
     /// Weight-load stream (loaded stores only).
     pub wl: WordIn,
     /// The weights are in place.
-    pub loaded: Signal<Out, Bit>,
+    pub loaded: Output<Bit>,
     loader: WeightLoader,
     wmem: WeightMemory,
     vram: PackedRam<Signed<ZW>>,
-    tkram: PackedRam<Bits<16>>,
+    tkram: PackedRam<Bits16>,
     issue: IntegrateIssue,
     pipe: IntegratePipeline,
     lanes: Vec<Lane<ZW>>,

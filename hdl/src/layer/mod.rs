@@ -26,4 +26,4 @@ pub use row_stream::{RowIn, RowOut};
 pub use scale::Scale;
 pub use serialiser::Serialiser;
 pub use weight_loader::WeightLoader;
-pub use weight_memory::{WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};
+pub use weight_memory::{WeightAddr, WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};

@@ -1,6 +1,6 @@
 //! `RowOut` / `RowIn`: the fire phase's read register, handed to the serialiser.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// The row stream inside a layer stage, the fire sequencer's side: a row of the tick memory
 /// (firing) or of `V` (z output) is on the lanes' read ports, with its group base `g·P` and
@@ -11,23 +11,23 @@ use rust_hdl::prelude::*;
 #[join = "RowIn"]
 pub struct RowOut {
     /// The read register holds a row.
-    pub valid: Signal<Out, Bit>,
+    pub valid: Output<Bit>,
     /// The read register holds a row next cycle (for the serialiser's registered `drained`).
-    pub valid_next: Signal<Out, Bit>,
+    pub valid_next: Output<Bit>,
     /// The row's group base `g·P`.
-    pub base: Signal<Out, Bits<16>>,
+    pub base: Output<Bits16>,
     /// The row's tick.
-    pub m: Signal<Out, Bits<8>>,
+    pub m: Output<Bits8>,
     /// The sample's framing error.
-    pub err: Signal<Out, Bit>,
+    pub err: Output<Bit>,
     /// Every row is issued: once drained, the sample ends.
-    pub draining: Signal<Out, Bit>,
+    pub draining: Output<Bit>,
     /// The serialiser takes the row this cycle.
-    pub load: Signal<In, Bit>,
+    pub load: Input<Bit>,
     /// The serialiser holds nothing (no row read, no lane pending).
-    pub drained: Signal<In, Bit>,
+    pub drained: Input<Bit>,
     /// The serialiser sends (or, for z output, skips) the sample's end this cycle.
-    pub sample_end: Signal<In, Bit>,
+    pub sample_end: Input<Bit>,
 }
 
 /// The row stream, the serialiser's side (see [`RowOut`]).
@@ -35,21 +35,21 @@ pub struct RowOut {
 #[join = "RowOut"]
 pub struct RowIn {
     /// The read register holds a row.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// The read register holds a row next cycle.
-    pub valid_next: Signal<In, Bit>,
+    pub valid_next: Input<Bit>,
     /// The row's group base `g·P`.
-    pub base: Signal<In, Bits<16>>,
+    pub base: Input<Bits16>,
     /// The row's tick.
-    pub m: Signal<In, Bits<8>>,
+    pub m: Input<Bits8>,
     /// The sample's framing error.
-    pub err: Signal<In, Bit>,
+    pub err: Input<Bit>,
     /// Every row is issued.
-    pub draining: Signal<In, Bit>,
+    pub draining: Input<Bit>,
     /// The row is taken this cycle.
-    pub load: Signal<Out, Bit>,
+    pub load: Output<Bit>,
     /// Nothing held: no row read, no lane pending.
-    pub drained: Signal<Out, Bit>,
+    pub drained: Output<Bit>,
     /// The sample's end goes out (or, for z output, is passed) this cycle.
-    pub sample_end: Signal<Out, Bit>,
+    pub sample_end: Output<Bit>,
 }

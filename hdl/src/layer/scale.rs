@@ -1,6 +1,6 @@
 //! `Scale<ZW>`: `y = w · k`, a weight times a ramp length, exactly.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// The integrate product of one lane: a weight `w` (`W`-bit two's complement, carried
 /// sign-extended in 16 bits) times the number of ramp ticks `k = T − m` it contributes
@@ -25,11 +25,11 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Scale<const ZW: usize> {
     /// Weight, sign-extended from `W` bits.
-    pub w: Signal<In, Signed<16>>,
+    pub w: Input<Signed<16>>,
     /// Ramp ticks `0..=T`.
-    pub k: Signal<In, Bits<9>>,
+    pub k: Input<Bits<9>>,
     /// `w · k`.
-    pub y: Signal<Out, Signed<ZW>>,
+    pub y: Output<Signed<ZW>>,
     _w_bits: usize,
     _k_bits: usize,
     _lo: usize,

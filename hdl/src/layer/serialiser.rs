@@ -1,9 +1,8 @@
 //! `Serialiser<ZW>`: a layer stage's output — the lanes' pending neurons, one beat per cycle.
 
 use crate::layer::row_stream::RowIn;
-use crate::prim::RDff;
+use crate::prelude::*;
 use crate::stream::{EventOut, ZOut};
-use rust_hdl::prelude::*;
 
 /// Serialises a row's pending neurons (`pend[p]`: lane `p`'s neuron fires at the row's tick,
 /// or in z output is a real neuron) lowest lane first into an output register, which drives
@@ -27,13 +26,13 @@ use rust_hdl::prelude::*;
 /// priority select, a 16-bit adder, `P` + ~`16 + 8 + ZW + 6` + `24` flip-flops.
 #[derive(LogicBlock)]
 pub struct Serialiser<const ZW: usize> {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// Per lane: its neuron of the row on the read ports is pending, the lane's number, its
     /// `z`.
-    pub pend_d: Vec<Signal<In, Bit>>,
-    pub idx: Vec<Signal<In, Bits<16>>>,
-    pub z: Vec<Signal<In, Signed<ZW>>>,
+    pub pend_d: Vec<Input<Bit>>,
+    pub idx: Vec<Input<Bits16>>,
+    pub z: Vec<Input<Signed<ZW>>>,
     /// The fire phase's read register, and the sample's end back to it.
     pub row: RowIn,
     /// Spike events (a firing stage).
@@ -46,27 +45,27 @@ pub struct Serialiser<const ZW: usize> {
     /// z-output issue (and the memory address after it) then starts at a flip-flop.
     drained_r: RDff<Bit>,
     /// Some lane is pending next cycle.
-    any_next: Signal<Local, Bit>,
-    pend_base: RDff<Bits<16>>,
-    pend_m: RDff<Bits<8>>,
+    any_next: Wire<Bit>,
+    pend_base: RDff<Bits16>,
+    pend_m: RDff<Bits8>,
     ob_valid: RDff<Bit>,
-    ob_index: RDff<Bits<16>>,
-    ob_m: RDff<Bits<8>>,
+    ob_index: RDff<Bits16>,
+    ob_m: RDff<Bits8>,
     ob_eow: RDff<Bit>,
     ob_err: RDff<Bit>,
     ob_z: RDff<Signed<ZW>>,
     ob_last: RDff<Bit>,
-    found: Signal<Local, Bit>,
-    more: Signal<Local, Bit>,
-    beat: Signal<Local, Bit>,
-    sel: Signal<Local, Bits<16>>,
-    zsel: Signal<Local, Signed<ZW>>,
-    take: Signal<Local, Bit>,
-    out_idx: Signal<Local, Bits<16>>,
-    nlast_c: Constant<Bits<16>>,
+    found: Wire<Bit>,
+    more: Wire<Bit>,
+    beat: Wire<Bit>,
+    sel: Wire<Bits16>,
+    zsel: Wire<Signed<ZW>>,
+    take: Wire<Bit>,
+    out_idx: Wire<Bits16>,
+    nlast_c: Constant<Bits16>,
     fires_c: Constant<Bit>,
-    zero16: Constant<Bits<16>>,
-    zero8: Constant<Bits<8>>,
+    zero16: Constant<Bits16>,
+    zero8: Constant<Bits8>,
     zero_z: Constant<Signed<ZW>>,
     _p: usize,
 }

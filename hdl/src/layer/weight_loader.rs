@@ -1,9 +1,8 @@
 //! `WeightLoader`: the write side of a loaded weight memory.
 
-use crate::layer::weight_memory::WEIGHT_ADDR_BITS;
-use crate::prim::RDff;
+use crate::layer::weight_memory::WeightAddr;
+use crate::prelude::*;
 use crate::stream::WordIn;
-use rust_hdl::prelude::*;
 
 /// Takes the stage's load stream (one 16-bit column word per beat, rows in order, columns in
 /// order within a row: the `WeightLayout` order) and writes it into the weight memory; then
@@ -17,26 +16,26 @@ use rust_hdl::prelude::*;
 /// Cost: `WEIGHT_ADDR_BITS + 9` flip-flops and their two counters.
 #[derive(LogicBlock)]
 pub struct WeightLoader {
-    pub clock: Signal<In, Clock>,
-    pub rst: Signal<In, Bit>,
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
     /// The load stream.
     pub wl: WordIn,
     /// Memory write port: write `wdata` into column `wcol` of row `waddr`.
-    pub we: Signal<Out, Bit>,
-    pub waddr: Signal<Out, Bits<WEIGHT_ADDR_BITS>>,
-    pub wcol: Signal<Out, Bits<8>>,
-    pub wdata: Signal<Out, Bits<16>>,
+    pub we: Output<Bit>,
+    pub waddr: Output<WeightAddr>,
+    pub wcol: Output<Bits8>,
+    pub wdata: Output<Bits16>,
     /// Every word is in (always, for a ROM).
-    pub loaded: Signal<Out, Bit>,
-    addr: RDff<Bits<WEIGHT_ADDR_BITS>>,
-    col: RDff<Bits<8>>,
+    pub loaded: Output<Bit>,
+    addr: RDff<WeightAddr>,
+    col: RDff<Bits8>,
     done: RDff<Bit>,
-    take: Signal<Local, Bit>,
-    cmax_c: Constant<Bits<8>>,
-    rmax_c: Constant<Bits<WEIGHT_ADDR_BITS>>,
-    one_a: Constant<Bits<WEIGHT_ADDR_BITS>>,
-    one8: Constant<Bits<8>>,
-    zero8: Constant<Bits<8>>,
+    take: Wire<Bit>,
+    cmax_c: Constant<Bits8>,
+    rmax_c: Constant<WeightAddr>,
+    one_a: Constant<WeightAddr>,
+    one8: Constant<Bits8>,
+    zero8: Constant<Bits8>,
 }
 
 impl WeightLoader {

@@ -2,11 +2,13 @@
 //! stored as 16-bit columns (inferred block RAM with a `$readmemh` image, or iCE40 UP5K
 //! `SB_SPRAM256KA` loaded through the weight-load stream).
 
+use crate::prelude::*;
 use crate::prim::Ice40Spram;
-use rust_hdl::prelude::*;
 
 /// Address width of the weight memory's ports (`(fan_in + 1)·G ≤ 2^20` words).
 pub const WEIGHT_ADDR_BITS: usize = 20;
+/// A weight memory row address.
+pub type WeightAddr = Bits<WEIGHT_ADDR_BITS>;
 
 /// Where a stage's weights live (chosen by the plan per target, DESIGN §5/§6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,19 +131,19 @@ fn c_all_narrow(l: &WeightLayout) -> bool {
 #[derive(LogicBlock)]
 pub struct WeightMemory {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Row read address.
-    pub raddr: Signal<In, Bits<WEIGHT_ADDR_BITS>>,
+    pub raddr: Input<WeightAddr>,
     /// Per-lane weights of the row read at the previous edge, sign-extended.
-    pub rdata: Vec<Signal<Out, Signed<16>>>,
+    pub rdata: Vec<Output<Signed<16>>>,
     /// Write enable (load stream).
-    pub we: Signal<In, Bit>,
+    pub we: Input<Bit>,
     /// Row write address.
-    pub waddr: Signal<In, Bits<WEIGHT_ADDR_BITS>>,
+    pub waddr: Input<WeightAddr>,
     /// Column written.
-    pub wcol: Signal<In, Bits<8>>,
+    pub wcol: Input<Bits8>,
     /// Column word written.
-    pub wdata: Signal<In, Bits<16>>,
+    pub wdata: Input<Bits16>,
     /// The SPRAM columns (`Spram` only).
     spram: Vec<Ice40Spram>,
     _layout: WeightLayout,

@@ -1,7 +1,7 @@
 //! `Fifo`: a valid/ready FIFO of `2^N` entries on a [`SyncRam`] with show-ahead output.
 
-use crate::prim::{RDff, SyncRam};
-use rust_hdl::prelude::*;
+use crate::prelude::*;
+use crate::prim::SyncRam;
 
 /// A first-in first-out queue of `2^N` words of type `D` with AXI-Stream style handshakes on
 /// both sides, full throughput (a push and a pop every cycle), synchronous reset.
@@ -21,26 +21,27 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Fifo<D: Synth, const N: usize> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// A word is offered on `s_data`.
-    pub s_valid: Signal<In, Bit>,
+    pub s_valid: Input<Bit>,
     /// The queue is not full.
-    pub s_ready: Signal<Out, Bit>,
+    pub s_ready: Output<Bit>,
     /// Word to push.
-    pub s_data: Signal<In, D>,
+    pub s_data: Input<D>,
     /// The queue is not empty: `m_data` is the oldest word.
-    pub m_valid: Signal<Out, Bit>,
+    pub m_valid: Output<Bit>,
     /// The consumer takes `m_data`.
-    pub m_ready: Signal<In, Bit>,
+    pub m_ready: Input<Bit>,
     /// Oldest word.
-    pub m_data: Signal<Out, D>,
-    push: Signal<Local, Bit>,
-    pop: Signal<Local, Bit>,
-    rd_addr: Signal<Local, Bits<N>>,
+    pub m_data: Output<D>,
+    // Write side, then read side (the read address is the pointer, or the next one on a pop).
     wptr: RDff<Bits<N>>,
+    push: Wire<Bit>,
     rptr: RDff<Bits<N>>,
+    pop: Wire<Bit>,
+    rd_addr: Wire<Bits<N>>,
     empty: RDff<Bit>,
     full: RDff<Bit>,
     bypass: RDff<Bit>,

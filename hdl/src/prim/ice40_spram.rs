@@ -1,7 +1,7 @@
 //! `Ice40Spram`: one iCE40 UP5K `SB_SPRAM256KA` (16k × 16 bit) embedded with
 //! `Verilog::Wrapper`.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// One iCE40 UP5K single-port RAM `SB_SPRAM256KA`: 16384 words of 16 bits, one port for
 /// reads and writes, registered read data. Its contents are not loaded by the bitstream:
@@ -21,16 +21,16 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Ice40Spram {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Word address.
-    pub addr: Signal<In, Bits<14>>,
+    pub addr: Input<Bits<14>>,
     /// Write enable.
-    pub we: Signal<In, Bit>,
+    pub we: Input<Bit>,
     /// Write data.
-    pub wdata: Signal<In, Bits<16>>,
+    pub wdata: Input<Bits16>,
     /// Registered read data.
-    pub rdata: Signal<Out, Bits<16>>,
-    _mem: Vec<Bits<16>>,
+    pub rdata: Output<Bits16>,
+    _mem: Vec<Bits16>,
 }
 
 impl Ice40Spram {

@@ -1,7 +1,7 @@
 //! `PackedRam<D>`: one word per lane, all lanes side by side in one memory row (one address
 //! for every lane), stored in exactly the bits they need.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Address width of the ports (`depth ≤ 2^16`).
 pub const PACKED_ADDR_BITS: usize = 16;
@@ -25,17 +25,17 @@ pub const PACKED_ADDR_BITS: usize = 16;
 #[derive(LogicBlock)]
 pub struct PackedRam<D: Synth> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Read address.
-    pub raddr: Signal<In, Bits<PACKED_ADDR_BITS>>,
+    pub raddr: Input<Bits<PACKED_ADDR_BITS>>,
     /// Per-lane words of the row read at the previous edge.
-    pub rdata: Vec<Signal<Out, D>>,
+    pub rdata: Vec<Output<D>>,
     /// Write enable (all lanes).
-    pub we: Signal<In, Bit>,
+    pub we: Input<Bit>,
     /// Write address.
-    pub waddr: Signal<In, Bits<PACKED_ADDR_BITS>>,
+    pub waddr: Input<Bits<PACKED_ADDR_BITS>>,
     /// Per-lane words to write.
-    pub wdata: Vec<Signal<In, D>>,
+    pub wdata: Vec<Input<D>>,
     _mem: Vec<Vec<D>>,
     _k: usize,
     _bits: usize,

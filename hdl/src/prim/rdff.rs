@@ -1,6 +1,6 @@
 //! `RDff`: a D flip-flop (register) with a synchronous, active-high reset.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// A register of any `Synth` type with a synchronous, active-high reset.
 ///
@@ -25,13 +25,13 @@ use rust_hdl::prelude::*;
 #[derive(Clone, Debug, LogicBlock)]
 pub struct RDff<T: Synth> {
     /// Next value, registered at the rising edge of `clock` unless `rst` is high.
-    pub d: Signal<In, T>,
+    pub d: Input<T>,
     /// Registered value.
-    pub q: Signal<Out, T>,
+    pub q: Output<T>,
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high: `q <= reset value` at the next rising edge.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     _reset_value: T,
 }
 

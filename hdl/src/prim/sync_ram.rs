@@ -1,6 +1,6 @@
 //! `SyncRam`: a simple dual-port synchronous RAM/ROM, initialised with `$readmemh`.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Simple dual-port synchronous RAM of `2^N` words of type `D`: one write port, one read
 /// port with a registered output, one clock — the shape that yosys maps to iCE40
@@ -27,17 +27,17 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct SyncRam<D: Synth, const N: usize> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Read address.
-    pub raddr: Signal<In, Bits<N>>,
+    pub raddr: Input<Bits<N>>,
     /// Registered read data.
-    pub rdata: Signal<Out, D>,
+    pub rdata: Output<D>,
     /// Write enable.
-    pub we: Signal<In, Bit>,
+    pub we: Input<Bit>,
     /// Write address.
-    pub waddr: Signal<In, Bits<N>>,
+    pub waddr: Input<Bits<N>>,
     /// Write data.
-    pub wdata: Signal<In, D>,
+    pub wdata: Input<D>,
     _mem: Vec<D>,
     _image: Option<String>,
     /// Address bits in use (`≤ N`).

@@ -1,6 +1,6 @@
 //! `ZeroExtend`: width-clean zero extension `Bits<N>` → `Bits<M>`.
 
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Zero extension of a `Bits<N>` to a `Bits<M>` (`M ≥ N`), emitted as `{{(M-N){1'b0}}, x}`.
 ///
@@ -11,9 +11,9 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock, Default)]
 pub struct ZeroExtend<const N: usize, const M: usize> {
     /// Narrow value.
-    pub x: Signal<In, Bits<N>>,
+    pub x: Input<Bits<N>>,
     /// `x` zero-extended to `M` bits.
-    pub y: Signal<Out, Bits<M>>,
+    pub y: Output<Bits<M>>,
 }
 
 impl<const N: usize, const M: usize> ZeroExtend<N, M> {

@@ -1,7 +1,6 @@
 //! `Argmax`: streaming argmax over a sequence of signed values, lowest index on ties.
 
-use crate::prim::RDff;
-use rust_hdl::prelude::*;
+use crate::prelude::*;
 
 /// Streaming argmax: one signed value per `valid` beat, `last` on the final one; reports the
 /// index of the largest value, the lowest index on ties (a later value replaces the best only
@@ -24,22 +23,22 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Argmax<const W: usize, const IW: usize> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// An element is present on `value`.
-    pub valid: Signal<In, Bit>,
+    pub valid: Input<Bit>,
     /// Element value.
-    pub value: Signal<In, Signed<W>>,
+    pub value: Input<Signed<W>>,
     /// This element is the last of the sequence.
-    pub last: Signal<In, Bit>,
+    pub last: Input<Bit>,
     /// Pulse: `index`/`max` have just been updated with a closed sequence.
-    pub done: Signal<Out, Bit>,
+    pub done: Output<Bit>,
     /// Argmax (lowest index on ties) of the last closed sequence.
-    pub index: Signal<Out, Bits<IW>>,
+    pub index: Output<Bits<IW>>,
     /// Maximum of the last closed sequence.
-    pub max: Signal<Out, Signed<W>>,
-    take: Signal<Local, Bit>,
+    pub max: Output<Signed<W>>,
+    take: Wire<Bit>,
     count_r: RDff<Bits<IW>>,
     busy_r: RDff<Bit>,
     best_v_r: RDff<Signed<W>>,

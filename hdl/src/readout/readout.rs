@@ -1,9 +1,9 @@
 //! `Readout`: the class of each sample from the last stage, one output beat per sample.
 
-use crate::prim::{Fifo, RDff, ZeroExtend};
+use crate::prelude::*;
+use crate::prim::Fifo;
 use crate::readout::Argmax;
 use crate::stream::{ClassOut, EventIn, ZIn};
-use rust_hdl::prelude::*;
 
 /// The readout of the last layer (DESIGN §2, §4; twin of `golden::snn::readout::ReadoutUnit`).
 ///
@@ -26,9 +26,9 @@ use rust_hdl::prelude::*;
 #[derive(LogicBlock)]
 pub struct Readout<const ZW: usize> {
     /// Clock.
-    pub clock: Signal<In, Clock>,
+    pub clock: Input<Clock>,
     /// Synchronous reset, active high.
-    pub rst: Signal<In, Bit>,
+    pub rst: Input<Bit>,
     /// Potential stream (potential readout): one `z` per neuron, `last` on the last.
     pub z_in: ZIn<ZW>,
     /// Event stream (first-spike readout; `m` is unused: the stream is in tick order).
@@ -37,20 +37,20 @@ pub struct Readout<const ZW: usize> {
     pub m: ClassOut,
     argmax: Argmax<ZW, 16>,
     fifo: Fifo<Bits<17>, 2>,
-    z_take: Signal<Local, Bit>,
-    ev_take: Signal<Local, Bit>,
-    max_unused: Signal<Local, Signed<ZW>>,
-    m_unused: Signal<Local, Bits<8>>,
+    z_take: Wire<Bit>,
+    ev_take: Wire<Bit>,
+    max_unused: Wire<Signed<ZW>>,
+    m_unused: Wire<Bits8>,
     pend: RDff<Bit>,
     zerr_acc: RDff<Bit>,
     zerr_r: RDff<Bit>,
     seen: RDff<Bit>,
-    cls: RDff<Bits<16>>,
+    cls: RDff<Bits16>,
     cls_ext: ZeroExtend<16, 17>,
-    err_mux: Signal<Local, Bit>,
+    err_mux: Wire<Bit>,
     err_bit: Constant<Bits<17>>,
     fs: Constant<Bit>,
-    zero16: Constant<Bits<16>>,
+    zero16: Constant<Bits16>,
 }
 
 impl<const ZW: usize> Readout<ZW> {
