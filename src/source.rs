@@ -112,10 +112,15 @@ impl DatasetArgs {
 
 /// Checks that a dataset's samples fit a model (feature count and value range).
 pub fn check_dataset_fits(model: &Model, d: &Dataset, name: &str) -> Result<()> {
-    if d.features() != model.input_len() {
+    check_images_fit(model, d.features(), name)
+}
+
+/// Checks that images of `features` 8-bit pixels, taken as raw inputs (one pixel, one input,
+/// unscaled: what `eval`, `cosim` and the cost model's activity feed the model), fit a model.
+pub fn check_images_fit(model: &Model, features: usize, name: &str) -> Result<()> {
+    if features != model.input_len() {
         bail!(
-            "{name} has {} features per sample but the model takes {} inputs: use a model trained on {name}",
-            d.features(),
+            "{name} has {features} features per sample but the model takes {} inputs: use a model trained on {name}",
             model.input_len()
         );
     }

@@ -104,7 +104,7 @@ fn sim_prints_every_layer_with_spike_ticks_encoding_l_plus_1_minus_a() {
 }
 
 #[test]
-fn train_quantize_eval_round_trip_on_a_small_run() {
+fn train_quantize_eval_round_trip_on_a_small_run_and_the_model_keeps_its_dataset() {
     require_mnist();
     let float = tmp("float.json");
     let quant = tmp("quant.json");
@@ -145,6 +145,16 @@ fn train_quantize_eval_round_trip_on_a_small_run() {
         m.layers.iter().map(|l| l.weight_bits).collect::<Vec<_>>(),
         vec![6, 6]
     );
+    // train records the dataset, quantize carries it from the float model.
+    let mnist = Some(golden::data::DatasetKind::Mnist);
+    match golden::model::AnyModel::load(&float).unwrap() {
+        golden::model::AnyModel::Float(f) => assert_eq!(f.dataset, mnist),
+        other => panic!("train writes a float model: {other:?}"),
+    }
+    assert_eq!(m.dataset, mnist);
+    assert!(std::fs::read_to_string(&quant)
+        .unwrap()
+        .contains("\"dataset\": \"mnist\""));
     let r = stdout_json(&ttfs(&[
         "eval",
         "--model",

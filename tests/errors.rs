@@ -137,6 +137,11 @@ struct Fixtures {
     samples_nonjson: String,
     /// x[5] = 300 for 8-bit inputs.
     samples_big: String,
+    /// The 16-8-4 model recording `"dataset": "cifar10"` / `"dataset": "fashion-mnist"`.
+    bad_dataset: String,
+    fashion16: String,
+    /// An IDX file of 28×28 images (the committed MNIST fixture).
+    images784: String,
     /// Import inputs: a cut-off zip, a header-less safetensors, a file without HDF5 magic.
     trunc_npz: String,
     trunc_safetensors: String,
@@ -212,6 +217,13 @@ impl Fixtures {
         // Stay inside the 8-bit range so the row sum, not the range, is what is wrong.
         broken["layers"][0]["bias"][0] = Value::from(if b0 < 127 { b0 + 1 } else { b0 - 1 });
         let rowsum = write("rowsum.json", &broken.to_string());
+        let mut with_dataset = model_value(3, &[16, 8, 4]);
+        with_dataset["dataset"] = Value::from("cifar10");
+        let bad_dataset = write("bad-dataset.json", &with_dataset.to_string());
+        with_dataset["dataset"] = Value::from("fashion-mnist");
+        let fashion16 = write("fashion16.json", &with_dataset.to_string());
+        let images784 = s(&Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("golden/tests/fixtures/mnist-t10k-100-images-idx3-ubyte"));
         let float_v = to_float(model_value(3, &[16, 8, 4]));
         let float = write("float.json", &float_v.to_string());
         let mut nan = float_v.clone();
@@ -260,6 +272,9 @@ impl Fixtures {
         let trunc_safetensors = bytes("trunc.safetensors", b"\xe8\x03\0\0\0\0\0\0{");
         let garbage_nir = bytes("garbage.nir", b"not an HDF5 file");
         Fixtures {
+            bad_dataset,
+            fashion16,
+            images784,
             trunc_npz,
             trunc_safetensors,
             garbage_nir,
@@ -420,6 +435,40 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             "bias length ≠ outputs",
             &["--model", &f.bias_range, "--out", &o],
             &f.bias_range,
+        ),
+        row(
+            "gen-verilog",
+            "unknown dataset in the model",
+            &["--model", &f.bad_dataset, "--out", &o],
+            "\"cifar10\"",
+        ),
+        row(
+            "gen-verilog",
+            "model's dataset is missing",
+            &["--model", &f.fashion16, "--out", &o],
+            &format!("{empty}/fashion-mnist/t10k-images-idx3-ubyte"),
+        )
+        .env("LCTTFS_DATA", empty.clone())
+        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
+        row(
+            "gen-verilog",
+            "--activity data is missing",
+            &["--activity", "fashion-mnist", "--out", &o],
+            "bash scripts/fetch-mnist.sh --fashion --no-mnist",
+        )
+        .env("LCTTFS_DATA", empty.clone())
+        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
+        row(
+            "gen-verilog",
+            "--activity FILE wrong size",
+            &["--model", &f.small, "--activity", &f.images784, "--out", &o],
+            "28×28 = 784 pixels but the model takes 16 inputs",
+        ),
+        row(
+            "gen-verilog",
+            "unknown --activity value",
+            &["--activity", "fashon", "--out", &o],
+            "--activity fashon",
         ),
         // train
         row(
@@ -644,6 +693,21 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             &empty,
         )
         .env("LCTTFS_DATA", empty.clone()),
+        row(
+            "cosim",
+            "model's dataset is missing",
+            &[
+                "--model",
+                &f.fashion16,
+                "--input",
+                &f.samples16,
+                "--out",
+                &f.out("cosim"),
+            ],
+            "--activity random",
+        )
+        .env("LCTTFS_DATA", empty.clone())
+        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
         row(
             "cosim",
             "NaN weight",

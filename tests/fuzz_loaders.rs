@@ -79,6 +79,7 @@ fn small_float() -> FloatModel {
         time_steps: 8,
         input_bits: 4,
         readout: Readout::Potential,
+        dataset: None,
         layers: vec![layer(3, 4), layer(4, 2)],
     }
 }

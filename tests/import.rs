@@ -524,3 +524,56 @@ fn export_refuses_an_unknown_extension_in_one_line() {
         "{err}"
     );
 }
+
+#[test]
+fn import_records_the_dataset_it_is_given_and_refuses_one_the_model_cannot_take() {
+    let export = |model: &golden::model::Model, name: &str| {
+        let src = dir().join(format!("{name}.json"));
+        model.save(&src).unwrap();
+        let file = dir().join(format!("{name}.safetensors"));
+        ok(&ttfs(&[
+            "export",
+            "--model",
+            src.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+        ]));
+        file
+    };
+    let want = golden::default_model::quantized();
+    let file = export(&want, "export-dataset");
+    let back = dir().join("export-dataset-back.json");
+    ok(&ttfs(&[
+        "import",
+        file.to_str().unwrap(),
+        "--time-steps",
+        "16",
+        "--dataset",
+        "fashion-mnist",
+        "--out",
+        back.to_str().unwrap(),
+    ]));
+    let got = golden::model::Model::load(&back).unwrap();
+    assert_eq!(
+        got.dataset,
+        Some(golden::data::DatasetKind::FashionMnist),
+        "recorded"
+    );
+    assert_eq!(got.layers, want.layers, "and nothing else changed");
+    // Without --dataset nothing is recorded.
+    import(&file, &back);
+    assert_eq!(golden::model::Model::load(&back).unwrap().dataset, None);
+    // A 16-input network cannot take 28×28 images.
+    let small = export(
+        &golden::testkit::seeded_model(3, &[16, 8, 4]),
+        "export-small",
+    );
+    refused(
+        &small,
+        &["--dataset", "mnist"],
+        &[
+            "--dataset",
+            "784 features per sample but the model takes 16 inputs",
+        ],
+    );
+}

@@ -42,6 +42,7 @@ fn model_16_8_4(seed: u64) -> Model {
         time_steps: 16,
         input_bits: 8,
         readout: Readout::Potential,
+        dataset: None,
         layers: vec![
             random_layer(&mut rng, 16, 8, 8),
             random_layer(&mut rng, 8, 4, 8),

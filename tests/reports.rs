@@ -120,3 +120,151 @@ fn cosim_writes_report_md_with_its_mismatch_count() {
     );
     assert_eq!(table_rows(&md, "layer").len(), 2, "{md}");
 }
+
+/// `design` of the report.json that `gen-verilog ARGS --json` prints, run with `env`.
+fn design_of(args: &[&str], env: &[(&str, &str)]) -> Value {
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gen-verilog"))
+        .args(args)
+        .arg("--json")
+        .envs(env.iter().copied())
+        .output()
+        .expect("run gen-verilog");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let r: Value = serde_json::from_slice(&o.stdout).expect("--json prints only JSON");
+    r["design"].clone()
+}
+
+#[test]
+fn the_default_gen_verilog_report_is_planned_on_the_mnist_fixture_as_before() {
+    let out = tmp_in("reports", "gen-default");
+    let out = out.to_str().unwrap();
+    let d = design_of(&["--out", out], &[]);
+    // The figures of the no-argument run before `--activity` existed.
+    assert_eq!(
+        d["activity"]["source"],
+        "first 100 MNIST test images (golden model)"
+    );
+    assert_eq!(d["activity"]["samples"], 100);
+    assert_eq!(
+        d["activity"]["events_in"],
+        serde_json::json!([136.35, 58.75])
+    );
+    let lanes: Vec<u64> = d["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["lanes"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lanes, vec![26, 1]);
+    assert_eq!(d["est_cycles_per_sample"].as_f64().unwrap(), 825.75);
+    assert_eq!(design_of(&["--out", out, "--activity", "auto"], &[]), d);
+}
+
+#[test]
+fn activity_option_names_its_source_in_report_json() {
+    let out = tmp_in("reports", "gen-activity");
+    let out = out.to_str().unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden/tests/fixtures/mnist-t10k-100-images-idx3-ubyte");
+    let fixture = fixture.to_str().unwrap();
+    let default = design_of(&["--out", out], &[]);
+    let activity = |a: &str| design_of(&["--out", out, "--activity", a], &[])["activity"].clone();
+    let mnist = activity("mnist");
+    assert_eq!(
+        mnist["source"],
+        "first 100 MNIST test images (--activity mnist)"
+    );
+    let file = activity(fixture);
+    assert_eq!(
+        file["source"],
+        format!("first 100 images of {fixture} (--activity FILE)")
+    );
+    // The same images as the default's: the same events.
+    for a in [&mnist, &file] {
+        assert_eq!(a["events_in"], default["activity"]["events_in"]);
+    }
+    let random = activity("random");
+    assert_eq!(
+        random["source"],
+        "100 uniform random samples, seed 1 (--activity random)"
+    );
+    let worst = activity("worst-case");
+    assert_eq!(
+        worst["source"],
+        "worst case: every input of every layer spikes (--activity worst-case)"
+    );
+    assert_eq!(worst["events_in"], serde_json::json!([784.0, 128.0]));
+    // Uniform noise lights up most pixels: more input events than digits do.
+    assert!(
+        random["events_in"][0].as_f64().unwrap() > mnist["events_in"][0].as_f64().unwrap() + 300.0,
+        "{random} vs {mnist}"
+    );
+}
+
+/// A data root holding a Fashion-MNIST test split of 120 seeded random images (digits would do
+/// as well: what matters is where the activity is read from).
+fn synthetic_fashion_root() -> std::path::PathBuf {
+    use rand::{Rng, SeedableRng};
+    let root = tmp_in("reports", "data");
+    let dir = root.join("fashion-mnist");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let n = 120;
+    let pixels: Vec<u8> = (0..n * 784)
+        .map(|_| if rng.gen_bool(0.4) { rng.gen() } else { 0 })
+        .collect();
+    let images = ndarray::Array2::from_shape_vec((n, 784), pixels).unwrap();
+    let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
+    golden::data::Dataset::new(images, labels, 28, 28)
+        .unwrap()
+        .save(
+            &dir.join("t10k-images-idx3-ubyte"),
+            &dir.join("t10k-labels-idx1-ubyte"),
+        )
+        .unwrap();
+    root
+}
+
+#[test]
+fn auto_activity_takes_the_dataset_the_model_records() {
+    let out = tmp_in("reports", "gen-auto");
+    let out = out.to_str().unwrap();
+    let default = design_of(&["--out", out], &[]);
+    let recording = |name: &str| {
+        let mut m = golden::default_model::quantized();
+        m.dataset = Some(name.parse().unwrap());
+        let path = tmp_in("reports", &format!("default-{name}.json"));
+        m.save(&path).unwrap();
+        path
+    };
+    // MNIST: the committed fixture, the same events as the default model's.
+    let mnist = recording("mnist");
+    let d = design_of(&["--model", mnist.to_str().unwrap(), "--out", out], &[]);
+    assert_eq!(
+        d["activity"]["source"],
+        "first 100 MNIST test images (model's dataset)"
+    );
+    assert_eq!(d["activity"]["events_in"], default["activity"]["events_in"]);
+    assert_eq!(d["layers"], default["layers"]);
+    // Fashion-MNIST: the first 100 test images under $LCTTFS_DATA, not the MNIST fixture.
+    let root = synthetic_fashion_root();
+    let env = [
+        ("LCTTFS_DATA", root.to_str().unwrap()),
+        ("LCTTFS_NO_SYSTEM_DATA", "1"),
+    ];
+    let fashion = recording("fashion-mnist");
+    let fashion = fashion.to_str().unwrap();
+    let d = design_of(&["--model", fashion, "--out", out], &env);
+    assert_eq!(
+        d["activity"]["source"],
+        "first 100 Fashion-MNIST test images (model's dataset)"
+    );
+    assert_eq!(d["activity"]["samples"], 100);
+    assert_ne!(d["activity"]["events_in"], default["activity"]["events_in"]);
+    // --activity overrides the model's dataset.
+    let d = design_of(
+        &["--model", fashion, "--activity", "mnist", "--out", out],
+        &env,
+    );
+    assert_eq!(d["activity"]["events_in"], default["activity"]["events_in"]);
+}

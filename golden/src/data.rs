@@ -23,6 +23,9 @@ pub const IMAGES_MAGIC: u32 = 0x0000_0803;
 pub const LABELS_MAGIC: u32 = 0x0000_0801;
 /// Environment variable that overrides the data directory.
 pub const DATA_ENV: &str = "LCTTFS_DATA";
+/// Environment variable that, set non-empty, turns the fallback to system-wide installs off:
+/// only [`data_root`] is searched (tests of missing data, on machines that have the install).
+pub const NO_SYSTEM_DATA_ENV: &str = "LCTTFS_NO_SYSTEM_DATA";
 /// Largest file (after decompression) the reader accepts: far above MNIST's 47 MB, small
 /// enough that a corrupt header cannot make us allocate the machine away.
 pub const MAX_FILE_BYTES: u64 = 1 << 31;
@@ -428,6 +431,16 @@ impl DatasetKind {
         }
     }
 
+    /// Pixels per image (`rows·cols`): both datasets are 28×28.
+    pub fn features(self) -> usize {
+        28 * 28
+    }
+
+    /// Display name, e.g. `Fashion-MNIST`.
+    pub fn title(self) -> &'static str {
+        kind_title(self)
+    }
+
     /// What to do when the files are missing.
     pub fn fetch_hint(self) -> &'static str {
         match self {
@@ -436,14 +449,17 @@ impl DatasetKind {
                  or set LCTTFS_DATA to a directory holding mnist/"
             }
             DatasetKind::FashionMnist => {
-                "install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or copy \
-                 its *.gz files there, or set LCTTFS_DATA to a directory holding fashion-mnist/"
+                "run scripts/fetch-mnist.sh --fashion --no-mnist (it unpacks Debian's \
+                 dataset-fashion-mnist there), or set LCTTFS_DATA to a directory holding fashion-mnist/"
             }
         }
     }
 
     /// Directories searched after `<data_root>/<name>` (system-wide installs).
     fn system_dirs(self) -> &'static [&'static str] {
+        if std::env::var_os(NO_SYSTEM_DATA_ENV).is_some_and(|v| !v.is_empty()) {
+            return &[];
+        }
         match self {
             DatasetKind::Mnist => &[],
             DatasetKind::FashionMnist => &["/usr/share/datasets/fashion-mnist"],
@@ -557,8 +573,8 @@ fn kind_title(kind: DatasetKind) -> &'static str {
 }
 
 /// Loads one split of a dataset from [`dataset_dir`], falling back to system-wide installs
-/// (Debian's `/usr/share/datasets/fashion-mnist`). The error names the directory searched
-/// first and how to obtain the data.
+/// (Debian's `/usr/share/datasets/fashion-mnist`; not with `$LCTTFS_NO_SYSTEM_DATA` set). The
+/// error names the directory searched first and how to obtain the data.
 pub fn load(kind: DatasetKind, split: Split) -> Result<Dataset, DataError> {
     let dir = dataset_dir(kind);
     if split_files(&dir, split).is_none() {

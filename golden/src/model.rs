@@ -7,6 +7,7 @@
 //! Layers are numbered as in DESIGN §2: layer 0 is the encoded input, the first weight layer
 //! is layer 1 (`layers[0]` in the file).
 
+use crate::data::DatasetKind;
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -122,6 +123,9 @@ pub struct Model {
     /// Bits of one raw input value `x`.
     pub input_bits: u32,
     pub readout: Readout,
+    /// The dataset the model was trained on (optional `dataset` field, an extension of DESIGN
+    /// §3): the data its hardware's activity is planned from. `None` when the file says nothing.
+    pub dataset: Option<DatasetKind>,
     pub layers: Vec<Layer>,
 }
 
@@ -140,6 +144,8 @@ pub struct FloatModel {
     pub time_steps: u32,
     pub input_bits: u32,
     pub readout: Readout,
+    /// The dataset the model was trained on, as in [`Model::dataset`].
+    pub dataset: Option<DatasetKind>,
     pub layers: Vec<FloatLayer>,
 }
 
@@ -160,6 +166,9 @@ struct RawModel {
     time_steps: u64,
     input_bits: u64,
     readout: String,
+    /// Optional: absent in files that do not record it, and then not written back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    dataset: Option<serde_json::Value>,
     layers: Vec<RawLayer>,
 }
 
@@ -202,6 +211,27 @@ fn parse_readout(s: &str) -> Result<Readout, ModelError> {
             "unknown readout \"{other}\": use \"potential\" or \"first-spike\""
         ))),
     }
+}
+
+/// The accepted values of the `dataset` field.
+pub const DATASET_VALUES: &str = "\"mnist\" or \"fashion-mnist\"";
+
+/// The optional `dataset` field: a dataset name the command line knows (`--dataset`), or absent
+/// (`null` reads as absent).
+fn parse_dataset(value: Option<&serde_json::Value>) -> Result<Option<DatasetKind>, ModelError> {
+    let value = match value {
+        None | Some(serde_json::Value::Null) => return Ok(None),
+        Some(v) => v,
+    };
+    value
+        .as_str()
+        .and_then(|s| s.parse::<DatasetKind>().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ModelError::invalid(format!(
+                "dataset = {value} is not a dataset this tool knows: use {DATASET_VALUES}, or leave the field out"
+            ))
+        })
 }
 
 fn check_shape(
@@ -378,6 +408,7 @@ impl AnyModel {
     fn from_raw(raw: RawModel) -> Result<AnyModel, ModelError> {
         check_header(raw.time_steps, raw.input_bits)?;
         let readout = parse_readout(&raw.readout)?;
+        let dataset = parse_dataset(raw.dataset.as_ref())?;
         if raw.layers.is_empty() {
             return Err(ModelError::invalid(
                 "model has no layers: at least one dense layer is needed",
@@ -455,6 +486,7 @@ impl AnyModel {
                 time_steps,
                 input_bits,
                 readout,
+                dataset,
                 layers,
             };
             model.validate()?;
@@ -484,6 +516,7 @@ impl AnyModel {
                 time_steps,
                 input_bits,
                 readout,
+                dataset,
                 layers,
             };
             model.validate()?;
@@ -628,6 +661,7 @@ impl Model {
             time_steps: self.time_steps as u64,
             input_bits: self.input_bits as u64,
             readout: self.readout.to_string(),
+            dataset: self.dataset.map(|d| serde_json::Value::from(d.name())),
             layers,
         })
     }
@@ -753,6 +787,7 @@ impl FloatModel {
             time_steps: self.time_steps as u64,
             input_bits: self.input_bits as u64,
             readout: self.readout.to_string(),
+            dataset: self.dataset.map(|d| serde_json::Value::from(d.name())),
             layers,
         })
     }
@@ -780,6 +815,9 @@ fn compact_rows(raw: &RawModel) -> String {
         "  \"readout\": {},\n",
         serde_json::json!(raw.readout)
     ));
+    if let Some(dataset) = &raw.dataset {
+        out.push_str(&format!("  \"dataset\": {dataset},\n"));
+    }
     out.push_str("  \"layers\": [\n");
     for (k, l) in raw.layers.iter().enumerate() {
         out.push_str("    {\n");

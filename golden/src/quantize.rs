@@ -217,6 +217,7 @@ pub fn quantize(
         time_steps: model.time_steps,
         input_bits: model.input_bits,
         readout: model.readout,
+        dataset: model.dataset,
         layers,
     };
     out.validate()
@@ -237,6 +238,7 @@ mod tests {
             time_steps: 16,
             input_bits: 8,
             readout: Readout::Potential,
+            dataset: None,
             layers: vec![FloatLayer {
                 inputs,
                 outputs,
@@ -287,6 +289,16 @@ mod tests {
             l.weights.row(0).iter().sum::<i32>() + l.bias[0],
             1 << l.frac_bits
         );
+    }
+
+    #[test]
+    fn quantizing_carries_the_dataset_the_float_model_records() {
+        let mut m = float_model(vec![vec![0.5, 0.25]], vec![0.25]);
+        let (q, _) = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap();
+        assert_eq!(q.dataset, None);
+        m.dataset = Some(crate::data::DatasetKind::FashionMnist);
+        let (q, _) = quantize(&m, &QuantizeOptions::new(8).unwrap()).unwrap();
+        assert_eq!(q.dataset, Some(crate::data::DatasetKind::FashionMnist));
     }
 
     #[test]

@@ -58,6 +58,7 @@ pub fn seeded_model(seed: u64, widths: &[usize]) -> Model {
         time_steps: 16,
         input_bits: 8,
         readout: Readout::Potential,
+        dataset: None,
         layers: widths
             .windows(2)
             .map(|w| random_layer(&mut rng, w[0], w[1], 8))
@@ -127,6 +128,7 @@ pub fn small_weight_model_with_frac<R: Rng + ?Sized>(
         time_steps,
         input_bits,
         readout,
+        dataset: None,
         layers,
     };
     model

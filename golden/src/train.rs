@@ -465,6 +465,7 @@ fn to_model(params: &[Param], cfg: &TrainConfig) -> FloatModel {
         time_steps: cfg.time_steps,
         input_bits: cfg.input_bits,
         readout: Readout::Potential,
+        dataset: None,
         layers: params
             .iter()
             .map(|p| FloatLayer {

@@ -280,3 +280,83 @@ fn version_2_convolution_and_pooling_are_refused_by_layer_and_kind() {
         "{err}"
     );
 }
+
+/// The optional `dataset` field (an extension of DESIGN §3): what a model was trained on.
+mod dataset_field {
+    use super::*;
+    use golden::data::DatasetKind;
+    use golden::model::FloatModel;
+
+    fn quantized(v: &Value) -> Model {
+        Model::from_json_str(&v.to_string(), "test.json").unwrap()
+    }
+
+    #[test]
+    fn a_file_without_dataset_loads_as_none_and_is_written_without_the_field() {
+        let m = quantized(&valid());
+        assert_eq!(m.dataset, None);
+        let text = m.to_json_string();
+        assert!(!text.contains("dataset"), "{text}");
+        // null reads as absent too.
+        let mut v = valid();
+        v["dataset"] = Value::Null;
+        assert_eq!(quantized(&v).dataset, None);
+    }
+
+    #[test]
+    fn a_recorded_dataset_round_trips_through_a_quantized_file() {
+        for (name, kind) in [
+            ("mnist", DatasetKind::Mnist),
+            ("fashion-mnist", DatasetKind::FashionMnist),
+        ] {
+            let mut v = valid();
+            v["dataset"] = json!(name);
+            let m = quantized(&v);
+            assert_eq!(m.dataset, Some(kind));
+            let text = m.to_json_string();
+            assert!(text.contains(&format!("\"dataset\": \"{name}\"")), "{text}");
+            assert_eq!(Model::from_json_str(&text, "again").unwrap(), m);
+        }
+    }
+
+    #[test]
+    fn a_recorded_dataset_round_trips_through_a_float_file() {
+        let mut v = valid();
+        v["dataset"] = json!("fashion-mnist");
+        for l in v["layers"].as_array_mut().unwrap() {
+            l.as_object_mut().unwrap().remove("frac_bits");
+        }
+        let AnyModel::Float(f) = load(&v).unwrap() else {
+            panic!("float")
+        };
+        assert_eq!(f.dataset, Some(DatasetKind::FashionMnist));
+        let again: FloatModel = match load(&serde_json::from_str(&f.to_json_string()).unwrap()) {
+            Ok(AnyModel::Float(g)) => g,
+            other => panic!("float model expected: {other:?}"),
+        };
+        assert_eq!(again, f);
+    }
+
+    #[test]
+    fn the_command_line_spellings_of_a_dataset_are_accepted_and_written_canonically() {
+        let mut v = valid();
+        v["dataset"] = json!("Fashion");
+        let m = quantized(&v);
+        assert_eq!(m.dataset, Some(DatasetKind::FashionMnist));
+        assert!(m
+            .to_json_string()
+            .contains("\"dataset\": \"fashion-mnist\""));
+    }
+
+    #[test]
+    fn an_unknown_dataset_is_refused_naming_the_field_the_value_and_the_accepted_values() {
+        refused_with(
+            |v| v["dataset"] = json!("cifar10"),
+            &["dataset", "\"cifar10\"", "\"mnist\"", "\"fashion-mnist\""],
+        );
+        refused_with(
+            |v| v["dataset"] = json!(7),
+            &["dataset = 7", "\"mnist\"", "\"fashion-mnist\""],
+        );
+    }
+}

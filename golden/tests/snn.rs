@@ -49,6 +49,7 @@ fn net(time_steps: u32, readout: Readout, layers: &[LayerSpec]) -> Model {
         time_steps,
         input_bits: 16,
         readout,
+        dataset: None,
         layers,
     }
 }

@@ -137,6 +137,7 @@ fn dequantize(m: &Model) -> FloatModel {
         time_steps: m.time_steps,
         input_bits: m.input_bits,
         readout: m.readout,
+        dataset: m.dataset,
         layers: m
             .layers
             .iter()

@@ -3,23 +3,19 @@
 //! is measured on ([`plan`]), the generated files in an output folder ([`files`]) and their
 //! report, `report.json` and the design's part of every `report.md` ([`report`]).
 
+pub mod activity;
 pub mod files;
 pub mod report;
 
+pub use activity::{activity_for, ActivityChoice};
 pub use files::{read_load_image, write, write_design, DesignFiles};
 pub use report::{design_sections, ReportJson};
 
 use crate::source::ModelArgs;
 use anyhow::Result;
 use clap::Args;
-use golden::model::Model;
-use hdl::plan::{Activity, Design, Fault, HwOptions, Target, WeightSource};
-use rand::{Rng, SeedableRng};
-
-/// The first 100 MNIST test images (committed fixture): representative activity for the
-/// cycle estimates of MNIST-shaped models.
-const MNIST_FIXTURE: &[u8] =
-    include_bytes!("../../golden/tests/fixtures/mnist-t10k-100-images-idx3-ubyte");
+use golden::data::DatasetKind;
+use hdl::plan::{Design, Fault, HwOptions, Target, WeightSource};
 
 /// Hardware options shared by `gen-verilog`, `ttfs cosim` and `ttfs synth`.
 #[derive(Args, Clone, Debug)]
@@ -42,6 +38,11 @@ pub struct HwArgs {
     /// Features per input beat: s_data is K·input_bits wide (DESIGN §4 revision 2; default 1)
     #[arg(long, value_name = "K")]
     pub input_lanes: Option<usize>,
+    /// Inputs the cost model's activity (estimated cycles, automatic lanes) is measured on:
+    /// auto (the model's dataset, else MNIST for 784-input models, else random), mnist,
+    /// fashion-mnist, random (seed 1), worst-case, or an IDX images FILE (first 100 images)
+    #[arg(long, default_value = "auto", value_name = "A|FILE")]
+    pub activity: ActivityChoice,
     /// Test only: generate a deliberately broken design
     #[arg(long, value_enum, hide = true)]
     pub fault: Option<FaultArg>,
@@ -82,43 +83,20 @@ impl HwArgs {
     }
 }
 
-/// Activity for the cost model: the MNIST fixture for 784-input models, else 100 seeded
-/// random samples.
-pub fn activity_for(model: &Model) -> Activity {
-    if model.input_len() == 784 && model.input_bits >= 8 {
-        if let Ok((images, _, _)) = golden::data::parse_idx_images(MNIST_FIXTURE, "fixture") {
-            let samples: Vec<Vec<u32>> = images
-                .rows()
-                .into_iter()
-                .map(|r| r.iter().map(|&p| p as u32).collect())
-                .collect();
-            return Activity::measure(
-                model,
-                &samples,
-                "first 100 MNIST test images (golden model)",
-            );
-        }
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
-    let max = 1u32 << model.input_bits;
-    let samples: Vec<Vec<u32>> = (0..100)
-        .map(|_| {
-            (0..model.input_len())
-                .map(|_| rng.gen_range(0..max))
-                .collect()
-        })
-        .collect();
-    Activity::measure(
-        model,
-        &samples,
-        "100 uniform random samples, seed 1 (golden model)",
-    )
-}
-
 /// Plans the design of `--model` for the hardware options.
 pub fn plan(model: &ModelArgs, hw: &HwArgs) -> Result<Design> {
+    plan_streaming(model, hw, None)
+}
+
+/// [`plan`] for a command that streams `dataset` through the design (`ttfs cosim --dataset`):
+/// `--activity auto` measures on that data when the model records no dataset of its own.
+pub fn plan_streaming(
+    model: &ModelArgs,
+    hw: &HwArgs,
+    dataset: Option<DatasetKind>,
+) -> Result<Design> {
     let loaded = model.load()?;
     let options = hw.options()?;
-    let activity = activity_for(&loaded.model);
+    let activity = activity::measure(&loaded.model, &hw.activity, dataset)?;
     Ok(Design::new(loaded.model, options, activity)?)
 }

@@ -123,7 +123,8 @@ pub fn run(a: &CosimArgs) -> Result<()> {
     check_args(a)?;
     let mut hw = a.hw.clone();
     hw.trace = true;
-    let design = accelerator::plan(&a.model, &hw)?;
+    // Planned from the data it runs on (`--activity auto` and a model without a dataset).
+    let design = accelerator::plan_streaming(&a.model, &hw, a.dataset)?;
     let samples = load_samples(a, &design.model)?;
     let n = samples.len();
     let top = accelerator::write_design(&design, &a.out)?;

@@ -4,8 +4,9 @@
 //! and the summary. See `docs/import.md` for the naming conventions and what is refused.
 
 use crate::import::{import, ImportOptions};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use golden::data::DatasetKind;
 use golden::model::Readout;
 use std::path::PathBuf;
 
@@ -39,6 +40,10 @@ pub struct ImportArgs {
     /// How the last layer is read out
     #[arg(long, value_enum, default_value = "potential")]
     pub readout: ReadoutArg,
+    /// Dataset the network was trained on (mnist or fashion-mnist), recorded in the model file:
+    /// the hardware's activity is then measured on it (gen-verilog --activity auto)
+    #[arg(long, value_name = "NAME")]
+    pub dataset: Option<DatasetKind>,
     #[command(flatten)]
     pub quant: super::quantize::QuantFlags,
     /// Output quantized model file (lcttfs-model JSON)
@@ -54,7 +59,12 @@ pub fn run(a: &ImportArgs) -> Result<()> {
         weight_bits: a.quant.weight_bits,
         renormalize: a.quant.renormalize,
     };
-    let imported = import(&a.file, &opts)?;
+    let mut imported = import(&a.file, &opts)?;
+    if let Some(kind) = a.dataset {
+        crate::source::check_images_fit(&imported.model, kind.features(), kind.name())
+            .context("--dataset")?;
+        imported.model.dataset = Some(kind);
+    }
     let model = &imported.model;
     model.save(&a.out)?;
     let widths: Vec<String> = std::iter::once(model.input_len())
@@ -62,14 +72,17 @@ pub fn run(a: &ImportArgs) -> Result<()> {
         .map(|n| n.to_string())
         .collect();
     println!(
-        "imported {} ({}): {} layers {}, T = {}, {}-bit inputs, {} readout",
+        "imported {} ({}): {} layers {}, T = {}, {}-bit inputs, {} readout{}",
         a.file.display(),
         imported.network.format.name(),
         model.layers.len(),
         widths.join("-"),
         model.time_steps,
         model.input_bits,
-        model.readout
+        model.readout,
+        model
+            .dataset
+            .map_or(String::new(), |d| format!(", trained on {d}"))
     );
     for (k, (src, rep)) in imported
         .network

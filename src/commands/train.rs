@@ -92,7 +92,9 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         a.seed
     );
     let start = std::time::Instant::now();
-    let model = train::train(&config, &train_set)?;
+    let mut model = train::train(&config, &train_set)?;
+    // Recorded in the file: quantize carries it, and the hardware's activity is planned from it.
+    model.dataset = Some(a.dataset);
     let secs = start.elapsed().as_secs_f64();
     model
         .save(&a.out)

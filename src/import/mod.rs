@@ -223,6 +223,7 @@ impl ImportedNetwork {
             time_steps,
             input_bits,
             readout,
+            dataset: None,
             layers,
         };
         model.validate()?;

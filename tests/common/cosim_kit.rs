@@ -102,6 +102,7 @@ pub fn random_network(seed: u64) -> (Model, Vec<usize>) {
         time_steps,
         input_bits,
         readout,
+        dataset: None,
         layers,
     };
     m.validate().expect("random model is valid");

@@ -154,6 +154,7 @@ pub fn model_with_shape(
         time_steps,
         input_bits,
         readout,
+        dataset: None,
         layers,
     };
     model.validate().expect("generator builds valid models");
