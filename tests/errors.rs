@@ -60,6 +60,13 @@ impl Row {
         self
     }
 
+    /// Runs with the datasets' files absent: `LCTTFS_DATA` points at `dir` and the system-wide
+    /// installs (Debian's `/usr/share/datasets`) are not searched.
+    fn without_data(self, dir: &str) -> Row {
+        self.env("LCTTFS_DATA", dir)
+            .env("LCTTFS_NO_SYSTEM_DATA", "1")
+    }
+
     fn clap(mut self) -> Row {
         self.clap = true;
         self
@@ -448,16 +455,14 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             &["--model", &f.fashion16, "--out", &o],
             &format!("{empty}/fashion-mnist/t10k-images-idx3-ubyte"),
         )
-        .env("LCTTFS_DATA", empty.clone())
-        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
+        .without_data(&empty),
         row(
             "gen-verilog",
             "--activity data is missing",
             &["--activity", "fashion-mnist", "--out", &o],
             "bash scripts/fetch-mnist.sh --fashion --no-mnist",
         )
-        .env("LCTTFS_DATA", empty.clone())
-        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
+        .without_data(&empty),
         row(
             "gen-verilog",
             "--activity FILE wrong size",
@@ -706,8 +711,7 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             ],
             "--activity random",
         )
-        .env("LCTTFS_DATA", empty.clone())
-        .env("LCTTFS_NO_SYSTEM_DATA", "1"),
+        .without_data(&empty),
         row(
             "cosim",
             "NaN weight",
