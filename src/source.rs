@@ -8,10 +8,11 @@ use golden::model::{AnyModel, FloatModel, Model, ModelError};
 use golden::quantize::{quantize, QuantizeOptions};
 use std::path::{Path, PathBuf};
 
-/// `--model M`: an `lcttfs-model` file; the embedded default model when absent.
+/// `--model M`: an `lcttfs-model` file or a built-in model's name; the embedded default model
+/// (`mnist-mlp`) when absent.
 #[derive(Args, Clone, Debug, Default)]
 pub struct ModelArgs {
-    /// Model file (lcttfs-model JSON, quantized or float); default: the embedded 784-128-10 MNIST model
+    /// Model file (lcttfs-model JSON, quantized or float) or built-in model name (mnist-mlp, mnist-mlp-w4; an existing file wins); default: mnist-mlp, the embedded 784-128-10 MNIST model
     #[arg(long, value_name = "M")]
     pub model: Option<PathBuf>,
     /// Weight bits used when --model is a float model and must be quantized on the fly
@@ -35,32 +36,82 @@ impl ModelArgs {
                 float: Some(golden::default_model::float()),
                 origin: "embedded default (784-128-10 MNIST, T=16, 8-bit)".into(),
             }),
-            Some(path) => match load_any_model(path)? {
-                AnyModel::Quantized(model) => Ok(LoadedModel {
-                    model,
-                    float: None,
-                    origin: path.display().to_string(),
+            Some(arg) => match resolve_model(arg)? {
+                ModelRef::Builtin(b) => Ok(LoadedModel {
+                    model: b.quantized(),
+                    float: Some(b.float()),
+                    origin: format!("built-in {} ({})", b.name, b.description),
                 }),
-                AnyModel::Float(float) => {
-                    let opts = QuantizeOptions::new(self.weight_bits)?;
-                    let (model, _) = quantize(&float, &opts).with_context(|| {
-                        format!(
-                            "{} is a float model and quantizing it failed",
-                            path.display()
-                        )
-                    })?;
-                    Ok(LoadedModel {
-                        model,
-                        float: Some(float),
-                        origin: format!(
-                            "{} (float, quantized to {} bits)",
-                            path.display(),
-                            self.weight_bits
-                        ),
-                    })
-                }
+                ModelRef::File(path) => Self::load_file(&path, self.weight_bits),
             },
         }
+    }
+
+    fn load_file(path: &Path, weight_bits: u32) -> Result<LoadedModel> {
+        match load_any_model(path)? {
+            AnyModel::Quantized(model) => Ok(LoadedModel {
+                model,
+                float: None,
+                origin: path.display().to_string(),
+            }),
+            AnyModel::Float(float) => {
+                let opts = QuantizeOptions::new(weight_bits)?;
+                let (model, _) = quantize(&float, &opts).with_context(|| {
+                    format!(
+                        "{} is a float model and quantizing it failed",
+                        path.display()
+                    )
+                })?;
+                Ok(LoadedModel {
+                    model,
+                    float: Some(float),
+                    origin: format!(
+                        "{} (float, quantized to {} bits)",
+                        path.display(),
+                        weight_bits
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// What a `--model` argument names: a file, or (when no such file exists) a built-in model.
+pub enum ModelRef {
+    File(PathBuf),
+    Builtin(&'static golden::builtin::Builtin),
+}
+
+/// Resolves a `--model` argument: an existing path wins over a built-in name; a built-in name
+/// is next; anything else is refused in one line. A bare word (no `/`, no `.`) is taken for a
+/// mistyped name and the line lists the built-in models; a path-like argument gets the file
+/// system's error (which names the path).
+pub fn resolve_model(arg: &Path) -> Result<ModelRef> {
+    if arg.exists() {
+        return Ok(ModelRef::File(arg.to_path_buf()));
+    }
+    let text = arg.to_string_lossy();
+    if let Ok(b) = golden::builtin::find(&text) {
+        return Ok(ModelRef::Builtin(b));
+    }
+    if !text.contains(['/', '\\', '.']) {
+        bail!(
+            "--model {text}: no such file, and not a built-in model name: the built-in models are {} (or give the path of an lcttfs-model file)",
+            golden::builtin::names().join(", ")
+        );
+    }
+    Ok(ModelRef::File(arg.to_path_buf()))
+}
+
+/// A float model from a file or a built-in model's float source (`--model-float`, `ttfs
+/// quantize --model`); `None` when the file holds a quantized model.
+pub fn load_float_model(arg: &Path) -> Result<Option<FloatModel>> {
+    match resolve_model(arg)? {
+        ModelRef::Builtin(b) => Ok(Some(b.float())),
+        ModelRef::File(path) => match load_any_model(&path)? {
+            AnyModel::Float(f) => Ok(Some(f)),
+            AnyModel::Quantized(_) => Ok(None),
+        },
     }
 }
 

@@ -11,6 +11,19 @@ fn tmp(name: &str) -> PathBuf {
     common::tmp_in("cli", name)
 }
 
+/// `ttfs quantize --model MODEL --weight-bits BITS --out OUT`.
+fn quantize_to(model: &str, bits: &str, out: &str) -> std::process::Output {
+    ttfs(&[
+        "quantize",
+        "--model",
+        model,
+        "--weight-bits",
+        bits,
+        "--out",
+        out,
+    ])
+}
+
 #[test]
 fn every_subcommand_has_help() {
     for sub in ["train", "quantize", "eval", "sim", "bench"] {
@@ -126,15 +139,7 @@ fn train_quantize_eval_round_trip_on_a_small_run_and_the_model_keeps_its_dataset
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = ttfs(&[
-        "quantize",
-        "--model",
-        float.to_str().unwrap(),
-        "--weight-bits",
-        "6",
-        "--out",
-        quant.to_str().unwrap(),
-    ]);
+    let out = quantize_to(float.to_str().unwrap(), "6", quant.to_str().unwrap());
     assert!(
         out.status.success(),
         "{}",
@@ -202,8 +207,10 @@ fn gen_verilog_writes_the_default_accelerator_with_its_report() {
     assert!(r["note"].as_str().unwrap().contains("estimates"));
     let layers = r["design"]["layers"].as_array().unwrap();
     assert_eq!(layers.len(), 2);
-    // z bits from the bound (785·2^7·16 = 1 607 680 → 22 signed bits), never guessed.
-    assert_eq!(layers[0]["z_bits"], 22);
+    // z bits from the weights' own bound (max(Σ w⁺, Σ |w⁻|)·T = 3 183·16 = 50 928 → 17 signed
+    // bits; DESIGN §2's 785·2^7·16 would give 22), never guessed.
+    assert_eq!(layers[0]["z_bound"], 50_928);
+    assert_eq!(layers[0]["z_bits"], 17);
     assert!(r["design"]["est_cycles_per_sample"].as_f64().unwrap() > 784.0);
 }
 
@@ -230,4 +237,111 @@ fn a_version_2_dense_file_generates_the_same_verilog_as_version_1() {
     }
     let read = |d: &PathBuf| std::fs::read_to_string(d.join("ttfs_top.v")).unwrap();
     assert_eq!(read(&out1), read(&out2));
+}
+
+/// `ttfs train --weight-bits N` trains the weights quantization-aware and writes their exact
+/// grid values: `ttfs quantize --weight-bits N` of that file is, byte for byte, the integer
+/// model the training produced (`--out-quantized`).
+#[test]
+fn train_with_weight_bits_writes_a_float_model_that_quantizes_to_the_trained_model_bit_for_bit() {
+    require_mnist();
+    let float = tmp("qat-float.json");
+    let trained = tmp("qat-trained.json");
+    let again = tmp("qat-again.json");
+    let out = ttfs(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--hidden",
+        "16",
+        "--epochs",
+        "1",
+        "--limit",
+        "1000",
+        "--seed",
+        "3",
+        "--weight-bits",
+        "4",
+        "--out",
+        float.to_str().unwrap(),
+        "--out-quantized",
+        trained.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("integer ANN at 4 bits"), "{stdout}");
+    assert!(stdout.contains("worst rounding error 0.00e0"), "{stdout}");
+    let out = quantize_to(float.to_str().unwrap(), "4", again.to_str().unwrap());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (a, b) = (
+        std::fs::read(&trained).unwrap(),
+        std::fs::read(&again).unwrap(),
+    );
+    assert!(
+        a == b,
+        "quantizing the QAT float file must reproduce the trained model"
+    );
+    let m = golden::model::Model::load(&again).unwrap();
+    assert!(m.layers.iter().all(|l| l.weight_bits == 4));
+}
+
+/// `--model` takes a built-in name: `mnist-mlp` is the default, `mnist-mlp-w4` its 4-bit
+/// twin; `ttfs quantize --model NAME` quantizes the built-in float source back to it.
+#[test]
+fn builtin_model_names_load_and_quantize_back_to_themselves() {
+    require_mnist();
+    let eval = |model: Option<&str>| {
+        let mut args = vec!["eval", "--dataset", "mnist", "--limit", "200", "--json"];
+        if let Some(m) = model {
+            args.extend(["--model", m]);
+        }
+        stdout_json(&ttfs(&args))
+    };
+    assert_eq!(eval(Some("mnist-mlp")), eval(None));
+    let w4 = eval(Some("mnist-mlp-w4"));
+    assert_eq!(w4["snn_ann_mismatches"], 0);
+    assert_eq!(w4["ann_acc"], w4["snn_acc"]);
+    assert!(w4["snn_acc"].as_f64().unwrap() >= 0.95, "{w4}");
+    for (name, bits) in [("mnist-mlp", "8"), ("mnist-mlp-w4", "4")] {
+        let out = tmp(&format!("{name}-requantized.json"));
+        let o = quantize_to(name, bits, out.to_str().unwrap());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let want = golden::builtin::find(name).unwrap().quantized();
+        assert_eq!(golden::model::Model::load(&out).unwrap(), want, "{name}");
+    }
+}
+
+/// A file that exists wins over a built-in name of the same spelling.
+#[test]
+fn an_existing_file_wins_over_a_builtin_name() {
+    let dir = tmp("file-named-like-a-builtin");
+    std::fs::create_dir_all(&dir).unwrap();
+    // A file called mnist-mlp-w4 that holds the 8-bit default model.
+    golden::default_model::quantized()
+        .save(&dir.join("mnist-mlp-w4"))
+        .unwrap();
+    let run = |cwd: &std::path::Path, out: &std::path::Path| {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_gen-verilog"))
+            .args(["--model", "mnist-mlp-w4", "--out", out.to_str().unwrap()])
+            .current_dir(cwd)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        golden::model::Model::load(&out.join("model.json")).unwrap()
+    };
+    let from_file = run(&dir, &tmp("gen-file-wins"));
+    assert_eq!(from_file, golden::default_model::quantized());
+    let from_name = run(&std::env::temp_dir(), &tmp("gen-builtin-name"));
+    assert_eq!(
+        from_name,
+        golden::builtin::find("mnist-mlp-w4").unwrap().quantized()
+    );
 }

@@ -516,6 +516,54 @@ fn rows(f: &Fixtures) -> Vec<Row> {
             "cifar",
         )
         .clap(),
+        row(
+            "train",
+            "weight bits out of range",
+            &[
+                "--dataset",
+                "mnist",
+                "--weight-bits",
+                "1",
+                "--out",
+                &f.out("t.json"),
+            ],
+            "weight_bits = 1",
+        ),
+        row(
+            "train",
+            "QAT start after the last epoch",
+            &[
+                "--dataset",
+                "mnist",
+                "--epochs",
+                "2",
+                "--weight-bits",
+                "4",
+                "--qat-start-epoch",
+                "3",
+                "--out",
+                &f.out("t.json"),
+            ],
+            "--qat-start-epoch 3",
+        ),
+        row(
+            "eval",
+            "unknown built-in model name",
+            &["--model", "mnist-cnn", "--dataset", "mnist"],
+            "the built-in models are mnist-mlp, mnist-mlp-w4",
+        ),
+        row(
+            "gen-verilog",
+            "unknown built-in model name",
+            &["--model", "mnist-mlp-w3", "--out", &o],
+            "mnist-mlp-w3",
+        ),
+        row(
+            "quantize",
+            "unknown built-in model name",
+            &["--model", "mnist", "--out", &f.out("q.json")],
+            "not a built-in model name",
+        ),
         // quantize
         row(
             "quantize",
@@ -987,6 +1035,36 @@ fn rows(f: &Fixtures) -> Vec<Row> {
                 &f.out("plots"),
             ],
             "/nonexistent/float.json",
+        ),
+        row(
+            "plot",
+            "sweep: --weight-bits with --over weight-bits",
+            &[
+                "sweep",
+                "--dataset",
+                "mnist",
+                "--over",
+                "weight-bits",
+                "--weight-bits",
+                "4",
+                "--out",
+                &f.out("plots"),
+            ],
+            "--over weight-bits",
+        ),
+        row(
+            "plot",
+            "sweep: unknown built-in float model",
+            &[
+                "sweep",
+                "--dataset",
+                "mnist",
+                "--model-float",
+                "mnist-cnn",
+                "--out",
+                &f.out("plots"),
+            ],
+            "the built-in models are",
         ),
     ];
     rows.retain(|r| COMMANDS.contains(&r.command));

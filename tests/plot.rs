@@ -160,6 +160,111 @@ fn sweep_shows_integer_ann_and_snn_with_equal_accuracy_at_every_t() {
     check_png(&dir.join("sweep.png"), (1300, 560));
 }
 
+#[test]
+fn sweep_over_weight_bits_shows_ann_and_snn_equal_at_every_width_and_prints_json() {
+    require_mnist();
+    let dir = tmp_dir("sweep-bits");
+    let d = dir.to_str().unwrap();
+    let args = [
+        "plot",
+        "sweep",
+        "--dataset",
+        "mnist",
+        "--over",
+        "weight-bits",
+        "--limit",
+        "200",
+        "--out",
+        d,
+    ];
+    let out = stdout_of(&ttfs(&args));
+    // Table rows: bits, float %, quantized %, SNN %, spikes/neuron, mismatches.
+    let rows: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|w| w.len() == 6 && w[0].parse::<u32>().is_ok())
+        .collect();
+    let bits: Vec<u32> = rows.iter().map(|w| w[0].parse().unwrap()).collect();
+    assert_eq!(bits, (2..=8).collect::<Vec<_>>(), "{out}");
+    for w in &rows {
+        assert_eq!(
+            w[2], w[3],
+            "{} bits: quantized vs SNN accuracy\n{out}",
+            w[0]
+        );
+        assert_eq!(w[5], "0", "{} bits: SNN/ANN mismatches\n{out}", w[0]);
+    }
+    assert!(out.contains("T = 16"), "{out}");
+    check_svg(
+        &dir.join("sweep-weight-bits.svg"),
+        &[
+            "accuracy",
+            "weight bits",
+            "integer ANN",
+            "golden SNN",
+            "float ReLU1",
+        ],
+    );
+    check_png(&dir.join("sweep-weight-bits.png"), (1300, 560));
+
+    // --json: the same figures, one point per width; 8 bits is the embedded default model.
+    let mut json_args = args.to_vec();
+    json_args.push("--json");
+    let r: serde_json::Value = serde_json::from_str(&stdout_of(&ttfs(&json_args))).unwrap();
+    assert_eq!(r["over"], "weight_bits");
+    assert_eq!(
+        (r["samples"].as_u64(), r["trained_t"].as_u64()),
+        (Some(200), Some(16))
+    );
+    assert!(r["weight_bits"].is_null(), "{r}");
+    let points = r["points"].as_array().unwrap();
+    let widths: Vec<u64> = points
+        .iter()
+        .map(|p| p["weight_bits"].as_u64().unwrap())
+        .collect();
+    assert_eq!(widths, (2..=8).collect::<Vec<_>>());
+    for (p, w) in points.iter().zip(&rows) {
+        assert_eq!(p["time_steps"], 16);
+        assert_eq!(p["mismatches"], 0);
+        assert_eq!(p["quantized_acc"], p["snn_acc"]);
+        assert_eq!(
+            format!("{:.2}%", 100.0 * p["snn_acc"].as_f64().unwrap()),
+            w[3]
+        );
+        assert_eq!(p["frac_bits"].as_array().unwrap().len(), 2);
+    }
+    assert_eq!(
+        points[6]["frac_bits"],
+        serde_json::json!([7, 7]),
+        "the default's 8-bit F"
+    );
+
+    // Over T, the JSON carries the fixed weight bits and one point per T.
+    let t_json = stdout_of(&ttfs(&[
+        "plot",
+        "sweep",
+        "--dataset",
+        "mnist",
+        "--limit",
+        "20",
+        "--json",
+        "--out",
+        d,
+    ]));
+    let r: serde_json::Value = serde_json::from_str(&t_json).unwrap();
+    assert_eq!(
+        (r["over"].as_str(), r["weight_bits"].as_u64()),
+        (Some("time_steps"), Some(8))
+    );
+    let ts: Vec<u64> = r["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["time_steps"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ts, vec![2, 4, 8, 16, 32, 64, 128, 256]);
+}
+
 /// `args` fails with a non-zero exit and exactly one line on stderr containing `needle`.
 fn refused(args: &[&str], needle: &str) {
     let out = ttfs(args);

@@ -10,8 +10,8 @@ use crate::model::{AnyModel, FloatModel, Model};
 
 /// Path shown in messages for the embedded model.
 pub const NAME: &str = "(embedded default model golden/models/default.json)";
-const QUANTIZED: &str = include_str!("../models/default.json");
-const FLOAT: &str = include_str!("../models/default-float.json");
+pub(crate) const QUANTIZED: &str = include_str!("../models/default.json");
+pub(crate) const FLOAT: &str = include_str!("../models/default-float.json");
 
 /// The quantized default model (what the hardware is generated from).
 pub fn quantized() -> Model {

@@ -6,9 +6,11 @@
 //! - [`quantize`]: float → integer with exact row sums.
 //! - [`snn`]: tick-level and event-driven spiking simulators, mirroring the hardware blocks.
 //! - [`data`]: MNIST idx readers. [`train`]: the LC-TTFS trainer. [`default_model`]: the
-//!   embedded default MNIST model. [`testkit`]: seeded random models for every test suite.
+//!   embedded default MNIST model; [`builtin`]: every built-in model by name.
+//!   [`testkit`]: seeded random models for every test suite.
 
 pub mod bounds;
+pub mod builtin;
 pub mod data;
 pub mod default_model;
 pub mod forward;

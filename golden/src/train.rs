@@ -10,6 +10,14 @@
 //! - **Row constraint** `Σ_j w_ij + b_i = 1` holds after every optimizer step: [`project_rows`]
 //!   subtracts the mean excess from every weight and bias of the row, then puts the (f32
 //!   rounding) residue on the bias, so rows sum to 1 within an f32 ulp.
+//! - **Weights** are quantization-aware when [`TrainConfig::weight_bits`] is set: from epoch
+//!   [`TrainConfig::qat_start_epoch`] on, every step's forward (and the backward's activation
+//!   gradient) uses the integer layer that [`crate::quantize::quantize_layer`] — the very
+//!   quantizer of `ttfs quantize`, exact row sums `Σ w + b = 2^F` included — makes of the latent
+//!   float weights, as its grid values `w_int / 2^F`. The gradient passes straight through the
+//!   rounding to the latent weights, which the optimizer updates and projects as usual. The
+//!   model returned is the grid of the final quantized layers, so quantizing it at the same
+//!   bits gives back exactly the integer model that was trained ([`Trained::quantized`]).
 //! - **Readout** is the last layer's potential: softmax cross-entropy on `logit_scale · z`
 //!   (the scale sharpens the softmax without growing the weights; argmax is unchanged).
 //!
@@ -20,8 +28,11 @@
 
 use crate::data::Dataset;
 use crate::forward::{argmax, encode_value};
-use crate::model::{FloatLayer, FloatModel, Readout, MAX_INPUT_BITS, MAX_WIDTH};
-use ndarray::{Array1, Array2, Axis, Zip};
+use crate::model::{
+    FloatLayer, FloatModel, Layer, Model, Readout, MAX_INPUT_BITS, MAX_WEIGHT_BITS, MAX_WIDTH,
+};
+use crate::quantize::{grid_values, quantize_layer, QuantizeOptions};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -74,6 +85,12 @@ pub struct TrainConfig {
     pub max_shift: usize,
     /// Seed of the one random stream (initialization, shuffling, augmentation).
     pub seed: u64,
+    /// Weight quantization-aware training at this many weight bits (`None` = float weights,
+    /// as the default model was trained).
+    pub weight_bits: Option<u32>,
+    /// First epoch (1-based) whose forward uses the quantized weights; earlier epochs train
+    /// float weights (a warm-up). Only used with `weight_bits`.
+    pub qat_start_epoch: usize,
     /// Show a progress bar (rate, ETA) on stderr.
     pub progress: bool,
 }
@@ -95,6 +112,8 @@ impl Default for TrainConfig {
             logit_scale: 4.0,
             max_shift: 1,
             seed: 1,
+            weight_bits: None,
+            qat_start_epoch: 1,
             progress: true,
         }
     }
@@ -107,6 +126,8 @@ pub enum TrainError {
     Config(String),
     #[error("training data: {0}")]
     Data(String),
+    #[error("quantization-aware training: {0}")]
+    Quantize(String),
 }
 
 fn finite_in(name: &str, v: f32, lo: f32, hi: f32, hi_open: bool) -> Result<(), TrainError> {
@@ -161,6 +182,16 @@ impl TrainConfig {
                 "learning_rate = {} must be in (0, 10]",
                 self.learning_rate
             ));
+        }
+        if let Some(bits) = self.weight_bits {
+            if !(2..=MAX_WEIGHT_BITS).contains(&bits) {
+                return cfg(format!(
+                    "weight_bits = {bits} is outside 2..={MAX_WEIGHT_BITS}"
+                ));
+            }
+        }
+        if self.qat_start_epoch == 0 {
+            return cfg("qat_start_epoch = 0: epochs count from 1".into());
         }
         finite_in("final_lr_fraction", self.final_lr_fraction, 0.0, 1.0, false)?;
         finite_in("weight_decay", self.weight_decay, 0.0, 1.0, false)?;
@@ -318,15 +349,22 @@ fn qat_activation(z: f32, t: f32) -> f32 {
     ((t * z.clamp(0.0, 1.0)) as u32) as f32 / t
 }
 
+/// The weights and bias a forward pass uses: the latent float ones, or their quantized grid.
+type Effective<'a> = (ArrayView2<'a, f32>, ArrayView1<'a, f32>);
+
 /// Forward pass of a batch. Returns every layer's input activations (`acts[0]` = input) and
 /// the pre-activations `zs` of every layer.
-fn forward_batch(params: &[Param], x: Array2<f32>, t: f32) -> (Vec<Array2<f32>>, Vec<Array2<f32>>) {
+fn forward_batch(
+    layers: &[Effective<'_>],
+    x: Array2<f32>,
+    t: f32,
+) -> (Vec<Array2<f32>>, Vec<Array2<f32>>) {
     let mut acts = vec![x];
-    let mut zs = Vec::with_capacity(params.len());
-    for (k, p) in params.iter().enumerate() {
-        let mut z = acts[k].dot(&p.w.t());
-        z += &p.b;
-        if k + 1 < params.len() {
+    let mut zs = Vec::with_capacity(layers.len());
+    for (k, (w, b)) in layers.iter().enumerate() {
+        let mut z = acts[k].dot(&w.t());
+        z += b;
+        if k + 1 < layers.len() {
             acts.push(z.mapv(|v| qat_activation(v, t)));
         }
         zs.push(z);
@@ -460,6 +498,63 @@ fn step(
     }
 }
 
+/// A quantized layer with its grid values (weights, bias): what a QAT forward uses.
+type QuantizedParam = (Layer, Array2<f32>, Array1<f32>);
+
+/// The quantized layers of the latent weights.
+fn quantize_params(
+    params: &[Param],
+    opts: &QuantizeOptions,
+) -> Result<Vec<QuantizedParam>, TrainError> {
+    params
+        .iter()
+        .enumerate()
+        .map(|(k, p)| {
+            let name = format!("layer {} (layers[{k}])", k + 1);
+            let bias = p.b.as_slice().expect("contiguous bias");
+            let (layer, _) = quantize_layer(&p.w, bias, opts, &name)
+                .map_err(|e| TrainError::Quantize(e.to_string()))?;
+            let (w, b) = grid_values(&layer);
+            Ok((layer, w, Array1::from(b)))
+        })
+        .collect()
+}
+
+/// The model as it stands: the latent float weights, or under weight QAT the quantized grid.
+fn snapshot(
+    params: &[Param],
+    cfg: &TrainConfig,
+    qopts: Option<&QuantizeOptions>,
+) -> Result<(FloatModel, Option<Model>), TrainError> {
+    let Some(opts) = qopts else {
+        return Ok((to_model(params, cfg), None));
+    };
+    let q = quantize_params(params, opts)?;
+    let float = FloatModel {
+        time_steps: cfg.time_steps,
+        input_bits: cfg.input_bits,
+        readout: Readout::Potential,
+        dataset: None,
+        layers: q
+            .iter()
+            .map(|(l, w, b)| FloatLayer {
+                inputs: l.inputs,
+                outputs: l.outputs,
+                weights: w.clone(),
+                bias: b.to_vec(),
+            })
+            .collect(),
+    };
+    let model = Model {
+        time_steps: cfg.time_steps,
+        input_bits: cfg.input_bits,
+        readout: Readout::Potential,
+        dataset: None,
+        layers: q.into_iter().map(|(l, _, _)| l).collect(),
+    };
+    Ok((float, Some(model)))
+}
+
 fn to_model(params: &[Param], cfg: &TrainConfig) -> FloatModel {
     FloatModel {
         time_steps: cfg.time_steps,
@@ -532,9 +627,36 @@ pub fn train(config: &TrainConfig, data: &Dataset) -> Result<FloatModel, TrainEr
 pub fn train_with(
     config: &TrainConfig,
     data: &Dataset,
-    mut on_epoch: impl FnMut(&EpochStats, &FloatModel),
+    on_epoch: impl FnMut(&EpochStats, &FloatModel),
 ) -> Result<(FloatModel, Vec<EpochStats>), TrainError> {
+    train_full(config, data, on_epoch).map(|t| (t.float, t.stats))
+}
+
+/// What a training run produced.
+#[derive(Clone, Debug)]
+pub struct Trained {
+    /// The float model: the latent weights, or under weight QAT the grid values of
+    /// [`Trained::quantized`].
+    pub float: FloatModel,
+    /// Under weight QAT, the integer model the last steps trained (its weights, `frac_bits`
+    /// and all): `quantize(&float, weight_bits)` is exactly this model.
+    pub quantized: Option<Model>,
+    pub stats: Vec<EpochStats>,
+}
+
+/// [`train_with`], returning also the integer model of weight QAT.
+pub fn train_full(
+    config: &TrainConfig,
+    data: &Dataset,
+    mut on_epoch: impl FnMut(&EpochStats, &FloatModel),
+) -> Result<Trained, TrainError> {
     config.validate()?;
+    let qopts = match config.weight_bits {
+        Some(bits) => {
+            Some(QuantizeOptions::new(bits).map_err(|e| TrainError::Config(e.to_string()))?)
+        }
+        None => None,
+    };
     check_data(config, data)?;
     let widths = config.widths(data.features());
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
@@ -557,6 +679,7 @@ pub fn train_with(
     let mut lr = config.learning_rate;
     for epoch in 1..=config.epochs {
         let start = Instant::now();
+        let qat = qopts.as_ref().filter(|_| epoch >= config.qat_start_epoch);
         order.shuffle(&mut rng);
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for chunk in order.chunks(bs) {
@@ -577,7 +700,16 @@ pub fn train_with(
                 fill_batch(&mut xv, data, chunk, &shifts, &lut);
             }
             let x = x_buf.slice(ndarray::s![..b, ..]).to_owned();
-            let (acts, mut zs) = forward_batch(&params, x, t);
+            // The weights of this step's forward: latent, or quantized (straight-through).
+            let quantized = match qat {
+                Some(opts) => Some(quantize_params(&params, opts)?),
+                None => None,
+            };
+            let effective: Vec<Effective<'_>> = match &quantized {
+                Some(q) => q.iter().map(|(_, w, b)| (w.view(), b.view())).collect(),
+                None => params.iter().map(|p| (p.w.view(), p.b.view())).collect(),
+            };
+            let (acts, mut zs) = forward_batch(&effective, x, t);
             let mut dz = zs.pop().expect("≥1 layer");
             let (l, c) = softmax_xent_grad(&mut dz, &labels, config.logit_scale, b);
             loss_sum += l;
@@ -588,7 +720,7 @@ pub fn train_with(
                 let gw = dz.t().dot(&acts[k]);
                 let gb = dz.sum_axis(Axis(0));
                 if k > 0 {
-                    let mut da = dz.dot(&params[k].w);
+                    let mut da = dz.dot(&effective[k].0);
                     // Straight-through: the floor passes the gradient, the clamp stops it.
                     Zip::from(&mut da).and(&zs[k - 1]).for_each(|d, &z| {
                         if !(z > 0.0 && z < 1.0) {
@@ -600,6 +732,7 @@ pub fn train_with(
                 grads.push((gw, gb));
             }
             grads.reverse();
+            drop(effective);
             lr = schedule(config, step_no, total_steps);
             step_no += 1;
             step(
@@ -611,14 +744,14 @@ pub fn train_with(
             );
             bar.inc(1);
         }
-        let model = to_model(&params, config);
+        let (model, _) = snapshot(&params, config, qopts.as_ref())?;
         let st = EpochStats {
             epoch,
             loss: loss_sum / n as f64,
             train_accuracy: correct as f64 / n as f64,
             learning_rate: lr,
             seconds: start.elapsed().as_secs_f64(),
-            worst_row_sum_error: worst_row_sum_error(&model),
+            worst_row_sum_error: worst_row_sum_error(&to_model(&params, config)),
             max_abs_weight: model
                 .layers
                 .iter()
@@ -640,7 +773,12 @@ pub fn train_with(
         stats.push(st);
     }
     bar.finish_and_clear();
-    Ok((to_model(&params, config), stats))
+    let (float, quantized) = snapshot(&params, config, qopts.as_ref())?;
+    Ok(Trained {
+        float,
+        quantized,
+        stats,
+    })
 }
 
 /// Cosine decay from the peak rate to `peak · final_lr_fraction`.

@@ -320,3 +320,110 @@ proptest! {
         prop_assert!((train::row_sum(&w2, b2) - 1.0).abs() <= tol);
     }
 }
+
+fn qat_config(seed: u64, bits: u32) -> TrainConfig {
+    TrainConfig {
+        hidden: vec![16],
+        epochs: 3,
+        weight_bits: Some(bits),
+        ..tiny_config(seed)
+    }
+}
+
+/// Weight QAT writes the grid values of the integer model it trained: quantizing that float
+/// model at the same bits gives exactly the trained integer model (weights, biases,
+/// `frac_bits`), and every row of both sums exactly (`2^F` in integers, 1 in the float file).
+#[test]
+fn weight_qat_float_model_quantizes_back_to_the_trained_integer_model_bit_for_bit() {
+    let d = fixture();
+    for bits in [3, 4, 6, 8] {
+        let trained = train::train_full(&qat_config(11, bits), &d, |_, _| {}).unwrap();
+        let q = trained
+            .quantized
+            .expect("weight QAT returns its integer model");
+        q.validate().unwrap();
+        assert!(q.layers.iter().all(|l| l.weight_bits == bits));
+        let (again, rep) = quantize(&trained.float, &QuantizeOptions::new(bits).unwrap()).unwrap();
+        assert_eq!(again, q, "{bits} bits");
+        assert_eq!(
+            rep.worst_error(),
+            0.0,
+            "{bits} bits: the float file is on the grid"
+        );
+        assert_eq!(trained.float, dequantize(&q), "{bits} bits");
+        assert_rows_sum_to_one(&trained.float, 0.0);
+        // The file format round trip keeps every grid value exactly.
+        let text = trained.float.to_json_string();
+        match golden::model::AnyModel::from_json_str(&text, "(test)").unwrap() {
+            golden::model::AnyModel::Float(f) => assert_eq!(f, trained.float),
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
+/// The quantization-aware forward is the integer contract: the trained float (grid) model,
+/// run as trained, predicts exactly what the integer ANN of the trained model does.
+#[test]
+fn weight_qat_forward_equals_the_integer_model_forward() {
+    let d = fixture();
+    let trained = train::train_full(&qat_config(12, 4), &d, |_, _| {}).unwrap();
+    let q = trained.quantized.unwrap();
+    let pred = train::predict(&trained.float, &d);
+    for (i, &p) in pred.iter().enumerate() {
+        assert_eq!(p, classify(&q, &d.sample(i)), "sample {i}");
+    }
+}
+
+#[test]
+fn weight_qat_is_deterministic_and_a_late_start_still_writes_the_grid() {
+    let d = fixture();
+    let a = train::train_full(&qat_config(13, 4), &d, |_, _| {}).unwrap();
+    let b = train::train_full(&qat_config(13, 4), &d, |_, _| {}).unwrap();
+    assert_eq!(a.float, b.float);
+    assert_eq!(a.quantized, b.quantized);
+    // QAT from the last epoch only: the epochs before train float weights, so the result
+    // differs, but the file is still the grid of the integer model returned.
+    let cfg = TrainConfig {
+        qat_start_epoch: 3,
+        ..qat_config(13, 4)
+    };
+    let late = train::train_full(&cfg, &d, |_, _| {}).unwrap();
+    assert_ne!(late.float, a.float);
+    let (again, _) = quantize(&late.float, &QuantizeOptions::new(4).unwrap()).unwrap();
+    assert_eq!(Some(again), late.quantized);
+    // Without weight QAT there is no integer model and the weights are not on a grid.
+    let float = train::train_full(&tiny_config(13), &d, |_, _| {}).unwrap();
+    assert!(float.quantized.is_none());
+}
+
+#[test]
+fn invalid_weight_qat_settings_are_refused_with_the_field_named() {
+    for (cfg, what) in [
+        (
+            TrainConfig {
+                weight_bits: Some(1),
+                ..tiny_config(1)
+            },
+            "weight_bits = 1",
+        ),
+        (
+            TrainConfig {
+                weight_bits: Some(17),
+                ..tiny_config(1)
+            },
+            "weight_bits = 17",
+        ),
+        (
+            TrainConfig {
+                weight_bits: Some(4),
+                qat_start_epoch: 0,
+                ..tiny_config(1)
+            },
+            "qat_start_epoch = 0",
+        ),
+    ] {
+        let err = cfg.validate().unwrap_err();
+        assert!(matches!(err, TrainError::Config(_)));
+        assert!(err.to_string().contains(what), "{what}: {err}");
+    }
+}

@@ -166,7 +166,8 @@ pub struct LayerPlan {
     pub groups: usize,
     pub weight_bits: u32,
     pub frac_bits: u32,
-    /// `|z| ≤ (fan_in + 1)·2^(weight_bits−1)·T` and the signed width that holds it.
+    /// The `|z|` bound the potentials are sized from (the rows' own `max(Σ w⁺, Σ |w⁻|)·T` for
+    /// fixed weights, `(fan_in + 1)·2^(weight_bits−1)·T` for runtime ones) and its signed width.
     pub z_bound: i64,
     pub z_bits: u32,
     /// `|S| ≤ (fan_in + 1)·2^(weight_bits−1)` (the slope) and its signed width.
@@ -285,7 +286,7 @@ impl Design {
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
         let input_lanes = check_options(&model, &options, &activity)?;
-        let plans = plan_layers(&model, &options, &activity);
+        let plans = plan_within_block_ram(&model, &options, &activity);
         let (est, bottleneck) = pace(&model, &activity, &plans);
         let (fixed_luts, fixed_ffs) = fixed_logic(&model, input_lanes);
         let t = model.time_steps;
@@ -443,7 +444,43 @@ fn check_lanes(model: &Model, lanes: &[usize]) -> Result<(), PlanError> {
 }
 
 /// The plan of every layer: the given lanes, or the automatic choice ([`auto_lanes`]).
-fn plan_layers(model: &Model, options: &HwOptions, activity: &Activity) -> Vec<LayerPlan> {
+/// [`plan_layers`], then, with automatic lanes, fewer lanes for the stage with the most block
+/// RAMs until the design's block RAMs fit the target. Wide lanes cost block RAM twice: wider
+/// weight rows and wider potential / tick rows (a UP5K stage of 16 lanes keeps `16·z_bits`
+/// bits of potentials per row, each 16 bits an `SB_RAM40_4K` however shallow).
+fn plan_within_block_ram(
+    model: &Model,
+    options: &HwOptions,
+    activity: &Activity,
+) -> Vec<LayerPlan> {
+    let mut caps = vec![usize::MAX; model.layers.len()];
+    loop {
+        let plans = plan_layers(model, options, activity, &caps);
+        let Some(cap) = options.target.capacity() else {
+            return plans;
+        };
+        let brams = encoder_brams(options.target, model.input_len(), model.time_steps)
+            + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
+        if options.lanes.is_some() || brams <= cap.brams {
+            return plans;
+        }
+        let Some(k) = (0..plans.len())
+            .filter(|&k| plans[k].lanes > 1)
+            .max_by_key(|&k| plans[k].estimate.brams)
+        else {
+            return plans;
+        };
+        caps[k] = plans[k].lanes - 1;
+    }
+}
+
+/// Each layer's plan; automatic lanes are at most `lane_caps[k]`.
+fn plan_layers(
+    model: &Model,
+    options: &HwOptions,
+    activity: &Activity,
+    lane_caps: &[usize],
+) -> Vec<LayerPlan> {
     let layers_n = model.layers.len();
     let input_cycles = model.input_len() as f64;
     let mut plans = Vec::with_capacity(layers_n);
@@ -464,7 +501,8 @@ fn plan_layers(model: &Model, options: &HwOptions, activity: &Activity) -> Vec<L
                 events_out,
                 input_cycles,
                 fires,
-            ),
+            )
+            .min(lane_caps[k]),
         };
         plans.push(plan_layer(
             model, k, lanes, fires, events_in, events_out, options,
@@ -735,6 +773,19 @@ fn estimate(
     }
 }
 
+/// The `|z|` bound the stage's potentials are sized from. Weights fixed in the design (ROM, or
+/// the UP5K SPRAM image generated with it) give the exact bound `max(Σ w⁺, Σ |w⁻|) · T` of
+/// their rows (every partial sum of `w · q`, `0 ≤ q ≤ T`, lies inside it); weights loaded at run
+/// time (`--weights runtime`: any weights of the shape) take DESIGN §2's
+/// `(fan_in + 1) · 2^(W−1) · T`. On the UP5K this keeps a 4-bit model's 16-lane potentials in
+/// 13 bits instead of 18, which is what lets their block RAMs fit beside the encoder.
+fn accumulator_bound(layer: &golden::model::Layer, t: u32, weights: WeightSource) -> i64 {
+    match weights {
+        WeightSource::Embedded => bounds::z_bound_exact(layer, t).max(1),
+        WeightSource::Runtime => bounds::z_bound(layer, t),
+    }
+}
+
 fn slope_bits(inputs: usize, weight_bits: u32) -> u32 {
     bounds::signed_bits((inputs as i64 + 1) * (1i64 << (weight_bits - 1)))
 }
@@ -750,7 +801,7 @@ fn plan_layer(
 ) -> LayerPlan {
     let layer = &model.layers[k];
     let t = model.time_steps;
-    let z_bound = bounds::z_bound(layer, t);
+    let z_bound = accumulator_bound(layer, t, options.weights);
     let z_bits = bounds::signed_bits(z_bound);
     let shape = StageShape {
         inputs: layer.inputs,
@@ -853,8 +904,12 @@ mod tests {
 
     #[test]
     fn widths_come_from_the_design_bound() {
-        let d = default_design(Target::Generic);
-        // Layer 1: (784 + 1)·2^7·16 = 1 607 680 < 2^21, so 22 signed bits.
+        let model = golden::default_model::quantized();
+        let mut o = HwOptions::new(Target::Generic);
+        o.weights = WeightSource::Runtime;
+        let d = Design::new(model.clone(), o, Activity::worst_case(&model)).unwrap();
+        // Any weights of the shape (runtime load): (784 + 1)·2^7·16 = 1 607 680 < 2^21, so 22
+        // signed bits.
         assert_eq!(d.layers[0].z_bound, 1_607_680);
         assert_eq!(d.layers[0].z_bits, 22);
         // Slope: 785·128 = 100 480 < 2^17 → 18 bits. Input index 0..=784 → 10 bits.
@@ -864,11 +919,52 @@ mod tests {
     }
 
     #[test]
+    fn fixed_weights_size_the_potentials_from_their_own_rows() {
+        let d = default_design(Target::Generic);
+        // The default model's worst row: max(Σ w⁺, Σ |w⁻|) = 3 183, times T = 16 is 50 928
+        // < 2^16, so 17 signed bits (22 for any weights of the shape).
+        assert_eq!(d.layers[0].z_bound, 50_928);
+        assert_eq!(d.layers[0].z_bits, 17);
+        assert_eq!(
+            d.layers[0].z_bound,
+            golden::bounds::z_bound_exact(&d.model.layers[0], 16)
+        );
+    }
+
+    #[test]
     fn up5k_puts_the_first_layer_in_spram_with_at_most_eight_lanes() {
         let d = default_design(Target::Ice40Up5k);
         assert_eq!(d.layers[0].weight_memory, MemoryKind::Spram);
         assert!(d.layers[0].lanes <= 8);
         assert!(d.est_sprams <= 4);
+    }
+
+    fn four_bit_default(weights: WeightSource) -> Design {
+        let opts = golden::quantize::QuantizeOptions::new(4).unwrap();
+        let (model, _) =
+            golden::quantize::quantize(&golden::default_model::float(), &opts).unwrap();
+        let mut o = HwOptions::new(Target::Ice40Up5k);
+        o.weights = weights;
+        Design::new(model.clone(), o, Activity::worst_case(&model)).unwrap()
+    }
+
+    #[test]
+    fn up5k_packs_sixteen_four_bit_lanes_into_the_spram_row() {
+        // 4 SPRAMs · 16 bits = 64 bits per read = 16 weights of 4 bits: G = 128 / 16 = 8.
+        let d = four_bit_default(WeightSource::Embedded);
+        assert_eq!(d.layers[0].weight_memory, MemoryKind::Spram);
+        assert_eq!((d.layers[0].lanes, d.layers[0].groups), (16, 8));
+        assert!(d.est_brams <= 30, "{} block RAMs", d.est_brams);
+    }
+
+    #[test]
+    fn auto_lanes_step_down_until_the_block_ram_fits() {
+        // Runtime weights size the potentials for any 4-bit weights (18 bits, not 13): 16 lanes
+        // would need 16·18 bits of potentials per row (18 EBR) and overflow the UP5K's 30.
+        let d = four_bit_default(WeightSource::Runtime);
+        assert_eq!(d.layers[0].z_bits, 18);
+        assert!(d.layers[0].lanes < 16, "{} lanes", d.layers[0].lanes);
+        assert!(d.est_brams <= 30, "{} block RAMs", d.est_brams);
     }
 
     #[test]

@@ -306,3 +306,35 @@ fn a_checker_that_compares_lines_does_fail_on_a_wrong_byte() {
     let (bytes, _) = drive_rx(cpb, &[idle(8), frame(0x13, cpb), idle(8)].concat());
     assert_ne!(bytes.last().map(|&(_, b)| b), Some(0x11));
 }
+
+/// Each board's receiver at its 3 Mbaud divisor (iCEBreaker 10 cycles/bit at 30 MHz, ULX3S 33
+/// at 100 MHz) takes back-to-back bytes from a host bridge running the exact nominal rate
+/// (bit edges at fractional cycles: 33.33 cycles per bit on the ULX3S, 1.01 % slower).
+#[test]
+fn board_receivers_take_back_to_back_bytes_at_the_bridges_nominal_rate() {
+    use hdl::board::Board;
+    use rand::{Rng, SeedableRng};
+    for (seed, b) in [(30u64, Board::Icebreaker), (31, Board::Ulx3s25f)] {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+        let sent: Vec<u8> = (0..200).map(|_| rng.gen()).collect();
+        let bits: Vec<bool> = sent
+            .iter()
+            .flat_map(|&byte| {
+                std::iter::once(false)
+                    .chain((0..8).map(move |i| byte >> i & 1 == 1))
+                    .chain(std::iter::once(true))
+            })
+            .collect();
+        let t = b.core_clock_hz() as f64 / b.uart_baud() as f64;
+        let mut levels = idle(50);
+        let cycles = (bits.len() as f64 * t).ceil() as usize;
+        levels.extend(
+            (0..cycles).map(|c| bits.get((c as f64 / t) as usize).copied().unwrap_or(true)),
+        );
+        levels.extend(idle(100));
+        let (got, errors) = drive_rx(b.uart_cycles_per_bit(), &levels);
+        let got: Vec<u8> = got.into_iter().map(|(_, v)| v).collect();
+        assert!(errors.is_empty(), "{b}: framing errors at {errors:?}");
+        assert_eq!(got, sent, "{b}: {t} cycles per host bit");
+    }
+}

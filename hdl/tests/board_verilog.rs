@@ -10,8 +10,8 @@ use common::{
     Emitted,
 };
 use hdl::board::{
-    AnswerByte, PowerOnReset, SampleFramer, SpiFlashConfig, SpiFlashReader, SpiShifter, UartRx,
-    UartTx,
+    AnswerByte, LinkFormat, LinkFramer, PowerOnReset, SpiFlashConfig, SpiFlashReader, SpiShifter,
+    UartRx, UartTx,
 };
 use rust_hdl::prelude::*;
 
@@ -64,15 +64,15 @@ fn spi_shifter() -> Emitted {
     emit(&uut, "spi_shifter")
 }
 
-fn sample_framer() -> Emitted {
-    let mut uut = SampleFramer::new(784, 600_000);
+fn link_framer() -> Emitted {
+    let mut uut = LinkFramer::new(&LinkFormat::of_model(&golden::default_model::quantized()));
     uut.clock.connect();
     uut.rst.connect();
     uut.rx_valid.connect();
     uut.rx_data.connect();
     uut.beat_ready.connect();
     uut.connect_all();
-    emit(&uut, "sample_framer")
+    emit(&uut, "link_framer")
 }
 
 fn answer_byte() -> Emitted {
@@ -100,7 +100,7 @@ fn reset_blocks() -> Vec<Emitted> {
         uart_rx(),
         spi_flash_reader(),
         spi_shifter(),
-        sample_framer(),
+        link_framer(),
         answer_byte(),
     ]
 }
@@ -164,7 +164,7 @@ fn yosys_synthesis_is_clean_and_within_the_documented_ice40_cost() {
         (uart_rx(), 60, 36),
         (spi_flash_reader(), 150, 110),
         (spi_shifter(), 80, 63),
-        (sample_framer(), 120, 43),
+        (link_framer(), 310, 83),
         (answer_byte(), 4, 8),
         (power_on_reset(), 30, 19),
     ];

@@ -1,7 +1,9 @@
 //! `ttfs`: train, quantize, evaluate and simulate LC-TTFS networks.
 
 use clap::{Parser, Subcommand};
-use lcttfs::commands::{bench, cosim, eval, export, import, plot, quantize, sim, synth, train};
+use lcttfs::commands::{
+    bench, cosim, eval, export, import, plot, quantize, run, sim, synth, train,
+};
 
 /// LC-TTFS hardware generator: from a trained time-to-first-spike network to bit-exact hardware.
 #[derive(Parser, Debug)]
@@ -27,6 +29,8 @@ enum Command {
     Cosim(cosim::CosimArgs),
     /// Synthesize, place and route for iCE40 UP5K / ECP5 with the open tools; resources, fmax, bitstream
     Synth(synth::SynthArgs),
+    /// Stream dataset images to a flashed board over its serial port; accuracy, images/s, classes vs the golden model
+    Run(run::RunArgs),
     /// Import a PyTorch-style .npz / .safetensors state dict or a NIR graph into an lcttfs-model
     Import(import::ImportArgs),
     /// Export a model as a PyTorch-style .npz / .safetensors state dict (what `ttfs import` reads)
@@ -46,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Bench(a) => bench::run(a),
         Command::Cosim(a) => cosim::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Run(a) => run::run(a),
         Command::Import(a) => import::run(a),
         Command::Export(a) => export::run(a),
         Command::Plot(a) => plot::run(a),

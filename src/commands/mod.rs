@@ -8,6 +8,7 @@ pub mod gen;
 pub mod import;
 pub mod plot;
 pub mod quantize;
+pub mod run;
 pub mod sim;
 pub mod synth;
 pub mod train;

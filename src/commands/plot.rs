@@ -1,11 +1,12 @@
-//! `ttfs plot`: spike raster of one sample and accuracy / spikes sweep over `T` (SVG and PNG).
+//! `ttfs plot`: spike raster of one sample and accuracy / spikes sweep over `T` or over the
+//! weight bits (SVG and PNG; the sweep also as JSON).
 
 use crate::plot::{self, raster::Raster, sweep};
-use crate::source::{check_dataset_fits, progress, ModelArgs};
+use crate::source::{check_dataset_fits, load_float_model, progress, ModelArgs};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use golden::data::{self, Dataset, DatasetKind, Split};
-use golden::model::{AnyModel, FloatModel};
+use golden::model::FloatModel;
 use golden::snn::EventSim;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +20,7 @@ pub struct PlotArgs {
 pub enum Figure {
     /// Spike raster of one test sample: every layer's spikes (golden event simulator) over absolute ticks
     Raster(RasterArgs),
-    /// Float, integer-ANN and SNN accuracy and spikes per neuron for T = 2, 4, …, 256
+    /// Float, integer-ANN and SNN accuracy and spikes per neuron for T = 2, 4, …, 256 (or for 2..=8 weight bits)
     Sweep(SweepArgs),
 }
 
@@ -44,12 +45,19 @@ pub struct SweepArgs {
     /// Dataset: mnist or fashion-mnist (test split; files under $LCTTFS_DATA or data/)
     #[arg(long, value_name = "NAME")]
     pub dataset: String,
-    /// Float model (lcttfs-model without frac_bits) quantized at every T; default: the embedded float model
+    /// What to sweep: t (T = 2, 4, …, 256 at --weight-bits; writes sweep.svg/.png) or
+    /// weight-bits (2..=8 bits at the model's own T; writes sweep-weight-bits.svg/.png)
+    #[arg(long, value_enum, default_value = "t", value_name = "AXIS")]
+    pub over: sweep::Axis,
+    /// Float model (lcttfs-model without frac_bits) or built-in model name (its float source), quantized at every point; default: the embedded float model
     #[arg(long, value_name = "M")]
     pub model_float: Option<PathBuf>,
-    /// Weight bits of the quantized models (the default model's are 8)
-    #[arg(long, default_value_t = 8, value_name = "BITS")]
-    pub weight_bits: u32,
+    /// Weight bits of the quantized models of a sweep over T [default: 8]
+    #[arg(long, value_name = "BITS")]
+    pub weight_bits: Option<u32>,
+    /// Print the sweep as JSON on stdout (keys over, dataset, samples, weight_bits, float_acc, trained_t, points)
+    #[arg(long)]
+    pub json: bool,
     /// Use only the first N test samples (default: all)
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
@@ -139,9 +147,9 @@ fn load_float(path: &Option<PathBuf>) -> Result<(FloatModel, String)> {
             golden::default_model::float(),
             "embedded default float model".into(),
         )),
-        Some(p) => match AnyModel::load(p)? {
-            AnyModel::Float(f) => Ok((f, p.display().to_string())),
-            AnyModel::Quantized(_) => bail!(
+        Some(p) => match load_float_model(p)? {
+            Some(f) => Ok((f, p.display().to_string())),
+            None => bail!(
                 "{} is a quantized model, not a float one: --model-float takes the float source (no frac_bits)",
                 p.display()
             ),
@@ -153,9 +161,21 @@ fn sweep(a: &SweepArgs) -> Result<()> {
     if a.limit == Some(0) {
         bail!("--limit 0 selects no samples: use a positive number");
     }
+    let weight_bits = match (a.over, a.weight_bits) {
+        (sweep::Axis::TimeSteps, bits) => Some(bits.unwrap_or(8)),
+        (sweep::Axis::WeightBits, None) => None,
+        (sweep::Axis::WeightBits, Some(bits)) => bail!(
+            "--weight-bits {bits} fixes the weights of a sweep over T, but --over weight-bits sweeps {}..={} bits: drop one of them",
+            sweep::WEIGHT_BITS.start(),
+            sweep::WEIGHT_BITS.end()
+        ),
+    };
     let (float, origin) = load_float(&a.model_float)?;
     plot::prepare_dir(&a.out)?;
-    let models = sweep::models(&float, a.weight_bits)?;
+    let models = match weight_bits {
+        Some(bits) => sweep::models(&float, bits)?,
+        None => sweep::models_over_weight_bits(&float)?,
+    };
     let (kind, mut data) = load_test_set(&a.dataset)?;
     if let Some(n) = a.limit {
         data = data.take(n.min(data.len()));
@@ -164,24 +184,32 @@ fn sweep(a: &SweepArgs) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bar = progress(data.len() as u64, "sweep");
     let result = sweep::run(
+        a.over,
         &float,
         &models,
         &data,
         pretty(kind),
-        a.weight_bits,
+        weight_bits,
         threads,
         &bar,
     );
     bar.finish_and_clear();
-    let (svg, png) = plot::save(&result, &a.out, "sweep")?;
-    print_written(&svg, &png);
-    println!(
-        "{} test samples of {}, model: {origin}, {}-bit weights",
-        result.samples,
-        kind.name(),
-        a.weight_bits
-    );
-    print!("{}", result.table());
+    let (svg, png) = plot::save(&result, &a.out, a.over.stem())?;
+    if a.json {
+        println!("{}", serde_json::to_string_pretty(&result)?);
+    } else {
+        print_written(&svg, &png);
+        let fixed = match weight_bits {
+            Some(bits) => format!("{bits}-bit weights"),
+            None => format!("T = {}", float.time_steps),
+        };
+        println!(
+            "{} test samples of {}, model: {origin}, {fixed}",
+            result.samples,
+            kind.name(),
+        );
+        print!("{}", result.table());
+    }
     let bad: usize = result.points.iter().map(|p| p.mismatches).sum();
     if bad > 0 {
         bail!("{bad} sample runs where the SNN and the integer ANN disagree: the golden model is inconsistent (a bug)");

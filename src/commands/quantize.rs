@@ -2,13 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use golden::model::AnyModel;
 use golden::quantize::{quantize, QuantizeOptions};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct QuantizeArgs {
-    /// Float model file (lcttfs-model without frac_bits)
+    /// Float model file (lcttfs-model without frac_bits), or a built-in model name (its float source)
     #[arg(long, value_name = "FILE")]
     pub model: PathBuf,
     #[command(flatten)]
@@ -30,12 +29,11 @@ pub struct QuantFlags {
 }
 
 pub fn run(a: &QuantizeArgs) -> Result<()> {
-    let float = match crate::source::load_any_model(&a.model)? {
-        AnyModel::Float(f) => f,
-        AnyModel::Quantized(_) => bail!(
+    let Some(float) = crate::source::load_float_model(&a.model)? else {
+        bail!(
             "{} is already quantized (it has frac_bits): nothing to do; quantize its float source instead",
             a.model.display()
-        ),
+        )
     };
     let mut opts = QuantizeOptions::new(a.quant.weight_bits)?;
     opts.renormalize = a.quant.renormalize;

@@ -1,5 +1,8 @@
 //! `ttfs train`: trains a float LC-TTFS network (ReLU1, rows summing to 1, activations
-//! quantization-aware at T levels) and writes it as an `lcttfs-model` float file.
+//! quantization-aware at T levels) and writes it as an `lcttfs-model` float file. With
+//! `--weight-bits N` the weights are trained quantization-aware too (golden::train) and the file
+//! holds the trained integer model's grid values, which `ttfs quantize --weight-bits N` maps
+//! back to exactly that integer model.
 
 use crate::source::SplitArg;
 use anyhow::{Context, Result};
@@ -43,9 +46,20 @@ pub struct TrainArgs {
     /// Train on only the first N training samples
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    /// Weight bits used to report the quantized accuracy at the end
-    #[arg(long, default_value_t = 8)]
-    pub weight_bits: u32,
+    /// Train the weights quantization-aware at this many bits (2..=16): the forward uses the
+    /// `ttfs quantize` integer weights (straight-through gradient), and the file written holds
+    /// their exact grid values. Without it the weights train in float and the report at the
+    /// end quantizes to 8 bits
+    #[arg(long, value_name = "BITS")]
+    pub weight_bits: Option<u32>,
+    /// With --weight-bits: first epoch (1-based) that trains on quantized weights; the epochs
+    /// before warm up in float
+    #[arg(long, default_value_t = 1, value_name = "E")]
+    pub qat_start_epoch: usize,
+    /// Also write the quantized model (the integer model trained under --weight-bits, else the
+    /// 8-bit quantization) to this file
+    #[arg(long, value_name = "FILE")]
+    pub out_quantized: Option<PathBuf>,
     /// Output float model file
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -60,11 +74,21 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         learning_rate: a.learning_rate,
         max_shift: a.max_shift,
         seed: a.seed,
+        weight_bits: a.weight_bits,
+        qat_start_epoch: a.qat_start_epoch,
         progress: true,
         ..TrainConfig::default()
     };
     config.validate()?;
-    let qopts = QuantizeOptions::new(a.weight_bits)?;
+    let report_bits = a.weight_bits.unwrap_or(8);
+    let qopts = QuantizeOptions::new(report_bits)?;
+    if a.weight_bits.is_some() && a.qat_start_epoch > a.epochs {
+        anyhow::bail!(
+            "--qat-start-epoch {} is after the last of the {} epochs: no epoch would train on quantized weights",
+            a.qat_start_epoch,
+            a.epochs
+        );
+    }
     let mut train_set = data::load(a.dataset, Split::Train)?;
     if let Some(n) = a.limit {
         anyhow::ensure!(n > 0, "--limit 0 selects no samples: use a positive number");
@@ -76,8 +100,15 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         limit: None,
     }
     .load()?;
+    let weights = match a.weight_bits {
+        Some(b) => format!(
+            "{b}-bit quantization-aware weights from epoch {}",
+            a.qat_start_epoch
+        ),
+        None => "float weights".into(),
+    };
     eprintln!(
-        "training {}-{}-{} on {} ({} samples), T = {}, {} epochs, seed {}",
+        "training {}-{}-{} on {} ({} samples), T = {}, {} epochs, seed {}, {weights}",
         train_set.features(),
         a.hidden
             .iter()
@@ -92,7 +123,8 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         a.seed
     );
     let start = std::time::Instant::now();
-    let mut model = train::train(&config, &train_set)?;
+    let trained = train::train_full(&config, &train_set, |_, _| {})?;
+    let mut model = trained.float;
     // Recorded in the file: quantize carries it, and the hardware's activity is planned from it.
     model.dataset = Some(a.dataset);
     let secs = start.elapsed().as_secs_f64();
@@ -101,6 +133,18 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         .with_context(|| format!("cannot write {}", a.out.display()))?;
     let float_acc = train::accuracy(&model, &test_set);
     let (q, rep) = quantize(&model, &qopts)?;
+    if let Some(mut trained_q) = trained.quantized {
+        trained_q.dataset = Some(a.dataset);
+        // The promise of the file format: quantizing the grid gives back the trained model.
+        anyhow::ensure!(
+            trained_q == q,
+            "internal error: quantizing the written grid does not reproduce the trained {report_bits}-bit model"
+        );
+    }
+    if let Some(path) = &a.out_quantized {
+        q.save(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let ann_acc = (0..test_set.len())
         .filter(|&i| {
             golden::forward::classify(&q, &test_set.sample(i)) == test_set.labels[i] as usize
@@ -108,10 +152,13 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         .count() as f64
         / test_set.len() as f64;
     println!("trained in {secs:.1} s; wrote {}", a.out.display());
+    if let Some(path) = &a.out_quantized {
+        println!("wrote {} ({report_bits}-bit weights)", path.display());
+    }
     println!(
         "test accuracy: float (QAT) {:.2} %, integer ANN at {} bits {:.2} % (frac_bits {:?}, worst rounding error {:.2e})",
         100.0 * float_acc,
-        a.weight_bits,
+        report_bits,
         100.0 * ann_acc,
         rep.layers.iter().map(|l| l.frac_bits).collect::<Vec<_>>(),
         rep.worst_error()

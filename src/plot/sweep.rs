@@ -1,10 +1,14 @@
-//! Accuracy and spikes per neuron against `T`, the number of ticks per layer window.
+//! Accuracy and spikes per neuron against `T`, the number of ticks per layer window, or against
+//! the weight bits.
 //!
-//! For every `T = 2^k` the float model is quantized with `time_steps = T` (the weights do not
-//! depend on `T`, the activations do: they take `T + 1` levels), then run three ways: the float
-//! ReLU1 ANN (no quantization, so one value for every `T`), the integer ANN and the golden event
-//! simulator. LC-TTFS is exact, so the integer ANN and the SNN must agree on every spike; the
-//! sweep counts the samples where they do not (a bug if ever non-zero).
+//! Over `T` ([`Axis::TimeSteps`]): for every `T = 2^k` the float model is quantized with
+//! `time_steps = T` (the weights do not depend on `T`, the activations do: they take `T + 1`
+//! levels). Over weight bits ([`Axis::WeightBits`]): the float model is quantized at its own `T`
+//! with 2 to 8 weight bits (`frac_bits` per layer as `ttfs quantize` picks it). Every model is
+//! then run three ways: the float ReLU1 ANN (no quantization, so one value for the whole sweep),
+//! the integer ANN and the golden event simulator. LC-TTFS is exact, so the integer ANN and the
+//! SNN must agree on every spike; the sweep counts the samples where they do not (a bug if ever
+//! non-zero).
 
 use super::{draw_legend, drawing_error, font, Figure};
 use anyhow::{Context, Result};
@@ -21,6 +25,31 @@ use plotters::prelude::*;
 /// `T = 2^k` for these `k` (DESIGN §2 allows 1..=8).
 pub const LOG2_T: std::ops::RangeInclusive<u32> = 1..=8;
 
+/// Weight bits of the sweep over weight bits.
+pub const WEIGHT_BITS: std::ops::RangeInclusive<u32> = 2..=8;
+
+/// What a sweep varies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Axis {
+    /// Ticks per layer window `T` = 2, 4, …, 256 at fixed weight bits.
+    #[value(name = "t")]
+    TimeSteps,
+    /// Weight bits 2..=8 at the float model's own `T`.
+    #[value(name = "weight-bits")]
+    WeightBits,
+}
+
+impl Axis {
+    /// File stem of the figure: `sweep` over `T` (the README's figure), `sweep-weight-bits`.
+    pub fn stem(self) -> &'static str {
+        match self {
+            Axis::TimeSteps => "sweep",
+            Axis::WeightBits => "sweep-weight-bits",
+        }
+    }
+}
+
 const WIDTH: u32 = 1300;
 const HEIGHT: u32 = 560;
 
@@ -28,10 +57,13 @@ const FLOAT: RGBColor = RGBColor(90, 90, 90);
 const QUANT: RGBColor = RGBColor(31, 78, 160);
 const SNN: RGBColor = RGBColor(230, 120, 20);
 
-/// The figures of one `T`.
-#[derive(Clone, Debug, PartialEq)]
+/// The figures of one `T` (or one weight width).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct SweepPoint {
     pub time_steps: u32,
+    pub weight_bits: u32,
+    /// `frac_bits` the quantizer picked, per layer.
+    pub frac_bits: Vec<u32>,
     /// Integer ANN accuracy (activations at `T` levels).
     pub quantized_acc: f64,
     /// Golden event-driven SNN accuracy.
@@ -42,13 +74,16 @@ pub struct SweepPoint {
     pub mismatches: usize,
 }
 
-/// The whole sweep.
-#[derive(Clone, Debug, PartialEq)]
+/// The whole sweep (`ttfs plot sweep --json` prints it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Sweep {
+    /// What varies from point to point.
+    pub over: Axis,
     /// Dataset name for the title.
     pub dataset: String,
     pub samples: usize,
-    pub weight_bits: u32,
+    /// Weight bits of every point of a sweep over `T`; `null` over weight bits.
+    pub weight_bits: Option<u32>,
     /// Float ReLU1 accuracy (independent of `T`).
     pub float_acc: f64,
     /// The `T` the float model was trained at (marked in the figure).
@@ -78,6 +113,18 @@ impl Counts {
     }
 }
 
+/// Quantizes `float` at its own `T` with every weight width of [`WEIGHT_BITS`].
+pub fn models_over_weight_bits(float: &FloatModel) -> Result<Vec<Model>> {
+    WEIGHT_BITS
+        .map(|bits| {
+            let opts = QuantizeOptions::new(bits)?;
+            quantize(float, &opts)
+                .map(|(m, _)| m)
+                .with_context(|| format!("quantizing the float model at {bits} weight bits failed"))
+        })
+        .collect()
+}
+
 /// Quantizes `float` at every `T` of [`LOG2_T`] with `weight_bits`.
 pub fn models(float: &FloatModel, weight_bits: u32) -> Result<Vec<Model>> {
     let opts = QuantizeOptions::new(weight_bits)?;
@@ -94,12 +141,15 @@ pub fn models(float: &FloatModel, weight_bits: u32) -> Result<Vec<Model>> {
 }
 
 /// Runs the sweep on `data` (already checked to fit the models), on up to `threads` threads.
+/// `weight_bits` is the fixed width of a sweep over `T`, `None` over weight bits.
+#[allow(clippy::too_many_arguments)]
 pub fn run(
+    over: Axis,
     float: &FloatModel,
     models: &[Model],
     data: &Dataset,
     dataset: &str,
-    weight_bits: u32,
+    weight_bits: Option<u32>,
     threads: usize,
     bar: &indicatif::ProgressBar,
 ) -> Sweep {
@@ -136,6 +186,8 @@ pub fn run(
             let neurons = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
             SweepPoint {
                 time_steps: model.time_steps,
+                weight_bits: model.layers.first().map_or(0, |l| l.weight_bits),
+                frac_bits: model.layers.iter().map(|l| l.frac_bits).collect(),
                 quantized_acc: total.quant_ok[m] as f64 / samples,
                 snn_acc: total.snn_ok[m] as f64 / samples,
                 spikes_per_neuron: total.spikes[m] as f64 / samples / neurons as f64,
@@ -144,6 +196,7 @@ pub fn run(
         })
         .collect();
     Sweep {
+        over,
         dataset: dataset.to_string(),
         samples: n,
         weight_bits,
@@ -182,16 +235,20 @@ fn tally(
 }
 
 impl Sweep {
-    /// The table printed by `ttfs plot sweep`, one row per `T`.
+    /// The table printed by `ttfs plot sweep`, one row per `T` (or weight width).
     pub fn table(&self) -> String {
+        let head = match self.over {
+            Axis::TimeSteps => "T",
+            Axis::WeightBits => "bits",
+        };
         let mut s = format!(
             "{:>4}  {:>9}  {:>9}  {:>9}  {:>13}  {:>10}\n",
-            "T", "float", "quantized", "SNN", "spikes/neuron", "mismatches"
+            head, "float", "quantized", "SNN", "spikes/neuron", "mismatches"
         );
         for p in &self.points {
             s += &format!(
                 "{:>4}  {:>8.2}%  {:>8.2}%  {:>8.2}%  {:>13.3}  {:>10}\n",
-                p.time_steps,
+                self.x_value(p),
                 100.0 * self.float_acc,
                 100.0 * p.quantized_acc,
                 100.0 * p.snn_acc,
@@ -203,10 +260,15 @@ impl Sweep {
     }
 }
 
-/// `x = log2 T` on an integer axis one step wider than the sweep on each side, so every swept
-/// `T` gets a tick (labelled with `T` itself) and the end points do not sit on the frame.
-fn t_axis() -> std::ops::Range<i32> {
-    *LOG2_T.start() as i32 - 1..*LOG2_T.end() as i32 + 1
+/// The x axis: `log2 T` (or the weight bits) on an integer axis one step wider than the sweep
+/// on each side, so every swept value gets a tick (labelled with `T` itself, or the bits) and
+/// the end points do not sit on the frame.
+fn x_axis(over: Axis) -> std::ops::Range<i32> {
+    let swept = match over {
+        Axis::TimeSteps => LOG2_T,
+        Axis::WeightBits => WEIGHT_BITS,
+    };
+    *swept.start() as i32 - 1..*swept.end() as i32 + 1
 }
 
 fn t_label(k: &i32) -> String {
@@ -217,8 +279,30 @@ fn t_label(k: &i32) -> String {
     }
 }
 
-fn log2_t(p: &SweepPoint) -> i32 {
-    p.time_steps.trailing_zeros() as i32
+fn bits_label(k: &i32) -> String {
+    if WEIGHT_BITS.contains(&(*k as u32)) {
+        format!("{k}")
+    } else {
+        String::new()
+    }
+}
+
+impl Sweep {
+    /// The swept value of a point, as printed: `T`, or the weight bits.
+    fn x_value(&self, p: &SweepPoint) -> u32 {
+        match self.over {
+            Axis::TimeSteps => p.time_steps,
+            Axis::WeightBits => p.weight_bits,
+        }
+    }
+
+    /// A point's x coordinate: `log2 T`, or the weight bits.
+    fn x(&self, p: &SweepPoint) -> i32 {
+        match self.over {
+            Axis::TimeSteps => p.time_steps.trailing_zeros() as i32,
+            Axis::WeightBits => p.weight_bits as i32,
+        }
+    }
 }
 
 impl Figure for Sweep {
@@ -228,10 +312,16 @@ impl Figure for Sweep {
 
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<()> {
         root.fill(&WHITE).map_err(drawing_error)?;
-        let title = format!(
-            "LC-TTFS vs ticks per window T ({}, {} test samples, {}-bit weights)",
-            self.dataset, self.samples, self.weight_bits
-        );
+        let title = match (self.over, self.weight_bits) {
+            (Axis::TimeSteps, Some(bits)) => format!(
+                "LC-TTFS vs ticks per window T ({}, {} test samples, {bits}-bit weights)",
+                self.dataset, self.samples
+            ),
+            _ => format!(
+                "LC-TTFS vs weight bits ({}, {} test samples, T = {})",
+                self.dataset, self.samples, self.trained_t
+            ),
+        };
         let area = root
             .margin(8, 8, 8, 8)
             .titled(&title, font(24.0))
@@ -246,9 +336,10 @@ impl Figure for Sweep {
 /// A panel's chart: `log2 T` across, the figure up.
 type Panel<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordi32, RangedCoordf64>>;
 
-/// A captioned panel over the `T` axis with `y` up to the figure's range.
+/// A captioned panel over the `T` (or bits) axis with `y` up to the figure's range.
 fn panel<'a, DB: DrawingBackend>(
     area: &'a DrawingArea<DB, Shift>,
+    over: Axis,
     caption: &str,
     y: std::ops::Range<f64>,
 ) -> Result<Panel<'a, DB>> {
@@ -257,23 +348,28 @@ fn panel<'a, DB: DrawingBackend>(
         .margin(10)
         .x_label_area_size(55)
         .y_label_area_size(70)
-        .build_cartesian_2d(t_axis(), y)
+        .build_cartesian_2d(x_axis(over), y)
         .map_err(drawing_error)
 }
 
-/// The mesh of a panel: `T` labels across, `y_desc` up, light grid lines; the caller sets the
-/// y labels and draws it.
+/// The mesh of a panel: `T` (or bits) labels across, `y_desc` up, light grid lines; the caller
+/// sets the y labels and draws it.
 fn t_mesh<'a, 'b, DB: DrawingBackend>(
     chart: &'b mut Panel<'a, DB>,
+    over: Axis,
     y_desc: &str,
 ) -> MeshStyle<'a, 'b, RangedCoordi32, RangedCoordf64, DB> {
     let mut mesh = chart.configure_mesh();
-    mesh.x_desc("T (ticks per layer window)")
+    let (desc, label): (&str, &dyn Fn(&i32) -> String) = match over {
+        Axis::TimeSteps => ("T (ticks per layer window)", &t_label),
+        Axis::WeightBits => ("weight bits (signed, per weight and bias)", &bits_label),
+    };
+    mesh.x_desc(desc)
         .y_desc(y_desc)
         .axis_desc_style(font(17.0))
         .label_style(font(15.0))
-        .x_labels(t_axis().len() + 1)
-        .x_label_formatter(&t_label)
+        .x_labels(x_axis(over).len() + 1)
+        .x_label_formatter(label)
         .light_line_style(BLACK.mix(0.04))
         .bold_line_style(BLACK.mix(0.12));
     mesh
@@ -308,8 +404,8 @@ impl Sweep {
         // A whole percent at least 3 points under the lowest value: room for the legend below
         // the curves while small differences between T stay visible.
         let y_lo = (pct(lowest) - 3.0).floor().clamp(0.0, 97.0);
-        let mut chart = panel(area, "accuracy", y_lo..100.0)?;
-        t_mesh(&mut chart, "test accuracy (%)")
+        let mut chart = panel(area, self.over, "accuracy", y_lo..100.0)?;
+        t_mesh(&mut chart, self.over, "test accuracy (%)")
             // Whole percents: at most 11 labels, so the step is a whole number too.
             .y_labels(((100.0 - y_lo) as usize + 1).min(11))
             .y_label_formatter(&|v| {
@@ -323,7 +419,7 @@ impl Sweep {
             .map_err(drawing_error)?;
 
         self.mark_trained_t(&mut chart, y_lo, 100.0)?;
-        let (x0, x1) = (t_axis().start, t_axis().end);
+        let (x0, x1) = (x_axis(self.over).start, x_axis(self.over).end);
         chart
             .draw_series(DashedLineSeries::new(
                 [(x0, pct(self.float_acc)), (x1, pct(self.float_acc))],
@@ -340,13 +436,16 @@ impl Sweep {
         let quant: Vec<(i32, f64)> = self
             .points
             .iter()
-            .map(|p| (log2_t(p), pct(p.quantized_acc)))
+            .map(|p| (self.x(p), pct(p.quantized_acc)))
             .collect();
         draw_line_with_dots(
             &mut chart,
             &quant,
             QUANT,
-            "integer ANN (activations at T levels)",
+            match self.over {
+                Axis::TimeSteps => "integer ANN (activations at T levels)",
+                Axis::WeightBits => "integer ANN (weights at that many bits)",
+            },
         )?;
         // The SNN equals the integer ANN at every T: draw it as hollow rings over the ANN's dots
         // so both stay visible where they coincide.
@@ -354,7 +453,7 @@ impl Sweep {
             .draw_series(
                 self.points
                     .iter()
-                    .map(|p| Circle::new((log2_t(p), pct(p.snn_acc)), 9, SNN.stroke_width(2))),
+                    .map(|p| Circle::new((self.x(p), pct(p.snn_acc)), 9, SNN.stroke_width(2))),
             )
             .map_err(drawing_error)?
             .label("golden SNN (event simulator)")
@@ -370,7 +469,7 @@ impl Sweep {
         y0: f64,
         y1: f64,
     ) -> Result<()> {
-        if !self.trained_t.is_power_of_two() {
+        if self.over != Axis::TimeSteps || !self.trained_t.is_power_of_two() {
             return Ok(());
         }
         let k = self.trained_t.trailing_zeros() as i32;
@@ -397,16 +496,20 @@ impl Sweep {
             .map(|p| p.spikes_per_neuron)
             .fold(0.0, f64::max);
         let y_hi = (top * 1.25).max(0.05);
-        let mut chart = panel(area, "spikes per neuron", 0.0..y_hi)?;
-        t_mesh(&mut chart, "non-silent spikes per neuron per sample")
-            .y_label_formatter(&|v| format!("{v:.2}"))
-            .draw()
-            .map_err(drawing_error)?;
+        let mut chart = panel(area, self.over, "spikes per neuron", 0.0..y_hi)?;
+        t_mesh(
+            &mut chart,
+            self.over,
+            "non-silent spikes per neuron per sample",
+        )
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .draw()
+        .map_err(drawing_error)?;
         self.mark_trained_t(&mut chart, 0.0, y_hi)?;
         let pts: Vec<(i32, f64)> = self
             .points
             .iter()
-            .map(|p| (log2_t(p), p.spikes_per_neuron))
+            .map(|p| (self.x(p), p.spikes_per_neuron))
             .collect();
         draw_line_with_dots(
             &mut chart,

@@ -145,3 +145,95 @@ pub fn constrains_port(kind: ConstraintKind, text: &str, port: &str) -> bool {
         }
     })
 }
+
+/// The board link's figures next to the core's (`synth.json` `link`, `report.md`): what the
+/// UART allows end to end, side by side with what the core computes, and which bounds.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct LinkFigures {
+    /// Nominal line rate (the host bridge runs it), baud.
+    pub baud: u64,
+    /// The wrapper's rate, core clock / `cycles_per_bit`.
+    pub actual_baud: f64,
+    /// `actual_baud / baud − 1`.
+    pub baud_error: f64,
+    /// Core clock cycles per UART bit.
+    pub cycles_per_bit: u32,
+    /// Bytes of one sample's link frame (header, packed input levels, check).
+    pub frame_bytes_per_sample: u64,
+    /// Answer bytes per sample (on the other wire, in parallel).
+    pub answer_bytes_per_sample: u64,
+    /// Line bits per byte (8N1).
+    pub line_bits_per_byte: u64,
+    /// `baud / (line_bits_per_byte · frame_bytes_per_sample)`.
+    pub link_bound_samples_per_s: f64,
+    /// The core's throughput (`throughput_samples_per_s`), when known.
+    pub core_samples_per_s: Option<f64>,
+    /// `min(core, link)`.
+    pub end_to_end_samples_per_s: Option<f64>,
+    /// `link` or `core`: which one bounds end to end.
+    pub bound_by: Option<String>,
+}
+
+impl LinkFigures {
+    /// The link of `board` for samples of `format`, with the core's `core` samples/s.
+    pub fn new(board: Board, format: &hdl::board::LinkFormat, core: Option<f64>) -> LinkFigures {
+        let baud = board.uart_baud();
+        let link = format.images_per_s(baud);
+        let end = core.map(|c| c.min(link));
+        LinkFigures {
+            baud,
+            actual_baud: board.uart_actual_baud(),
+            baud_error: board.uart_baud_error(),
+            cycles_per_bit: board.uart_cycles_per_bit(),
+            frame_bytes_per_sample: format.frame_bytes() as u64,
+            answer_bytes_per_sample: 1,
+            line_bits_per_byte: hdl::board::link::LINE_BITS_PER_BYTE,
+            link_bound_samples_per_s: link,
+            core_samples_per_s: core,
+            end_to_end_samples_per_s: end,
+            bound_by: core.map(|c| if link <= c { "link" } else { "core" }.to_string()),
+        }
+    }
+
+    /// One line for `report.md`.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} baud ({} cycles/bit, {:+.2} % off), {} bytes per sample + {} answer byte: link bound {:.0} samples/s; core {} samples/s; end to end {} samples/s, bound by the {}",
+            self.baud,
+            self.cycles_per_bit,
+            100.0 * self.baud_error,
+            self.frame_bytes_per_sample,
+            self.answer_bytes_per_sample,
+            self.link_bound_samples_per_s,
+            self.core_samples_per_s
+                .map(|c| format!("{c:.0}"))
+                .unwrap_or("?".into()),
+            self.end_to_end_samples_per_s
+                .map(|c| format!("{c:.0}"))
+                .unwrap_or("?".into()),
+            self.bound_by.as_deref().unwrap_or("?")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mnist_link_carries_at_least_300_images_per_s_on_both_boards_and_names_the_bound() {
+        let f = hdl::board::LinkFormat::of_model(&golden::default_model::quantized());
+        for b in Board::ALL {
+            let l = LinkFigures::new(b, &f, Some(2000.0));
+            assert_eq!(l.frame_bytes_per_sample, 562);
+            assert!(l.link_bound_samples_per_s >= 300.0, "{b}: {l:?}");
+            assert!(l.baud_error.abs() < 0.02, "{b}: {l:?}");
+            assert_eq!(l.bound_by.as_deref(), Some("link"));
+            assert_eq!(l.end_to_end_samples_per_s, Some(l.link_bound_samples_per_s));
+            // The bound can be the core: a core slower than the link.
+            let slow = LinkFigures::new(b, &f, Some(100.0));
+            assert_eq!(slow.bound_by.as_deref(), Some("core"));
+            assert_eq!(slow.end_to_end_samples_per_s, Some(100.0));
+        }
+    }
+}

@@ -34,6 +34,9 @@ pub struct SynthJson {
     pub input_bound_samples_per_s: Option<f64>,
     pub input_bound_fraction: Option<f64>,
     pub input_bound_note: String,
+    /// With a board: the UART link's throughput beside the core's, and which bounds.
+    #[serde(default)]
+    pub link: Option<super::board::LinkFigures>,
     pub lanes: Vec<usize>,
     pub resources: BTreeMap<String, Resource>,
     pub estimates: Estimates,
@@ -250,6 +253,13 @@ impl SynthJson {
             input_bound_samples_per_s: rates.input_bound,
             input_bound_fraction: rates.input_bound_fraction,
             input_bound_note: "min(fmax, clock) / inputs: the DESIGN §4 input stream moves one feature per cycle at most".into(),
+            link: job.board.map(|b| {
+                super::board::LinkFigures::new(
+                    b,
+                    &hdl::board::LinkFormat::of_model(&d.model),
+                    rates.throughput,
+                )
+            }),
             lanes: d.layers.iter().map(|l| l.lanes).collect(),
             resources: o.resources.clone(),
             estimates: Estimates::new(d, o),
@@ -390,6 +400,9 @@ impl SynthJson {
         doc.facts(self.result_facts());
         doc.section("Timing and throughput");
         doc.facts(self.timing_facts());
+        if let Some(l) = &self.link {
+            doc.facts([("board link (UART)", l.summary())]);
+        }
         if !self.clocks.is_empty() {
             doc.table(&self.clock_table());
         }

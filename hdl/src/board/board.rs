@@ -3,9 +3,6 @@
 use crate::board::SpiFlashConfig;
 use crate::target::Target;
 
-/// UART rate of every board wrapper (the FTDI bridges of both boards run it).
-pub const UART_BAUD: u64 = 115_200;
-
 /// Parameters of an iCE40 `SB_PLL40_PAD` in `FEEDBACK_PATH = "SIMPLE"` mode:
 /// `f_out = f_in · (DIVF + 1) / ((DIVR + 1) · 2^DIVQ)` (iCE40 sysCLOCK PLL design and usage
 /// guide, TN1251; `icepll -i 12 -o 30` gives the iCEBreaker values).
@@ -92,7 +89,7 @@ impl Pll {
 /// A board the generated wrapper (`board_top`, see [`crate::board::BoardTop`]) runs on.
 ///
 /// Every board fact lives here: oscillator, core clock (and the PLL producing it), UART
-/// divisor, where the weight image sits in the SPI flash, reset timing and the top-level pin
+/// rate and divisor, where the weight image sits in the SPI flash, reset timing and the top-level pin
 /// names (the same names as `constraints/icebreaker.pcf` and `constraints/ulx3s-25f.lpf`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Board {
@@ -172,10 +169,43 @@ impl Board {
         }
     }
 
-    /// UART bit period in core clock cycles for [`UART_BAUD`], rounded to nearest
-    /// (iCEBreaker 260 at 30 MHz, +0.16 %; ULX3S 868 at 100 MHz, +0.01 %).
+    /// The UART rate of the board's link, in baud: the fastest rate the board's USB bridge
+    /// carries that the wrapper's UART (clocked by the core clock, one bit =
+    /// [`Board::uart_cycles_per_bit`] cycles, ≥ 8 for the receiver's mid-bit sampling) hits
+    /// within 2 %.
+    ///
+    /// - iCEBreaker: FTDI FT2232H, "RS232/RS422/RS485 UART transfer data rate up to 12 Mbaud"
+    ///   (FTDI datasheet DS_FT2232H, features list); its rates are 12 MHz / `n` (plus eighths).
+    ///   12 and 6 Mbaud would be 2.5 and 5 cycles per bit at 30 MHz, 4 Mbaud 7.5 cycles;
+    ///   **3 Mbaud** is 10 cycles per bit, exact (0 %).
+    /// - ULX3S: FTDI FT231X, "data transfer rates from 300 baud to 3 Mbaud" (FTDI datasheet
+    ///   DS_FT231X, features list); its rates are 3 MHz / `n` (`n` = 1, 1.5, then eighths
+    ///   from 2; FTDI application note AN232B-05). **3 Mbaud** is 33.33 cycles at 100 MHz:
+    ///   33 cycles give 3.0303 Mbaud, +1.01 % (the receiver tolerates a few %, the FTDI's
+    ///   16× receiver ~±3 %; 2 Mbaud would be exact but a third slower).
+    pub fn uart_baud(self) -> u64 {
+        match self {
+            Board::Icebreaker => 3_000_000,
+            Board::Ulx3s25f => 3_000_000,
+        }
+    }
+
+    /// UART bit period in core clock cycles for [`Board::uart_baud`], rounded to nearest
+    /// (iCEBreaker 10 at 30 MHz, 0 %; ULX3S 33 at 100 MHz, +1.01 %).
     pub fn uart_cycles_per_bit(self) -> u32 {
-        ((self.core_clock_hz() + UART_BAUD / 2) / UART_BAUD) as u32
+        let baud = self.uart_baud();
+        ((self.core_clock_hz() + baud / 2) / baud) as u32
+    }
+
+    /// The UART rate the wrapper really runs, core clock / [`Board::uart_cycles_per_bit`].
+    pub fn uart_actual_baud(self) -> f64 {
+        self.core_clock_hz() as f64 / self.uart_cycles_per_bit() as f64
+    }
+
+    /// Relative error of the wrapper's UART rate against [`Board::uart_baud`] (the host
+    /// bridge runs the nominal rate): `actual / nominal − 1`.
+    pub fn uart_baud_error(self) -> f64 {
+        self.uart_actual_baud() / self.uart_baud() as f64 - 1.0
     }
 
     /// Byte offset of the weight image (`weights.bin`) in the board's SPI flash, for boards
@@ -205,12 +235,6 @@ impl Board {
     /// (DESIGN §6: iCE40 EBR reads zeros for a while after configuration).
     pub fn reset_hold_cycles(self) -> u32 {
         (self.core_clock_hz() / 1000).min(1 << 16) as u32
-    }
-
-    /// Line-idle time after which a partial sample is closed (see
-    /// [`crate::board::BoardTop`]): 20 ms.
-    pub fn idle_timeout_cycles(self) -> u32 {
-        (self.core_clock_hz() / 50) as u32
     }
 
     /// Number of `led[i]` pins (active high).
@@ -263,12 +287,14 @@ impl Board {
         match self {
             Board::Icebreaker => {
                 "led_g_n: weights loaded (on = ready for samples); led_r_n: a UART framing \
-                 error, a dropped byte or an m_error since reset; led[0]: heartbeat \
+                 error, a lost byte or an answer with bit 7 (bad frame, m_error) since \
+                 reset; led[0]: heartbeat \
                  (~1.8 Hz); led[4:1]: bits 3..0 of the last class sent"
             }
             Board::Ulx3s25f => {
                 "led[0]: weights loaded; led[1]: heartbeat (~1.5 Hz); led[2]: a UART framing \
-                 error, a dropped byte or an m_error since reset; led[7:3]: bits 4..0 of the \
+                 error, a lost byte or an answer with bit 7 (bad frame, m_error) since \
+                 reset; led[7:3]: bits 4..0 of the \
                  last class sent"
             }
         }

@@ -3,8 +3,8 @@
 
 use crate::board::board::Pll;
 use crate::board::{
-    AnswerByte, ClockGen, PowerOnReset, SampleFramer, SpiFlashConfig, SpiFlashReader, UartRx,
-    UartTx,
+    AnswerByte, ClockGen, LinkFormat, LinkFramer, PowerOnReset, SpiFlashConfig, SpiFlashReader,
+    UartRx, UartTx,
 };
 use crate::plan::Design;
 use crate::prelude::*;
@@ -21,8 +21,6 @@ pub struct BoardParams {
     pub cycles_per_bit: u32,
     /// Power-on / button reset hold in cycles (`1 ..= 65536`).
     pub reset_hold_cycles: u32,
-    /// Line-idle cycles after which a partial sample is closed (`1 ..= 2^24 - 1`).
-    pub idle_timeout_cycles: u32,
     /// Flash reader of the weight image (`None`: no reader; `words` must be the length of
     /// the design's load image).
     pub flash: Option<SpiFlashConfig>,
@@ -31,41 +29,39 @@ pub struct BoardParams {
 /// The board wrapper (issue 5): [`ClockGen`] → core clock; [`PowerOnReset`] (button
 /// `btn_n`, active low, and PLL `lock`) → `rst` of every other block; at boot a
 /// [`SpiFlashReader`] streams the weight image from the flash into the core's load port
-/// (only when the design loads weights); [`UartRx`] → [`SampleFramer`] → 16-entry [`Fifo`] →
-/// core `s_*`, one byte per feature (zero-extended `x`, `input_bits ≤ 8`), `s_last` from the
-/// framer's feature counter; core `m_*` → [`AnswerByte`] → [`UartTx`], one byte per sample:
-/// class in bits 6..0, `m_error` in bit 7.
+/// (only when the design loads weights); [`UartRx`] → [`LinkFramer`] (link frames of
+/// [`crate::board::link`]: header, packed input levels, check byte) → 4-entry [`Fifo`] →
+/// core `s_*`, `s_last` from the framer's feature counter; the framer's verdict per frame →
+/// 8-entry verdict FIFO; core `m_*` (taken only once the sample's verdict is in) →
+/// [`AnswerByte`] → [`UartTx`], one byte per frame: class in bits 6..0, bit 7 = `m_error` or a
+/// bad frame.
 ///
-/// **Resynchronisation.** A byte stream carries no sample boundary: the wrapper counts
-/// `inputs` bytes per sample. If the line stays idle for `idle_timeout_cycles` (20 ms on a
-/// real board) while a sample is partial, the sample is closed: the framer pushes one
-/// filler beat `x = 0` with `s_last` (or, if only the last feature is missing, a filler
-/// without `s_last` and one with it, which the core drops), so the core answers that sample
-/// with `m_error` (bit 7 of the answer byte) and the next byte starts a new sample. A host
-/// that loses count (a framing error, a byte dropped because the FIFO was full while the
-/// weights were still loading, a crashed writer) pauses for more than the timeout and
-/// resends; the button `btn_n` resets everything (and reloads the weights). A byte that
-/// arrives in the (at most 2-cycle) flush of a timeout is dropped.
+/// **Resynchronisation.** The header is the only byte with bit 7 set: every header opens a
+/// frame (a frame still open is answered as bad, its partial sample closed with filler beats
+/// so the core answers it with `m_error`), bytes outside a frame are ignored. A corrupted
+/// byte costs one frame; the next header is decoded normally. The button `btn_n` resets
+/// everything (and reloads the weights).
 ///
 /// **Boot.** The UART has no flow control: while the weights load (`led_loaded` low; 55 ms
 /// for the default model on the iCEBreaker, 1.64 M cycles) the core takes no feature and
-/// only 16 bytes fit the FIFO; later bytes are dropped (error LED). A host waits for the
-/// loaded LED, or ~100 ms after configuration / the button, before its first sample. After
-/// boot the core takes a feature per cycle or so, far faster than the UART delivers them.
+/// only 4 values fit the FIFO; a later byte overflows the framer's buffer and loses its
+/// frame (error LED). A host waits for the loaded LED, or ~100 ms after configuration / the
+/// button, before its first frame. After boot the core takes a feature per cycle or so, far
+/// faster than the UART delivers them.
 ///
 /// Ports: `clock` (in, oscillator), `btn_n` (in, active low), `uart_rx` (in), `uart_tx`
 /// (out), `flash_cs_n`, `flash_sck`, `flash_mosi` (out; idle — high, low, low — without a
 /// reader), `flash_miso` (in), `led_loaded` (out: every weight is in), `led_heartbeat` (out:
 /// bit 23 of a free-running counter), `led_error` (out, sticky until reset: a UART framing
-/// error, a byte dropped on a full FIFO, or a sample answered with `m_error`), `led_class`
-/// (out, `Bits<8>`: the last answer byte sent).
+/// error, a lost byte, or an answer with bit 7), `led_class` (out, `Bits<8>`: the last answer
+/// byte sent).
 ///
 /// Latency: boot = `reset_hold_cycles` + the flash read (`SpiFlashReader`: ~`32·words`
 /// cycles at `sck = clk/2`); then a sample's answer starts ~the core's latency after its last
-/// byte's stop bit (the UART dominates: `10·cycles_per_bit` per byte each way).
-/// Cost: the core plus the board blocks (UART ~98 LUT4, flash reader ~125 LUT4, framer
-/// ~102 LUT4, FIFO 16×9 bits, answer byte, 24-bit heartbeat counter; yosys `synth_ice40`
-/// figures of `tests/board_verilog.rs`).
+/// frame's check byte's stop bit (the UART dominates: `10·cycles_per_bit` per byte).
+/// Cost: the core plus the board blocks (UART ~98 LUT4, flash reader ~125 LUT4, link framer
+/// ~256 LUT4, FIFO 4×9 bits, verdict FIFO 8×1 bit, answer byte, 24-bit heartbeat counter;
+/// yosys `synth_ice40` figures of `tests/board_verilog.rs`).
 #[derive(LogicBlock)]
 pub struct BoardTop<const ZW: usize> {
     /// Board oscillator.
@@ -100,16 +96,23 @@ pub struct BoardTop<const ZW: usize> {
     pub uart_in: UartRx,
     /// UART transmitter.
     pub uart_out: UartTx,
-    /// Feature bytes (bit 8: `s_last`).
-    pub fifo: Fifo<Bits<9>, 4>,
+    /// Feature bytes (bit 8: `s_last`). Four words, so that it sits in flip-flops, not in an
+    /// `SB_RAM40_4K` that a 16-lane UP5K core needs: the link delivers a byte every
+    /// ~10 bit times (≥ 100 core cycles), and the core's input, double-buffered by the encoder,
+    /// holds `s_ready` low only while both banks wait on a slower stage, which a sample that takes
+    /// ≥ 784 byte times to arrive never makes it do.
+    pub fifo: Fifo<Bits<9>, 2>,
     /// The accelerator.
     pub core: TtfsCore<ZW>,
     /// Weight image reader (zero or one).
     pub flash: Vec<SpiFlashReader>,
-    /// UART bytes → feature beats.
-    pub framer: SampleFramer,
+    /// Link frames → feature beats and verdicts.
+    pub framer: LinkFramer,
+    /// One verdict per frame, until its answer is sent.
+    pub verdicts: Fifo<Bit, 3>,
     /// Core answer → UART byte.
     pub answer: AnswerByte,
+    answer_go: Wire<Bit>,
     x16: ZeroExtend<8, 16>,
     core_clock: Wire<Clock>,
     rst: Wire<Bit>,
@@ -159,8 +162,10 @@ impl<const ZW: usize> BoardTop<ZW> {
             core: TtfsCore::new(design, ""),
             _nflash: flash.len(),
             flash,
-            framer: SampleFramer::new(design.inputs, params.idle_timeout_cycles),
+            framer: LinkFramer::new(&LinkFormat::of_model(&design.model)),
+            verdicts: Fifo::new(),
             answer: AnswerByte::default(),
+            answer_go: Signal::default(),
             x16: ZeroExtend::new(),
             core_clock: Signal::default(),
             rst: Signal::default(),
@@ -223,6 +228,8 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.framer.rst.next = self.rst.val();
         self.fifo.clock.next = self.core_clock.val();
         self.fifo.rst.next = self.rst.val();
+        self.verdicts.clock.next = self.core_clock.val();
+        self.verdicts.rst.next = self.rst.val();
         self.core.clock.next = self.core_clock.val();
         self.core.rst.next = self.rst.val();
         self.answer.clock.next = self.core_clock.val();
@@ -263,15 +270,22 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.core.s.data.next = self.x16.y.val();
         self.core.s.last.next = self.fifo.m_data.val().get_bit(8);
         self.fifo.m_ready.next = self.core.s.ready.val();
-        // Core → answer byte → UART.
+        self.verdicts.s_valid.next = self.framer.verdict_valid.val();
+        self.verdicts.s_data.next = self.framer.verdict_bad.val();
+        // Core → answer byte → UART, once the sample's verdict is in.
+        self.answer_go.next = self.verdicts.m_valid.val() & self.uart_out.ready.val();
         self.answer.m_class.next = self.core.m.class.val();
-        self.answer.m_error.next = self.core.m.error.val();
-        self.answer.sent.next = self.core.m.valid.val() & self.uart_out.ready.val();
-        self.uart_out.valid.next = self.core.m.valid.val();
+        self.answer.m_error.next = self.core.m.error.val() | self.verdicts.m_data.val();
+        self.answer.sent.next = self.core.m.valid.val() & self.answer_go.val();
+        self.uart_out.valid.next = self.core.m.valid.val() & self.verdicts.m_valid.val();
         self.uart_out.data.next = self.answer.data.val();
-        self.core.m.ready.next = self.uart_out.ready.val();
-        // Sticky error: a framing error, a dropped byte, an answer with `m_error`.
-        if self.uart_in.frame_error.val() | self.framer.dropped.val() | self.answer.error_sent.val()
+        self.core.m.ready.next = self.answer_go.val();
+        self.verdicts.m_ready.next = self.core.m.valid.val() & self.answer_go.val();
+        // Sticky error: a framing error, a lost byte or verdict, an answer with bit 7.
+        if self.uart_in.frame_error.val()
+            | self.framer.dropped.val()
+            | (self.framer.verdict_valid.val() & !self.verdicts.s_ready.val())
+            | self.answer.error_sent.val()
         {
             self.err.d.next = true;
         }

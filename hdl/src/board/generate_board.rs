@@ -49,15 +49,14 @@ impl Board {
             pll: self.pll(),
             cycles_per_bit: self.uart_cycles_per_bit(),
             reset_hold_cycles: self.reset_hold_cycles(),
-            idle_timeout_cycles: self.idle_timeout_cycles(),
             flash: words.and_then(|w| self.flash_config(w)),
         }
     }
 }
 
 /// Generates the board wrapper of `design` for `board` with the board's own parameters
-/// ([`Board::params`]). Refused with [`GenerateError::Unsupported`]: `input_bits > 8` (one
-/// UART byte per feature), more than 128 classes (7-bit class in the answer byte), more
+/// ([`Board::params`]). Refused with [`GenerateError::Unsupported`]: `input_bits > 8` (link
+/// values of at most 8 bits), more than 128 classes (7-bit class in the answer byte), more
 /// than 65536 inputs, or a design that loads its weights on a board without a flash reader.
 pub fn generate_board(design: &Design, board: Board) -> Result<GeneratedBoard, GenerateError> {
     generate_board_with(design, board, board.params(design))
@@ -73,13 +72,13 @@ pub fn generate_board_with(
     let refuse = |what: String| Err(GenerateError::Unsupported(format!("board {board}: {what}")));
     if design.input_bits > 8 {
         return refuse(format!(
-            "input_bits {} > 8: the UART carries one byte per feature",
+            "input_bits {} > 8: the board link carries inputs of at most 8 bits; quantize the inputs to 8 bits",
             design.input_bits
         ));
     }
     if design.input_lanes != 1 {
         return refuse(format!(
-            "--input-lanes {}: the UART carries one feature per byte; drop --input-lanes",
+            "--input-lanes {}: the board link delivers one feature per beat; drop --input-lanes",
             design.input_lanes
         ));
     }
@@ -91,6 +90,13 @@ pub fn generate_board_with(
     }
     if !(1..=1 << 16).contains(&design.inputs) {
         return refuse(format!("{} inputs not in 1..=65536", design.inputs));
+    }
+    let link = crate::board::LinkFormat::of_model(&design.model);
+    if link.payload_bytes() > 1 << 16 {
+        return refuse(format!(
+            "a link frame of {} payload bytes is over 65536; use fewer inputs",
+            link.payload_bytes()
+        ));
     }
     let load = load_image(design);
     if let Some(l) = &load {
@@ -177,9 +183,9 @@ fn board_wrapper(board: Board, params: BoardParams) -> Result<String, VerilogErr
     let mut w = Wrapper::new(BOARD_TOP_MODULE);
     w.doc(format!(
         "Board wrapper for {board}: oscillator {} Hz, core clock {core_hz} Hz, UART {} baud \
-         ({} cycles per bit).",
+         ({} cycles per bit), link frames of hdl::board::link.",
         board.osc_hz(),
-        crate::board::UART_BAUD,
+        core_hz / params.cycles_per_bit as u64,
         params.cycles_per_bit
     ));
     w.doc(format!("LEDs: {}.", board.led_doc()));

@@ -4,11 +4,13 @@
 //!   divisor, flash offset of the weight image, reset timing, pin names).
 //! - [`BoardTop`]: the wrapper block; [`generate_board`] emits it as the ANSI module
 //!   `board_top` with the board's pins, plus the memory and flash images.
-//! - [`SampleFramer`]: UART bytes → feature beats, `s_last` from a feature counter, the
-//!   idle-timeout resynchronisation; [`AnswerByte`]: the core's answer as one byte.
+//! - [`link`]: the host ↔ board frame format (header, 7-bit payload of packed input levels,
+//!   check byte; one answer byte per frame); [`LinkFramer`]: link frames → feature beats,
+//!   `s_last` from a feature counter, the frame verdicts and the header resynchronisation;
+//!   [`AnswerByte`]: the core's answer as one byte.
 //! - [`ClockGen`]: the core clock (iCE40 `SB_PLL40_PAD`, ECP5 `EHXPLLL`, or the oscillator).
 //! - [`UartRx`], [`UartTx`]: 8N1 UART receiver and transmitter with a run-time
-//!   `cycles_per_bit` divisor (FTDI UART of the iCEBreaker and the ULX3S).
+//!   `cycles_per_bit` divisor (FTDI UART of the iCEBreaker and the ULX3S, 3 Mbaud).
 //! - [`SpiFlashReader`]: streams the weight image out of the board's SPI flash at boot
 //!   (READ `0x03`, SPI mode 0) as the DESIGN §4 weight load stream `w_*`; its bit engine is
 //!   [`SpiShifter`].
@@ -70,20 +72,22 @@ pub mod board;
 pub mod board_top;
 pub mod clock_gen;
 pub mod generate_board;
+pub mod link;
+pub mod link_framer;
 pub mod power_on_reset;
-pub mod sample_framer;
 pub mod spi_flash_reader;
 pub mod spi_shifter;
 pub mod uart_rx;
 pub mod uart_tx;
 
 pub use answer_byte::AnswerByte;
-pub use board::{Board, Ecp5PllConfig, Ice40PllConfig, Pll, UART_BAUD};
+pub use board::{Board, Ecp5PllConfig, Ice40PllConfig, Pll};
 pub use board_top::{BoardParams, BoardTop};
 pub use clock_gen::ClockGen;
 pub use generate_board::{generate_board, generate_board_with, FlashImage, GeneratedBoard};
+pub use link::LinkFormat;
+pub use link_framer::LinkFramer;
 pub use power_on_reset::PowerOnReset;
-pub use sample_framer::SampleFramer;
 pub use spi_flash_reader::{SpiFlashConfig, SpiFlashReader};
 pub use spi_shifter::SpiShifter;
 pub use uart_rx::UartRx;

@@ -7,8 +7,7 @@ use crate::stream::{EventOut, ZOut};
 /// Serialises a row's pending neurons (`pend[p]`: lane `p`'s neuron fires at the row's tick,
 /// or in z output is a real neuron) lowest lane first into an output register, which drives
 /// the stage's event stream (firing) or its `z` stream. A row's pending bits are loaded from
-/// the lanes (`pend_d`) when the read register holds a row and the last one is (being)
-/// emptied. When the fire phase has issued every row (`draining`) and nothing is left
+/// the lanes (`pend_d`) when the read register holds a row and the last one is emptied. When the fire phase has issued every row (`draining`) and nothing is left
 /// (`drained`), it sends the sample's eow beat (firing; z output sends none) and reports
 /// `sample_end`.
 ///
@@ -46,6 +45,12 @@ pub struct Serialiser<const ZW: usize> {
     drained_r: RDff<Bit>,
     /// Some lane is pending next cycle.
     any_next: Wire<Bit>,
+    /// A lane of the loaded row is pending (`pend_d`, on a load).
+    any_load: Wire<Bit>,
+    /// Per lane: it is the lowest pending one (the one a beat sends and clears). A clear
+    /// from this one-hot word, not from comparing the selected lane number with each lane's,
+    /// keeps the 16-lane UP5K stage's select → clear → `drained` path short.
+    first: Vec<Wire<Bit>>,
     pend_base: RDff<Bits16>,
     pend_m: RDff<Bits8>,
     ob_valid: RDff<Bit>,
@@ -86,6 +91,8 @@ impl<const ZW: usize> Serialiser<ZW> {
             pend: (0..lanes).map(|_| RDff::default()).collect(),
             drained_r: RDff::new(true),
             any_next: Signal::default(),
+            any_load: Signal::default(),
+            first: (0..lanes).map(|_| Signal::default()).collect(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
             ob_valid: RDff::default(),
@@ -142,6 +149,8 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         for p in 0..self._p {
             self.pend[p].clock.next = self.clock.val();
             self.pend[p].rst.next = self.rst.val();
+            // `found` is, at this point, whether a lower lane is pending.
+            self.first[p].next = self.pend[p].q.val() & !self.found.val();
             if self.pend[p].q.val() {
                 if self.found.val() {
                     self.more.next = true;
@@ -154,20 +163,29 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         }
         self.out_idx.next = self.pend_base.q.val() + self.sel.val();
         self.beat.next = self.found.val() & self.take.val();
-        self.row.load.next =
-            self.row.valid.val() & (!self.found.val() | (self.beat.val() & !self.more.val()));
+        // A row loads once the last one is sent, not in its last beat: the load then hangs on
+        // the pending bits' OR alone, not on the select, the next stage's handshake and the
+        // at-least-two test, the 16-lane UP5K stage's longest path (29.7 MHz at 30). A row
+        // with pending spikes costs one cycle more, which the fire sweep's two cycles per row
+        // hide for one spike a row.
+        self.row.load.next = self.row.valid.val() & !self.found.val();
         // The lowest pending lane is sent and clears; a load refills every lane.
-        self.any_next.next = false;
+        self.any_load.next = false;
         for p in 0..self._p {
             self.pend[p].d.next = self.pend[p].q.val();
+            self.any_load.next = self.any_load.val() | self.pend_d[p].val();
             if self.row.load.val() {
                 self.pend[p].d.next = self.pend_d[p].val();
-                self.any_next.next = self.any_next.val() | self.pend_d[p].val();
-            } else if self.beat.val() & (self.sel.val() == self.idx[p].val()) {
+            } else if self.beat.val() & self.first[p].val() {
                 self.pend[p].d.next = false;
-            } else {
-                self.any_next.next = self.any_next.val() | self.pend[p].q.val();
             }
+        }
+        // Left pending: the loaded row's lanes; after a beat, the lanes above the one sent
+        // (`more`); else all of them (`found`).
+        if self.row.load.val() {
+            self.any_next.next = self.any_load.val();
+        } else {
+            self.any_next.next = self.found.val() & (!self.beat.val() | self.more.val());
         }
         // `!row.valid & !found`, one cycle ahead.
         self.drained_r.d.next = !self.row.valid_next.val() & !self.any_next.val();

@@ -1,0 +1,160 @@
+//! The built-in models: named `lcttfs-model` files compiled into every binary, so `--model NAME`
+//! works on a fresh checkout. Each has its quantized model (what the hardware is generated
+//! from) and the float model it was quantized from.
+//!
+//! - `mnist-mlp` (the default when no `--model` is given): [`crate::default_model`], 784-128-10,
+//!   `T = 16`, 8-bit weights trained in float.
+//! - `mnist-mlp-w4`: the same shape with 4-bit weights, trained quantization-aware. Regenerate
+//!   (deterministic):
+//!   `ttfs train --dataset mnist --hidden 128 --weight-bits 4 --out golden/models/mnist-mlp-w4-float.json`
+//!   then
+//!   `ttfs quantize --model golden/models/mnist-mlp-w4-float.json --weight-bits 4 --out golden/models/mnist-mlp-w4.json`.
+
+use crate::model::{AnyModel, FloatModel, Model};
+
+/// One built-in model.
+#[derive(Clone, Copy, Debug)]
+pub struct Builtin {
+    /// What `--model` takes.
+    pub name: &'static str,
+    /// One line for listings and reports.
+    pub description: &'static str,
+    /// Weight bits of the quantized model (and of quantizing the float one).
+    pub weight_bits: u32,
+    /// The source files, for messages.
+    pub quantized_path: &'static str,
+    pub float_path: &'static str,
+    quantized_json: &'static str,
+    float_json: &'static str,
+}
+
+/// The name used when no `--model` is given.
+pub const DEFAULT: &str = "mnist-mlp";
+
+/// Every built-in model, the default first.
+pub const BUILTINS: [Builtin; 2] = [
+    Builtin {
+        name: DEFAULT,
+        description: "784-128-10 MNIST MLP, T=16, 8-bit weights (the default)",
+        weight_bits: 8,
+        quantized_path: "golden/models/default.json",
+        float_path: "golden/models/default-float.json",
+        quantized_json: crate::default_model::QUANTIZED,
+        float_json: crate::default_model::FLOAT,
+    },
+    Builtin {
+        name: "mnist-mlp-w4",
+        description: "784-128-10 MNIST MLP, T=16, 4-bit weights (quantization-aware training)",
+        weight_bits: 4,
+        quantized_path: "golden/models/mnist-mlp-w4.json",
+        float_path: "golden/models/mnist-mlp-w4-float.json",
+        quantized_json: include_str!("../models/mnist-mlp-w4.json"),
+        float_json: include_str!("../models/mnist-mlp-w4-float.json"),
+    },
+];
+
+/// Why a built-in name was refused.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown built-in model {name:?}: the built-in models are {}", names().join(", "))]
+pub struct UnknownBuiltin {
+    pub name: String,
+}
+
+/// The names of every built-in model, the default first.
+pub fn names() -> Vec<&'static str> {
+    BUILTINS.iter().map(|b| b.name).collect()
+}
+
+/// The built-in model called `name`.
+pub fn find(name: &str) -> Result<&'static Builtin, UnknownBuiltin> {
+    BUILTINS
+        .iter()
+        .find(|b| b.name == name)
+        .ok_or_else(|| UnknownBuiltin {
+            name: name.to_string(),
+        })
+}
+
+/// The default built-in model (`mnist-mlp`).
+pub fn default() -> &'static Builtin {
+    &BUILTINS[0]
+}
+
+impl Builtin {
+    /// Path-like origin shown in messages.
+    pub fn origin(&self) -> String {
+        format!("(built-in model {} = {})", self.name, self.quantized_path)
+    }
+
+    /// The quantized model (what the hardware is generated from).
+    pub fn quantized(&self) -> Model {
+        Model::from_json_str(self.quantized_json, &self.origin()).unwrap_or_else(|e| {
+            panic!(
+                "built-in model {} is valid (checked by a test): {e}",
+                self.name
+            )
+        })
+    }
+
+    /// The float model the quantized one was made from.
+    pub fn float(&self) -> FloatModel {
+        let origin = format!("(built-in model {} = {})", self.name, self.float_path);
+        match AnyModel::from_json_str(self.float_json, &origin) {
+            Ok(AnyModel::Float(m)) => m,
+            other => panic!(
+                "built-in float model {} is a valid float model (checked by a test): {other:?}",
+                self.name
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quantize::{quantize, QuantizeOptions};
+
+    #[test]
+    fn every_builtin_loads_and_quantizing_its_float_model_gives_its_quantized_model() {
+        for b in &BUILTINS {
+            let q = b.quantized();
+            let widths: Vec<usize> = q.layers.iter().map(|l| l.outputs).collect();
+            assert_eq!((q.input_len(), widths), (784, vec![128, 10]), "{}", b.name);
+            assert_eq!(q.time_steps, 16, "{}", b.name);
+            assert!(
+                q.layers.iter().all(|l| l.weight_bits == b.weight_bits),
+                "{}",
+                b.name
+            );
+            let (again, _) =
+                quantize(&b.float(), &QuantizeOptions::new(b.weight_bits).unwrap()).unwrap();
+            assert_eq!(again, q, "{}", b.name);
+        }
+    }
+
+    #[test]
+    fn the_default_builtin_is_the_embedded_default_model() {
+        assert_eq!(default().name, "mnist-mlp");
+        assert_eq!(default().quantized(), crate::default_model::quantized());
+        assert_eq!(default().float(), crate::default_model::float());
+    }
+
+    #[test]
+    fn builtin_names_are_unique() {
+        let mut n = names();
+        n.sort_unstable();
+        n.dedup();
+        assert_eq!(n.len(), BUILTINS.len());
+    }
+
+    #[test]
+    fn an_unknown_name_is_refused_in_one_line_listing_the_builtin_names() {
+        let err = find("mnist-cnn").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown built-in model \"mnist-cnn\": the built-in models are mnist-mlp, mnist-mlp-w4"
+        );
+        assert_eq!(err.lines().count(), 1);
+        assert_eq!(find("mnist-mlp-w4").unwrap().weight_bits, 4);
+    }
+}
