@@ -60,7 +60,7 @@ pub struct BoardParams {
 /// cycles at `sck = clk/2`); then a sample's answer starts ~the core's latency after its last
 /// frame's check byte's stop bit (the UART dominates: `10·cycles_per_bit` per byte).
 /// Cost: the core plus the board blocks (UART ~98 LUT4, flash reader ~125 LUT4, link framer
-/// ~256 LUT4, FIFO 4×9 bits, verdict FIFO 8×1 bit, answer byte, 24-bit heartbeat counter;
+/// ~300 LUT4, FIFO 4×9 bits, verdict FIFO 8×1 bit, answer byte, 24-bit heartbeat counter;
 /// yosys `synth_ice40` figures of `tests/board_verilog.rs`).
 #[derive(LogicBlock)]
 pub struct BoardTop<const ZW: usize> {

@@ -49,9 +49,9 @@ control_states! {
 ///
 /// Latency: a value's beat is offered the cycle after its byte's pulse (registered buffer);
 /// the verdict in the cycle of the check byte's (or the next header's) pulse.
-/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`, MNIST format): 83
-/// flip-flops (16-bit buffer, bit count, feature and byte counters, 8-bit sum, state), 256
-/// LUT4 including the 32-entry level table.
+/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`, MNIST format): 85
+/// flip-flops (16-bit buffer, bit count, feature and byte counters, 8-bit sum, state, the two
+/// registered compares), 297 LUT4 including the 32-entry level table.
 #[derive(LogicBlock)]
 pub struct LinkFramer {
     /// Clock.
@@ -95,6 +95,11 @@ pub struct LinkFramer {
     cnt: RDff<Bits16>,
     nbytes: RDff<Bits16>,
     sum: RDff<Bits8>,
+    /// `cnt == inputs − 1` and `nbits ≥ value_bits`, computed from the counters' next values
+    /// and registered: the emit decision then starts at flip-flops, not at two compares
+    /// (ULX3S: the framer's compare → emit → buffer path was the design's longest, 100.2 MHz).
+    at_last_r: RDff<Bit>,
+    has_value_r: RDff<Bit>,
     vb: Constant<Bits16>,
     vmask: Constant<Bits8>,
     last_feature: Constant<Bits16>,
@@ -160,6 +165,8 @@ impl LinkFramer {
             cnt: RDff::default(),
             nbytes: RDff::default(),
             sum: RDff::default(),
+            at_last_r: RDff::new(format.inputs == 1),
+            has_value_r: RDff::default(),
             vb: Constant::new(bits(vb as u64)),
             vmask: Constant::new(bits((1u64 << vb) - 1)),
             last_feature: Constant::new(bits(format.inputs as u64 - 1)),
@@ -179,7 +186,22 @@ impl LinkFramer {
 impl Logic for LinkFramer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, state_r, after_r, idle_r, bitbuf, nbits, cnt, nbytes, sum);
+        dff_setup!(
+            self,
+            clock,
+            state_r,
+            after_r,
+            idle_r,
+            bitbuf,
+            nbits,
+            cnt,
+            nbytes,
+            sum,
+            at_last_r,
+            has_value_r
+        );
+        self.at_last_r.rst.next = self.rst.val();
+        self.has_value_r.rst.next = self.rst.val();
         self.state_r.rst.next = self.rst.val();
         self.after_r.rst.next = self.rst.val();
         self.idle_r.rst.next = self.rst.val();
@@ -191,7 +213,7 @@ impl Logic for LinkFramer {
         self.state.next = self.state_r.q.val().into();
         self.header.next = self.rx_data.val().get_bit(7);
         self.b16.x.next = self.rx_data.val() & self.low7.val();
-        self.at_last.next = self.cnt.q.val() == self.last_feature.val();
+        self.at_last.next = self.at_last_r.q.val();
         self.partial.next = !self.idle_r.q.val();
         // The value at the bottom of the buffer, through the table.
         self.lut.address.next = self.bitbuf.q.val().get_bits::<8>(0) & self.vmask.val();
@@ -227,7 +249,7 @@ impl Logic for LinkFramer {
         }
         if self.listening.val()
             & self.partial.val()
-            & (self.nbits.q.val() >= self.vb.val())
+            & self.has_value_r.q.val()
             & !self.rx_valid.val()
         {
             self.beat_valid.next = true;
@@ -340,5 +362,7 @@ impl Logic for LinkFramer {
                 self.state_r.d.next = FrameState::Payload.into();
             }
         }
+        self.at_last_r.d.next = self.cnt.d.val() == self.last_feature.val();
+        self.has_value_r.d.next = self.nbits.d.val() >= self.vb.val();
     }
 }

@@ -45,8 +45,6 @@ pub struct Serialiser<const ZW: usize> {
     drained_r: RDff<Bit>,
     /// Some lane is pending next cycle.
     any_next: Wire<Bit>,
-    /// A lane of the loaded row is pending (`pend_d`, on a load).
-    any_load: Wire<Bit>,
     /// Per lane: it is the lowest pending one (the one a beat sends and clears). A clear
     /// from this one-hot word, not from comparing the selected lane number with each lane's,
     /// keeps the 16-lane UP5K stage's select → clear → `drained` path short.
@@ -91,7 +89,6 @@ impl<const ZW: usize> Serialiser<ZW> {
             pend: (0..lanes).map(|_| RDff::default()).collect(),
             drained_r: RDff::new(true),
             any_next: Signal::default(),
-            any_load: Signal::default(),
             first: (0..lanes).map(|_| Signal::default()).collect(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
@@ -170,20 +167,20 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         // hide for one spike a row.
         self.row.load.next = self.row.valid.val() & !self.found.val();
         // The lowest pending lane is sent and clears; a load refills every lane.
-        self.any_load.next = false;
         for p in 0..self._p {
             self.pend[p].d.next = self.pend[p].q.val();
-            self.any_load.next = self.any_load.val() | self.pend_d[p].val();
             if self.row.load.val() {
                 self.pend[p].d.next = self.pend_d[p].val();
             } else if self.beat.val() & self.first[p].val() {
                 self.pend[p].d.next = false;
             }
         }
-        // Left pending: the loaded row's lanes; after a beat, the lanes above the one sent
-        // (`more`); else all of them (`found`).
+        // Left pending: after a beat, the lanes above the one sent (`more`); else all of them
+        // (`found`). A load counts as pending whatever the row holds: the OR of the lanes'
+        // tick compares would sit on the path into `drained_r` (the ECP5 stage's longest),
+        // and an empty last row only delays the sample's end by a cycle.
         if self.row.load.val() {
-            self.any_next.next = self.any_load.val();
+            self.any_next.next = true;
         } else {
             self.any_next.next = self.found.val() & (!self.beat.val() | self.more.val());
         }
