@@ -164,7 +164,7 @@ fn yosys_synthesis_is_clean_and_within_the_documented_ice40_cost() {
         (uart_rx(), 60, 36),
         (spi_flash_reader(), 150, 110),
         (spi_shifter(), 80, 63),
-        (link_framer(), 360, 85),
+        (link_framer(), 360, 86),
         (answer_byte(), 4, 8),
         (power_on_reset(), 30, 19),
     ];

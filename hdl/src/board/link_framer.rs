@@ -49,9 +49,9 @@ control_states! {
 ///
 /// Latency: a value's beat is offered the cycle after its byte's pulse (registered buffer);
 /// the verdict in the cycle of the check byte's (or the next header's) pulse.
-/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`, MNIST format): 85
-/// flip-flops (16-bit buffer, bit count, feature and byte counters, 8-bit sum, state, the two
-/// registered compares), 297 LUT4 including the 32-entry level table.
+/// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`, MNIST format): 86
+/// flip-flops (16-bit buffer, bit count, feature and byte counters, 8-bit sum, state, the three
+/// registered compares), ~300 LUT4 including the 32-entry level table.
 #[derive(LogicBlock)]
 pub struct LinkFramer {
     /// Clock.
@@ -100,6 +100,9 @@ pub struct LinkFramer {
     /// (ULX3S: the framer's compare → emit → buffer path was the design's longest, 100.2 MHz).
     at_last_r: RDff<Bit>,
     has_value_r: RDff<Bit>,
+    /// `nbits > 16 − 7` (no room for a byte), registered the same way: the overflow →
+    /// verdict → verdict-FIFO path started at this compare (iCEBreaker: the board's longest).
+    full_r: RDff<Bit>,
     vb: Constant<Bits16>,
     vmask: Constant<Bits8>,
     last_feature: Constant<Bits16>,
@@ -167,6 +170,7 @@ impl LinkFramer {
             sum: RDff::default(),
             at_last_r: RDff::new(format.inputs == 1),
             has_value_r: RDff::default(),
+            full_r: RDff::default(),
             vb: Constant::new(bits(vb as u64)),
             vmask: Constant::new(bits((1u64 << vb) - 1)),
             last_feature: Constant::new(bits(format.inputs as u64 - 1)),
@@ -198,8 +202,10 @@ impl Logic for LinkFramer {
             nbytes,
             sum,
             at_last_r,
-            has_value_r
+            has_value_r,
+            full_r
         );
+        self.full_r.rst.next = self.rst.val();
         self.at_last_r.rst.next = self.rst.val();
         self.has_value_r.rst.next = self.rst.val();
         self.state_r.rst.next = self.rst.val();
@@ -281,7 +287,7 @@ impl Logic for LinkFramer {
                 // the byte goes in next to the registered buffer: the insert's shift then
                 // starts at a flip-flop, not behind the emit decision and its subtraction.
                 if self.rx_valid.val() & !self.header.val() {
-                    if self.nbits.q.val() > self.room.val() {
+                    if self.full_r.q.val() {
                         // Buffer overflow: the frame is lost.
                         self.dropped.next = true;
                         self.verdict_valid.next = true;
@@ -364,5 +370,6 @@ impl Logic for LinkFramer {
         }
         self.at_last_r.d.next = self.cnt.d.val() == self.last_feature.val();
         self.has_value_r.d.next = self.nbits.d.val() >= self.vb.val();
+        self.full_r.d.next = self.nbits.d.val() > self.room.val();
     }
 }

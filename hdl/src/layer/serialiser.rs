@@ -5,8 +5,9 @@ use crate::prelude::*;
 use crate::stream::{EventOut, ZOut};
 
 /// Serialises a row's pending neurons (`pend[p]`: lane `p`'s neuron fires at the row's tick,
-/// or in z output is a real neuron) lowest lane first into an output register, which drives
-/// the stage's event stream (firing) or its `z` stream. A row's pending bits are loaded from
+/// or in z output is a real neuron) lowest lane first, through a select register (`a`: the
+/// lane number, the row's base and tick) into an output register, which drives the stage's
+/// event stream (firing) or its `z` stream. A row's pending bits are loaded from
 /// the lanes (`pend_d`) when the read register holds a row and the last one is emptied. When the fire phase has issued every row (`draining`) and nothing is left
 /// (`drained`), it sends the sample's eow beat (firing; z output sends none) and reports
 /// `sample_end`.
@@ -15,14 +16,18 @@ use crate::stream::{EventOut, ZOut};
 /// then local, where with the bits spread over the lanes (which sit at their memories) the
 /// routes of select → handshake → clear were the stage's longest path. The output register
 /// lets the next stage's handshake and the select meet at a flip-flop instead of chaining
-/// through both stages.
+/// through both stages. The select register splits the priority select from the index adder
+/// `base + lane`: with 26 lanes (ECP5-25F, default model) pend → select → adder → output was
+/// the design's longest path (98.7 MHz at 100), and the clear of the sent lane no longer waits
+/// for the output register, only for the select register to be free.
 ///
 /// Ports: `clock`, `rst` (in); per lane `pend_d`, `idx` (its lane number), `z` (in);
 /// `row` ([`RowIn`]: the fire phase's read register in; `load`, `drained`, `sample_end`
 /// back); `ev_out` ([`EventOut`]), `z_out` ([`ZOut`]).
 ///
-/// Latency: 1 cycle from a row's load to its first beat on the output. Cost: a `P`-input
-/// priority select, a 16-bit adder, `P` + ~`16 + 8 + ZW + 6` + `24` flip-flops.
+/// Latency: 2 cycles from a row's load to its first beat on the output. Cost: a `P`-input
+/// priority select, a 16-bit adder, `P` + ~`16 + 8 + ZW + 6` + `log2 P + 16 + 8 + ZW + 2` +
+/// `24` flip-flops.
 #[derive(LogicBlock)]
 pub struct Serialiser<const ZW: usize> {
     pub clock: Input<Clock>,
@@ -45,6 +50,15 @@ pub struct Serialiser<const ZW: usize> {
     drained_r: RDff<Bit>,
     /// Some lane is pending next cycle.
     any_next: Wire<Bit>,
+    /// The select register: a beat's lane number, its row's base and tick, `z` and error.
+    a_valid: RDff<Bit>,
+    a_sel: RDff<Bits16>,
+    a_base: RDff<Bits16>,
+    a_m: RDff<Bits8>,
+    a_z: RDff<Signed<ZW>>,
+    a_err: RDff<Bit>,
+    /// The select register takes a beat (it is empty or moves to the output register).
+    take_a: Wire<Bit>,
     /// Per lane: it is the lowest pending one (the one a beat sends and clears). A clear
     /// from this one-hot word, not from comparing the selected lane number with each lane's,
     /// keeps the 16-lane UP5K stage's select → clear → `drained` path short.
@@ -89,6 +103,13 @@ impl<const ZW: usize> Serialiser<ZW> {
             pend: (0..lanes).map(|_| RDff::default()).collect(),
             drained_r: RDff::new(true),
             any_next: Signal::default(),
+            a_valid: RDff::default(),
+            a_sel: RDff::default(),
+            a_base: RDff::default(),
+            a_m: RDff::default(),
+            a_z: RDff::default(),
+            a_err: RDff::default(),
+            take_a: Signal::default(),
             first: (0..lanes).map(|_| Signal::default()).collect(),
             pend_base: RDff::default(),
             pend_m: RDff::default(),
@@ -120,9 +141,15 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, drained_r, pend_base, pend_m, ob_valid, ob_index, ob_m, ob_eow, ob_err,
-            ob_z, ob_last
+            self, clock, drained_r, pend_base, pend_m, a_valid, a_sel, a_base, a_m, a_z, a_err,
+            ob_valid, ob_index, ob_m, ob_eow, ob_err, ob_z, ob_last
         );
+        self.a_valid.rst.next = self.rst.val();
+        self.a_sel.rst.next = self.rst.val();
+        self.a_base.rst.next = self.rst.val();
+        self.a_m.rst.next = self.rst.val();
+        self.a_z.rst.next = self.rst.val();
+        self.a_err.rst.next = self.rst.val();
         self.drained_r.rst.next = self.rst.val();
         self.pend_base.rst.next = self.rst.val();
         self.pend_m.rst.next = self.rst.val();
@@ -139,6 +166,7 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         } else {
             self.take.next = !self.ob_valid.q.val() | self.z_out.ready.val();
         }
+        self.take_a.next = !self.a_valid.q.val() | self.take.val();
         self.found.next = false;
         self.more.next = false;
         self.sel.next = self.zero16.val();
@@ -158,8 +186,8 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
                 }
             }
         }
-        self.out_idx.next = self.pend_base.q.val() + self.sel.val();
-        self.beat.next = self.found.val() & self.take.val();
+        self.out_idx.next = self.a_base.q.val() + self.a_sel.q.val();
+        self.beat.next = self.found.val() & self.take_a.val();
         // A row loads once the last one is sent, not in its last beat: the load then hangs on
         // the pending bits' OR alone, not on the select, the next stage's handshake and the
         // at-least-two test, the 16-lane UP5K stage's longest path (29.7 MHz at 30). A row
@@ -176,11 +204,18 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
             }
         }
         // Left pending: after a beat, the lanes above the one sent (`more`); else all of them
-        // (`found`). A load counts as pending whatever the row holds: the OR of the lanes'
+        // (`found`). The select register does not count: `drained` lets the z output issue
+        // its next row, whose `z` the select register has already taken. A load counts as pending whatever the row holds: the OR of the lanes'
         // tick compares would sit on the path into `drained_r` (the ECP5 stage's longest),
         // and an empty last row only delays the sample's end by a cycle.
+        // A firing stage's `drained` only ends the sample, so it may lag the last beat by a
+        // cycle: `found` alone, without the at-least-two test over all lanes, keeps the
+        // 26-lane ECP5 stage's pend → `more` → `drained_r` path short (103.3 MHz with it).
+        // The z output issues each row on `drained`, so it keeps the exact test (few lanes).
         if self.row.load.val() {
             self.any_next.next = true;
+        } else if self.fires_c.val() {
+            self.any_next.next = self.found.val();
         } else {
             self.any_next.next = self.found.val() & (!self.beat.val() | self.more.val());
         }
@@ -190,6 +225,16 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         if self.row.load.val() {
             self.pend_base.d.next = self.row.base.val();
             self.pend_m.d.next = self.row.m.val();
+        }
+        if self.beat.val() {
+            self.a_valid.d.next = true;
+            self.a_sel.d.next = self.sel.val();
+            self.a_base.d.next = self.pend_base.q.val();
+            self.a_m.d.next = self.pend_m.q.val();
+            self.a_z.d.next = self.zsel.val();
+            self.a_err.d.next = self.row.err.val();
+        } else if self.take.val() {
+            self.a_valid.d.next = false;
         }
         self.ev_out.valid.next = self.fires_c.val() & self.ob_valid.q.val();
         self.ev_out.index.next = self.ob_index.q.val();
@@ -203,13 +248,13 @@ impl<const ZW: usize> Logic for Serialiser<ZW> {
         self.row.sample_end.next = false;
         if self.take.val() {
             self.ob_valid.d.next = false;
-            if self.found.val() {
+            if self.a_valid.q.val() {
                 self.ob_valid.d.next = true;
                 self.ob_index.d.next = self.out_idx.val();
-                self.ob_m.d.next = self.pend_m.q.val();
+                self.ob_m.d.next = self.a_m.q.val();
                 self.ob_eow.d.next = false;
-                self.ob_err.d.next = !self.fires_c.val() & self.row.err.val();
-                self.ob_z.d.next = self.zsel.val();
+                self.ob_err.d.next = !self.fires_c.val() & self.a_err.q.val();
+                self.ob_z.d.next = self.a_z.q.val();
                 self.ob_last.d.next = self.out_idx.val() == self.nlast_c.val();
             } else if self.row.draining.val() & self.row.drained.val() {
                 // The sample's end: an eow beat (spikes), nothing (z output).
