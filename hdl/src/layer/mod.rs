@@ -1,9 +1,10 @@
 //! Blocks of a layer stage (DESIGN §5): the whole stage ([`LayerStage`]) and its sub-blocks —
 //! weights ([`WeightLoader`], [`WeightMemory`]), integrate control ([`IntegrateIssue`],
 //! [`IntegratePipeline`]), the datapath ([`Lane`], with [`Scale`] and [`Activation`]), fire
-//! control ([`FireSequencer`]) and output ([`Serialiser`]).
+//! control ([`FireSequencer`]) and output ([`Serialiser`], [`BeatRegister`]).
 
 pub mod activation;
+pub mod beat_register;
 pub mod fire_sequencer;
 pub mod integrate_issue;
 pub mod integrate_pipeline;
@@ -17,6 +18,7 @@ pub mod weight_loader;
 pub mod weight_memory;
 
 pub use activation::Activation;
+pub use beat_register::BeatRegister;
 pub use fire_sequencer::{FireSequencer, FireState};
 pub use integrate_issue::{IntegrateIssue, SampleState};
 pub use integrate_pipeline::IntegratePipeline;
