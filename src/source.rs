@@ -118,10 +118,24 @@ pub fn load_float_model(arg: &Path) -> Result<Option<FloatModel>> {
 /// Loads a float or quantized `lcttfs-model` file; every refusal names the file (golden's
 /// reader names binary files and NaN; a validation error gets the path in front here).
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
-    AnyModel::load(path).map_err(|e| match e {
+    let model = AnyModel::load(path).map_err(|e| match e {
         ModelError::Invalid(msg) => anyhow::anyhow!("model file {}: {msg}", path.display()),
         other => other.into(),
-    })
+    })?;
+    // The golden crate reads and runs version-2 convolution and pooling (DESIGN §2.1); the
+    // event-driven simulator, the generator and the commands built on them do not yet.
+    let kinds: Vec<&'static str> = match &model {
+        AnyModel::Quantized(m) => m.layers.iter().map(|l| l.kind.name()).collect(),
+        AnyModel::Float(m) => m.layers.iter().map(|l| l.kind.name()).collect(),
+    };
+    if let Some((k, kind)) = kinds.iter().enumerate().find(|(_, &k)| k != "dense") {
+        bail!(
+            "model file {}: layer {} (layers[{k}]) is {kind}: this tool runs dense layers only (convolution stages are issue 14)",
+            path.display(),
+            k + 1
+        );
+    }
+    Ok(model)
 }
 
 /// `--dataset mnist [--split test] [--limit N]`.

@@ -69,6 +69,7 @@ fn small_float() -> FloatModel {
     let layer = |inputs: usize, outputs: usize| {
         let w = 0.5 / inputs as f32;
         FloatLayer {
+            kind: golden::model::LayerKind::Dense,
             inputs,
             outputs,
             weights: Array2::from_elem((outputs, inputs), w),
@@ -80,6 +81,7 @@ fn small_float() -> FloatModel {
         input_bits: 4,
         readout: Readout::Potential,
         dataset: None,
+        input_shape: None,
         layers: vec![layer(3, 4), layer(4, 2)],
     }
 }

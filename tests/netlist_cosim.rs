@@ -43,6 +43,7 @@ fn model_16_8_4(seed: u64) -> Model {
         input_bits: 8,
         readout: Readout::Potential,
         dataset: None,
+        input_shape: None,
         layers: vec![
             random_layer(&mut rng, 16, 8, 8),
             random_layer(&mut rng, 8, 4, 8),

@@ -2,15 +2,19 @@
 
 use crate::model::{Layer, Model};
 
-/// `|z| ≤ (fan_in + 1) · 2^(weight_bits−1) · T` (the +1 is the bias input, `q ≤ T`).
+/// `|z| ≤ (fan_in + 1) · 2^(weight_bits−1) · T` (the +1 is the bias input, `q ≤ T`); the
+/// fan-in of a `conv2d` is `C·Kh·Kw` (DESIGN §2.1). A pool has no `z`: 0.
 pub fn z_bound(layer: &Layer, time_steps: u32) -> i64 {
-    (layer.inputs as i64 + 1) * (1i64 << (layer.weight_bits - 1)) * time_steps as i64
+    if !layer.is_weighted() {
+        return 0;
+    }
+    (layer.fan_in() as i64 + 1) * (1i64 << (layer.weight_bits.max(1) - 1)) * time_steps as i64
 }
 
 /// A tighter bound from the actual weights: `max_i max(Σ w⁺, Σ |w⁻|) · T`.
 pub fn z_bound_exact(layer: &Layer, time_steps: u32) -> i64 {
     let mut worst = 0i64;
-    for i in 0..layer.outputs {
+    for i in 0..layer.rows() {
         let (mut pos, mut neg) = (0i64, 0i64);
         for &w in layer
             .weights

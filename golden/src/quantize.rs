@@ -263,6 +263,7 @@ pub fn quantize_layer(
     }
     Ok((
         Layer {
+            kind: crate::model::LayerKind::Dense,
             inputs,
             outputs,
             weight_bits: opts.weight_bits,
@@ -303,11 +304,29 @@ pub fn quantize(
     let mut reports = Vec::new();
     for (index, fl) in model.layers.iter().enumerate() {
         let name = format!("layer {} (layers[{index}])", index + 1);
-        let (layer, report) = quantize_layer(&fl.weights, &fl.bias, opts, &name)?;
+        if !fl.is_weighted() {
+            // A pool has no weights: nothing to quantize, nothing to report but its F = 0.
+            layers.push(Layer::maxpool(fl.kind));
+            reports.push(LayerReport {
+                frac_bits: 0,
+                worst_error: 0.0,
+                worst_neuron: 0,
+                worst_input: 0,
+                worst_row_sum_error: 0.0,
+            });
+            continue;
+        }
+        // A conv's weight rows are its output channels (`Co × C·Kh·Kw`): the row quantizer
+        // makes every kernel + bias sum to 2^F, the per-channel constraint of DESIGN §2.1.
+        let (mut layer, report) = quantize_layer(&fl.weights, &fl.bias, opts, &name)?;
+        layer.kind = fl.kind;
+        layer.inputs = fl.inputs;
+        layer.outputs = fl.outputs;
         layers.push(layer);
         reports.push(report);
     }
     let out = Model {
+        input_shape: model.input_shape,
         time_steps: model.time_steps,
         input_bits: model.input_bits,
         readout: model.readout,
@@ -323,6 +342,7 @@ pub fn quantize(
 /// it with `model`'s weight bits gives `model` back, bit for bit.
 pub fn grid_model(model: &Model) -> FloatModel {
     FloatModel {
+        input_shape: model.input_shape,
         time_steps: model.time_steps,
         input_bits: model.input_bits,
         readout: model.readout,
@@ -333,6 +353,7 @@ pub fn grid_model(model: &Model) -> FloatModel {
             .map(|l| {
                 let (weights, bias) = grid_values(l);
                 FloatLayer {
+                    kind: l.kind,
                     inputs: l.inputs,
                     outputs: l.outputs,
                     weights,
@@ -353,11 +374,13 @@ mod tests {
         let inputs = weights[0].len();
         let flat: Vec<f32> = weights.into_iter().flatten().collect();
         FloatModel {
+            input_shape: None,
             time_steps: 16,
             input_bits: 8,
             readout: Readout::Potential,
             dataset: None,
             layers: vec![FloatLayer {
+                kind: crate::model::LayerKind::Dense,
                 inputs,
                 outputs,
                 weights: Array2::from_shape_vec((outputs, inputs), flat).unwrap(),
@@ -449,6 +472,7 @@ mod tests {
             crate::train::project_rows(&mut weights, &mut bias);
             let m = FloatModel {
                 layers: vec![FloatLayer {
+                    kind: crate::model::LayerKind::Dense,
                     inputs,
                     outputs,
                     weights,

@@ -41,6 +41,7 @@ pub fn random_layer<R: Rng + ?Sized>(
         bias.push(row[inputs]);
     }
     Layer {
+        kind: crate::model::LayerKind::Dense,
         inputs,
         outputs,
         weight_bits,
@@ -55,6 +56,7 @@ pub fn random_layer<R: Rng + ?Sized>(
 pub fn seeded_model(seed: u64, widths: &[usize]) -> Model {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let model = Model {
+        input_shape: None,
         time_steps: 16,
         input_bits: 8,
         readout: Readout::Potential,
@@ -116,6 +118,7 @@ pub fn small_weight_model_with_frac<R: Rng + ?Sized>(
             }
         }
         layers.push(Layer {
+            kind: crate::model::LayerKind::Dense,
             inputs,
             outputs,
             weight_bits: 8,
@@ -125,6 +128,7 @@ pub fn small_weight_model_with_frac<R: Rng + ?Sized>(
         });
     }
     let model = Model {
+        input_shape: None,
         time_steps,
         input_bits,
         readout,

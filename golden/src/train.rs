@@ -531,6 +531,7 @@ fn snapshot(
     };
     let q = quantize_params(params, opts)?;
     let float = FloatModel {
+        input_shape: None,
         time_steps: cfg.time_steps,
         input_bits: cfg.input_bits,
         readout: Readout::Potential,
@@ -538,6 +539,7 @@ fn snapshot(
         layers: q
             .iter()
             .map(|(l, w, b)| FloatLayer {
+                kind: crate::model::LayerKind::Dense,
                 inputs: l.inputs,
                 outputs: l.outputs,
                 weights: w.clone(),
@@ -546,6 +548,7 @@ fn snapshot(
             .collect(),
     };
     let model = Model {
+        input_shape: None,
         time_steps: cfg.time_steps,
         input_bits: cfg.input_bits,
         readout: Readout::Potential,
@@ -557,6 +560,7 @@ fn snapshot(
 
 fn to_model(params: &[Param], cfg: &TrainConfig) -> FloatModel {
     FloatModel {
+        input_shape: None,
         time_steps: cfg.time_steps,
         input_bits: cfg.input_bits,
         readout: Readout::Potential,
@@ -564,6 +568,7 @@ fn to_model(params: &[Param], cfg: &TrainConfig) -> FloatModel {
         layers: params
             .iter()
             .map(|p| FloatLayer {
+                kind: crate::model::LayerKind::Dense,
                 inputs: p.w.ncols(),
                 outputs: p.w.nrows(),
                 weights: p.w.clone(),

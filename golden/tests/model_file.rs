@@ -257,7 +257,9 @@ fn version_2_refuses_a_missing_or_wrong_input_shape() {
 }
 
 #[test]
-fn version_2_convolution_and_pooling_are_refused_by_layer_and_kind() {
+fn version_2_convolution_and_pooling_read_and_write_back_as_version_2() {
+    // DESIGN §2.1: [1, 2, 2] → conv 2×2 (2 channels) → [2, 1, 1] → pool 1×1 → dense 2 → 2.
+    // Kernel sums + bias: 1+1+1+1+0 = 4 and 1+1+1+0+1 = 4 = 2^2; dense rows 2+2+0 and −2+7−1.
     let mut v = valid_v2(json!([1, 2, 2]));
     v["layers"] = json!([
         { "kind": "conv2d", "in_channels": 1, "out_channels": 2, "kernel": [2, 2],
@@ -267,18 +269,17 @@ fn version_2_convolution_and_pooling_are_refused_by_layer_and_kind() {
         { "kind": "dense", "inputs": 2, "outputs": 2, "weight_bits": 4, "frac_bits": 2,
           "weights": [[2, 2], [-2, 7]], "bias": [0, -1] }
     ]);
-    let err = load(&v).expect_err("refused");
-    assert!(
-        err.contains("layer 1 (layers[0])") && err.contains("\"conv2d\""),
-        "{err}"
-    );
-    assert!(err.contains("not supported"), "{err}");
-    v["layers"][0] = v["layers"][2].clone();
-    let err = load(&v).expect_err("refused");
-    assert!(
-        err.contains("layer 2 (layers[1])") && err.contains("\"maxpool2d\""),
-        "{err}"
-    );
+    let AnyModel::Quantized(m) = load(&v).expect("a valid version-2 model") else {
+        panic!("integer weights")
+    };
+    let kinds: Vec<&str> = m.layers.iter().map(|l| l.kind.name()).collect();
+    assert_eq!(kinds, ["conv2d", "maxpool2d", "dense"]);
+    assert_eq!(m.input_shape, Some([1, 2, 2]));
+    assert_eq!(m.layers[0].outputs, 2);
+    let text = m.to_json_string();
+    assert!(text.contains("\"version\": 2"), "{text}");
+    assert!(text.contains("\"input_shape\": [1, 2, 2]"), "{text}");
+    assert_eq!(Model::from_json_str(&text, "again").unwrap(), m);
 }
 
 /// The optional `dataset` field (an extension of DESIGN §3): what a model was trained on.

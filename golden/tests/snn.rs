@@ -36,6 +36,7 @@ fn net(time_steps: u32, readout: Readout, layers: &[LayerSpec]) -> Model {
             let (outputs, inputs) = (rows.len(), rows[0].len());
             let flat: Vec<i32> = rows.iter().flatten().copied().collect();
             Layer {
+                kind: golden::model::LayerKind::Dense,
                 inputs,
                 outputs,
                 weight_bits: 16,
@@ -46,6 +47,7 @@ fn net(time_steps: u32, readout: Readout, layers: &[LayerSpec]) -> Model {
         })
         .collect();
     Model {
+        input_shape: None,
         time_steps,
         input_bits: 16,
         readout,

@@ -134,6 +134,7 @@ fn forward_as_trained_equals_integer_ann_on_representable_weights() {
 
 fn dequantize(m: &Model) -> FloatModel {
     FloatModel {
+        input_shape: None,
         time_steps: m.time_steps,
         input_bits: m.input_bits,
         readout: m.readout,
@@ -144,6 +145,7 @@ fn dequantize(m: &Model) -> FloatModel {
             .map(|l| {
                 let s = 1.0 / l.one() as f32;
                 FloatLayer {
+                    kind: golden::model::LayerKind::Dense,
                     inputs: l.inputs,
                     outputs: l.outputs,
                     weights: l.weights.mapv(|w| w as f32 * s),

@@ -285,6 +285,12 @@ impl Design {
     /// values, and a model the target cannot hold, naming the layer and the numbers.
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
+        if let Some((k, kind)) = model.first_non_dense() {
+            return Err(PlanError(format!(
+                "layer {} (layers[{k}]) is {kind}: the hardware generator takes dense layers only (convolution stages are issue 14)",
+                k + 1
+            )));
+        }
         let input_lanes = check_options(&model, &options, &activity)?;
         let plans = plan_within_block_ram(&model, &options, &activity);
         let (est, bottleneck) = pace(&model, &activity, &plans);

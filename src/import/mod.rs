@@ -213,6 +213,7 @@ impl ImportedNetwork {
             .layers
             .iter()
             .map(|l| FloatLayer {
+                kind: golden::model::LayerKind::Dense,
                 inputs: l.inputs(),
                 outputs: l.outputs(),
                 weights: l.weights.mapv(|w| w as f32),
@@ -224,6 +225,7 @@ impl ImportedNetwork {
             input_bits,
             readout,
             dataset: None,
+            input_shape: None,
             layers,
         };
         model.validate()?;

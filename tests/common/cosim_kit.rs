@@ -103,6 +103,7 @@ pub fn random_network(seed: u64) -> (Model, Vec<usize>) {
         input_bits,
         readout,
         dataset: None,
+        input_shape: None,
         layers,
     };
     m.validate().expect("random model is valid");

@@ -189,6 +189,7 @@ mod tests {
     fn layer() -> Layer {
         // Two neurons, three inputs, F = 2 (rows + bias sum to 4).
         Layer {
+            kind: crate::model::LayerKind::Dense,
             inputs: 3,
             outputs: 2,
             weight_bits: 8,

@@ -126,6 +126,7 @@ pub fn random_layer(rng: &mut impl Rng, inputs: usize, outputs: usize, weight_bi
         bias.push(row[inputs] as i32);
     }
     Layer {
+        kind: golden::model::LayerKind::Dense,
         inputs,
         outputs,
         weight_bits,
@@ -151,6 +152,7 @@ pub fn model_with_shape(
         .map(|(w, &bits)| random_layer(rng, w[0], w[1], bits))
         .collect();
     let model = Model {
+        input_shape: None,
         time_steps,
         input_bits,
         readout,
