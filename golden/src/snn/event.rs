@@ -151,6 +151,7 @@ impl EventSim {
             time_steps: t,
             spike_ticks,
             z: self.stages.iter().map(|s| s.fire.z().to_vec()).collect(),
+            window: (0..=self.stages.len()).collect(),
             class,
         }
     }

@@ -72,8 +72,12 @@ pub struct SnnTrace {
     /// `[l·T, (l+1)·T]` (layer 0 = encoded input). A silent neuron (`q = 0`) is reported at its
     /// window end `(l+1)·T`, where the tick-level model forces its spike.
     pub spike_ticks: Vec<Vec<u32>>,
-    /// `z[l − 1][i]`: potential of neuron `i` of layer `l ≥ 1` at its window start `l·T`.
+    /// `z[k][i]`: potential of neuron `i` of `layers[k]` at its window start `l·T` (dense-only:
+    /// `z[l − 1]` of layer `l`); empty for a pool, which has no potential.
     pub z: Vec<Vec<i64>>,
+    /// `window[k]`: the window `l` of map `k` (map 0 = input, map `k + 1` = `layers[k]`): a
+    /// weighted layer owns the next window, a pool fires in its input's (DESIGN §2.1).
+    pub window: Vec<usize>,
     /// Predicted class (the model's readout).
     pub class: usize,
 }
@@ -83,8 +87,8 @@ impl SnnTrace {
     pub fn q(&self) -> Vec<Vec<u32>> {
         self.spike_ticks
             .iter()
-            .enumerate()
-            .map(|(l, ticks)| {
+            .zip(&self.window)
+            .map(|(ticks, &l)| {
                 let end = (l as u32 + 1) * self.time_steps;
                 ticks.iter().map(|&t| end - t).collect()
             })
@@ -100,8 +104,8 @@ impl SnnTrace {
     pub fn events_per_layer(&self) -> Vec<usize> {
         self.spike_ticks
             .iter()
-            .enumerate()
-            .map(|(l, ticks)| {
+            .zip(&self.window)
+            .map(|(ticks, &l)| {
                 let end = (l as u32 + 1) * self.time_steps;
                 ticks.iter().filter(|&&t| t < end).count()
             })
@@ -110,6 +114,8 @@ impl SnnTrace {
 
     /// Synaptic operations `SOP = Σ_l events_in_l · N_l` (DESIGN §5): each non-silent spike of
     /// layer `l − 1` updates the `N_l` neurons of layer `l`. Always-on (bias) events excluded.
+    /// Dense count: for a conv or pool map it over-counts (an event reaches only the receptive
+    /// fields that cover it). TODO(issue 14): count receptive fields for conv stages.
     pub fn synaptic_ops(&self) -> u64 {
         let events = self.events_per_layer();
         (1..self.spike_ticks.len())
