@@ -667,21 +667,7 @@ fn shape_layer(
 ) -> Result<ShapedLayer, ModelError> {
     let name = layer_name(index);
     let kind_name = raw.kind.as_str();
-    match (kind_name, version) {
-        ("dense", _) => {}
-        ("conv2d" | "maxpool2d", 2) => {}
-        (other, 1) => {
-            return Err(ModelError::invalid(format!(
-                "{name}: unknown kind \"{other}\" for a version 1 file, which has \"dense\" layers only \
-                 (conv2d and maxpool2d need version 2 with an input_shape, DESIGN §3)"
-            )))
-        }
-        (other, _) => {
-            return Err(ModelError::invalid(format!(
-                "{name}: unknown kind \"{other}\": use \"dense\", \"conv2d\" or \"maxpool2d\""
-            )))
-        }
-    }
+    check_kind(raw, index, version)?;
     let missing = |field: &str| {
         ModelError::invalid(format!("{name}: {kind_name} needs \"{field}\" (DESIGN §3)"))
     };
@@ -693,7 +679,13 @@ fn shape_layer(
         }
         let prev = prev.ok_or_else(|| missing("input_shape"))?;
         let kernel = pair(raw.kernel.as_ref(), &name, kind_name, "kernel", None)?;
-        let stride = pair(raw.stride.as_ref(), &name, kind_name, "stride", Some(kernel))?;
+        let stride = pair(
+            raw.stride.as_ref(),
+            &name,
+            kind_name,
+            "stride",
+            Some(kernel),
+        )?;
         let kind = pool_kind(&name, prev, kernel, stride)?;
         return Ok(ShapedLayer {
             kind,
@@ -716,9 +708,9 @@ fn shape_layer(
         if let Some(prev) = prev {
             check_dense_input(&name, index, inputs, prev)?;
         }
-        let rows = weights.as_array().ok_or_else(|| {
-            ModelError::invalid(format!("{name}: weights is not a list of rows"))
-        })?;
+        let rows = weights
+            .as_array()
+            .ok_or_else(|| ModelError::invalid(format!("{name}: weights is not a list of rows")))?;
         if rows.len() != outputs {
             return Err(ModelError::invalid(format!(
                 "{name}: weights has {} rows but outputs = {outputs} (row i = incoming weights of neuron i)",
@@ -759,8 +751,20 @@ fn shape_layer(
     let in_channels = raw.in_channels.ok_or_else(|| missing("in_channels"))? as usize;
     let out_channels = raw.out_channels.ok_or_else(|| missing("out_channels"))? as usize;
     let kernel = pair(raw.kernel.as_ref(), &name, kind_name, "kernel", None)?;
-    let stride = pair(raw.stride.as_ref(), &name, kind_name, "stride", Some([1, 1]))?;
-    let padding = pair(raw.padding.as_ref(), &name, kind_name, "padding", Some([0, 0]))?;
+    let stride = pair(
+        raw.stride.as_ref(),
+        &name,
+        kind_name,
+        "stride",
+        Some([1, 1]),
+    )?;
+    let padding = pair(
+        raw.padding.as_ref(),
+        &name,
+        kind_name,
+        "padding",
+        Some([0, 0]),
+    )?;
     let kind = conv_kind(
         &name,
         prev,
@@ -771,14 +775,24 @@ fn shape_layer(
         padding,
     )?;
     let [kh, kw] = kernel;
-    let channels = list(weights, out_channels, &name, "weights (one kernel per output channel)")?;
+    let channels = list(
+        weights,
+        out_channels,
+        &name,
+        "weights (one kernel per output channel)",
+    )?;
     let mut rows = Vec::with_capacity(out_channels);
     for (o, ch) in channels.iter().enumerate() {
         let who = format!("{name}, channel {o}");
         let mut row = Vec::with_capacity(in_channels * kh * kw);
-        for (c, plane) in list(ch, in_channels, &who, "kernel (one plane per input channel)")?
-            .iter()
-            .enumerate()
+        for (c, plane) in list(
+            ch,
+            in_channels,
+            &who,
+            "kernel (one plane per input channel)",
+        )?
+        .iter()
+        .enumerate()
         {
             for (i, line) in list(plane, kh, &who, &format!("kernel plane {c} (Kh rows)"))?
                 .iter()
@@ -799,8 +813,28 @@ fn shape_layer(
     })
 }
 
+/// The `kind` string: `dense` in any version, `conv2d` / `maxpool2d` in version 2.
+fn check_kind(raw: &RawLayer, index: usize, version: u64) -> Result<(), ModelError> {
+    let name = layer_name(index);
+    match (raw.kind.as_str(), version) {
+        ("dense", _) | ("conv2d" | "maxpool2d", 2) => Ok(()),
+        (other, 1) => Err(ModelError::invalid(format!(
+            "{name}: unknown kind \"{other}\" for a version 1 file, which has \"dense\" layers only \
+             (conv2d and maxpool2d need version 2 with an input_shape, DESIGN §3)"
+        ))),
+        (other, _) => Err(ModelError::invalid(format!(
+            "{name}: unknown kind \"{other}\": use \"dense\", \"conv2d\" or \"maxpool2d\""
+        ))),
+    }
+}
+
 /// A dense layer reads the previous map flattened: its `inputs` must be the map's size.
-fn check_dense_input(name: &str, index: usize, inputs: usize, prev: Shape) -> Result<(), ModelError> {
+fn check_dense_input(
+    name: &str,
+    index: usize,
+    inputs: usize,
+    prev: Shape,
+) -> Result<(), ModelError> {
     let features = shape_len(prev).unwrap_or(usize::MAX);
     if inputs == features {
         return Ok(());
@@ -915,9 +949,7 @@ fn version2_input_shape(value: &serde_json::Value, origin: &str) -> Result<Shape
         .get("input_shape")
         .and_then(|s| s.as_array())
         .and_then(|a| a.iter().map(|d| d.as_u64()).collect::<Option<Vec<u64>>>())
-        .filter(|s| {
-            (1..=3).contains(&s.len()) && s.iter().all(|&d| d > 0 && d <= MAX_WIDTH as u64)
-        })
+        .filter(|s| (1..=3).contains(&s.len()) && s.iter().all(|&d| d > 0 && d <= MAX_WIDTH as u64))
         .map(|s| {
             let mut full = [1usize; 3];
             for (k, &d) in s.iter().rev().enumerate() {
@@ -982,13 +1014,12 @@ impl AnyModel {
             path: origin.to_string(),
             source,
         })?;
-        Self::from_raw(raw, version, shape)
-            .map_err(|e| match e {
-                ModelError::Invalid(msg) if msg.starts_with("input_shape") => {
-                    ModelError::Invalid(format!("{origin}: {msg}"))
-                }
-                other => other,
-            })
+        Self::from_raw(raw, version, shape).map_err(|e| match e {
+            ModelError::Invalid(msg) if msg.starts_with("input_shape") => {
+                ModelError::Invalid(format!("{origin}: {msg}"))
+            }
+            other => other,
+        })
     }
 
     fn from_raw(raw: RawModel, version: u64, shape: Option<Shape>) -> Result<AnyModel, ModelError> {
@@ -999,6 +1030,9 @@ impl AnyModel {
             return Err(ModelError::invalid(
                 "model has no layers: at least one dense layer is needed",
             ));
+        }
+        for (index, l) in raw.layers.iter().enumerate() {
+            check_kind(l, index, version)?;
         }
         // Pools carry no weights: the first weighted layer decides integer or float.
         let weighted = |l: &&RawLayer| l.kind != "maxpool2d";
@@ -1186,7 +1220,15 @@ fn check_chain(
                 in_shape,
                 out_shape,
             } => {
-                let k = conv_kind(&name, prev, in_channels, out_channels, kernel, stride, padding)?;
+                let k = conv_kind(
+                    &name,
+                    prev,
+                    in_channels,
+                    out_channels,
+                    kernel,
+                    stride,
+                    padding,
+                )?;
                 if in_shape != prev || k.out_shape(0) != out_shape {
                     return Err(ModelError::invalid(format!(
                         "{name}: conv2d maps {in_shape:?} to {out_shape:?} but it reads a {prev:?} map, \
@@ -1213,7 +1255,10 @@ fn check_chain(
                 (0, 0)
             }
         };
-        let (in_len, out_len) = (shape_len(kind.in_shape(inputs)), shape_len(kind.out_shape(outputs)));
+        let (in_len, out_len) = (
+            shape_len(kind.in_shape(inputs)),
+            shape_len(kind.out_shape(outputs)),
+        );
         if in_len != Some(inputs) || out_len != Some(outputs) {
             return Err(ModelError::invalid(format!(
                 "{name}: {} has inputs = {inputs}, outputs = {outputs} but maps {:?} to {:?}",

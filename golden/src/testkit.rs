@@ -3,7 +3,7 @@
 //! They live here, next to the model type, so that each suite draws the same models from the
 //! same seed instead of carrying its own copy of the generator.
 
-use crate::model::{weight_range, Layer, Model, Readout};
+use crate::model::{weight_range, Layer, LayerKind, Model, Readout, Shape};
 use ndarray::Array2;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -141,6 +141,146 @@ pub fn small_weight_model_with_frac<R: Rng + ?Sized>(
     model
 }
 
+/// `len` weights (the bias last) of `weight_bits` bits summing to exactly `2^frac_bits`: drawn
+/// uniform in `±scale` (clipped to the range), then walked to the sum one random entry at a
+/// time. `2^F` must be reachable: `2^F ≤ len·hi`.
+pub fn random_row<R: Rng + ?Sized>(
+    rng: &mut R,
+    len: usize,
+    weight_bits: u32,
+    frac_bits: u32,
+    scale: i32,
+) -> Vec<i32> {
+    let (lo, hi) = weight_range(weight_bits);
+    let (a, b) = ((-scale).max(lo), scale.min(hi));
+    let mut row: Vec<i32> = (0..len).map(|_| rng.gen_range(a..=b)).collect();
+    let mut diff = (1i64 << frac_bits) - row.iter().map(|&v| v as i64).sum::<i64>();
+    while diff != 0 {
+        let k = rng.gen_range(0..row.len());
+        let step = diff.clamp(lo as i64 - row[k] as i64, hi as i64 - row[k] as i64);
+        row[k] += step as i32;
+        diff -= step;
+    }
+    row
+}
+
+/// A random weighted layer of `kind` (dense or conv2d) reading `inputs` features: one
+/// [`random_row`] per neuron / output channel, `frac_bits` drawn so that `2^F` is reachable by
+/// the fan-in + 1 entries, the weight scale drawn log-uniform so that some layers spread their
+/// spikes over the window and others saturate.
+pub fn random_weighted_layer<R: Rng + ?Sized>(
+    rng: &mut R,
+    kind: LayerKind,
+    inputs: usize,
+    outputs: usize,
+    weight_bits: u32,
+) -> Layer {
+    let fan_in = kind.fan_in(inputs);
+    let rows = match kind {
+        LayerKind::Conv2d { out_channels, .. } => out_channels,
+        _ => outputs,
+    };
+    let (_, hi) = weight_range(weight_bits);
+    let max_f = ((fan_in as i64 + 1) * hi as i64)
+        .ilog2()
+        .min(weight_bits + 2);
+    let frac_bits = rng.gen_range(0..=max_f);
+    let scale = 1i32 << rng.gen_range(0..weight_bits);
+    let mut weights = Array2::<i32>::zeros((rows, fan_in));
+    let mut bias = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let row = random_row(rng, fan_in + 1, weight_bits, frac_bits, scale);
+        for j in 0..fan_in {
+            weights[[i, j]] = row[j];
+        }
+        bias.push(row[fan_in]);
+    }
+    let mut layer = Layer::of_kind(kind, weight_bits, frac_bits, weights, bias);
+    layer.inputs = inputs;
+    layer.outputs = outputs;
+    layer
+}
+
+/// A random valid convolutional network (DESIGN §2.1): input `[C, H, W]` with C in 1..=3 and
+/// H, W in 1..=7; 1..=3 conv2d layers (1..=4 channels, kernels up to 3×3 but never larger than
+/// the padded input, strides 1..=2, padding 0..=2), each optionally followed by one or two
+/// max pools (kernel up to 3, stride 1..=3 or the kernel); sometimes a dense layer last.
+/// `T` in 2..=64, `input_bits` in 1..=8, `weight_bits` in 2..=10 per layer, random readout.
+pub fn random_conv_model<R: Rng + ?Sized>(rng: &mut R) -> Model {
+    let time_steps = 1u32 << rng.gen_range(1..=6);
+    let input_bits = rng.gen_range(1..=8);
+    let input_shape: Shape = [
+        rng.gen_range(1..=3),
+        rng.gen_range(1..=7),
+        rng.gen_range(1..=7),
+    ];
+    let mut shape = input_shape;
+    let mut layers = Vec::new();
+    let convs = rng.gen_range(1..=3);
+    for _ in 0..convs {
+        let padding = [rng.gen_range(0..=2), rng.gen_range(0..=2)];
+        let kernel = [
+            rng.gen_range(1..=3.min(shape[1] + 2 * padding[0])),
+            rng.gen_range(1..=3.min(shape[2] + 2 * padding[1])),
+        ];
+        let stride = [rng.gen_range(1..=2), rng.gen_range(1..=2)];
+        let kind = LayerKind::conv2d(shape, rng.gen_range(1..=4), kernel, stride, padding)
+            .expect("the kernel fits the padded input");
+        let out = kind.out_shape(0);
+        let len = |s: Shape| s[0] * s[1] * s[2];
+        let weight_bits = rng.gen_range(2..=10);
+        layers.push(random_weighted_layer(
+            rng,
+            kind,
+            len(shape),
+            len(out),
+            weight_bits,
+        ));
+        shape = out;
+        for _ in 0..rng.gen_range(0..=2) {
+            let kernel = [
+                rng.gen_range(1..=3.min(shape[1])),
+                rng.gen_range(1..=3.min(shape[2])),
+            ];
+            let stride = if rng.gen_bool(0.5) {
+                kernel
+            } else {
+                [rng.gen_range(1..=3), rng.gen_range(1..=3)]
+            };
+            let kind = LayerKind::maxpool2d(shape, kernel, stride).expect("the window fits");
+            layers.push(Layer::maxpool(kind));
+            shape = kind.out_shape(0);
+        }
+    }
+    // The last layer is weighted: a dense readout, or one more 1×1-or-larger conv.
+    let features = shape[0] * shape[1] * shape[2];
+    if rng.gen_bool(0.5) || !layers.last().is_some_and(|l| l.is_weighted()) {
+        let outputs = rng.gen_range(1..=5);
+        let weight_bits = rng.gen_range(2..=10);
+        layers.push(random_weighted_layer(
+            rng,
+            LayerKind::Dense,
+            features,
+            outputs,
+            weight_bits,
+        ));
+    }
+    let model = Model {
+        time_steps,
+        input_bits,
+        readout: if rng.gen_bool(0.5) {
+            Readout::Potential
+        } else {
+            Readout::FirstSpike
+        },
+        dataset: None,
+        input_shape: Some(input_shape),
+        layers,
+    };
+    model.validate().expect("a random conv model is valid");
+    model
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +297,15 @@ mod tests {
                 assert_eq!(sum, l.one());
                 assert!(l.weights.row(i).iter().all(|w| (lo..=hi).contains(w)));
             }
+        }
+    }
+
+    #[test]
+    fn random_conv_models_are_valid_and_reproducible() {
+        // validate() runs inside random_conv_model; the same seed draws the same network.
+        for seed in 0..64 {
+            let draw = || random_conv_model(&mut ChaCha8Rng::seed_from_u64(seed));
+            assert_eq!(draw(), draw());
         }
     }
 
