@@ -69,9 +69,7 @@ fn quantized(v: &Value) -> Model {
 fn conv_net(
     time_steps: u32,
     input_shape: [usize; 3],
-    kernel: [usize; 2],
-    stride: [usize; 2],
-    padding: [usize; 2],
+    [kernel, stride, padding]: [[usize; 2]; 3],
     frac_bits: u32,
     weights: Array2<i32>,
     bias: Vec<i32>,
@@ -368,7 +366,7 @@ fn conv_forward_reads_kernels_in_pytorch_order_with_stride_and_padding() {
     // Ho = (2 − 2)/1 + 1 = 1, Wo = (3 + 2 − 2)/2 + 1 = 2.
     // w[0][c][i][j] = [[[1, 2], [3, 4]], [[−1, 0], [0, 5]]], bias −6: sum 1+2+3+4−1+0+0+5−6 = 8.
     let weights = array![[1, 2, 3, 4, -1, 0, 0, 5]];
-    let m = conv_net(8, [2, 2, 3], [2, 2], [1, 2], [0, 1], 3, weights, vec![-6]);
+    let m = conv_net(8, [2, 2, 3], [[2, 2], [1, 2], [0, 1]], 3, weights, vec![-6]);
     m.validate().unwrap();
     // q0 channel 0 = [[1, 2, 3], [4, 5, 6]], channel 1 = [[7, 8, 0], [1, 2, 3]].
     let q0 = [1, 2, 3, 4, 5, 6, 7, 8, 0, 1, 2, 3];
@@ -475,7 +473,7 @@ fn pads_with_silent_inputs_that_fire_at_window_end() {
     let mut weights = Array2::zeros((1, 9));
     weights[[0, 4]] = 2; // centre [0][1][1]
     weights[[0, 0]] = 2; // padding corner [0][0][0]
-    let m = conv_net(4, [1, 1, 1], [3, 3], [1, 1], [1, 1], 2, weights, vec![0]);
+    let m = conv_net(4, [1, 1, 1], [[3, 3], [1, 1], [1, 1]], 2, weights, vec![0]);
     m.validate().unwrap();
     let x = [raw_for_q0(4, 4, 8)];
     let ann = forward(&m, &x);
@@ -532,7 +530,7 @@ struct ConvCoverage {
 #[test]
 fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
     let cov = std::cell::RefCell::new(ConvCoverage::default());
-    let mut runner = TestRunner::new(proptest_config(384, 0xC0_4E_5EED));
+    let mut runner = TestRunner::new(proptest_config(384, 0xC04E_5EED));
     runner
         .run(&any::<u64>(), |seed| {
             let mut cov = cov.borrow_mut();
@@ -594,7 +592,7 @@ fn a_broken_kernel_sum_changes_some_spike_time() {
     // the window is 2 per tick: V(6) = 12, V(7) = 14, forced at 8, but the formula says 6.
     let mut weights = Array2::zeros((1, 9));
     weights[[0, 4]] = 2;
-    let broken = conv_net(4, [1, 1, 1], [3, 3], [1, 1], [1, 1], 2, weights, vec![0]);
+    let broken = conv_net(4, [1, 1, 1], [[3, 3], [1, 1], [1, 1]], 2, weights, vec![0]);
     assert!(broken.validate().is_err());
     let x = [raw_for_q0(4, 4, 8)];
     assert_eq!(forward(&broken, &x).spike_ticks(4), vec![vec![0], vec![6]]);
