@@ -3,8 +3,9 @@
 //! - The file format: reading, writing back, and every refusal (one line naming the layer,
 //!   the channel and the numbers).
 //! - The integer and float forward on hand-computed examples.
-//! - The tick-level simulator (neuron dynamics, receptive-field wiring) against the integer
-//!   forward on random conv networks (seeded proptest), and a broken kernel sum that warps.
+//! - The tick-level simulator (neuron dynamics, receptive-field wiring) and the event-driven
+//!   path (conv scatter, pool unit) against the integer forward on random conv networks
+//!   (seeded proptest), and a broken kernel sum that warps.
 
 mod common;
 
@@ -12,7 +13,7 @@ use common::*;
 use golden::forward::{float_forward, forward};
 use golden::model::{AnyModel, FloatModel, Layer, LayerKind, Model, Readout};
 use golden::quantize::{grid_model, grid_values, quantize, quantize_layer, QuantizeOptions};
-use golden::snn::tick;
+use golden::snn::{tick, EventSim};
 use golden::testkit::random_conv_model;
 use ndarray::{array, Array2};
 use proptest::prelude::*;
@@ -526,7 +527,8 @@ struct ConvCoverage {
 
 /// Every spike of every map of random conv networks (shapes, strides, padding, pools, depth,
 /// T, weight bits, readout) from the neuron dynamics equals `(l+1)·T − q` of the integer
-/// forward; `V(l·T)` equals `z` and the classes agree.
+/// forward; `V(l·T)` equals `z` and the classes agree. The event-driven path (hardware twins)
+/// gives the same spikes, `z` and class.
 #[test]
 fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
     let cov = std::cell::RefCell::new(ConvCoverage::default());
@@ -536,6 +538,7 @@ fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
             let mut cov = cov.borrow_mut();
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             let model = random_conv_model(&mut rng);
+            let mut events = EventSim::new(&model);
             let t = model.time_steps;
             let windows = model.windows();
             for l in &model.layers {
@@ -558,6 +561,17 @@ fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
                 prop_assert_eq!(&sim.z, &ann.z);
                 prop_assert_eq!(&sim.q(), &ann.q);
                 prop_assert_eq!(sim.class, ann.class);
+                // The event-driven twins (conv scatter, pool unit, fire unit) agree too.
+                let event = events.trace(&x);
+                prop_assert_eq!(
+                    &event.spike_ticks,
+                    &ann.spike_ticks(t),
+                    "event, x = {:?}",
+                    x
+                );
+                prop_assert_eq!(&event.z, &ann.z, "event z");
+                prop_assert_eq!(event.class, ann.class, "event class");
+                prop_assert_eq!(events.run(&x), ann.class, "event fast-path class");
                 for (k, l) in model.layers.iter().enumerate() {
                     if !l.is_weighted() {
                         continue;

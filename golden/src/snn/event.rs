@@ -6,10 +6,12 @@
 //! ```
 //!
 //! One sample flows through the stages in order (the hardware overlaps consecutive samples;
-//! per sample the result is the same). Streams are sorted by `(m, index)`; silent neurons send
+//! per sample the result is the same). A `conv2d` layer is a stage like a dense one (its
+//! [`Integrate`] scatters events over receptive fields); a `maxpool2d` is a [`PoolUnit`]
+//! between two stages, passing on the earliest event of each window in the same window. Streams are sorted by `(m, index)`; silent neurons send
 //! nothing. Buffers are allocated once in [`EventSim::new`] and reused for every sample.
 
-use super::{Encoder, Event, FireUnit, Integrate, ReadoutUnit, SnnTrace};
+use super::{Encoder, Event, FireUnit, Integrate, PoolUnit, ReadoutUnit, SnnTrace};
 use crate::model::Model;
 
 /// One layer stage: integrate during the previous layer's window, fire during its own.
@@ -19,14 +21,28 @@ pub struct Stage {
     pub fire: FireUnit,
 }
 
+/// What `layers[k]` is in the pipeline.
+#[derive(Clone, Debug)]
+enum Step {
+    /// A weighted layer: `stages[s]`.
+    Stage(usize),
+    Pool(PoolUnit),
+}
+
 /// The event-driven simulator of one model.
 #[derive(Clone, Debug)]
 pub struct EventSim {
     time_steps: u32,
     encoder: Encoder,
+    /// The weighted layers' stages, in order.
     stages: Vec<Stage>,
+    /// One step per layer.
+    steps: Vec<Step>,
+    /// Window of every map (0 = input).
+    window: Vec<usize>,
     readout: ReadoutUnit,
-    /// `streams[l]`: the events sent by layer `l` (0 = encoder) in the last run.
+    /// `streams[k]`: the events sent by map `k` (0 = encoder, `k + 1` = `layers[k]`) in the
+    /// last run.
     streams: Vec<Vec<Event>>,
     /// How many layers the last run fired (the last layer is skipped by [`EventSim::run`]
     /// under potential readout).
@@ -38,14 +54,20 @@ impl EventSim {
     /// validated here; every LC-TTFS model that passed [`Model::validate`] is simulated exactly.
     pub fn new(model: &Model) -> Self {
         let t = model.time_steps;
-        let stages = model
-            .layers
-            .iter()
-            .map(|layer| Stage {
-                integrate: Integrate::new(layer),
-                fire: FireUnit::new(layer.outputs, t, layer.frac_bits),
-            })
-            .collect::<Vec<_>>();
+        let mut stages = Vec::new();
+        let mut steps = Vec::with_capacity(model.layers.len());
+        for layer in &model.layers {
+            match PoolUnit::new(&layer.kind) {
+                Some(pool) => steps.push(Step::Pool(pool)),
+                None => {
+                    steps.push(Step::Stage(stages.len()));
+                    stages.push(Stage {
+                        integrate: Integrate::new(layer),
+                        fire: FireUnit::new(layer.outputs, t, layer.frac_bits),
+                    });
+                }
+            }
+        }
         let mut streams = vec![Vec::with_capacity(model.input_len() + 1)];
         for layer in &model.layers {
             streams.push(Vec::with_capacity(layer.outputs + 1));
@@ -54,6 +76,8 @@ impl EventSim {
             time_steps: t,
             encoder: Encoder::new(model.input_len(), model.input_bits, t),
             stages,
+            steps,
+            window: model.windows(),
             readout: ReadoutUnit::new(model.readout, model.classes()),
             streams,
             fired_layers: 0,
@@ -87,7 +111,8 @@ impl EventSim {
         self.collect(class)
     }
 
-    /// Events sent by layer `layer` (0 = encoder) in the last run, always-on event included.
+    /// Events sent by map `layer` (0 = encoder, `k + 1` = `layers[k]`) in the last run,
+    /// always-on event included.
     /// Empty for the last layer after a potential-readout [`EventSim::run`].
     pub fn events(&self, layer: usize) -> &[Event] {
         if layer <= self.fired_layers {
@@ -103,10 +128,15 @@ impl EventSim {
     }
 
     /// Synaptic operations of the last run, `Σ_l events_in_l · N_l` (always-on events excluded).
+    /// TODO(issue 14): a conv event reaches only `Co·Kh·Kw` potentials, not `N_l`.
     pub fn synaptic_ops(&self) -> u64 {
-        self.stages
+        self.steps
             .iter()
             .enumerate()
+            .filter_map(|(k, step)| match step {
+                Step::Stage(s) => Some((k, &self.stages[*s])),
+                Step::Pool(_) => None,
+            })
             .map(|(k, s)| {
                 let events = (self.streams[k].len() as u64).saturating_sub(1); // minus always-on
                 events * s.integrate.outputs() as u64
@@ -116,13 +146,19 @@ impl EventSim {
 
     fn propagate(&mut self, fire_last: bool) -> usize {
         let t = self.time_steps;
-        let n = self.stages.len();
-        for (k, stage) in self.stages.iter_mut().enumerate() {
+        let n = self.steps.len();
+        for (k, step) in self.steps.iter_mut().enumerate() {
             let (sent, rest) = self.streams.split_at_mut(k + 1);
-            let z = stage.integrate.integrate_window(&sent[k], t);
-            if k + 1 < n || fire_last {
-                stage.fire.latch(z);
-                stage.fire.emit(&mut rest[0]);
+            match step {
+                Step::Pool(pool) => pool.pool(&sent[k], &mut rest[0]),
+                Step::Stage(s) => {
+                    let stage = &mut self.stages[*s];
+                    let z = stage.integrate.integrate_window(&sent[k], t);
+                    if k + 1 < n || fire_last {
+                        stage.fire.latch(z);
+                        stage.fire.emit(&mut rest[0]);
+                    }
+                }
             }
         }
         self.fired_layers = if fire_last { n } else { n - 1 };
@@ -133,14 +169,19 @@ impl EventSim {
 
     fn collect(&self, class: usize) -> SnnTrace {
         let t = self.time_steps;
-        let mut spike_ticks = Vec::with_capacity(self.stages.len() + 1);
-        let widths = std::iter::once(self.encoder.inputs())
-            .chain(self.stages.iter().map(|s| s.integrate.outputs()));
-        for (l, width) in widths.enumerate() {
-            let base = l as u32 * t;
+        let mut spike_ticks = Vec::with_capacity(self.steps.len() + 1);
+        let widths =
+            std::iter::once(self.encoder.inputs()).chain(self.steps.iter().map(
+                |step| match step {
+                    Step::Stage(s) => self.stages[*s].integrate.outputs(),
+                    Step::Pool(p) => p.outputs(),
+                },
+            ));
+        for (k, width) in widths.enumerate() {
+            let base = self.window[k] as u32 * t;
             // Silent neurons sent nothing: they fire (forced) at the window end.
             let mut ticks = vec![base + t; width];
-            for e in &self.streams[l] {
+            for e in &self.streams[k] {
                 if (e.index as usize) < width {
                     ticks[e.index as usize] = base + e.m;
                 }
@@ -150,8 +191,15 @@ impl EventSim {
         SnnTrace {
             time_steps: t,
             spike_ticks,
-            z: self.stages.iter().map(|s| s.fire.z().to_vec()).collect(),
-            window: (0..=self.stages.len()).collect(),
+            z: self
+                .steps
+                .iter()
+                .map(|step| match step {
+                    Step::Stage(s) => self.stages[*s].fire.z().to_vec(),
+                    Step::Pool(_) => Vec::new(),
+                })
+                .collect(),
+            window: self.window.clone(),
             class,
         }
     }
