@@ -5,7 +5,14 @@
 //! refused with a [`ModelError`] naming the layer, the neuron and the numbers.
 //!
 //! Layers are numbered as in DESIGN §2: layer 0 is the encoded input, the first weight layer
-//! is layer 1 (`layers[0]` in the file).
+//! is layer 1 (`layers[0]` in the file). Messages name `layers[k]` as `layer k+1 (layers[k])`,
+//! pools included.
+//!
+//! Version 2 (DESIGN §2.1) adds `conv2d` and `maxpool2d` layers and `input_shape`. They share
+//! the [`Layer`] struct through [`LayerKind`]: a conv keeps its kernels as a weight matrix
+//! `Co × (C·Kh·Kw)` (PyTorch flatten order), so "every row + bias sums to `2^F`" is the one
+//! check for dense neurons and conv output channels alike, and `inputs` / `outputs` stay the
+//! flattened feature counts every consumer already uses; a pool has a `0 × 0` matrix.
 
 use crate::data::DatasetKind;
 use ndarray::Array2;
@@ -872,6 +879,14 @@ fn conv_kind(
         )));
     }
     window_checks(name, "conv2d", prev, kernel, stride, padding)?;
+    let fan_in = in_channels
+        .checked_mul(kernel[0])
+        .and_then(|n| n.checked_mul(kernel[1]));
+    if fan_in.is_none_or(|n| n > MAX_WIDTH) {
+        return Err(ModelError::invalid(format!(
+            "{name}: conv2d kernel {kernel:?} over {in_channels} channels gives each neuron more than {MAX_WIDTH} inputs"
+        )));
+    }
     let kind = LayerKind::conv2d(prev, out_channels, kernel, stride, padding);
     match kind {
         Some(k) if shape_len(k.out_shape(0)).is_some_and(|n| n <= MAX_WIDTH) => Ok(k),

@@ -254,6 +254,22 @@ fn refuses_a_kernel_larger_than_its_padded_input() {
 }
 
 #[test]
+fn refuses_a_huge_kernel_without_allocating_it() {
+    // 2^20 × 2^20 over a padded 3 + 2^20 map fits the map but not MAX_WIDTH inputs per neuron.
+    refused_with(
+        |v| {
+            v["layers"][0]["kernel"] = json!([1 << 20, 1 << 20]);
+            v["layers"][0]["padding"] = json!([1 << 19, 1 << 19]);
+        },
+        &[
+            "layer 1 (layers[0])",
+            "kernel [1048576, 1048576]",
+            "more than 1048576 inputs",
+        ],
+    );
+}
+
+#[test]
 fn refuses_a_zero_stride_in_a_conv_or_a_pool() {
     refused_with(
         |v| v["layers"][0]["stride"] = json!([0, 1]),

@@ -19,7 +19,10 @@
 //! (its potential at the start of its own window) and the class.
 //!
 //! Layer numbering follows DESIGN §2: layer 0 is the encoded input, layer `l ≥ 1` is
-//! `model.layers[l − 1]` and owns the window `[l·T, (l+1)·T]`.
+//! `model.layers[l − 1]` and owns the window `[l·T, (l+1)·T]`. With `maxpool2d` layers
+//! (DESIGN §2.1) traces are indexed by *map*: map 0 is the input, map `k + 1` is
+//! `model.layers[k]`, and [`SnnTrace::window`] gives each map's window (a pool fires in the
+//! window of its input; `l` counts weighted layers only).
 
 pub mod encoder;
 pub mod event;
