@@ -204,7 +204,8 @@ pub fn random_weighted_layer<R: Rng + ?Sized>(
 /// A random valid convolutional network (DESIGN §2.1): input `[C, H, W]` with C in 1..=3 and
 /// H, W in 1..=7; 1..=3 conv2d layers (1..=4 channels, kernels up to 3×3 but never larger than
 /// the padded input, strides 1..=2, padding 0..=2), each optionally followed by one or two
-/// max pools (kernel up to 3, stride 1..=3 or the kernel); sometimes a dense layer last.
+/// max pools (kernel up to 3, stride 1..=3 or the kernel); sometimes a pool on the input
+/// itself, sometimes a dense layer last.
 /// `T` in 2..=64, `input_bits` in 1..=8, `weight_bits` in 2..=10 per layer, random readout.
 pub fn random_conv_model<R: Rng + ?Sized>(rng: &mut R) -> Model {
     let time_steps = 1u32 << rng.gen_range(1..=6);
@@ -216,6 +217,16 @@ pub fn random_conv_model<R: Rng + ?Sized>(rng: &mut R) -> Model {
     ];
     let mut shape = input_shape;
     let mut layers = Vec::new();
+    if rng.gen_bool(0.2) {
+        // A pool straight on the encoded input (it fires in window 0).
+        let kernel = [
+            rng.gen_range(1..=2.min(shape[1])),
+            rng.gen_range(1..=2.min(shape[2])),
+        ];
+        let kind = LayerKind::maxpool2d(shape, kernel, kernel).expect("the window fits");
+        layers.push(Layer::maxpool(kind));
+        shape = kind.out_shape(0);
+    }
     let convs = rng.gen_range(1..=3);
     for _ in 0..convs {
         let padding = [rng.gen_range(0..=2), rng.gen_range(0..=2)];

@@ -185,6 +185,28 @@ fn refuses_an_input_shape_that_does_not_match_the_conv_channels() {
 }
 
 #[test]
+fn refuses_a_conv_whose_in_channels_are_not_the_previous_out_channels() {
+    // layers[0] writes [2, 2, 2]; a 1×1 conv reading 3 channels after it is refused.
+    refused_with(
+        |v| {
+            let layers = v["layers"].as_array_mut().unwrap();
+            layers.insert(
+                1,
+                json!({ "kind": "conv2d", "in_channels": 3, "out_channels": 1, "kernel": [1, 1],
+                        "weight_bits": 4, "frac_bits": 2,
+                        "weights": [[[[1]], [[1]], [[1]]]], "bias": [1] }),
+            );
+        },
+        &[
+            "layer 2 (layers[1])",
+            "in_channels = 3",
+            "[2, 2, 2]",
+            "2 channels",
+        ],
+    );
+}
+
+#[test]
 fn refuses_a_dense_layer_whose_inputs_are_not_the_flattened_map() {
     // The pool writes [2, 1, 1] = 2 features; a dense layer reading 3 is refused.
     refused_with(
@@ -548,7 +570,7 @@ struct ConvCoverage {
 #[test]
 fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
     let cov = std::cell::RefCell::new(ConvCoverage::default());
-    let mut runner = TestRunner::new(proptest_config(384, 0xC04E_5EED));
+    let mut runner = TestRunner::new(proptest_config(1024, 0xC04E_5EED));
     runner
         .run(&any::<u64>(), |seed| {
             let mut cov = cov.borrow_mut();
