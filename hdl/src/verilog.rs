@@ -28,6 +28,108 @@ pub enum VerilogError {
     /// A wrapper declares a name twice, or a port or wire of zero bits.
     #[error("wrapper: `{0}` is declared twice or has zero width")]
     Declaration(String),
+    /// A block's field (a port, a signal or a sub-block) is named after a Verilog or
+    /// SystemVerilog keyword, which simulators refuse with a bare syntax error.
+    #[error(
+        "`{name}` in `{path}` is a Verilog/SystemVerilog keyword: rename that field of the block"
+    )]
+    Keyword {
+        /// The field's name.
+        name: String,
+        /// The instance path that holds it (`board_top$core$framer`).
+        path: String,
+    },
+}
+
+/// IEEE 1364-2005 Annex B and IEEE 1800-2017 Annex B keywords (Verilator reads `.v` files as
+/// SystemVerilog, so `byte` or `logic` break it as surely as `end` or `buf`).
+#[rustfmt::skip]
+const KEYWORDS: &[&str] = &[
+    "accept_on", "alias", "always", "always_comb", "always_ff", "always_latch", "and", "assert",
+    "assign", "assume", "automatic", "before", "begin", "bind", "bins", "binsof", "bit", "break",
+    "buf", "bufif0", "bufif1", "byte", "case", "casex", "casez", "cell", "chandle", "checker",
+    "class", "clocking", "cmos", "config", "const", "constraint", "context", "continue", "cover",
+    "covergroup", "coverpoint", "cross", "deassign", "default", "defparam", "design", "disable",
+    "dist", "do", "edge", "else", "end", "endcase", "endchecker", "endclass", "endclocking",
+    "endconfig", "endfunction", "endgenerate", "endgroup", "endinterface", "endmodule",
+    "endpackage", "endprimitive", "endprogram", "endproperty", "endspecify", "endsequence",
+    "endtable", "endtask", "enum", "event", "eventually", "expect", "export", "extends", "extern",
+    "final", "first_match", "for", "force", "foreach", "forever", "fork", "forkjoin", "function",
+    "generate", "genvar", "global", "highz0", "highz1", "if", "iff", "ifnone", "ignore_bins",
+    "illegal_bins", "implements", "implies", "import", "incdir", "include", "initial", "inout",
+    "input", "inside", "instance", "int", "integer", "interconnect", "interface", "intersect",
+    "join", "join_any", "join_none", "large", "let", "liblist", "library", "local", "localparam",
+    "logic", "longint", "macromodule", "matches", "medium", "modport", "module", "nand", "negedge",
+    "nettype", "new", "nexttime", "nmos", "nor", "noshowcancelled", "not", "notif0", "notif1",
+    "null", "or", "output", "package", "packed", "parameter", "pmos", "posedge", "primitive",
+    "priority", "program", "property", "protected", "pull0", "pull1", "pulldown", "pullup",
+    "pulsestyle_ondetect", "pulsestyle_onevent", "pure", "rand", "randc", "randcase",
+    "randsequence", "rcmos", "real", "realtime", "ref", "reg", "reject_on", "release", "repeat",
+    "restrict", "return", "rnmos", "rpmos", "rtran", "rtranif0", "rtranif1", "s_always",
+    "s_eventually", "s_nexttime", "s_until", "s_until_with", "scalared", "sequence", "shortint",
+    "shortreal", "showcancelled", "signed", "small", "soft", "solve", "specify", "specparam",
+    "static", "string", "strong", "strong0", "strong1", "struct", "super", "supply0", "supply1",
+    "sync_accept_on", "sync_reject_on", "table", "tagged", "task", "this", "throughout", "time",
+    "timeprecision", "timeunit", "tran", "tranif0", "tranif1", "tri", "tri0", "tri1", "triand",
+    "trior", "trireg", "type", "typedef", "union", "unique", "unique0", "unsigned", "until",
+    "until_with", "untyped", "use", "uwire", "var", "vectored", "virtual", "void", "wait",
+    "wait_order", "wand", "weak", "weak0", "weak1", "while", "wildcard", "wire", "with", "within",
+    "wor", "xnor", "xor",
+];
+
+/// Finds a field whose Verilog name is a keyword: sub-block fields become instance names and
+/// a block's own signals keep their field names; fields of an interface are prefixed
+/// (`ev_out$valid`) and cannot collide.
+#[derive(Default)]
+struct KeywordProbe {
+    path: Vec<String>,
+    namespaces: usize,
+    found: Option<(String, String)>,
+}
+
+impl KeywordProbe {
+    fn check(&mut self, name: &str) {
+        if self.found.is_none() && KEYWORDS.contains(&name) {
+            self.found = Some((name.to_string(), self.path.join("$")));
+        }
+    }
+}
+
+impl Probe for KeywordProbe {
+    fn visit_start_scope(&mut self, name: &str, _node: &dyn Block) {
+        if !self.path.is_empty() {
+            self.check(name);
+        }
+        self.path.push(name.to_string());
+    }
+    fn visit_start_namespace(&mut self, name: &str, _node: &dyn Block) {
+        if self.namespaces == 0 {
+            self.check(name);
+        }
+        self.namespaces += 1;
+    }
+    fn visit_atom(&mut self, name: &str, _signal: &dyn Atom) {
+        if self.namespaces == 0 {
+            self.check(name);
+        }
+    }
+    fn visit_end_namespace(&mut self, _name: &str, _node: &dyn Block) {
+        self.namespaces -= 1;
+    }
+    fn visit_end_scope(&mut self, _name: &str, _node: &dyn Block) {
+        self.path.pop();
+    }
+}
+
+/// Refuses a block with a field named after a Verilog or SystemVerilog keyword
+/// ([`VerilogError::Keyword`]).
+pub fn check_keywords<B: Block>(block: &B, module: &str) -> Result<(), VerilogError> {
+    let mut probe = KeywordProbe::default();
+    block.accept(module, &mut probe);
+    match probe.found {
+        Some((name, path)) => Err(VerilogError::Keyword { name, path }),
+        None => Ok(()),
+    }
 }
 
 fn check_identifier(name: &str) -> Result<(), VerilogError> {
@@ -48,6 +150,7 @@ fn check_identifier(name: &str) -> Result<(), VerilogError> {
 /// `connect_all()` called before.
 pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogError> {
     check_identifier(module)?;
+    check_keywords(block, module)?;
     check_all(block).map_err(|e| VerilogError::Check {
         module: module.to_string(),
         detail: format!("{e:?}"),

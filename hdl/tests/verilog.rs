@@ -299,3 +299,39 @@ fn rust_hdl_output_glitches_until_the_generator_makes_it_single_assignment() {
         );
     }
 }
+
+/// A block whose sub-block field is named after a Verilog primitive (`buf`) and whose port is
+/// a SystemVerilog keyword (`byte`): Verilator and yosys would stop at a bare syntax error.
+#[derive(LogicBlock, Default)]
+struct KeywordNames {
+    clock: Signal<In, Clock>,
+    byte: Signal<In, Bit>,
+    q: Signal<Out, Bit>,
+    buf: RDff<Bit>,
+}
+
+impl Logic for KeywordNames {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(self, clock, buf);
+        self.buf.rst.next = false;
+        self.buf.d.next = self.byte.val();
+        self.q.next = self.buf.q.val();
+    }
+}
+
+#[test]
+fn refuses_fields_named_after_verilog_keywords_naming_the_field_and_its_instance() {
+    let mut uut = KeywordNames::default();
+    uut.clock.connect();
+    uut.byte.connect();
+    uut.connect_all();
+    let err = hdl::verilog::generate(&uut, "kw_top").unwrap_err();
+    let text = err.to_string();
+    // The port comes before the sub-block in field order.
+    assert!(matches!(err, VerilogError::Keyword { .. }), "{text}");
+    assert_eq!(
+        text,
+        "`byte` in `kw_top` is a Verilog/SystemVerilog keyword: rename that field of the block"
+    );
+}

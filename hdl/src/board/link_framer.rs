@@ -3,8 +3,9 @@
 
 use crate::board::check_param;
 use crate::board::link::LinkFormat;
+use crate::board::link_bit_buffer::LinkBitBuffer;
+use crate::board::link_features::LinkFeatures;
 use crate::prelude::*;
-use std::collections::BTreeMap;
 
 control_states! {
     /// Control states of [`LinkFramer`].
@@ -28,8 +29,8 @@ control_states! {
 /// received (bad: the check byte differs from the payload sum, a header came before the
 /// check byte, or the bit buffer overflowed), in order, for the answer byte.
 ///
-/// Payload bytes enter a 16-bit buffer (7 bits each); a value leaves it per cycle while the
-/// buffer holds `value_bits` bits and `beat_ready` is high (not in a cycle a byte arrives);
+/// Payload bytes enter a 16-bit buffer ([`LinkBitBuffer`], 7 bits each); a value leaves it per
+/// cycle, as a beat formed by [`LinkFeatures`], while the buffer holds `value_bits` bits and `beat_ready` is high (not in a cycle a byte arrives);
 /// after a sample's last value the padding bits are dropped. Every header opens a sample, and
 /// every sample gets closed: when a frame ends early (a header before its check byte, a
 /// buffer overflow) the framer pushes one filler beat `x = 0` with `last` (or, when only the
@@ -50,8 +51,8 @@ control_states! {
 /// Latency: a value's beat is offered the cycle after its byte's pulse (registered buffer);
 /// the verdict in the cycle of the check byte's (or the next header's) pulse.
 /// Cost (yosys `synth_ice40`, checked by `tests/board_verilog.rs`, MNIST format): 86
-/// flip-flops (16-bit buffer, bit count, feature and byte counters, 8-bit sum, state, the three
-/// registered compares), ~300 LUT4 including the 32-entry level table.
+/// flip-flops (the bit buffer's 34, the beat former's 17, byte counter, 8-bit sum, state),
+/// ~300 LUT4 including the 32-entry level table.
 #[derive(LogicBlock)]
 pub struct LinkFramer {
     /// Clock.
@@ -74,47 +75,26 @@ pub struct LinkFramer {
     pub verdict_bad: Output<Bit>,
     /// Pulse: a byte was lost.
     pub dropped: Output<Bit>,
-    /// Wire value → raw input.
-    pub lut: ROM<Bits8, 8>,
-    x9: ZeroExtend<8, 9>,
-    b16: ZeroExtend<8, 16>,
+    bit_buffer: LinkBitBuffer,
+    feat: LinkFeatures,
     state: Wire<FrameState>,
+    /// The state a partial sample is closed in: `Fill2` when only its last feature is
+    /// missing, else `Fill1`.
+    fill_state: Wire<Bits<{ FrameState::BITS }>>,
     header: Wire<Bit>,
     listening: Wire<Bit>,
     in_frame: Wire<Bit>,
-    at_last: Wire<Bit>,
-    partial: Wire<Bit>,
     emit: Wire<Bit>,
-    rest: Wire<Bits16>,
-    rest_n: Wire<Bits16>,
     state_r: RDff<Bits<{ FrameState::BITS }>>,
     after_r: RDff<Bit>,
     idle_r: RDff<Bit>,
-    bitbuf: RDff<Bits16>,
-    nbits: RDff<Bits16>,
-    cnt: RDff<Bits16>,
     nbytes: RDff<Bits16>,
     sum: RDff<Bits8>,
-    /// `cnt == inputs − 1` and `nbits ≥ value_bits`, computed from the counters' next values
-    /// and registered: the emit decision then starts at flip-flops, not at two compares
-    /// (ULX3S: the framer's compare → emit → buffer path was the design's longest, 100.2 MHz).
-    at_last_r: RDff<Bit>,
-    has_value_r: RDff<Bit>,
-    /// `nbits > 16 − 7` (no room for a byte), registered the same way: the overflow →
-    /// verdict → verdict-FIFO path started at this compare (iCEBreaker: the board's longest).
-    full_r: RDff<Bit>,
-    vb: Constant<Bits16>,
-    vmask: Constant<Bits8>,
-    last_feature: Constant<Bits16>,
     last_byte: Constant<Bits16>,
-    room: Constant<Bits16>,
-    seven16: Constant<Bits16>,
     zero16: Constant<Bits16>,
     one16: Constant<Bits16>,
     low7: Constant<Bits8>,
     zero8: Constant<Bits8>,
-    last_bit: Constant<Bits<9>>,
-    zero9: Constant<Bits<9>>,
 }
 
 impl LinkFramer {
@@ -131,12 +111,6 @@ impl LinkFramer {
             format.payload_bytes(),
             1..=1 << 16,
         );
-        let table: BTreeMap<Bits8, Bits8> = format
-            .table()
-            .into_iter()
-            .enumerate()
-            .map(|(w, x)| (bits(w as u64), bits(x as u64)))
-            .collect();
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -148,41 +122,24 @@ impl LinkFramer {
             verdict_valid: Signal::default(),
             verdict_bad: Signal::default(),
             dropped: Signal::default(),
-            lut: ROM::new(table),
-            x9: ZeroExtend::new(),
-            b16: ZeroExtend::new(),
+            bit_buffer: LinkBitBuffer::new(vb as usize),
+            feat: LinkFeatures::new(format.inputs, &format.table()),
             state: Signal::default(),
+            fill_state: Signal::default(),
             header: Signal::default(),
             listening: Signal::default(),
             in_frame: Signal::default(),
-            at_last: Signal::default(),
-            partial: Signal::default(),
             emit: Signal::default(),
-            rest: Signal::default(),
-            rest_n: Signal::default(),
             state_r: RDff::default(),
             after_r: RDff::default(),
             idle_r: RDff::new(true),
-            bitbuf: RDff::default(),
-            nbits: RDff::default(),
-            cnt: RDff::default(),
             nbytes: RDff::default(),
             sum: RDff::default(),
-            at_last_r: RDff::new(format.inputs == 1),
-            has_value_r: RDff::default(),
-            full_r: RDff::default(),
-            vb: Constant::new(bits(vb as u64)),
-            vmask: Constant::new(bits((1u64 << vb) - 1)),
-            last_feature: Constant::new(bits(format.inputs as u64 - 1)),
             last_byte: Constant::new(bits(format.payload_bytes() as u64 - 1)),
-            room: Constant::new(bits(16 - 7)),
-            seven16: Constant::new(bits(7)),
             zero16: Constant::new(bits(0)),
             one16: Constant::new(bits(1)),
             low7: Constant::new(bits(0x7f)),
             zero8: Constant::new(bits(0)),
-            last_bit: Constant::new(bits(0x100)),
-            zero9: Constant::new(bits(0)),
         }
     }
 }
@@ -190,120 +147,66 @@ impl LinkFramer {
 impl Logic for LinkFramer {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(
-            self,
-            clock,
-            state_r,
-            after_r,
-            idle_r,
-            bitbuf,
-            nbits,
-            cnt,
-            nbytes,
-            sum,
-            at_last_r,
-            has_value_r,
-            full_r
-        );
-        self.full_r.rst.next = self.rst.val();
-        self.at_last_r.rst.next = self.rst.val();
-        self.has_value_r.rst.next = self.rst.val();
+        dff_setup!(self, clock, state_r, after_r, idle_r, nbytes, sum);
+        clock!(self, clock, bit_buffer, feat);
+        self.bit_buffer.rst.next = self.rst.val();
+        self.feat.rst.next = self.rst.val();
         self.state_r.rst.next = self.rst.val();
         self.after_r.rst.next = self.rst.val();
         self.idle_r.rst.next = self.rst.val();
-        self.bitbuf.rst.next = self.rst.val();
-        self.nbits.rst.next = self.rst.val();
-        self.cnt.rst.next = self.rst.val();
         self.nbytes.rst.next = self.rst.val();
         self.sum.rst.next = self.rst.val();
         self.state.next = self.state_r.q.val().into();
         self.header.next = self.rx_data.val().get_bit(7);
-        self.b16.x.next = self.rx_data.val() & self.low7.val();
-        self.at_last.next = self.at_last_r.q.val();
-        self.partial.next = !self.idle_r.q.val();
-        // The value at the bottom of the buffer, through the table.
-        self.lut.address.next = self.bitbuf.q.val().get_bits::<8>(0) & self.vmask.val();
-        self.x9.x.next = self.lut.data.val();
-        if self.at_last.val() {
-            self.beat.next = self.x9.y.val() | self.last_bit.val();
+        if self.feat.at_last.val() {
+            self.fill_state.next = FrameState::Fill2.into();
         } else {
-            self.beat.next = self.x9.y.val();
+            self.fill_state.next = FrameState::Fill1.into();
         }
-        self.beat_valid.next = false;
+        // Fillers do not listen; Payload and Check are inside a frame.
+        self.listening.next =
+            (self.state.val() != FrameState::Fill2) & (self.state.val() != FrameState::Fill1);
+        self.in_frame.next =
+            (self.state.val() == FrameState::Payload) | (self.state.val() == FrameState::Check);
         self.verdict_valid.next = false;
         self.verdict_bad.next = false;
-        self.dropped.next = false;
-        self.emit.next = false;
-        self.rest.next = self.bitbuf.q.val();
-        self.rest_n.next = self.nbits.q.val();
-        self.listening.next = true;
-        self.in_frame.next = false;
-        match self.state.val() {
-            FrameState::Hunt => {}
-            FrameState::Payload => {
-                self.in_frame.next = true;
-            }
-            FrameState::Check => {
-                self.in_frame.next = true;
-            }
-            FrameState::Fill2 => {
-                self.listening.next = false;
-            }
-            FrameState::Fill1 => {
-                self.listening.next = false;
-            }
+        self.bit_buffer.data.next = self.rx_data.val();
+        self.bit_buffer.push.next = false;
+        self.bit_buffer.clear.next = false;
+        self.feat.value.next = self.bit_buffer.value.val();
+        self.feat.restart.next = false;
+        self.feat.filler.next = !self.listening.val();
+        self.feat.filler_last.next = self.state.val() == FrameState::Fill1;
+        self.beat.next = self.feat.beat.val();
+        // A value leaves the buffer in a cycle with no byte, so a byte's insert never meets
+        // a pop. A filler beat is offered whatever arrives (and a byte then is lost).
+        self.beat_valid.next = !self.listening.val()
+            | (!self.idle_r.q.val() & self.bit_buffer.has_value.val() & !self.rx_valid.val());
+        self.emit.next = self.listening.val() & self.beat_valid.val() & self.beat_ready.val();
+        self.dropped.next = !self.listening.val() & self.rx_valid.val();
+        self.bit_buffer.pop.next = self.emit.val();
+        self.bit_buffer.pop_rest.next = self.feat.at_last.val();
+        self.feat.advance.next = self.emit.val();
+        if self.emit.val() & self.feat.at_last.val() {
+            // The sample is complete (the buffer drops its padding bits).
+            self.idle_r.d.next = true;
         }
-        if self.listening.val()
-            & self.partial.val()
-            & self.has_value_r.q.val()
-            & !self.rx_valid.val()
-        {
-            self.beat_valid.next = true;
-            self.emit.next = self.beat_ready.val();
-        }
-        if self.emit.val() {
-            self.rest.next = self.bitbuf.q.val() >> self.vb.val();
-            self.rest_n.next = self.nbits.q.val() - self.vb.val();
-            if self.at_last.val() {
-                // The sample is complete: drop the padding bits.
-                self.cnt.d.next = self.zero16.val();
-                self.idle_r.d.next = true;
-                self.rest.next = self.zero16.val();
-                self.rest_n.next = self.zero16.val();
-            } else {
-                self.cnt.d.next = self.cnt.q.val() + self.one16.val();
-            }
-        }
-        self.bitbuf.d.next = self.rest.val();
-        self.nbits.d.next = self.rest_n.val();
         match self.state.val() {
             FrameState::Hunt => {
-                if self.rx_valid.val() & !self.header.val() {
-                    self.dropped.next = true;
-                }
+                self.dropped.next = self.rx_valid.val() & !self.header.val();
             }
             FrameState::Payload => {
-                // No value leaves the buffer in a byte's cycle (`emit` needs `!rx_valid`), so
-                // the byte goes in next to the registered buffer: the insert's shift then
-                // starts at a flip-flop, not behind the emit decision and its subtraction.
                 if self.rx_valid.val() & !self.header.val() {
-                    if self.full_r.q.val() {
+                    if self.bit_buffer.full.val() {
                         // Buffer overflow: the frame is lost.
                         self.dropped.next = true;
                         self.verdict_valid.next = true;
                         self.verdict_bad.next = true;
                         self.after_r.d.next = false;
-                        self.bitbuf.d.next = self.zero16.val();
-                        self.nbits.d.next = self.zero16.val();
-                        if self.at_last.val() {
-                            self.state_r.d.next = FrameState::Fill2.into();
-                        } else {
-                            self.state_r.d.next = FrameState::Fill1.into();
-                        }
+                        self.bit_buffer.clear.next = true;
+                        self.state_r.d.next = self.fill_state.val();
                     } else {
-                        self.bitbuf.d.next =
-                            self.bitbuf.q.val() | (self.b16.y.val() << self.nbits.q.val());
-                        self.nbits.d.next = self.nbits.q.val() + self.seven16.val();
+                        self.bit_buffer.push.next = true;
                         self.sum.d.next = self.sum.q.val() + self.rx_data.val();
                         self.nbytes.d.next = self.nbytes.q.val() + self.one16.val();
                         if self.nbytes.q.val() == self.last_byte.val() {
@@ -321,25 +224,18 @@ impl Logic for LinkFramer {
                 }
             }
             FrameState::Fill2 => {
-                self.beat.next = self.zero9.val();
-                self.beat_valid.next = true;
-                self.dropped.next = self.rx_valid.val();
                 if self.beat_ready.val() {
                     self.state_r.d.next = FrameState::Fill1.into();
                 }
             }
             FrameState::Fill1 => {
-                self.beat.next = self.last_bit.val();
-                self.beat_valid.next = true;
-                self.dropped.next = self.rx_valid.val();
                 if self.beat_ready.val() {
-                    self.cnt.d.next = self.zero16.val();
+                    // After a header (`after_r`) the new frame's payload follows.
+                    self.feat.restart.next = true;
+                    self.idle_r.d.next = !self.after_r.q.val();
                     if self.after_r.q.val() {
-                        // A header opened a new frame while this sample was partial.
-                        self.idle_r.d.next = false;
                         self.state_r.d.next = FrameState::Payload.into();
                     } else {
-                        self.idle_r.d.next = true;
                         self.state_r.d.next = FrameState::Hunt.into();
                     }
                 }
@@ -347,29 +243,20 @@ impl Logic for LinkFramer {
         }
         // A header opens a new frame in any state but a filler's; an open frame is bad.
         if self.rx_valid.val() & self.header.val() & self.listening.val() {
-            if self.in_frame.val() {
-                self.verdict_valid.next = true;
-                self.verdict_bad.next = true;
-            }
+            self.verdict_valid.next = self.in_frame.val();
+            self.verdict_bad.next = self.in_frame.val();
             self.sum.d.next = self.zero8.val();
             self.nbytes.d.next = self.zero16.val();
-            self.bitbuf.d.next = self.zero16.val();
-            self.nbits.d.next = self.zero16.val();
-            if self.partial.val() {
-                self.after_r.d.next = true;
-                if self.at_last.val() {
-                    self.state_r.d.next = FrameState::Fill2.into();
-                } else {
-                    self.state_r.d.next = FrameState::Fill1.into();
-                }
-            } else {
+            self.bit_buffer.clear.next = true;
+            if self.idle_r.q.val() {
                 self.idle_r.d.next = false;
-                self.cnt.d.next = self.zero16.val();
+                self.feat.restart.next = true;
                 self.state_r.d.next = FrameState::Payload.into();
+            } else {
+                // Close the partial sample first.
+                self.after_r.d.next = true;
+                self.state_r.d.next = self.fill_state.val();
             }
         }
-        self.at_last_r.d.next = self.cnt.d.val() == self.last_feature.val();
-        self.has_value_r.d.next = self.nbits.d.val() >= self.vb.val();
-        self.full_r.d.next = self.nbits.d.val() > self.room.val();
     }
 }
