@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::data::{self, Dataset, DatasetKind, Split};
-use golden::model::{AnyModel, FloatModel, Model, ModelError};
+use golden::model::{AnyModel, FloatModel, LayerKind, Model, ModelError};
 use golden::quantize::{quantize, QuantizeOptions};
 use std::path::{Path, PathBuf};
 
@@ -118,24 +118,34 @@ pub fn load_float_model(arg: &Path) -> Result<Option<FloatModel>> {
 /// Loads a float or quantized `lcttfs-model` file; every refusal names the file (golden's
 /// reader names binary files and NaN; a validation error gets the path in front here).
 pub fn load_any_model(path: &Path) -> Result<AnyModel> {
-    let model = AnyModel::load(path).map_err(|e| match e {
+    AnyModel::load(path).map_err(|e| match e {
         ModelError::Invalid(msg) => anyhow::anyhow!("model file {}: {msg}", path.display()),
         other => other.into(),
-    })?;
-    // The golden crate reads and runs version-2 convolution and pooling (DESIGN §2.1); the
-    // event-driven simulator, the generator and the commands built on them do not yet.
-    let kinds: Vec<&'static str> = match &model {
-        AnyModel::Quantized(m) => m.layers.iter().map(|l| l.kind.name()).collect(),
-        AnyModel::Float(m) => m.layers.iter().map(|l| l.kind.name()).collect(),
-    };
-    if let Some((k, kind)) = kinds.iter().enumerate().find(|(_, &k)| k != "dense") {
+    })
+}
+
+/// Refuses, in one line naming `origin`, the layer and its kind, a model with a layer that is
+/// not dense, for `what` (the hardware generator and the commands built on it: the golden
+/// crate and `sim`/`eval`/`bench` run version-2 convolution and pooling, DESIGN §2.1, the
+/// generator does not yet).
+pub fn require_dense(model: &Model, origin: &str, what: &str) -> Result<()> {
+    require_dense_kinds(model.layers.iter().map(|l| l.kind), origin, what)
+}
+
+/// [`require_dense`] over the layer kinds of a float or quantized model.
+pub fn require_dense_kinds(
+    kinds: impl Iterator<Item = LayerKind>,
+    origin: &str,
+    what: &str,
+) -> Result<()> {
+    if let Some((k, kind)) = kinds.enumerate().find(|(_, k)| *k != LayerKind::Dense) {
         bail!(
-            "model file {}: layer {} (layers[{k}]) is {kind}: this tool runs dense layers only (convolution stages are issue 14)",
-            path.display(),
-            k + 1
+            "model {origin}: layer {} (layers[{k}]) is {}: {what} takes dense layers only (convolution stages are issue 14)",
+            k + 1,
+            kind.name()
         );
     }
-    Ok(model)
+    Ok(())
 }
 
 /// `--dataset mnist [--split test] [--limit N]`.

@@ -96,6 +96,8 @@ pub fn plan_streaming(
     dataset: Option<DatasetKind>,
 ) -> Result<Design> {
     let loaded = model.load()?;
+    // Before the activity measurement: it runs the model, and the refusal names the file.
+    crate::source::require_dense(&loaded.model, &loaded.origin, "the hardware generator")?;
     let options = hw.options()?;
     let activity = activity::measure(&loaded.model, &hw.activity, dataset)?;
     Ok(Design::new(loaded.model, options, activity)?)

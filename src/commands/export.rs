@@ -6,7 +6,7 @@
 //! give the README walkthrough a real file to import. A quantized model exports its values
 //! `w / 2^frac_bits`, exact in float32.
 
-use crate::source::load_any_model;
+use crate::source::{load_any_model, require_dense_kinds};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::model::AnyModel;
@@ -111,6 +111,16 @@ pub fn run(a: &ExportArgs) -> Result<()> {
         );
     }
     let model = load_any_model(&a.model)?;
+    // Conv weights would need their 4-D PyTorch shape.
+    let kinds: Vec<_> = match &model {
+        AnyModel::Float(m) => m.layers.iter().map(|l| l.kind).collect(),
+        AnyModel::Quantized(m) => m.layers.iter().map(|l| l.kind).collect(),
+    };
+    require_dense_kinds(
+        kinds.into_iter(),
+        &a.model.display().to_string(),
+        "ttfs export",
+    )?;
     let t = tensors(&model);
     if let Some(dir) = a.out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

@@ -2,7 +2,9 @@
 //! weight bits (SVG and PNG; the sweep also as JSON).
 
 use crate::plot::{self, raster::Raster, sweep};
-use crate::source::{check_dataset_fits, load_float_model, progress, ModelArgs};
+use crate::source::{
+    check_dataset_fits, load_float_model, progress, require_dense, require_dense_kinds, ModelArgs,
+};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use golden::data::{self, Dataset, DatasetKind, Split};
@@ -94,6 +96,8 @@ fn print_written(svg: &Path, png: &Path) {
 
 fn raster(a: &RasterArgs) -> Result<()> {
     let loaded = a.model.load()?;
+    // One band per window: a pool's map shares its conv's window (DESIGN §2.1).
+    require_dense(&loaded.model, &loaded.origin, "plot raster")?;
     let model = &loaded.model;
     let (kind, data) = load_test_set(&a.dataset)?;
     check_dataset_fits(model, &data, kind.name())?;
@@ -171,6 +175,7 @@ fn sweep(a: &SweepArgs) -> Result<()> {
         ),
     };
     let (float, origin) = load_float(&a.model_float)?;
+    require_dense_kinds(float.layers.iter().map(|l| l.kind), &origin, "plot sweep")?;
     plot::prepare_dir(&a.out)?;
     let models = match weight_bits {
         Some(bits) => sweep::models(&float, bits)?,

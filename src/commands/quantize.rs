@@ -2,6 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
+use golden::model::LayerKind;
 use golden::quantize::{quantize, QuantizeOptions};
 use std::path::PathBuf;
 
@@ -46,18 +47,25 @@ pub fn run(a: &QuantizeArgs) -> Result<()> {
         model.layers.len(),
         a.quant.weight_bits
     );
-    for (k, l) in report.layers.iter().enumerate() {
+    for (k, (l, layer)) in report.layers.iter().zip(&model.layers).enumerate() {
+        if !layer.is_weighted() {
+            println!("  layer {}: {} (no weights)", k + 1, layer.kind.name());
+            continue;
+        }
+        // A row holds fan_in weights then the bias (a conv's row is an output channel).
+        let input = if l.worst_input == layer.fan_in() {
+            "bias".to_string()
+        } else if layer.kind == LayerKind::Dense {
+            format!("input {}", l.worst_input)
+        } else {
+            layer.kind.weight_label(l.worst_input)
+        };
         println!(
-            "  layer {}: frac_bits {:2}, worst rounding error {:.3e} (neuron {}, {}), float row sums off by ≤ {:.1e}",
+            "  layer {}: frac_bits {:2}, worst rounding error {:.3e} ({}, {input}), float row sums off by ≤ {:.1e}",
             k + 1,
             l.frac_bits,
             l.worst_error,
-            l.worst_neuron,
-            if l.worst_input == model.layers[k].inputs {
-                "bias".to_string()
-            } else {
-                format!("input {}", l.worst_input)
-            },
+            layer.kind.row_label(l.worst_neuron),
             l.worst_row_sum_error
         );
     }

@@ -1,0 +1,187 @@
+//! The command line on version-2 convolution / pooling models (DESIGN §2.1): `sim`, `eval`
+//! and `bench` run them through the golden model; the hardware generator refuses them in one
+//! line naming the file, the layer and its kind.
+
+mod common;
+
+use common::{assert_one_error_line, gen, require_mnist, stdout_json, tmp_in, ttfs};
+use golden::forward::forward;
+use golden::model::Model;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+fn tmp(name: &str) -> PathBuf {
+    tmp_in("conv-cli", name)
+}
+
+/// A hand-written 1×4×4 → conv2d 3×3 pad 1 (2 channels) → maxpool2d 2×2 → dense 8→3 model,
+/// every kernel + bias and row + bias exactly 2^F.
+fn small_conv_model() -> Value {
+    json!({
+        "format": "lcttfs-model", "version": 2,
+        "time_steps": 16, "input_bits": 8, "readout": "potential",
+        "input_shape": [1, 4, 4],
+        "layers": [
+            { "kind": "conv2d", "in_channels": 1, "out_channels": 2, "kernel": [3, 3],
+              "stride": [1, 1], "padding": [1, 1], "weight_bits": 8, "frac_bits": 4,
+              // 9·2 − 2 = 16; 4 + 8 + 4 = 16.
+              "weights": [[[[2, 2, 2], [2, 2, 2], [2, 2, 2]]],
+                          [[[1, 0, 1], [0, 8, 0], [1, 0, 1]]]],
+              "bias": [-2, 4] },
+            { "kind": "maxpool2d", "kernel": [2, 2], "stride": [2, 2] },
+            { "kind": "dense", "inputs": 8, "outputs": 3, "weight_bits": 8, "frac_bits": 3,
+              "weights": [[1, 1, 1, 1, 1, 1, 1, 1],
+                          [2, 0, 2, 0, 2, 0, 2, 0],
+                          [0, 0, 0, 0, 4, 4, 0, 0]],
+              "bias": [0, 0, 0] }
+        ]
+    })
+}
+
+/// A 1×28×28 conv model for the MNIST-fed commands: conv2d 3×3 pad 1 (2 channels) →
+/// maxpool2d 2×2 → dense 392→10.
+fn mnist_conv_model() -> Value {
+    let rows: Vec<Vec<i32>> = (0..10)
+        .map(|i| (0..392).map(|j| if j / 39 == i { 2 } else { 1 }).collect())
+        .collect();
+    let bias: Vec<i32> = rows.iter().map(|r| 512 - r.iter().sum::<i32>()).collect();
+    json!({
+        "format": "lcttfs-model", "version": 2,
+        "time_steps": 16, "input_bits": 8, "readout": "potential",
+        "input_shape": [1, 28, 28],
+        "layers": [
+            { "kind": "conv2d", "in_channels": 1, "out_channels": 2, "kernel": [3, 3],
+              "stride": [1, 1], "padding": [1, 1], "weight_bits": 8, "frac_bits": 4,
+              "weights": [[[[2, 2, 2], [2, 2, 2], [2, 2, 2]]],
+                          [[[1, 0, 1], [0, 8, 0], [1, 0, 1]]]],
+              "bias": [-2, 4] },
+            { "kind": "maxpool2d", "kernel": [2, 2], "stride": [2, 2] },
+            { "kind": "dense", "inputs": 392, "outputs": 10, "weight_bits": 8, "frac_bits": 9,
+              "weights": rows, "bias": bias }
+        ]
+    })
+}
+
+fn write(name: &str, v: &Value) -> PathBuf {
+    let p = tmp(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p
+}
+
+#[test]
+fn sim_of_a_conv_pool_dense_model_prints_every_map_at_l_plus_1_minus_q_with_the_pool_in_its_convs_window(
+) {
+    let path = write("small-conv.json", &small_conv_model());
+    let model = Model::load(&path).unwrap();
+    let samples: Vec<Vec<u32>> = vec![
+        (0..16).map(|i| (i * 17) % 256).collect(),
+        (0..16).map(|i| 255 - i * 13).collect(),
+        vec![0; 16],
+    ];
+    let input = tmp("small-conv-samples.json");
+    std::fs::write(&input, json!({ "samples": samples }).to_string()).unwrap();
+    let r = stdout_json(&ttfs(&[
+        "sim",
+        "--model",
+        path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]));
+    let t = model.time_steps;
+    // Maps: input (window 0), conv (1), pool (1, no window of its own), dense (2).
+    let windows = [0u32, 1, 1, 2];
+    let out = r["samples"].as_array().unwrap();
+    assert_eq!(out.len(), samples.len());
+    for (x, s) in samples.iter().zip(out) {
+        let ann = forward(&model, x);
+        let layers = s["layers"].as_array().unwrap();
+        assert_eq!(layers.len(), 4, "input + conv + pool + dense");
+        for (k, layer) in layers.iter().enumerate() {
+            let ticks: Vec<u32> = serde_json::from_value(layer["spike_ticks"].clone()).unwrap();
+            let q: Vec<u32> = serde_json::from_value(layer["q"].clone()).unwrap();
+            assert_eq!(q, ann.q[k], "map {k}: q of the integer forward");
+            let want: Vec<u32> = ann.q[k].iter().map(|&q| (windows[k] + 1) * t - q).collect();
+            assert_eq!(ticks, want, "map {k}: spike ticks (l+1)·T − q");
+        }
+        assert_eq!(layers[1]["q"].as_array().unwrap().len(), 2 * 4 * 4);
+        assert_eq!(layers[2]["q"].as_array().unwrap().len(), 2 * 2 * 2);
+        // The pool fires inside the conv's window [T, 2T], at the earliest tick of each window.
+        let pool: Vec<u32> = serde_json::from_value(layers[2]["spike_ticks"].clone()).unwrap();
+        assert!(pool.iter().all(|&tk| (t..=2 * t).contains(&tk)), "{pool:?}");
+        let potentials: Vec<i64> = serde_json::from_value(s["potentials"].clone()).unwrap();
+        assert_eq!(&potentials, ann.z.last().unwrap());
+        assert_eq!(s["class"].as_u64().unwrap() as usize, ann.class);
+    }
+}
+
+#[test]
+fn sim_refuses_a_conv_sample_of_the_wrong_length_in_one_line() {
+    let path = write("small-conv-len.json", &small_conv_model());
+    let input = tmp("small-conv-short.json");
+    std::fs::write(&input, json!({ "samples": [vec![0; 15]] }).to_string()).unwrap();
+    let out = ttfs(&[
+        "sim",
+        "--model",
+        path.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_one_error_line("15-value sample", &out, "samples[0]");
+}
+
+#[test]
+fn gen_verilog_refuses_a_conv_model_in_one_line_naming_the_file_layer_and_kind() {
+    let path = write("small-conv-gen.json", &small_conv_model());
+    let o = tmp("gen-out");
+    let out = gen(&[
+        "--model",
+        path.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+    ]);
+    let line = assert_one_error_line("gen-verilog conv", &out, "layer 1 (layers[0]) is conv2d");
+    assert!(line.contains(path.to_str().unwrap()), "{line}");
+    assert!(!o.join("ttfs_top.v").exists());
+}
+
+#[test]
+fn eval_and_bench_run_a_mnist_shaped_conv_model_with_the_simulators_agreeing() {
+    require_mnist();
+    let path = write("mnist-conv.json", &mnist_conv_model());
+    let m = path.to_str().unwrap();
+    for sim in ["tick", "event"] {
+        let r = stdout_json(&ttfs(&[
+            "eval",
+            "--model",
+            m,
+            "--dataset",
+            "mnist",
+            "--limit",
+            "20",
+            "--sim",
+            sim,
+            "--json",
+        ]));
+        assert_eq!(r["samples"], 20);
+        assert_eq!(r["snn_ann_mismatches"], 0, "{sim}: {r}");
+        assert_eq!(r["ann_acc"], r["snn_acc"], "{sim}");
+        // Conv: 2 channels × Σ over 28×28 positions of the 3×3 taps inside the map
+        // (26² interior positions read 9, the border fewer) = 2·(28·28·9 − 4·28·3 + 4);
+        // dense: 392·10. The pool adds none.
+        let conv_mac = 2 * (28 * 28 * 9 - 4 * 28 * 3 + 4);
+        assert_eq!(
+            r["mac_per_sample"].as_f64().unwrap(),
+            (conv_mac + 392 * 10) as f64
+        );
+        let sop = r["sop_per_sample"].as_f64().unwrap();
+        assert!(
+            sop > 0.0 && sop <= r["mac_per_sample"].as_f64().unwrap(),
+            "{r}"
+        );
+    }
+    let r = stdout_json(&ttfs(&["bench", "--model", m, "--limit", "10", "--json"]));
+    assert_eq!(r["samples"], 10);
+    for key in ["ann_s", "snn_event_s", "snn_tick_s"] {
+        assert!(r[key].as_f64().unwrap() >= 0.0, "{key}: {r}");
+    }
+}
