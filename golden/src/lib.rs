@@ -1,5 +1,6 @@
 //! Bit-exact golden model of LC-TTFS networks (DESIGN §1–§3).
 //!
+//! - [`arch`]: the `--arch` layer-spec syntax, its shapes, folding of linear pools.
 //! - [`model`]: the `lcttfs-model` file, validation.
 //! - [`forward`]: the integer ANN (the contract) and the float ReLU1 ANN.
 //! - [`bounds`]: accumulator bounds that size the hardware.
@@ -9,6 +10,7 @@
 //!   embedded default MNIST model; [`builtin`]: every built-in model by name.
 //!   [`testkit`]: seeded random models for every test suite.
 
+pub mod arch;
 pub mod bounds;
 pub mod builtin;
 pub mod data;
