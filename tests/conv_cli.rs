@@ -1,5 +1,5 @@
-//! The command line on version-2 convolution / pooling models (DESIGN §2.1): `sim`, `eval`
-//! and `bench` run them through the golden model; the hardware generator refuses them in one
+//! The command line on version-2 convolution / pooling models (DESIGN §2.1): `sim`, `eval`,
+//! `bench` and `plot raster` run them through the golden model; the hardware generator refuses them in one
 //! line naming the file, the layer and its kind.
 
 mod common;
@@ -184,4 +184,56 @@ fn eval_and_bench_run_a_mnist_shaped_conv_model_with_the_simulators_agreeing() {
     for key in ["ann_s", "snn_event_s", "snn_tick_s"] {
         assert!(r[key].as_f64().unwrap() >= 0.0, "{key}: {r}");
     }
+}
+
+#[test]
+fn plot_raster_of_a_conv_model_puts_the_pool_in_its_convs_window_and_draws_the_feature_maps() {
+    require_mnist();
+    let path = write("mnist-conv-plot.json", &mnist_conv_model());
+    let dir = tmp("plots");
+    let out = String::from_utf8(
+        ttfs(&[
+            "plot",
+            "raster",
+            "--model",
+            path.to_str().unwrap(),
+            "--sample",
+            "0",
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+        .stdout,
+    )
+    .unwrap();
+    for stem in ["raster-sample0", "maps-sample0"] {
+        for ext in ["svg", "png"] {
+            let file = dir.join(format!("{stem}.{ext}"));
+            assert!(out.contains(&file.display().to_string()), "{out}");
+            assert!(file.metadata().unwrap().len() > 1000, "{}", file.display());
+        }
+    }
+    // Bands: input, conv (2·28·28 = 1568), pool (2·14·14 = 392, in the conv's window 1 = [16, 32]),
+    // output; three windows in all, so the tick axis ends at 3·16 = 48.
+    let raster = std::fs::read_to_string(dir.join("raster-sample0.svg")).unwrap();
+    for label in [
+        "input encoder (784)",
+        "conv2d 1 (1568)",
+        "maxpool2d 1 (392)",
+        "output (10)",
+        "layer 2: window [32, 48]",
+    ] {
+        assert!(raster.contains(label), "raster lacks {label:?}");
+    }
+    assert_eq!(raster.matches("layer 1: window [16, 32]").count(), 2);
+    // Maps: the input and both maps of window 1, one tile per channel; not the dense output.
+    let maps = std::fs::read_to_string(dir.join("maps-sample0.svg")).unwrap();
+    for label in [
+        "input  1×28×28  (window 0)",
+        "layers[0] conv2d  2×28×28  (window 1)",
+        "layers[1] maxpool2d  2×14×14  (window 1)",
+        "\nc1\n</text>",
+    ] {
+        assert!(maps.contains(label), "maps lack {label:?}");
+    }
+    assert!(!maps.contains("dense"), "the flat output is no map");
 }

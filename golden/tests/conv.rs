@@ -13,7 +13,7 @@ use common::*;
 use golden::forward::{float_forward, forward};
 use golden::model::{AnyModel, FloatModel, Layer, LayerKind, Model, Readout};
 use golden::quantize::{grid_model, grid_values, quantize, quantize_layer, QuantizeOptions};
-use golden::snn::{tick, EventSim};
+use golden::snn::{tick, EventSim, Fanouts};
 use golden::testkit::random_conv_model;
 use ndarray::{array, Array2};
 use proptest::prelude::*;
@@ -610,6 +610,11 @@ fn conv_spike_ticks_from_neuron_dynamics_equal_the_integer_forward() {
                 prop_assert_eq!(&event.z, &ann.z, "event z");
                 prop_assert_eq!(event.class, ann.class, "event class");
                 prop_assert_eq!(events.run(&x), ann.class, "event fast-path class");
+                // Synaptic operations by receptive field: the events the twins moved equal
+                // the spikes of the trace, each costing the conv positions that read it.
+                let fanouts = Fanouts::of(&model);
+                prop_assert_eq!(events.synaptic_ops(&fanouts), sim.synaptic_ops(&fanouts));
+                prop_assert!(sim.synaptic_ops(&fanouts) <= fanouts.macs());
                 for (k, l) in model.layers.iter().enumerate() {
                     if !l.is_weighted() {
                         continue;

@@ -13,7 +13,7 @@ use common::*;
 use golden::forward::{encode, forward, AnnTrace};
 use golden::model::{Layer, Model, Readout};
 use golden::snn::tick::{self, TickSim};
-use golden::snn::{Event, EventSim, SnnTrace};
+use golden::snn::{Event, EventSim, Fanouts, SnnTrace};
 use ndarray::Array2;
 use proptest::prelude::*;
 use proptest::test_runner::TestRunner;
@@ -202,7 +202,8 @@ fn spike_ticks_of_both_simulators_equal_integer_ann_in_every_layer() {
                 // The fast path (no fire phase for the last layer under potential readout).
                 prop_assert_eq!(sim.run(x), ann.class, "EventSim::run class");
                 prop_assert_eq!(sim.potentials(), ann.z.last().unwrap().as_slice());
-                prop_assert_eq!(sim.synaptic_ops(), tick.synaptic_ops());
+                let fanouts = Fanouts::of(&model);
+                prop_assert_eq!(sim.synaptic_ops(&fanouts), tick.synaptic_ops(&fanouts));
                 coverage.record(&model, x, &ann);
             }
             Ok(())

@@ -7,8 +7,8 @@ use anyhow::Result;
 use clap::{Args, ValueEnum};
 use golden::data::Dataset;
 use golden::forward::{float_forward, forward};
-use golden::model::{AnyModel, LayerKind, Model};
-use golden::snn::{self, EventSim, SnnTrace};
+use golden::model::AnyModel;
+use golden::snn::{self, EventSim, Fanouts};
 use serde::Serialize;
 
 #[derive(Args, Debug)]
@@ -104,8 +104,8 @@ fn evaluate(loaded: &LoadedModel, data: &Dataset, sim: SimKind) -> EvalReport {
     let model = &loaded.model;
     let t = model.time_steps;
     let neurons: usize = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
-    let fanouts = fanouts(model);
-    let mac: u64 = fanouts.iter().flatten().flatten().map(|&n| n as u64).sum();
+    let fanouts = Fanouts::of(model);
+    let mac = fanouts.macs();
     let mut event_sim = EventSim::new(model);
     let (mut float_ok, mut ann_ok, mut snn_ok, mut mismatches) = (0usize, 0usize, 0usize, 0usize);
     let (mut spikes, mut sop) = (0u64, 0u64);
@@ -127,7 +127,7 @@ fn evaluate(loaded: &LoadedModel, data: &Dataset, sim: SimKind) -> EvalReport {
             float_ok += (float_forward(f, &x).1 == label) as usize;
         }
         spikes += trace.events_per_layer().iter().sum::<usize>() as u64;
-        sop += synaptic_ops(&trace, &fanouts);
+        sop += trace.synaptic_ops(&fanouts);
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -142,48 +142,6 @@ fn evaluate(loaded: &LoadedModel, data: &Dataset, sim: SimKind) -> EvalReport {
         sop_per_sample: sop as f64 / n,
         mac_per_sample: mac as f64,
     }
-}
-
-/// For `layers[k]`: how many of its neurons read each feature of its input map (`None` for a
-/// pool, which has no synapses). Dense: every neuron reads every input.
-fn fanouts(model: &Model) -> Vec<Option<Vec<u32>>> {
-    model
-        .layers
-        .iter()
-        .map(|l| match l.kind {
-            _ if !l.is_weighted() => None,
-            LayerKind::Dense => Some(vec![l.outputs as u32; l.inputs]),
-            kind => {
-                let mut n = vec![0u32; l.inputs];
-                for out in 0..l.outputs {
-                    for j in kind.receptive_field(out).into_iter().flatten() {
-                        n[j] += 1;
-                    }
-                }
-                Some(n)
-            }
-        })
-        .collect()
-}
-
-/// Synaptic operations of one run: every non-silent spike of the map read by a weighted layer
-/// times the neurons reading it (always-on bias events excluded).
-fn synaptic_ops(trace: &SnnTrace, fanouts: &[Option<Vec<u32>>]) -> u64 {
-    let t = trace.time_steps;
-    fanouts
-        .iter()
-        .enumerate()
-        .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
-        .map(|(k, fanout)| {
-            let end = (trace.window[k] as u32 + 1) * t;
-            trace.spike_ticks[k]
-                .iter()
-                .zip(fanout)
-                .filter(|(&tick, _)| tick < end)
-                .map(|(_, &n)| n as u64)
-                .sum::<u64>()
-        })
-        .sum()
 }
 
 fn print_report(a: &EvalArgs, origin: &str, report: &EvalReport) {

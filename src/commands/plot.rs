@@ -1,9 +1,9 @@
 //! `ttfs plot`: spike raster of one sample and accuracy / spikes sweep over `T` or over the
 //! weight bits (SVG and PNG; the sweep also as JSON).
 
-use crate::plot::{self, raster::Raster, sweep};
+use crate::plot::{self, maps::FeatureMaps, raster::Raster, sweep};
 use crate::source::{
-    check_dataset_fits, load_float_model, progress, require_dense, require_dense_kinds, ModelArgs,
+    check_dataset_fits, load_float_model, progress, require_dense_kinds, ModelArgs,
 };
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
@@ -96,8 +96,6 @@ fn print_written(svg: &Path, png: &Path) {
 
 fn raster(a: &RasterArgs) -> Result<()> {
     let loaded = a.model.load()?;
-    // One band per window: a pool's map shares its conv's window (DESIGN §2.1).
-    require_dense(&loaded.model, &loaded.origin, "plot raster")?;
     let model = &loaded.model;
     let (kind, data) = load_test_set(&a.dataset)?;
     check_dataset_fits(model, &data, kind.name())?;
@@ -121,9 +119,16 @@ fn raster(a: &RasterArgs) -> Result<()> {
         trace.class,
         model.time_steps
     );
-    let figure = Raster::from_trace(&trace, title);
+    let figure = Raster::from_trace(model, &trace, title.clone());
     let (svg, png) = plot::save(&figure, &a.out, &format!("raster-sample{sample}"))?;
     print_written(&svg, &png);
+    // A model with feature maps also gets them as images: a raster of thousands of conv
+    // neurons shows when they fired, the maps show where.
+    let maps_title = title.replacen("Spike raster", "Feature maps", 1);
+    if let Some(maps) = FeatureMaps::from_trace(model, &trace, maps_title) {
+        let (svg, png) = plot::save(&maps, &a.out, &format!("maps-sample{sample}"))?;
+        print_written(&svg, &png);
+    }
     let counts: Vec<String> = figure
         .bands
         .iter()

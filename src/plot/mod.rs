@@ -1,4 +1,5 @@
-//! Figures of `ttfs plot`: a spike raster of one sample ([`raster`]) and an accuracy / spikes
+//! Figures of `ttfs plot`: a spike raster of one sample ([`raster`]) with, for a model with
+//! feature maps, the maps as images ([`maps`]), and an accuracy / spikes
 //! sweep over `T` ([`sweep`]). Each figure is drawn once per backend from the same code, so the
 //! SVG and the PNG show exactly the same thing.
 //!
@@ -6,6 +7,7 @@
 //! next to it) through plotters' `ab_glyph` backend: the PNGs never depend on the fonts of the
 //! machine that draws them. SVG text names the `sans-serif` family and is laid out by the viewer.
 
+pub mod maps;
 pub mod raster;
 pub mod sweep;
 

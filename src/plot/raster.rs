@@ -7,6 +7,7 @@
 
 use super::{draw_legend, drawing_error, font, Figure};
 use anyhow::Result;
+use golden::model::{LayerKind, Model};
 use golden::snn::SnnTrace;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -60,27 +61,33 @@ pub struct Raster {
     pub predicted: usize,
 }
 
-/// Display names of the layers of a trace with `layers` entries (input encoder included).
-pub fn band_names(layers: usize) -> Vec<String> {
-    (0..layers)
-        .map(|l| match l {
+/// Display names of the maps of a trace of `model` (input encoder included): `hidden l` for a
+/// dense layer, `conv2d l` / `maxpool2d l` with `l` the window it fires in (a pool fires in its
+/// conv's window, DESIGN §2.1), `output` for the last.
+pub fn band_names(model: &Model, window: &[usize]) -> Vec<String> {
+    let maps = model.layers.len() + 1;
+    (0..maps)
+        .map(|k| match k {
             0 => "input encoder".to_string(),
-            l if l + 1 == layers => "output".to_string(),
-            l => format!("hidden {l}"),
+            k if k + 1 == maps => "output".to_string(),
+            k => match model.layers[k - 1].kind {
+                LayerKind::Dense => format!("hidden {}", window[k]),
+                kind => format!("{} {}", kind.name(), window[k]),
+            },
         })
         .collect()
 }
 
 impl Raster {
-    /// The raster of a golden trace; `title` names the sample and the classes.
-    pub fn from_trace(trace: &SnnTrace, title: String) -> Raster {
-        let names = band_names(trace.spike_ticks.len());
+    /// The raster of a golden trace of `model`; `title` names the sample and the classes.
+    pub fn from_trace(model: &Model, trace: &SnnTrace, title: String) -> Raster {
+        let names = band_names(model, &trace.window);
         let bands = trace
             .spike_ticks
             .iter()
             .zip(names)
-            .enumerate()
-            .map(|(layer, (ticks, name))| Band {
+            .zip(&trace.window)
+            .map(|((ticks, name), &layer)| Band {
                 layer,
                 name,
                 ticks: ticks.clone(),
@@ -94,9 +101,14 @@ impl Raster {
         }
     }
 
+    /// Windows of the run, `L + 1` (pools share their conv's).
+    fn windows(&self) -> usize {
+        self.bands.iter().map(|b| b.layer + 1).max().unwrap_or(0)
+    }
+
     /// Last absolute tick of the whole run, `(L+1)·T`.
     pub fn end_tick(&self) -> u32 {
-        self.bands.len() as u32 * self.time_steps
+        self.windows() as u32 * self.time_steps
     }
 
     /// Band heights in pixels: proportional to `ln(neurons)` so that a 10-neuron output layer
@@ -253,7 +265,7 @@ impl Raster {
             .label_style(font(14.0))
             .y_labels(if layout.is_output { n + 2 } else { 5 })
             .y_label_formatter(&neuron_label)
-            .x_labels(2 * self.bands.len() + 1)
+            .x_labels(2 * self.windows() + 1)
             .x_label_formatter(&|v| format!("{}", v.round() as i64));
         if last {
             mesh.x_desc("absolute tick  (layer l fires in its window [l·T, (l+1)·T])");
@@ -280,7 +292,7 @@ impl Raster {
             .label("layer's own window [l·T, (l+1)·T]")
             .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], WINDOW_FILL.filled()));
         chart
-            .draw_series((0..=self.bands.len()).map(|k| {
+            .draw_series((0..=self.windows()).map(|k| {
                 let x = (k as u32 * t) as f64;
                 PathElement::new(vec![(x, -0.5), (x, top)], BLACK.mix(0.25))
             }))

@@ -11,7 +11,7 @@
 //! between two stages, passing on the earliest event of each window in the same window. Streams are sorted by `(m, index)`; silent neurons send
 //! nothing. Buffers are allocated once in [`EventSim::new`] and reused for every sample.
 
-use super::{Encoder, Event, FireUnit, Integrate, PoolUnit, ReadoutUnit, SnnTrace};
+use super::{Encoder, Event, Fanouts, FireUnit, Integrate, PoolUnit, ReadoutUnit, SnnTrace};
 use crate::model::Model;
 
 /// One layer stage: integrate during the previous layer's window, fire during its own.
@@ -127,19 +127,21 @@ impl EventSim {
         self.stages.last().map_or(&[], |s| s.integrate.potential())
     }
 
-    /// Synaptic operations of the last run, `Σ_l events_in_l · N_l` (always-on events excluded).
-    /// TODO(issue 14): a conv event reaches only `Co·Kh·Kw` potentials, not `N_l`.
-    pub fn synaptic_ops(&self) -> u64 {
-        self.steps
+    /// Synaptic operations of the last run, as [`SnnTrace::synaptic_ops`]: each event read by
+    /// a weighted layer costs the neurons that read its sender ([`Fanouts`]; the always-on
+    /// event, `index == width`, has no entry and costs none).
+    pub fn synaptic_ops(&self, fanouts: &Fanouts) -> u64 {
+        fanouts
+            .per_layer
             .iter()
             .enumerate()
-            .filter_map(|(k, step)| match step {
-                Step::Stage(s) => Some((k, &self.stages[*s])),
-                Step::Pool(_) => None,
-            })
-            .map(|(k, s)| {
-                let events = (self.streams[k].len() as u64).saturating_sub(1); // minus always-on
-                events * s.integrate.outputs() as u64
+            .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
+            .map(|(k, fanout)| {
+                self.streams[k]
+                    .iter()
+                    .filter_map(|e| fanout.get(e.index as usize))
+                    .map(|&n| n as u64)
+                    .sum::<u64>()
             })
             .sum()
     }

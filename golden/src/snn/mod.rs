@@ -42,6 +42,8 @@ pub use readout::ReadoutUnit;
 pub use tick::TickSim;
 pub use window::WindowCounter;
 
+use crate::model::{LayerKind, Model};
+
 /// A spike event between pipeline stages: neuron `index` of the sending layer fired at tick
 /// `m` of the sending layer's window (absolute tick `l·T + m`), `m ∈ 0..T`.
 ///
@@ -117,14 +119,68 @@ impl SnnTrace {
             .collect()
     }
 
-    /// Synaptic operations `SOP = Σ_l events_in_l · N_l` (DESIGN §5): each non-silent spike of
-    /// layer `l − 1` updates the `N_l` neurons of layer `l`. Always-on (bias) events excluded.
-    /// Dense count: for a conv or pool map it over-counts (an event reaches only the receptive
-    /// fields that cover it). TODO(issue 14): count receptive fields for conv stages.
-    pub fn synaptic_ops(&self) -> u64 {
-        let events = self.events_per_layer();
-        (1..self.spike_ticks.len())
-            .map(|l| events[l - 1] as u64 * self.spike_ticks[l].len() as u64)
+    /// Synaptic operations of the run (DESIGN §5): every non-silent spike of a map read by a
+    /// weighted layer, times the neurons of that layer that read it ([`Fanouts`]); always-on
+    /// (bias) events excluded. Dense: `events_in_l · N_l`; a conv counts the receptive fields
+    /// covering each spike (padding positions are no synapses); a pool has none.
+    pub fn synaptic_ops(&self, fanouts: &Fanouts) -> u64 {
+        let t = self.time_steps;
+        fanouts
+            .per_layer
+            .iter()
+            .enumerate()
+            .filter_map(|(k, f)| f.as_ref().map(|f| (k, f)))
+            .map(|(k, fanout)| {
+                let end = (self.window[k] as u32 + 1) * t;
+                self.spike_ticks[k]
+                    .iter()
+                    .zip(fanout)
+                    .filter(|(&tick, _)| tick < end)
+                    .map(|(_, &n)| n as u64)
+                    .sum::<u64>()
+            })
+            .sum()
+    }
+}
+
+/// For every `layers[k]`, how many of its neurons read each feature of its input map (`None`
+/// for a pool, which has no synapses): what one spike of that feature costs in synaptic
+/// operations. Dense: every neuron reads every input; conv: the output positions whose window
+/// covers the feature, times the output channels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fanouts {
+    pub per_layer: Vec<Option<Vec<u32>>>,
+}
+
+impl Fanouts {
+    pub fn of(model: &Model) -> Fanouts {
+        let per_layer = model
+            .layers
+            .iter()
+            .map(|l| match l.kind {
+                _ if !l.is_weighted() => None,
+                LayerKind::Dense => Some(vec![l.outputs as u32; l.inputs]),
+                kind => {
+                    let mut n = vec![0u32; l.inputs];
+                    for out in 0..l.outputs {
+                        for j in kind.receptive_field(out).into_iter().flatten() {
+                            n[j] += 1;
+                        }
+                    }
+                    Some(n)
+                }
+            })
+            .collect();
+        Fanouts { per_layer }
+    }
+
+    /// Multiply-accumulates of the dense-equivalent ANN: every synapse once.
+    pub fn macs(&self) -> u64 {
+        self.per_layer
+            .iter()
+            .flatten()
+            .flatten()
+            .map(|&n| n as u64)
             .sum()
     }
 }
