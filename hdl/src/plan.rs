@@ -145,6 +145,14 @@ pub struct LayerEstimate {
     pub fire_cycles: f64,
     /// Stage interval: integrate and fire overlap (ping-pong), so the larger of the two.
     pub cycles_per_sample: f64,
+    /// Bits per cycle the stage's weight memories can deliver, every block and port read at
+    /// its widest each cycle (`None`: weights in registers or LUT RAM, read in parallel).
+    pub weight_read_bits_per_cycle: Option<u64>,
+    /// The memory-bandwidth bound: the fewest cycles those memories could take to deliver one
+    /// sample's weight rows, `(events_in + 1) · N · W / weight_read_bits_per_cycle` (the bias is
+    /// one row). Today's stage reads one `P·W`-bit row per cycle; this is what reading all of
+    /// its memories' width would give (`None` with no weight memory to bound it).
+    pub bandwidth_bound_cycles: Option<f64>,
     pub weight_bits: u64,
     pub state_bits: u64,
     pub luts: u64,
@@ -214,6 +222,14 @@ pub struct Design {
     pub est_cycles_per_sample: f64,
     /// Which of those sets it.
     pub bottleneck: String,
+    /// The slowest stage's memory-bandwidth bound (`LayerEstimate::bandwidth_bound_cycles`):
+    /// the fewest cycles per sample the planned memories could sustain. `None` when no stage
+    /// keeps its weights in block RAM or SPRAM.
+    pub bandwidth_bound_cycles_per_sample: Option<f64>,
+    /// The same bound with every block RAM and SPRAM of the device reading weights: all stages'
+    /// weight rows per sample over the device's read bits per cycle (`None` on the generic
+    /// target, which has no device).
+    pub device_bandwidth_bound_cycles_per_sample: Option<f64>,
     pub est_luts: u64,
     pub est_ffs: u64,
     pub est_brams: u64,
@@ -307,6 +323,15 @@ impl Design {
             input_lanes,
             est_cycles_per_sample: est,
             bottleneck,
+            bandwidth_bound_cycles_per_sample: plans
+                .iter()
+                .filter_map(|p| p.estimate.bandwidth_bound_cycles)
+                .reduce(f64::max),
+            device_bandwidth_bound_cycles_per_sample: device_bandwidth_bound(
+                options.target,
+                &model,
+                &activity,
+            ),
             est_luts: fixed_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
             est_ffs: fixed_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
             est_brams: encoder_brams(options.target, model.input_len(), t)
@@ -681,6 +706,32 @@ fn state_memory_kind(target: Target, s: &StageShape) -> MemoryKind {
     }
 }
 
+/// Weight bits all stages read per sample (`(events_in + 1)` rows of `N · W` bits each) over
+/// the read bits per cycle of every block RAM and SPRAM of the device.
+fn device_bandwidth_bound(target: Target, model: &Model, activity: &Activity) -> Option<f64> {
+    let cap = target.capacity()?;
+    let family = target.family()?;
+    let per_cycle = cap.brams * family.bram_read_bits_per_cycle() + cap.spram * SPRAM_WIDTH;
+    let bits: f64 = model
+        .layers
+        .iter()
+        .zip(&activity.events_in)
+        .map(|(l, e)| (e + 1.0) * (l.outputs as f64) * l.weight_bits as f64)
+        .sum();
+    Some(bits / per_cycle as f64)
+}
+
+/// Read bits per cycle of a stage's weight memory of `kind` in `brams` block RAMs or `sprams`
+/// SPRAMs (the generic target counts iCE40 blocks, as [`Target::brams_for`] does).
+fn weight_read_bits(target: Target, kind: MemoryKind, brams: u64, sprams: u64) -> Option<u64> {
+    let family = target.family().unwrap_or(crate::target::Family::Ice40);
+    match kind {
+        MemoryKind::BlockRam => Some(brams * family.bram_read_bits_per_cycle()),
+        MemoryKind::Spram => Some(sprams * SPRAM_WIDTH),
+        MemoryKind::Registers | MemoryKind::Distributed => None,
+    }
+}
+
 /// LUT4s and flip-flops of a stage's lanes and control, memories aside.
 ///
 /// Per lane: W × (K+1) shift-add, V adder and forwarding mux, tick compare, z/tick muxes.
@@ -748,6 +799,9 @@ fn estimate(
     let kind = weight_memory_kind(target, weight_bits, s.outputs);
     let (luts, ffs) = stage_logic(target, s);
     let (brams, sprams) = weight_blocks(target, kind, s);
+    let weight_read_bits_per_cycle = weight_read_bits(target, kind, brams, sprams);
+    let bandwidth_bound_cycles = weight_read_bits_per_cycle
+        .map(|bw| (events_in + 1.0) * s.outputs as f64 * s.weight_bits as f64 / bw.max(1) as f64);
     let distributed_luts = if kind == MemoryKind::Distributed {
         weight_bits / 16
     } else {
@@ -770,6 +824,8 @@ fn estimate(
         integrate_cycles,
         fire_cycles,
         cycles_per_sample: integrate_cycles.max(fire_cycles),
+        weight_read_bits_per_cycle,
+        bandwidth_bound_cycles,
         weight_bits,
         state_bits,
         luts: luts + distributed_luts + state_luts,
@@ -934,6 +990,46 @@ mod tests {
         assert_eq!(
             d.layers[0].z_bound,
             golden::bounds::z_bound_exact(&d.model.layers[0], 16)
+        );
+    }
+
+    #[test]
+    fn bandwidth_bound_is_the_weight_rows_over_the_memories_read_width() {
+        // Worst case: all 784 inputs spike, so 785 rows (bias included) of 128 · 8 bits.
+        let d = default_design(Target::Ecp5_25k);
+        let l1 = &d.layers[0];
+        assert_eq!(l1.weight_memory, MemoryKind::BlockRam);
+        let state = if l1.state_memory == MemoryKind::BlockRam {
+            state_brams(
+                Target::Ecp5_25k,
+                &StageShape {
+                    inputs: l1.inputs,
+                    outputs: l1.outputs,
+                    lanes: l1.lanes,
+                    weight_bits: l1.weight_bits,
+                    z_bits: l1.z_bits,
+                    t: d.time_steps,
+                },
+            )
+        } else {
+            0
+        };
+        // A DP16KD reads two 18-bit ports per cycle.
+        let read = (l1.estimate.brams - state) * 36;
+        assert_eq!(l1.estimate.weight_read_bits_per_cycle, Some(read));
+        let bound = 785.0 * 1024.0 / read as f64;
+        assert_eq!(l1.estimate.bandwidth_bound_cycles, Some(bound));
+        // Today's stage reads one row of lanes · 8 bits per cycle: never faster than the bound.
+        assert!(l1.estimate.cycles_per_sample >= bound);
+        // The 10-neuron output layer keeps its weights in LUT RAM: no memory bound.
+        assert_eq!(d.layers[1].estimate.bandwidth_bound_cycles, None);
+        assert_eq!(d.bandwidth_bound_cycles_per_sample, Some(bound));
+        // The whole device: 56 DP16KD × 36 bits; rows of both layers (785 × 1 024 + 129 × 80).
+        let device = (785.0 * 1024.0 + 129.0 * 80.0) / (56.0 * 36.0);
+        assert_eq!(d.device_bandwidth_bound_cycles_per_sample, Some(device));
+        assert_eq!(
+            default_design(Target::Generic).device_bandwidth_bound_cycles_per_sample,
+            None
         );
     }
 

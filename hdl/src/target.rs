@@ -102,6 +102,17 @@ impl Family {
         }
     }
 
+    /// Bits one block RAM can deliver per cycle, every read port at its widest: iCE40
+    /// `SB_RAM40_4K` has one read port of 16 bits; ECP5 `DP16KD` two true-dual ports of 18 bits
+    /// each (Lattice TN1264, "Memory Usage Guide for ECP5 Devices": 36-bit wide reads need the
+    /// pseudo-dual-port mode, which gives the same 36 bits per cycle).
+    pub fn bram_read_bits_per_cycle(self) -> u64 {
+        match self {
+            Family::Ice40 => 16,
+            Family::Ecp5 => 36,
+        }
+    }
+
     /// The `synth.json` name of the initialisable block RAMs (`EBR`, `DP16KD`).
     pub fn bram_resource(self) -> &'static str {
         match self {

@@ -118,6 +118,7 @@ fn layer_table(d: &Design) -> Table {
         "weight memory",
         "weights (kbit)",
         "est. cycles/sample",
+        "bandwidth bound (cycles)",
     ]);
     for l in &d.layers {
         t.row([
@@ -132,12 +133,33 @@ fn layer_table(d: &Design) -> Table {
             format!("{:?}", l.weight_memory).to_lowercase(),
             format!("{:.1}", l.estimate.weight_bits as f64 / 1024.0),
             format!("{:.0}", l.estimate.cycles_per_sample),
+            cycles_or_dash(l.estimate.bandwidth_bound_cycles),
         ]);
     }
     t
 }
 
-fn estimate_facts(d: &Design) -> [(&'static str, String); 7] {
+/// `123.4`, or `–` where no memory bounds the figure.
+fn cycles_or_dash(c: Option<f64>) -> String {
+    c.map_or("–".into(), |c| format!("{c:.1}"))
+}
+
+/// The memory-bandwidth bounds in words: the planned memories', then the whole device's.
+pub fn bandwidth_bounds(d: &Design) -> String {
+    match (
+        d.bandwidth_bound_cycles_per_sample,
+        d.device_bandwidth_bound_cycles_per_sample,
+    ) {
+        (None, None) => "none (no weights in block RAM or SPRAM)".into(),
+        (stage, device) => format!(
+            "{} cycles/sample with the planned memories, {} with all of the device's",
+            cycles_or_dash(stage),
+            cycles_or_dash(device)
+        ),
+    }
+}
+
+fn estimate_facts(d: &Design) -> [(&'static str, String); 8] {
     [
         (
             "cycles per sample",
@@ -154,6 +176,7 @@ fn estimate_facts(d: &Design) -> [(&'static str, String); 7] {
                 clock_mhz(d)
             ),
         ),
+        ("memory-bandwidth bound", bandwidth_bounds(d)),
         ("LUTs", format!("~{}", d.est_luts)),
         ("FFs", format!("~{}", d.est_ffs)),
         ("block RAMs", d.est_brams.to_string()),

@@ -85,6 +85,9 @@ pub struct CosimJson {
     pub cycles: u64,
     pub cycles_per_sample: f64,
     pub estimated_cycles_per_sample: f64,
+    /// The planned memories' bandwidth bound (report.json), `None` without block RAM weights.
+    #[serde(default)]
+    pub bandwidth_bound_cycles_per_sample: Option<f64>,
     pub first_mismatch: Option<String>,
     pub sim_seconds: f64,
     pub build_seconds: f64,
@@ -102,6 +105,7 @@ impl CosimJson {
             cycles: report.cycles,
             cycles_per_sample: report.cycles_per_sample,
             estimated_cycles_per_sample: d.est_cycles_per_sample,
+            bandwidth_bound_cycles_per_sample: d.bandwidth_bound_cycles_per_sample,
             first_mismatch: report.first_mismatch.clone(),
             sim_seconds: report.sim_seconds,
             build_seconds: report.build_seconds,
@@ -253,6 +257,12 @@ fn print_summary(a: &CosimArgs, d: &Design, out: &CosimJson) {
         "  cycles per sample:        {:.1} measured, {:.1} estimated (report.json)",
         out.cycles_per_sample, out.estimated_cycles_per_sample
     );
+    if let Some(bound) = out.bandwidth_bound_cycles_per_sample {
+        println!(
+            "  memory-bandwidth bound:   {bound:.1} (measured is {:.2}× the bound)",
+            out.cycles_per_sample / bound.max(f64::MIN_POSITIVE)
+        );
+    }
     match a.simulator {
         Simulator::Verilator => println!(
             "  simulation {:.1} s, Verilator build {:.1} s",

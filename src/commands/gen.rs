@@ -4,7 +4,7 @@
 //! human-readable twin `report.md` (per-layer table, estimates; see `crate::report`).
 //! The work is done by [`crate::accelerator`], which `ttfs cosim` and `ttfs synth` share.
 
-use crate::accelerator::report::{clock_mhz, features, model_shape, s_data_bits};
+use crate::accelerator::report::{bandwidth_bounds, clock_mhz, features, model_shape, s_data_bits};
 use crate::accelerator::{self, HwArgs};
 use crate::report::Doc;
 use crate::source::ModelArgs;
@@ -95,6 +95,7 @@ fn print_summary(d: &Design, out: &Path, secs: f64) {
         d.est_samples_per_s(),
         clock_mhz(d)
     );
+    println!("  memory-bandwidth bound: {}", bandwidth_bounds(d));
     println!(
         "  estimated: ~{} LUTs, ~{} FFs, {} block RAMs, {} SPRAMs; {} kbit of weights",
         d.est_luts,
