@@ -839,6 +839,47 @@ fn a_conv_state_dict_with_arch_imports_byte_identical_to_the_nir_graph() {
     );
     assert!(summary.contains("layer 3 `classifier.1`"), "{summary}");
     assert_eq!(named, from_nir, "conv-named.npz --arch imports differently");
+    // A max pool is a layer of its own (its rows are then renormalized: conv2 was trained
+    // for a sum pool, where each weight counts 4 times).
+    let (summary, text) = import_with(
+        &d.join("conv.npz"),
+        &d.join("conv-maxpool.json"),
+        &[
+            "--arch",
+            "conv:4:3:pad=1,maxpool:2,conv:6:3:stride=2:pad=1,dense:5",
+            "--input-shape",
+            "1,8,8",
+            "--renormalize",
+        ],
+    );
+    assert!(
+        summary.contains("layer 2 `maxpool:2`: maxpool2d 2x2"),
+        "{summary}"
+    );
+    let model = golden::model::Model::from_json_str(&text, "conv-maxpool.json").unwrap();
+    let kinds: Vec<&str> = model.layers.iter().map(|l| l.kind.name()).collect();
+    assert_eq!(kinds, ["conv2d", "maxpool2d", "conv2d", "dense"]);
+}
+
+#[test]
+fn a_kernel_not_summing_to_one_after_its_pool_is_folded_is_refused_naming_the_channel() {
+    // conv2 sums to 1 only with each weight counted 4 times (after a 2x2 sum pool); after an
+    // average pool it does not.
+    let d = conv_fixtures();
+    refused(
+        &d.join("conv.npz"),
+        &[
+            "--arch",
+            &CONV_ARCH.replace("sumpool", "avgpool"),
+            "--input-shape",
+            "1,8,8",
+        ],
+        &[
+            "layer 2 (`conv2`), channel 0: kernel weights + bias sum to",
+            "the average pool `avgpool:2` before it is folded in",
+            "--renormalize",
+        ],
+    );
 }
 
 #[test]

@@ -9,8 +9,12 @@
 use super::ImportedLayer;
 use anyhow::{anyhow, bail, Result};
 use golden::arch::{fold_pool, Arch, ArchError, ArchLayer, Placed};
-use golden::model::{FloatLayer, LayerKind, Shape};
+use golden::model::{shape_len, FloatLayer, LayerKind, Shape, MAX_WIDTH};
 use ndarray::Array2;
+
+/// Most weights a folded layer may have (256 MiB as f32): far above any network that fits
+/// the hardware, far below what would exhaust memory.
+const MAX_FOLDED_WEIGHTS: usize = 1 << 26;
 
 /// Kernel geometry of a convolution (its output channels are the weight rows).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -146,6 +150,18 @@ pub(crate) fn place(stages: &[Stage], input_shape: Shape, naming: &Naming) -> Re
         }
         _ => anyhow!("{e}"),
     })?;
+    for (k, p) in placed.iter().enumerate() {
+        // The model refuses wider maps anyway; refusing them here keeps the fold below from
+        // allocating from sizes a corrupt file merely claims.
+        if p.inputs() > MAX_WIDTH || p.outputs() > MAX_WIDTH {
+            bail!(
+                "{}: reads {} and writes {} features: at most {MAX_WIDTH} each",
+                label(k),
+                p.inputs(),
+                p.outputs()
+            );
+        }
+    }
     for (k, (stage, p)) in stages.iter().zip(&placed).enumerate() {
         let Stage::Weighted {
             weight_key,
@@ -180,11 +196,14 @@ pub(crate) fn place(stages: &[Stage], input_shape: Shape, naming: &Naming) -> Re
     Ok(placed)
 }
 
+type PendingPool = (String, [usize; 2], [usize; 2], bool, Shape);
+
 /// The model layers of placed stages: every linear pool folded into the weighted stage after
 /// it (the folded layer keeps that stage's name, with a note saying what was folded in).
 pub(crate) fn assemble(stages: Vec<Stage>, placed: &[Placed]) -> Result<Vec<ImportedLayer>> {
     let mut layers = Vec::with_capacity(stages.len());
-    let mut pending: Option<(String, [usize; 2], [usize; 2], bool, Shape)> = None;
+    // The linear pool waiting for its weighted stage: name, kernel, stride, average, input.
+    let mut pending: Option<PendingPool> = None;
     for (stage, p) in stages.into_iter().zip(placed) {
         match stage {
             Stage::LinearPool {
@@ -240,6 +259,25 @@ pub(crate) fn assemble(stages: Vec<Stage>, placed: &[Placed]) -> Result<Vec<Impo
                             );
                         }
                     }
+                }
+                // The folded layer's size, before fold_pool allocates it: a dense layer reads the
+                // whole unpooled map, a conv a kernel of (K − 1)·s + k.
+                let fan_in = match kind {
+                    LayerKind::Conv2d {
+                        in_channels,
+                        kernel: k,
+                        ..
+                    } => in_channels
+                        .saturating_mul((k[0] - 1) * stride[0] + kernel[0])
+                        .saturating_mul((k[1] - 1) * stride[1] + kernel[1]),
+                    _ => shape_len(pool_in).unwrap_or(usize::MAX),
+                };
+                if fan_in.saturating_mul(weights.nrows()) > MAX_FOLDED_WEIGHTS {
+                    bail!(
+                        "`{source}`: folding the pool `{pool}` into it would give {} rows of {fan_in} weights, \
+                         more than {MAX_FOLDED_WEIGHTS} in all",
+                        weights.nrows()
+                    );
                 }
                 let float = FloatLayer {
                     kind,

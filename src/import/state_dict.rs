@@ -455,7 +455,7 @@ fn with_arch(
     for (k, (&layer, p)) in arch.layers.iter().zip(&placed).enumerate() {
         let stage = match layer {
             ArchLayer::MaxPool { kernel, stride } => Stage::MaxPool {
-                source: format!("--arch item {k} `{layer}`"),
+                source: layer.to_string(),
                 kernel,
                 stride,
             },
@@ -464,7 +464,7 @@ fn with_arch(
                 stride,
                 average,
             } => Stage::LinearPool {
-                source: format!("--arch item {k} `{layer}`"),
+                source: layer.to_string(),
                 kernel,
                 stride,
                 average,
