@@ -641,11 +641,11 @@ w1, b1 = rows(4, 9, -8, 20); w1 = w1.reshape(4, 1, 3, 3)
 w2, b2 = rows(6, 36, -3, 4, count=4); w2 = w2.reshape(6, 4, 3, 3)
 w3, b3 = rows(5, 24, -40, 40)
 
-def graph(c1=None, c2=None, pool=None, tail=None):
+def graph(c1=None, c2=None, pool=None, tail=None, hw1=8):
     nodes = {
         "input": nir.Input(input_type=np.array([1, 8, 8])),
         "conv1": c1 or nir.Conv2d(input_shape=(8, 8), weight=w1, stride=1, padding="same", dilation=1, groups=1, bias=b1),
-        "if1": nir.IF(r=np.ones((4, 8, 8)), v_threshold=np.ones((4, 8, 8))),
+        "if1": nir.IF(r=np.ones((4, hw1, hw1)), v_threshold=np.ones((4, hw1, hw1))),
         "pool1": pool or nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
         "conv2": c2 or nir.Conv2d(input_shape=(4, 4), weight=w2, stride=np.int64(2), padding=(1, 1), dilation=1, groups=1, bias=b2),
         "if2": nir.IF(r=np.ones((6, 2, 2)), v_threshold=np.ones((6, 2, 2))),
@@ -663,6 +663,12 @@ def graph(c1=None, c2=None, pool=None, tail=None):
     return nir.NIRGraph(nodes=nodes, edges=list(zip(order, order[1:])), type_check=False)
 
 nir.write(out + "/conv.nir", graph())
+# An average pool before 4·w2 folds to the very weights of a sum pool before w2.
+nir.write(out + "/conv-avg.nir", graph(pool=nir.AvgPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+                                       c2=nir.Conv2d(input_shape=(4, 4), weight=w2 * 4, stride=2, padding=1, dilation=1, groups=1, bias=b2)))
+# "valid" padding: conv1 maps 8x8 to 6x6, the pool to 3x3, conv2 (stride 2, pad 1) to 2x2.
+nir.write(out + "/conv-valid.nir", graph(c1=nir.Conv2d(input_shape=(8, 8), weight=w1, stride=1, padding="valid", dilation=1, groups=1, bias=b1),
+                                         c2=nir.Conv2d(input_shape=(3, 3), weight=w2, stride=2, padding=1, dilation=1, groups=1, bias=b2), hw1=6))
 nir.write(out + "/conv-dilation.nir", graph(c2=nir.Conv2d(input_shape=(4, 4), weight=w2, stride=2, padding=1, dilation=2, groups=1, bias=b2)))
 nir.write(out + "/conv-groups.nir", graph(c2=nir.Conv2d(input_shape=(4, 4), weight=w2[:, :2], stride=2, padding=1, dilation=1, groups=2, bias=b2)))
 nir.write(out + "/conv-poolpad.nir", graph(pool=nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([1, 1]))))
@@ -839,6 +845,27 @@ fn a_conv_state_dict_with_arch_imports_byte_identical_to_the_nir_graph() {
     );
     assert!(summary.contains("layer 3 `classifier.1`"), "{summary}");
     assert_eq!(named, from_nir, "conv-named.npz --arch imports differently");
+    // An AvgPool2d before 4·w2 folds to the weights a SumPool2d before w2 folds to.
+    let (summary, avg) = import_with(&d.join("conv-avg.nir"), &d.join("conv-avg.json"), &[]);
+    assert!(summary.contains("the average pool `pool1`"), "{summary}");
+    assert_eq!(avg, from_nir, "conv-avg.nir imports differently");
+    // NIR's "valid" padding is --arch's pad=0.
+    let (_, valid) = import_with(&d.join("conv-valid.nir"), &d.join("conv-valid.json"), &[]);
+    let (_, valid_npz) = import_with(
+        &d.join("conv.npz"),
+        &d.join("conv-valid-npz.json"),
+        &[
+            "--arch",
+            "conv:4:3,sumpool:2,conv:6:3:stride=2:pad=1,dense:5",
+            "--input-shape",
+            "1,8,8",
+        ],
+    );
+    assert!(valid.contains("\"padding\": [0, 0]"), "{valid}");
+    assert_eq!(
+        valid, valid_npz,
+        "conv-valid.nir and its --arch twin differ"
+    );
     // A max pool is a layer of its own (its rows are then renormalized: conv2 was trained
     // for a sum pool, where each weight counts 4 times).
     let (summary, text) = import_with(
