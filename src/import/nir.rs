@@ -435,7 +435,8 @@ fn input_shape(
     if let (Some(Stage::Weighted { weight_shape, .. }), Some(hw)) = (stages.first(), conv0_hw) {
         if let ([_, c, ..], [h, w]) = (&weight_shape[..], hw) {
             let shape = [*c, *h, *w];
-            if dims.is_empty() || shape_len(shape) == Some(dims.iter().product()) {
+            let held = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+            if dims.is_empty() || shape_len(shape) == held {
                 return Ok(shape);
             }
         }
@@ -502,7 +503,11 @@ fn read_conv_node(name: &str, group: &Group) -> Result<(Stage, Option<Vec<usize>
         );
     }
     let rows = shape[0];
-    let weights = Array2::from_shape_vec((rows, shape[1] * shape[2] * shape[3]), data)
+    let fan_in = shape[1..]
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    let weights = Array2::from_shape_vec((rows, fan_in), data)
         .map_err(|_| anyhow!("{node}: weight data does not match shape {shape:?}"))?;
     let bias = if group.dataset("bias").is_ok() {
         read_bias(name, "Conv2d", group, rows, &shape)?
