@@ -153,6 +153,10 @@ struct Fixtures {
     trunc_npz: String,
     trunc_safetensors: String,
     garbage_nir: String,
+    /// A conv state dict (`conv1.weight` [2, 1, 3, 3], `fc.weight` [3, 8]), and a dense one
+    /// with a tensor that is neither a weight nor a bias (`fc1.scale`).
+    conv_npz: String,
+    extra_npz: String,
 }
 
 fn s(p: &Path) -> String {
@@ -278,7 +282,35 @@ impl Fixtures {
         // The 8-byte little-endian header length promises 1000 bytes of JSON; one follows.
         let trunc_safetensors = bytes("trunc.safetensors", b"\xe8\x03\0\0\0\0\0\0{");
         let garbage_nir = bytes("garbage.nir", b"not an HDF5 file");
+        let npz = |name: &str, arrays: Vec<(&str, ndarray::ArrayD<f32>)>| {
+            let p = dir.join(name);
+            let mut w = ndarray_npy::NpzWriter::new(std::fs::File::create(&p).unwrap());
+            for (key, a) in arrays {
+                w.add_array(key, &a).unwrap();
+            }
+            w.finish().unwrap();
+            s(&p)
+        };
+        let filled = |shape: &[usize], v: f32| ndarray::ArrayD::from_elem(shape, v);
+        let conv_npz = npz(
+            "conv.npz",
+            vec![
+                ("conv1.weight", filled(&[2, 1, 3, 3], 1.0 / 18.0)),
+                ("conv1.bias", filled(&[2], 0.5)),
+                ("fc.weight", filled(&[3, 8], 1.0 / 16.0)),
+                ("fc.bias", filled(&[3], 0.5)),
+            ],
+        );
+        let extra_npz = npz(
+            "extra.npz",
+            vec![
+                ("fc1.weight", filled(&[4, 3], 0.25)),
+                ("fc1.scale", filled(&[4], 1.0)),
+            ],
+        );
         Fixtures {
+            conv_npz,
+            extra_npz,
             bad_dataset,
             fashion16,
             images784,
@@ -960,6 +992,102 @@ fn rows(f: &Fixtures) -> Vec<Row> {
                 &f.out("imp.json"),
             ],
             "--weight-bits",
+        ),
+        row(
+            "import",
+            "--arch that does not parse",
+            &[
+                &f.trunc_npz,
+                "--time-steps",
+                "16",
+                "--arch",
+                "conv:8",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "--arch item 0 `conv:8`",
+        ),
+        row(
+            "import",
+            "bad --input-shape",
+            &[
+                &f.trunc_npz,
+                "--time-steps",
+                "16",
+                "--input-shape",
+                "1,x,3",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "--input-shape `1,x,3`",
+        ),
+        row(
+            "import",
+            "--arch for a NIR graph",
+            &[
+                &f.garbage_nir,
+                "--time-steps",
+                "16",
+                "--arch",
+                "dense:4",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "--arch and --input-shape are for state dicts",
+        ),
+        row(
+            "import",
+            "conv weights without --arch",
+            &[
+                &f.conv_npz,
+                "--time-steps",
+                "16",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "`conv1.weight` has shape [2, 1, 3, 3]",
+        ),
+        row(
+            "import",
+            "conv weight not what --arch reads",
+            &[
+                &f.conv_npz,
+                "--time-steps",
+                "16",
+                "--arch",
+                "conv:2:5:pad=2,avgpool:2,dense:3",
+                "--input-shape",
+                "1,4,4",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "needs [2, 1, 5, 5]",
+        ),
+        row(
+            "import",
+            "--arch without --input-shape",
+            &[
+                &f.conv_npz,
+                "--time-steps",
+                "16",
+                "--arch",
+                "conv:2:3:pad=1,avgpool:2,dense:3",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "--input-shape C,H,W",
+        ),
+        row(
+            "import",
+            "tensor neither weight nor bias",
+            &[
+                &f.extra_npz,
+                "--time-steps",
+                "16",
+                "--out",
+                &f.out("imp.json"),
+            ],
+            "unknown key `fc1.scale`",
         ),
         // ---- export ----
         row(

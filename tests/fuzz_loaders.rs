@@ -10,7 +10,7 @@
 
 use golden::model::{AnyModel, FloatLayer, FloatModel, Readout};
 use golden::quantize::{quantize, QuantizeOptions};
-use lcttfs::import::{self, ImportOptions, ImportedNetwork, GUARD_MARKER};
+use lcttfs::import::{self, ImportOptions, ImportedNetwork, Shaping, GUARD_MARKER};
 use ndarray::{Array1, Array2};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -94,6 +94,7 @@ fn finish(net: ImportedNetwork) {
         readout: Readout::Potential,
         weight_bits: 8,
         renormalize: true,
+        shaping: Shaping::default(),
     };
     if let Ok(done) = import::import_network(net, &opts) {
         done.model.validate().expect("an imported model is valid");
@@ -204,6 +205,50 @@ fn npz_bytes(compressed: bool) -> Vec<u8> {
     w.finish().unwrap().into_inner()
 }
 
+/// A valid conv state dict for [`CONV_ARCH`] on a 1x4x4 input: conv 2@3x3 pad 1 (each weight
+/// 1/18, bias 1/2), average pool 2x2 (folded), dense 3 over 2x2x2 (each 1/16, bias 1/2).
+fn conv_npz_bytes() -> Vec<u8> {
+    let mut w = ndarray_npy::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    w.add_array(
+        "features.0.weight",
+        &ndarray::Array4::<f32>::from_elem((2, 1, 3, 3), 1.0 / 18.0),
+    )
+    .unwrap();
+    w.add_array("features.0.bias", &Array1::<f32>::from_elem(2, 0.5))
+        .unwrap();
+    w.add_array("fc.weight", &Array2::<f32>::from_elem((3, 8), 0.0625))
+        .unwrap();
+    w.add_array("fc.bias", &Array1::<f32>::from_elem(3, 0.5))
+        .unwrap();
+    w.finish().unwrap().into_inner()
+}
+
+/// `--arch` / `--input-shape` of [`conv_npz_bytes`] (and of the named safetensors twin).
+const CONV_ARCH: &str = "features.0=conv:2:3:pad=1,avgpool:2,fc=dense:3";
+
+fn conv_shaping() -> Shaping {
+    Shaping {
+        arch: Some(CONV_ARCH.parse().unwrap()),
+        input_shape: Some([1, 4, 4]),
+    }
+}
+
+fn read_npz_plain(b: &[u8], origin: &str) -> anyhow::Result<ImportedNetwork> {
+    import::npz::read_npz(b, origin, &Shaping::default())
+}
+
+fn read_npz_conv(b: &[u8], origin: &str) -> anyhow::Result<ImportedNetwork> {
+    import::npz::read_npz(b, origin, &conv_shaping())
+}
+
+fn read_safetensors_plain(b: &[u8], origin: &str) -> anyhow::Result<ImportedNetwork> {
+    import::safetensors::read_safetensors(b, origin, &Shaping::default())
+}
+
+fn read_safetensors_conv(b: &[u8], origin: &str) -> anyhow::Result<ImportedNetwork> {
+    import::safetensors::read_safetensors(b, origin, &conv_shaping())
+}
+
 #[test]
 fn npz_importer_never_panics_on_arbitrary_or_mutated_files() {
     let caught = fuzz_reader(
@@ -211,9 +256,63 @@ fn npz_importer_never_panics_on_arbitrary_or_mutated_files() {
         vec![npz_bytes(false), npz_bytes(true)],
         300,
         600,
-        import::npz::read_npz,
+        read_npz_plain,
     );
     assert_eq!(caught, 0, "the npz parser panicked on {caught} inputs");
+}
+
+#[test]
+fn npz_importer_with_arch_never_panics_on_arbitrary_or_mutated_conv_files() {
+    let caught = fuzz_reader(
+        "npz --arch",
+        vec![conv_npz_bytes()],
+        200,
+        800,
+        read_npz_conv,
+    );
+    assert_eq!(caught, 0, "the npz parser panicked on {caught} inputs");
+}
+
+/// The conv network of [`conv_npz_bytes`] as safetensors, modules named.
+fn conv_safetensors_bytes() -> Vec<u8> {
+    use safetensors::tensor::{Dtype, TensorView};
+    let f32s = |v: &[f32]| v.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let (w0, b0) = (f32s(&[1.0 / 18.0; 18]), f32s(&[0.5; 2]));
+    let (w1, b1) = (f32s(&[0.0625; 24]), f32s(&[0.5; 3]));
+    let tensors = vec![
+        (
+            "features.0.weight",
+            TensorView::new(Dtype::F32, vec![2, 1, 3, 3], &w0).unwrap(),
+        ),
+        (
+            "features.0.bias",
+            TensorView::new(Dtype::F32, vec![2], &b0).unwrap(),
+        ),
+        (
+            "fc.weight",
+            TensorView::new(Dtype::F32, vec![3, 8], &w1).unwrap(),
+        ),
+        (
+            "fc.bias",
+            TensorView::new(Dtype::F32, vec![3], &b1).unwrap(),
+        ),
+    ];
+    safetensors::serialize(tensors, None).unwrap()
+}
+
+#[test]
+fn safetensors_importer_with_arch_never_panics_on_arbitrary_or_mutated_conv_files() {
+    let caught = fuzz_reader(
+        "safetensors --arch",
+        vec![conv_safetensors_bytes()],
+        200,
+        800,
+        read_safetensors_conv,
+    );
+    assert_eq!(
+        caught, 0,
+        "the safetensors parser panicked on {caught} inputs"
+    );
 }
 
 fn safetensors_bytes() -> Vec<u8> {
@@ -251,7 +350,7 @@ fn safetensors_importer_never_panics_on_arbitrary_or_mutated_files() {
         vec![safetensors_bytes()],
         300,
         1000,
-        import::safetensors::read_safetensors,
+        read_safetensors_plain,
     );
     assert_eq!(
         caught, 0,
@@ -261,14 +360,10 @@ fn safetensors_importer_never_panics_on_arbitrary_or_mutated_files() {
 
 /// A small valid NIR graph written by the reference `nir` package (scripts/tools.sh).
 fn nir_bytes() -> Vec<u8> {
-    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-tools/bin/python");
-    assert!(
-        py.is_file(),
-        "{} is missing: run scripts/tools.sh (it installs nir, which writes the NIR seed file)",
-        py.display()
-    );
-    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fuzz-seed.nir");
-    let script = r#"
+    nir_from_script("fuzz-seed.nir", NIR_DENSE)
+}
+
+const NIR_DENSE: &str = r#"
 import sys, numpy as np, nir
 g = nir.NIRGraph(nodes={
     "input": nir.Input(input_type=np.array([3])),
@@ -279,6 +374,33 @@ g = nir.NIRGraph(nodes={
     edges=[("input", "fc1"), ("fc1", "if1"), ("if1", "fc2"), ("fc2", "output")])
 nir.write(sys.argv[1], g)
 "#;
+
+/// Conv2d → IF → SumPool2d → Flatten → Affine: the conv paths of the NIR reader.
+const NIR_CONV: &str = r#"
+import sys, numpy as np, nir
+g = nir.NIRGraph(nodes={
+    "input": nir.Input(input_type=np.array([1, 4, 4])),
+    "c1": nir.Conv2d(input_shape=(4, 4), weight=np.full((2, 1, 3, 3), 1 / 18, np.float32), stride=1, padding="same",
+                     dilation=1, groups=1, bias=np.full(2, 0.5, np.float32)),
+    "if1": nir.IF(r=np.ones((2, 4, 4)), v_threshold=np.ones((2, 4, 4))),
+    "p1": nir.SumPool2d(kernel_size=np.array([2, 2]), stride=np.array([2, 2]), padding=np.array([0, 0])),
+    "flat": nir.Flatten(input_type={"input": np.array([2, 2, 2])}, start_dim=0),
+    "fc": nir.Affine(weight=np.full((3, 8), 1 / 64, np.float32), bias=np.full(3, 0.5, np.float32)),
+    "output": nir.Output(output_type=np.array([3]))},
+    edges=[("input", "c1"), ("c1", "if1"), ("if1", "p1"), ("p1", "flat"), ("flat", "fc"), ("fc", "output")],
+    type_check=False)
+nir.write(sys.argv[1], g)
+"#;
+
+/// Runs a writer script of the reference `nir` package; returns the file it wrote.
+fn nir_from_script(name: &str, script: &str) -> Vec<u8> {
+    let py = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-tools/bin/python");
+    assert!(
+        py.is_file(),
+        "{} is missing: run scripts/tools.sh (it installs nir, which writes the NIR seed file)",
+        py.display()
+    );
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let out = Command::new(&py)
         .args(["-c", script, path.to_str().unwrap()])
         .output()
@@ -293,7 +415,8 @@ nir.write(sys.argv[1], g)
 
 #[test]
 fn nir_importer_never_panics_on_arbitrary_or_mutated_files() {
-    let caught = fuzz_reader("NIR", vec![nir_bytes()], 300, 1500, import::nir::read_nir);
+    let seeds = vec![nir_bytes(), nir_from_script("fuzz-conv.nir", NIR_CONV)];
+    let caught = fuzz_reader("NIR", seeds, 300, 1000, import::nir::read_nir);
     // hdf5-reader runs behind the panic guard; report how often it was needed.
     eprintln!(
         "NIR fuzz: the hdf5-reader guard caught {caught} parser panics (each became an error)"

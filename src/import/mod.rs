@@ -1,19 +1,28 @@
 //! Import paths into the lcttfs-model (DESIGN §3): float networks trained elsewhere, as a
 //! PyTorch-style `.npz` / `.safetensors` state dict or as a NIR graph (HDF5).
 //!
-//! Each reader turns its file into an [`ImportedNetwork`]: dense layers with `f64` weights,
-//! named as in the source file so that every error can point at the key or node to fix.
-//! [`check`] then validates the LC-TTFS constraints on those floats (finite values, chained
-//! shapes, `Σw + b = 1` per neuron) with messages naming layer, neuron and amount, and
+//! Each reader turns its file into an [`ImportedNetwork`]: model layers (dense, conv2d,
+//! maxpool2d; average / sum pools already folded into the weighted layer after them) with
+//! `f64` weights, named as in the source file so that every error can point at the key or node
+//! to fix. A state dict holds no strides, padding, pooling or input shape: with conv weights it
+//! needs `--arch` and `--input-shape` ([`Shaping`]). [`check`] then validates the LC-TTFS
+//! constraints on those floats (finite values, chained shapes, `Σw + b = 1` per neuron or
+//! output channel) with messages naming layer, neuron and amount, and
 //! [`ImportedNetwork::to_float_model`] hands the result to the existing quantizer path.
 //! `docs/import.md` describes the naming conventions and what is refused.
 
 pub mod nir;
 pub mod npz;
 pub mod safetensors;
+mod stages;
+pub mod state_dict;
+
+pub use state_dict::{parse_input_shape, NamedArch, Shaping};
 
 use anyhow::{bail, Context, Result};
-use golden::model::{FloatLayer, FloatModel, Model, Readout, MAX_INPUT_BITS, MAX_WIDTH};
+use golden::model::{
+    shape_len, FloatLayer, FloatModel, LayerKind, Model, Readout, Shape, MAX_INPUT_BITS, MAX_WIDTH,
+};
 use golden::quantize::{quantize, QuantizeOptions, QuantizeReport, DEFAULT_SUM_TOLERANCE};
 use ndarray::Array2;
 use std::path::Path;
@@ -40,7 +49,7 @@ impl Format {
             Some("nir") | Some("h5") | Some("hdf5") => Ok(Format::Nir),
             other => bail!(
                 "{}: unknown file type{}: ttfs import reads .npz and .safetensors (PyTorch state dict of \
-                 `layers.<i>.weight` / `layers.<i>.bias`) and .nir (NIR graph, also .h5/.hdf5)",
+                 `<module>.weight` / `<module>.bias`) and .nir (NIR graph, also .h5/.hdf5)",
                 path.display(),
                 other.map_or(" (no extension)".to_string(), |e| format!(" .{e}"))
             ),
@@ -56,43 +65,73 @@ impl Format {
     }
 }
 
-/// One dense layer as read from the source file, before any LC-TTFS check.
+/// One model layer as read from the source file, before any LC-TTFS check.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportedLayer {
-    /// Where it came from: `layers.2` (state dict) or the NIR node name; used in every message.
+    /// Where it came from: the module (`layers.2`, `fc1`, `features.0`) or the NIR node name;
+    /// used in every message.
     pub source: String,
-    /// Name of the weight tensor / node, e.g. `layers.2.weight`.
+    /// Name of the weight tensor / node, e.g. `layers.2.weight` (empty for a max pool).
     pub weight_key: String,
-    /// `outputs × inputs`, row i = incoming weights of neuron i (PyTorch `Linear.weight`).
+    /// Dense, conv2d (shapes placed) or maxpool2d.
+    pub kind: LayerKind,
+    /// Dense: `outputs × inputs`, row i = incoming weights of neuron i (PyTorch
+    /// `Linear.weight`). Conv: `Co × (C·Kh·Kw)`, row o = kernel o flattened `[c][i][j]`.
+    /// Max pool: `0 × 0`.
     pub weights: Array2<f64>,
-    /// One per neuron; zeros when the source has no bias (`Linear(bias=False)`, NIR `Linear`).
+    /// One per row; zeros when the source has no bias (`Linear(bias=False)`, NIR `Linear`).
     pub bias: Vec<f64>,
+    /// What was folded into this layer (an average or sum pool before it), for messages.
+    pub note: Option<String>,
 }
 
 impl ImportedLayer {
+    /// Features read (flattened).
     pub fn inputs(&self) -> usize {
-        self.weights.ncols()
+        match self.kind {
+            LayerKind::Dense => self.weights.ncols(),
+            kind => shape_len(kind.in_shape(0)).unwrap_or(0),
+        }
     }
+    /// Features written (flattened).
     pub fn outputs(&self) -> usize {
-        self.weights.nrows()
+        match self.kind {
+            LayerKind::Dense => self.weights.nrows(),
+            kind => shape_len(kind.out_shape(0)).unwrap_or(0),
+        }
+    }
+    /// `[C, H, W]` written (`[1, 1, outputs]` for dense).
+    pub fn out_shape(&self) -> Shape {
+        self.kind.out_shape(self.outputs())
     }
 }
 
-/// A float network read from a file: dense layers in order, shapes already checked per layer.
+/// A float network read from a file: model layers in order, shapes already checked per layer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ImportedNetwork {
     pub format: Format,
+    /// `[C, H, W]` of the input when the first layer reads a map (conv or pool); `None` when
+    /// it is dense (a dense-only network stays a version-1 model).
+    pub input_shape: Option<Shape>,
     pub layers: Vec<ImportedLayer>,
 }
 
-/// Reads `path` with the reader its extension names.
-pub fn read(path: &Path) -> Result<ImportedNetwork> {
+/// Reads `path` with the reader its extension names; `shaping` (`--arch`, `--input-shape`) is
+/// for state dicts only.
+pub fn read(path: &Path, shaping: &Shaping) -> Result<ImportedNetwork> {
     let format = Format::of_path(path)?;
+    if format == Format::Nir && !shaping.is_empty() {
+        bail!(
+            "{}: --arch and --input-shape are for state dicts (.npz, .safetensors): a NIR graph records its own \
+             strides, padding, pools and input shape; drop them",
+            path.display()
+        );
+    }
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let origin = path.display().to_string();
     match format {
-        Format::Npz => npz::read_npz(&bytes, &origin),
-        Format::Safetensors => safetensors::read_safetensors(&bytes, &origin),
+        Format::Npz => npz::read_npz(&bytes, &origin, shaping),
+        Format::Safetensors => safetensors::read_safetensors(&bytes, &origin, shaping),
         Format::Nir => nir::read_nir(&bytes, &origin),
     }
 }
@@ -105,14 +144,15 @@ fn layer_label(index: usize, l: &ImportedLayer) -> String {
 /// What [`check`] found out about the rows (for the summary).
 #[derive(Clone, Debug)]
 pub struct RowSums {
-    /// Per layer: largest `|Σw + b − 1|` over its neurons.
+    /// Per layer: largest `|Σw + b − 1|` over its rows (0 for a max pool).
     pub worst_error: Vec<f64>,
 }
 
 /// Validates the LC-TTFS constraints on the float weights: at least one layer, consecutive
 /// shapes chain, every value finite and representable as `f32` (the float model's type),
-/// and every row summing to 1 within `tolerance` (skipped when `renormalize`: then only a
-/// row sum too close to 0 to divide by is refused). Errors name layer, neuron and amount.
+/// and every row (neuron, or output channel of a conv) summing to 1 within `tolerance`
+/// (skipped when `renormalize`: then only a row sum too close to 0 to divide by is refused).
+/// Errors name layer, neuron (or channel) and amount.
 pub fn check(net: &ImportedNetwork, tolerance: f64, renormalize: bool) -> Result<RowSums> {
     if net.layers.is_empty() {
         bail!("no dense layer found: the file holds no weights");
@@ -120,51 +160,76 @@ pub fn check(net: &ImportedNetwork, tolerance: f64, renormalize: bool) -> Result
     let mut worst = Vec::with_capacity(net.layers.len());
     for (k, l) in net.layers.iter().enumerate() {
         let name = layer_label(k, l);
-        let (outputs, inputs) = l.weights.dim();
-        if inputs == 0 || outputs == 0 || inputs > MAX_WIDTH || outputs > MAX_WIDTH {
+        if !l.kind.is_weighted() {
+            worst.push(0.0);
+            continue;
+        }
+        let (rows, fan_in) = l.weights.dim();
+        if l.kind == LayerKind::Dense
+            && (fan_in == 0 || rows == 0 || fan_in > MAX_WIDTH || rows > MAX_WIDTH)
+        {
             bail!(
-                "{name}: `{}` has shape [{outputs}, {inputs}]: outputs and inputs must both be in 1..={MAX_WIDTH}",
+                "{name}: `{}` has shape [{rows}, {fan_in}]: outputs and inputs must both be in 1..={MAX_WIDTH}",
                 l.weight_key
             );
         }
-        if l.bias.len() != outputs {
+        if rows == 0 || fan_in == 0 || l.outputs() == 0 || l.outputs() > MAX_WIDTH {
             bail!(
-                "{name}: bias has {} entries but `{}` has {outputs} rows (one bias per output neuron)",
+                "{name}: `{}` gives {} output features: they must be in 1..={MAX_WIDTH}",
+                l.weight_key,
+                l.outputs()
+            );
+        }
+        if l.bias.len() != rows {
+            bail!(
+                "{name}: bias has {} entries but `{}` has {rows} rows (one bias per output {})",
                 l.bias.len(),
-                l.weight_key
+                l.weight_key,
+                if l.kind == LayerKind::Dense {
+                    "neuron"
+                } else {
+                    "channel"
+                }
             );
         }
         if k > 0 {
             let prev = &net.layers[k - 1];
-            if inputs != prev.outputs() {
+            if l.inputs() != prev.outputs() {
                 bail!(
-                    "{name}: `{}` has shape [{outputs}, {inputs}], so {inputs} inputs, but {} has {} outputs: \
+                    "{name}: `{}` has shape [{rows}, {fan_in}], so {} inputs, but {} has {} outputs: \
                      consecutive layers must chain (weight shape is [outputs, inputs])",
                     l.weight_key,
+                    l.inputs(),
                     layer_label(k - 1, prev),
                     prev.outputs()
                 );
             }
         }
+        let what = match l.kind {
+            LayerKind::Conv2d { .. } => "kernel weights + bias",
+            _ => "weights + bias",
+        };
+        let note = l.note.as_ref().map_or(String::new(), |n| format!(" ({n})"));
         let mut layer_worst = 0.0f64;
-        for i in 0..outputs {
+        for i in 0..rows {
+            let who = format!("{name}, {}", l.kind.row_label(i));
             for (j, &w) in l.weights.row(i).iter().enumerate() {
-                check_value(w, &name, i, &format!("weight[{j}]"))?;
+                check_value(w, &who, &l.kind.weight_label(j))?;
             }
-            check_value(l.bias[i], &name, i, "bias")?;
+            check_value(l.bias[i], &who, "bias")?;
             let sum: f64 = l.weights.row(i).iter().sum::<f64>() + l.bias[i];
             let off = sum - 1.0;
             layer_worst = layer_worst.max(off.abs());
             if renormalize {
                 if sum.abs() < 1e-6 {
                     bail!(
-                        "{name}, neuron {i}: weights + bias sum to {sum:.3e}: too close to 0 to renormalize \
-                         (LC-TTFS needs Σw + b = 1)"
+                        "{who}: {what} sum to {sum:.3e}: too close to 0 to renormalize \
+                         (LC-TTFS needs Σw + b = 1){note}"
                     );
                 }
             } else if off.abs() > tolerance {
                 bail!(
-                    "{name}, neuron {i}: weights + bias sum to {sum:.6}, off by {off:+.3e} from 1 (tolerance {tolerance:e}): \
+                    "{who}: {what} sum to {sum:.6}, off by {off:+.3e} from 1 (tolerance {tolerance:e}){note}: \
                      LC-TTFS needs Σw + b = 1 for every neuron; train with that constraint or pass --renormalize \
                      to divide each row by its sum"
                 );
@@ -175,12 +240,14 @@ pub fn check(net: &ImportedNetwork, tolerance: f64, renormalize: bool) -> Result
     Ok(RowSums { worst_error: worst })
 }
 
-fn check_value(v: f64, name: &str, neuron: usize, what: &str) -> Result<()> {
+fn check_value(v: f64, who: &str, what: &str) -> Result<()> {
     if !v.is_finite() {
-        bail!("{name}, neuron {neuron}: {what} = {v} is not a finite number (NaN or infinite): fix the trained weights");
+        bail!(
+            "{who}: {what} = {v} is not a finite number (NaN or infinite): fix the trained weights"
+        );
     }
     if v.abs() > f32::MAX as f64 {
-        bail!("{name}, neuron {neuron}: {what} = {v:e} is beyond the float32 range");
+        bail!("{who}: {what} = {v:e} is beyond the float32 range");
     }
     Ok(())
 }
@@ -213,7 +280,7 @@ impl ImportedNetwork {
             .layers
             .iter()
             .map(|l| FloatLayer {
-                kind: golden::model::LayerKind::Dense,
+                kind: l.kind,
                 inputs: l.inputs(),
                 outputs: l.outputs(),
                 weights: l.weights.mapv(|w| w as f32),
@@ -225,7 +292,7 @@ impl ImportedNetwork {
             input_bits,
             readout,
             dataset: None,
-            input_shape: None,
+            input_shape: self.input_shape,
             layers,
         };
         model.validate()?;
@@ -241,6 +308,8 @@ pub struct ImportOptions {
     pub readout: Readout,
     pub weight_bits: u32,
     pub renormalize: bool,
+    /// `--arch` / `--input-shape` (state dicts only).
+    pub shaping: Shaping,
 }
 
 /// The result of [`import`]: the quantized model and what happened on the way.
@@ -257,7 +326,7 @@ pub fn import(path: &Path, opts: &ImportOptions) -> Result<Imported> {
     check_time_steps(opts.time_steps)?;
     check_input_bits(opts.input_bits)?;
     QuantizeOptions::new(opts.weight_bits).map_err(|e| anyhow::anyhow!("--weight-bits: {e}"))?;
-    let network = read(path)?;
+    let network = read(path, &opts.shaping)?;
     import_network(network, opts).with_context(|| format!("{}", path.display()))
 }
 
@@ -341,105 +410,13 @@ fn one_line(text: &str) -> String {
 pub const GUARD_MARKER: &str = "reader failed on malformed data";
 
 // ---------------------------------------------------------------------------------------------
-// State-dict naming shared by .npz and .safetensors.
+// State-dict tensors shared by .npz and .safetensors.
 
 /// A tensor read from a state dict, in row-major order.
 #[derive(Clone, Debug)]
 pub(crate) struct Tensor {
     pub shape: Vec<usize>,
     pub data: Vec<f64>,
-}
-
-/// What a state-dict key is.
-enum Key {
-    Weight(u64),
-    Bias(u64),
-}
-
-/// Parses `layers.<i>.weight` / `layers.<i>.bias`, or explains why the key is refused.
-fn parse_key(key: &str) -> Result<Key> {
-    let parts: Vec<&str> = key.split('.').collect();
-    let index = match parts.as_slice() {
-        ["layers", i, _] if !i.is_empty() && i.bytes().all(|b| b.is_ascii_digit()) => {
-            i.parse::<u64>().ok()
-        }
-        _ => None,
-    };
-    let field = parts.last().copied().unwrap_or("");
-    match (index, field) {
-        (Some(i), "weight") => Ok(Key::Weight(i)),
-        (Some(i), "bias") => Ok(Key::Bias(i)),
-        (_, "running_mean" | "running_var" | "num_batches_tracked") => bail!(
-            "key `{key}` belongs to a batch-norm layer: LC-TTFS has no batch norm (its learned scale breaks \
-             Σw + b = 1 per neuron); retrain without it, or fold it into the Linear layer and re-normalize the rows"
-        ),
-        _ => bail!(
-            "unknown key `{key}`: expected only `layers.<i>.weight` ([outputs, inputs]) and `layers.<i>.bias` \
-             ([outputs]), the state_dict of an nn.Sequential named `layers` of nn.Linear (see docs/import.md)"
-        ),
-    }
-}
-
-/// Groups state-dict tensors into dense layers ordered by their integer index (any increasing
-/// indices: `nn.Sequential` puts activations between the Linear layers, so 0, 2, 4…).
-pub(crate) fn layers_from_state_dict(tensors: Vec<(String, Tensor)>) -> Result<Vec<ImportedLayer>> {
-    use std::collections::BTreeMap;
-    // Per index: the weight and the bias, each with its key.
-    type Named = Option<(String, Tensor)>;
-    let mut by_index: BTreeMap<u64, (Named, Named)> = BTreeMap::new();
-    let mut tensors = tensors;
-    // Sorted so that the first refused key is the same whatever order the file lists them.
-    tensors.sort_by(|a, b| a.0.cmp(&b.0));
-    for (key, t) in tensors {
-        let slot = match parse_key(&key)? {
-            Key::Weight(i) => &mut by_index.entry(i).or_default().0,
-            Key::Bias(i) => &mut by_index.entry(i).or_default().1,
-        };
-        if slot.is_some() {
-            bail!("key `{key}` appears twice");
-        }
-        *slot = Some((key, t));
-    }
-    let mut layers = Vec::with_capacity(by_index.len());
-    for (i, (weight, bias)) in by_index {
-        let Some((wkey, w)) = weight else {
-            bail!("`layers.{i}.bias` has no `layers.{i}.weight`: every layer needs a weight [outputs, inputs]");
-        };
-        if w.shape.len() != 2 {
-            bail!(
-                "`{wkey}` has shape {:?}: a Linear weight is 2-D [outputs, inputs]{}",
-                w.shape,
-                if w.shape.len() == 1 {
-                    " (a 1-D weight is a batch-norm or layer-norm scale, which LC-TTFS does not have)"
-                } else {
-                    " (convolutions are not supported: flatten to dense layers)"
-                }
-            );
-        }
-        let (outputs, inputs) = (w.shape[0], w.shape[1]);
-        let weights = Array2::from_shape_vec((outputs, inputs), w.data).map_err(|_| {
-            anyhow::anyhow!("`{wkey}`: data length does not match shape [{outputs}, {inputs}]")
-        })?;
-        let bias = match bias {
-            None => vec![0.0; outputs],
-            Some((bkey, b)) => {
-                if b.shape.len() != 1 || b.shape[0] != outputs {
-                    bail!(
-                        "`{bkey}` has shape {:?} but `{wkey}` has shape [{outputs}, {inputs}]: the bias must be [{outputs}]",
-                        b.shape
-                    );
-                }
-                b.data
-            }
-        };
-        layers.push(ImportedLayer {
-            source: format!("layers.{i}"),
-            weight_key: wkey,
-            weights,
-            bias,
-        });
-    }
-    Ok(layers)
 }
 
 #[cfg(test)]
@@ -462,26 +439,5 @@ mod tests {
         assert!(!msg.contains('\n'), "{msg}");
         // The guard leaves later panics alone: they still unwind as panics.
         assert!(std::panic::catch_unwind(|| panic!("outside")).is_err());
-    }
-
-    #[test]
-    fn state_dict_keys_are_layers_index_weight_or_bias() {
-        assert!(matches!(parse_key("layers.0.weight"), Ok(Key::Weight(0))));
-        assert!(matches!(parse_key("layers.14.bias"), Ok(Key::Bias(14))));
-        for bad in [
-            "layers.-1.weight",
-            "layers.a.weight",
-            "0.weight",
-            "model.layers.0.weight",
-            "layers.0.scale",
-        ] {
-            let e = parse_key(bad)
-                .err()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            assert!(e.contains(&format!("unknown key `{bad}`")), "{bad}: {e}");
-        }
-        let e = parse_key("layers.1.running_var").err().unwrap().to_string();
-        assert!(e.contains("batch norm"), "{e}");
     }
 }

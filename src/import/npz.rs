@@ -1,43 +1,37 @@
 //! `.npz` state dicts (`np.savez` / `np.savez_compressed` of a PyTorch `state_dict`).
 
-use super::{guarded, layers_from_state_dict, Format, ImportedNetwork, Tensor};
+use super::state_dict::{self, Shaping};
+use super::{guarded, Format, ImportedNetwork, Tensor};
 use anyhow::{anyhow, Result};
 use ndarray::{ArrayD, OwnedRepr};
 use ndarray_npy::{NpzReader, ReadNpzError};
 use std::io::Cursor;
 
-/// Reads a `.npz` of `layers.<i>.weight` / `layers.<i>.bias` float32 or float64 arrays.
+/// Reads a `.npz` of `<module>.weight` / `<module>.bias` float32 or float64 arrays, modules
+/// in archive order (the `state_dict()` order when saved with `np.savez(**sd)`), shaped by
+/// `--arch` / `--input-shape` when given.
 ///
 /// `ndarray-npy` allocates an array from the shape in its `.npy` header before reading the
 /// data; a crafted header claiming more than the machine's memory would abort the process
 /// (an allocation failure is not a panic). Files written by numpy never do that, and a
 /// corrupted shape is caught by the zip CRC only after the read, so this is the one input
 /// the guard below cannot turn into an error.
-pub fn read_npz(bytes: &[u8], origin: &str) -> Result<ImportedNetwork> {
+pub fn read_npz(bytes: &[u8], origin: &str, shaping: &Shaping) -> Result<ImportedNetwork> {
     guarded(origin, "npz", || {
         let mut npz = NpzReader::new(Cursor::new(bytes)).map_err(|e| {
             anyhow!("{origin}: not a readable .npz (zip) file ({e}): truncated or corrupt?")
         })?;
-        let mut names = npz
+        let names = npz
             .names()
             .map_err(|e| anyhow!("{origin}: cannot list the arrays of the .npz: {e}"))?;
-        // Names are checked before any array is read (a refused key needs no decoding), in
-        // sorted order so that the first refused key does not depend on the archive's order.
-        names.sort_unstable();
-        for name in &names {
-            super::parse_key(name).map_err(|e| anyhow!("{origin}: {e}"))?;
-        }
+        state_dict::check_keys(&names).map_err(|e| anyhow!("{origin}: {e}"))?;
         let mut tensors = Vec::with_capacity(names.len());
         for name in names {
             let t = read_float_array(&mut npz, &name)
                 .map_err(|e| anyhow!("{origin}: array `{name}`: {e}"))?;
             tensors.push((name, t));
         }
-        let layers = layers_from_state_dict(tensors).map_err(|e| anyhow!("{origin}: {e}"))?;
-        Ok(ImportedNetwork {
-            format: Format::Npz,
-            layers,
-        })
+        state_dict::network(tensors, Format::Npz, shaping).map_err(|e| anyhow!("{origin}: {e}"))
     })
 }
 

@@ -1,22 +1,24 @@
 //! `.safetensors` state dicts (`safetensors.torch.save_file(model.state_dict(), …)`).
 
-use super::{guarded, layers_from_state_dict, Format, ImportedNetwork, Tensor};
+use super::state_dict::{self, natural_cmp, Shaping};
+use super::{guarded, Format, ImportedNetwork, Tensor};
 use anyhow::{anyhow, bail, Result};
 use safetensors::{Dtype, SafeTensors};
 
-/// Reads a `.safetensors` file of `layers.<i>.weight` / `layers.<i>.bias` F32 or F64 tensors.
+/// Reads a `.safetensors` file of `<module>.weight` / `<module>.bias` F32 or F64 tensors.
+/// The header is a JSON map, which has no order: modules are taken in numeric-aware name
+/// order (`fc2` before `fc10`), or in the order `--arch` names them.
 /// The crate checks the header and every data offset against the buffer before handing out
 /// a tensor, so nothing is allocated from a size the file merely claims.
-pub fn read_safetensors(bytes: &[u8], origin: &str) -> Result<ImportedNetwork> {
+pub fn read_safetensors(bytes: &[u8], origin: &str, shaping: &Shaping) -> Result<ImportedNetwork> {
     guarded(origin, "safetensors", || {
         let st = SafeTensors::deserialize(bytes).map_err(|e| {
             anyhow!("{origin}: not a readable .safetensors file ({e}): truncated or corrupt?")
         })?;
         let mut names: Vec<&str> = st.names().into_iter().collect();
-        names.sort_unstable();
-        for name in &names {
-            super::parse_key(name).map_err(|e| anyhow!("{origin}: {e}"))?;
-        }
+        names.sort_by(|a, b| natural_cmp(a, b));
+        let owned: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        state_dict::check_keys(&owned).map_err(|e| anyhow!("{origin}: {e}"))?;
         let mut tensors = Vec::with_capacity(names.len());
         for name in names {
             let view = st
@@ -44,10 +46,7 @@ pub fn read_safetensors(bytes: &[u8], origin: &str) -> Result<ImportedNetwork> {
             }
             tensors.push((name.to_string(), Tensor { shape, data }));
         }
-        let layers = layers_from_state_dict(tensors).map_err(|e| anyhow!("{origin}: {e}"))?;
-        Ok(ImportedNetwork {
-            format: Format::Safetensors,
-            layers,
-        })
+        state_dict::network(tensors, Format::Safetensors, shaping)
+            .map_err(|e| anyhow!("{origin}: {e}"))
     })
 }
