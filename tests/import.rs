@@ -1021,3 +1021,47 @@ fn named_state_dicts_refuse_a_bias_without_weight_and_extra_tensors() {
         &["unknown key `fc1.scale`", "`<module>.weight`"],
     );
 }
+
+#[test]
+fn export_of_a_conv_model_prints_the_arch_that_imports_it_back_bit_for_bit() {
+    // A quantized model's values w / 2^F are exact in float32 and the quantizer is a fixed point
+    // on its own grid, so export → import with the printed --input-shape/--arch gives back every
+    // conv kernel, pool and dense row, through both formats: conv weights leave as
+    // [out, in, Kh, Kw] and come back in the model's [o][c·Kh·Kw] order.
+    let opts = golden::quantize::QuantizeOptions::new(8).unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(14);
+    for case in 0..8 {
+        let mut m = golden::testkit::random_conv_model(&mut rng);
+        // What `import --time-steps 16` writes by default.
+        m.time_steps = 16;
+        m.input_bits = 8;
+        m.readout = golden::model::Readout::Potential;
+        let grid = golden::quantize::grid_model(&m);
+        let (want, _) = golden::quantize::quantize(&grid, &opts).unwrap();
+        let src = dir().join(format!("export-conv-{case}.json"));
+        want.save(&src).unwrap();
+        for ext in ["npz", "safetensors"] {
+            let file = dir().join(format!("export-conv-{case}.{ext}"));
+            let said = ok(&ttfs(&[
+                "export",
+                "--model",
+                src.to_str().unwrap(),
+                "--out",
+                file.to_str().unwrap(),
+            ]));
+            // "… import it back with: ttfs import F --time-steps 16 --input-shape C,H,W
+            // --arch SPEC --out model.json"
+            let words: Vec<&str> = said.split_whitespace().collect();
+            let after = |flag: &str| {
+                let k = words.iter().position(|w| *w == flag);
+                k.map(|k| words[k + 1])
+                    .unwrap_or_else(|| panic!("case {case}: no {flag} in: {said}"))
+            };
+            let (shape, arch) = (after("--input-shape"), after("--arch"));
+            let back = dir().join(format!("export-conv-{case}-{ext}.json"));
+            import_with(&file, &back, &["--input-shape", shape, "--arch", arch]);
+            let got = golden::model::Model::load(&back).unwrap();
+            assert_eq!(got, want, "case {case} ({ext}, --arch {arch}): round trip");
+        }
+    }
+}
