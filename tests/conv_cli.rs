@@ -237,3 +237,38 @@ fn plot_raster_of_a_conv_model_puts_the_pool_in_its_convs_window_and_draws_the_f
     }
     assert!(!maps.contains("dense"), "the flat output is no map");
 }
+
+#[test]
+fn plot_sweep_over_t_runs_a_float_conv_model_with_the_simulators_agreeing() {
+    require_mnist();
+    // The float twin of the MNIST-shaped conv model (its exact grid values), swept over T at 8
+    // bits: every T re-quantizes conv kernels, pool and dense rows; SNN = integer ANN on every
+    // sample and every spike, or the command fails.
+    let quantized = Model::load(&write("sweep-conv-q.json", &mnist_conv_model())).unwrap();
+    let float = golden::quantize::grid_model(&quantized);
+    let path = tmp("sweep-conv-float.json");
+    float.save(&path).unwrap();
+    let dir = tmp("sweep-plots");
+    let v = stdout_json(&ttfs(&[
+        "plot",
+        "sweep",
+        "--dataset",
+        "mnist",
+        "--model-float",
+        path.to_str().unwrap(),
+        "--limit",
+        "20",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    let points = v["points"].as_array().unwrap();
+    assert!(points.len() >= 4, "{v}");
+    for p in points {
+        assert_eq!(p["mismatches"], 0, "{p}");
+        assert_eq!(p["weight_bits"], 8, "{p}");
+        // conv, pool (no weights: F = 0), dense.
+        assert_eq!(p["frac_bits"].as_array().unwrap().len(), 3, "{p}");
+    }
+    assert!(dir.join("sweep.svg").metadata().unwrap().len() > 1000);
+}

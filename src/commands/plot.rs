@@ -2,9 +2,7 @@
 //! weight bits (SVG and PNG; the sweep also as JSON).
 
 use crate::plot::{self, maps::FeatureMaps, raster::Raster, sweep};
-use crate::source::{
-    check_dataset_fits, load_float_model, progress, require_dense_kinds, ModelArgs,
-};
+use crate::source::{check_dataset_fits, load_float_model, progress, ModelArgs};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand};
 use golden::data::{self, Dataset, DatasetKind, Split};
@@ -180,7 +178,6 @@ fn sweep(a: &SweepArgs) -> Result<()> {
         ),
     };
     let (float, origin) = load_float(&a.model_float)?;
-    require_dense_kinds(float.layers.iter().map(|l| l.kind), &origin, "plot sweep")?;
     plot::prepare_dir(&a.out)?;
     let models = match weight_bits {
         Some(bits) => sweep::models(&float, bits)?,

@@ -186,7 +186,12 @@ pub fn run(
             let neurons = model.input_len() + model.layers.iter().map(|l| l.outputs).sum::<usize>();
             SweepPoint {
                 time_steps: model.time_steps,
-                weight_bits: model.layers.first().map_or(0, |l| l.weight_bits),
+                // A leading max pool has no weights: the first weighted layer's width.
+                weight_bits: model
+                    .layers
+                    .iter()
+                    .find(|l| l.kind.is_weighted())
+                    .map_or(0, |l| l.weight_bits),
                 frac_bits: model.layers.iter().map(|l| l.frac_bits).collect(),
                 quantized_acc: total.quant_ok[m] as f64 / samples,
                 snn_acc: total.snn_ok[m] as f64 / samples,
