@@ -183,6 +183,56 @@ fn train_quantize_eval_round_trip_on_a_small_run_and_the_model_keeps_its_dataset
 }
 
 #[test]
+fn train_arch_writes_a_version_2_conv_model_that_eval_runs_without_mismatch() {
+    require_mnist();
+    let float = tmp("arch-float.json");
+    let quant = tmp("arch-quant.json");
+    let out = ttfs(&[
+        "train",
+        "--dataset",
+        "mnist",
+        "--arch",
+        "conv:4:5:pad=2,maxpool:2,conv:6:3,avgpool:2,dense:10",
+        "--epochs",
+        "1",
+        "--limit",
+        "1000",
+        "--out",
+        float.to_str().unwrap(),
+        "--out-quantized",
+        quant.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("1x28x28 → conv:4:5:pad=2,maxpool:2,conv:6:3,avgpool:2,dense:10"),
+        "{stderr}"
+    );
+    let text = std::fs::read_to_string(&quant).unwrap();
+    assert!(
+        text.contains("\"version\": 2"),
+        "a conv model is a version-2 file"
+    );
+    let m = golden::model::Model::load(&quant).expect("the quantized model validates");
+    // The average pool is folded into the dense layer: conv2d, maxpool2d, conv2d, dense.
+    let kinds: Vec<&str> = m.layers.iter().map(|l| l.kind.name()).collect();
+    assert_eq!(kinds, ["conv2d", "maxpool2d", "conv2d", "dense"]);
+    assert_eq!(m.layers[3].inputs, 6 * 12 * 12);
+    let r = stdout_json(&ttfs(&[
+        "eval",
+        "--model",
+        quant.to_str().unwrap(),
+        "--dataset",
+        "mnist",
+        "--limit",
+        "200",
+        "--json",
+    ]));
+    assert_eq!(r["snn_ann_mismatches"], 0);
+    assert!(r["ann_acc"].as_f64().unwrap() > 0.5, "{r}");
+}
+
+#[test]
 fn unknown_dataset_and_option_are_refused_by_the_parser() {
     let out = ttfs(&["eval", "--dataset", "cifar"]);
     assert!(!out.status.success());

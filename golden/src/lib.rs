@@ -6,7 +6,8 @@
 //! - [`bounds`]: accumulator bounds that size the hardware.
 //! - [`quantize`]: float → integer with exact row sums.
 //! - [`snn`]: tick-level and event-driven spiking simulators, mirroring the hardware blocks.
-//! - [`data`]: MNIST idx readers. [`train`]: the LC-TTFS trainer. [`default_model`]: the
+//! - [`data`]: MNIST idx readers. [`train`]: the LC-TTFS trainer (dense);
+//!   [`train_arch`]: the trainer of `--arch` networks (conv, pools, dense). [`default_model`]: the
 //!   embedded default MNIST model; [`builtin`]: every built-in model by name.
 //!   [`testkit`]: seeded random models for every test suite.
 
@@ -21,6 +22,7 @@ pub mod quantize;
 pub mod snn;
 pub mod testkit;
 pub mod train;
+pub mod train_arch;
 
 pub mod prelude {
     pub use crate::forward::{classify, forward, AnnTrace};

@@ -260,6 +260,23 @@ pub fn project_row(w: &mut [f32], b: &mut f32) {
     *b = (*b as f64 - residue) as f32;
 }
 
+/// [`project_row`] for a row whose weights each count `mult` times: the Euclidean projection
+/// onto `mult·Σ_j w_j + b = 1` moves every weight by `mult·λ` and the bias by `λ`, with
+/// `λ = (mult·Σw + b − 1) / (n·mult² + 1)`; the f32 residue goes on the bias. `mult = 1` is
+/// [`project_row`] up to rounding.
+pub fn project_row_scaled(w: &mut [f32], b: &mut f32, mult: f32) {
+    let m = mult as f64;
+    let sum = |w: &[f32], b: f32| m * row_sum(w, 0.0) + b as f64;
+    let lambda = (sum(w, *b) - 1.0) / (w.len() as f64 * m * m + 1.0);
+    let shift = (m * lambda) as f32;
+    for v in w.iter_mut() {
+        *v -= shift;
+    }
+    *b = (*b as f64 - lambda) as f32;
+    let residue = sum(w, *b) - 1.0;
+    *b = (*b as f64 - residue) as f32;
+}
+
 /// `Σ_j w_j + b` in f64 (eight fixed partial sums: vectorizes, and is deterministic).
 pub fn row_sum(w: &[f32], b: f32) -> f64 {
     let mut acc = [0.0f64; 8];
@@ -307,20 +324,23 @@ pub fn worst_row_sum_error(model: &FloatModel) -> f64 {
 // ---------------------------------------------------------------------------------------------
 // The network being trained.
 
-struct Param {
-    w: Array2<f32>,
-    b: Array1<f32>,
+pub(crate) struct Param {
+    pub(crate) w: Array2<f32>,
+    pub(crate) b: Array1<f32>,
     // Optimizer state (Adam: first and second moments; momentum: velocity in m).
     mw: Array2<f32>,
     vw: Array2<f32>,
     mb: Array1<f32>,
     vb: Array1<f32>,
+    /// How many times each weight counts in its row's LC-TTFS sum: 1, or `Kh·Kw` for the layer
+    /// after a sum pool (which the export folds in, DESIGN §2.1). The bias counts once.
+    pub(crate) mult: f32,
 }
 
 impl Param {
     /// Uniform `±sqrt(3/fan_in)` (variance `1/fan_in`), zero bias, then projected onto the
     /// constraint (which shifts every entry by about `1/(fan_in+1)`).
-    fn init(inputs: usize, outputs: usize, rng: &mut ChaCha8Rng) -> Param {
+    pub(crate) fn init(inputs: usize, outputs: usize, rng: &mut ChaCha8Rng) -> Param {
         let a = (3.0 / inputs as f64).sqrt() as f32;
         let mut w = Array2::from_shape_simple_fn((outputs, inputs), || rng.gen_range(-a..a));
         let mut b = vec![0.0f32; outputs];
@@ -332,18 +352,53 @@ impl Param {
             vb: Array1::zeros(outputs),
             w,
             b: Array1::from(b),
+            mult: 1.0,
         }
     }
 
-    fn project(&mut self) {
+    /// [`Param::init`] for a layer whose weights count `mult` times in the row sum: the
+    /// weights are drawn `mult` times smaller, then projected onto `mult·Σw + b = 1`.
+    pub(crate) fn init_scaled(
+        inputs: usize,
+        outputs: usize,
+        mult: f32,
+        rng: &mut ChaCha8Rng,
+    ) -> Param {
+        if mult == 1.0 {
+            return Param::init(inputs, outputs, rng);
+        }
+        let a = ((3.0 / inputs as f64).sqrt() / mult as f64) as f32;
+        let w = Array2::from_shape_simple_fn((outputs, inputs), || rng.gen_range(-a..a));
+        let mut p = Param {
+            mw: Array2::zeros((outputs, inputs)),
+            vw: Array2::zeros((outputs, inputs)),
+            mb: Array1::zeros(outputs),
+            vb: Array1::zeros(outputs),
+            w,
+            b: Array1::zeros(outputs),
+            mult,
+        };
+        p.project();
+        p
+    }
+
+    pub(crate) fn project(&mut self) {
         let b = self.b.as_slice_mut().expect("contiguous bias");
-        project_rows(&mut self.w, b);
+        if self.mult == 1.0 {
+            project_rows(&mut self.w, b);
+        } else {
+            for (mut row, b) in self.w.rows_mut().into_iter().zip(b.iter_mut()) {
+                let mut v = row.to_vec();
+                project_row_scaled(&mut v, b, self.mult);
+                row.assign(&Array1::from(v));
+            }
+        }
     }
 }
 
 /// Hidden forward of DESIGN §2 in float: `floor(T · clamp(z, 0, 1)) / T`.
 #[inline]
-fn qat_activation(z: f32, t: f32) -> f32 {
+pub(crate) fn qat_activation(z: f32, t: f32) -> f32 {
     // floor of a value in [0, T]: truncation is floor here, and much cheaper than floorf.
     // (NaN clamps to NaN and casts to 0.)
     ((t * z.clamp(0.0, 1.0)) as u32) as f32 / t
@@ -373,7 +428,7 @@ fn forward_batch(
 }
 
 /// Input activations `q0 / T` of every raw value `0..256`.
-fn input_table(input_bits: u32, time_steps: u32) -> [f32; 256] {
+pub(crate) fn input_table(input_bits: u32, time_steps: u32) -> [f32; 256] {
     let mut lut = [0.0f32; 256];
     for (x, v) in lut.iter_mut().enumerate() {
         *v = encode_value(x as u32, input_bits, time_steps) as f32 / time_steps as f32;
@@ -382,7 +437,7 @@ fn input_table(input_bits: u32, time_steps: u32) -> [f32; 256] {
 }
 
 /// Fills `x` (batch × features) with the encoded images `idx`, each shifted by `shifts[k]`.
-fn fill_batch(
+pub(crate) fn fill_batch(
     x: &mut ArrayView2Mut<'_>,
     data: &Dataset,
     idx: &[usize],
@@ -423,11 +478,16 @@ fn fill_batch(
     }
 }
 
-type ArrayView2Mut<'a> = ndarray::ArrayViewMut2<'a, f32>;
+pub(crate) type ArrayView2Mut<'a> = ndarray::ArrayViewMut2<'a, f32>;
 
 /// Softmax cross-entropy of `scale · z` against `labels`: returns the summed loss, the number
 /// of correct argmax predictions, and overwrites `z` with `d loss / d z` divided by `batch`.
-fn softmax_xent_grad(z: &mut Array2<f32>, labels: &[u8], scale: f32, batch: usize) -> (f64, usize) {
+pub(crate) fn softmax_xent_grad(
+    z: &mut Array2<f32>,
+    labels: &[u8],
+    scale: f32,
+    batch: usize,
+) -> (f64, usize) {
     let mut loss = 0.0f64;
     let mut correct = 0;
     let inv = 1.0 / batch as f32;
@@ -453,7 +513,7 @@ fn softmax_xent_grad(z: &mut Array2<f32>, labels: &[u8], scale: f32, batch: usiz
 }
 
 /// One optimizer step on every layer, then the projection onto `Σ w + b = 1`.
-fn step(
+pub(crate) fn step(
     params: &mut [Param],
     grads: Vec<(Array2<f32>, Array1<f32>)>,
     cfg: &TrainConfig,
@@ -578,7 +638,7 @@ fn to_model(params: &[Param], cfg: &TrainConfig) -> FloatModel {
     }
 }
 
-fn check_data(cfg: &TrainConfig, data: &Dataset) -> Result<(), TrainError> {
+pub(crate) fn check_data(cfg: &TrainConfig, data: &Dataset) -> Result<(), TrainError> {
     if data.is_empty() {
         return Err(TrainError::Data("the training set is empty".into()));
     }
@@ -787,14 +847,14 @@ pub fn train_full(
 }
 
 /// Cosine decay from the peak rate to `peak · final_lr_fraction`.
-fn schedule(cfg: &TrainConfig, step: usize, total: usize) -> f32 {
+pub(crate) fn schedule(cfg: &TrainConfig, step: usize, total: usize) -> f32 {
     let progress = step as f64 / total.max(1) as f64;
     let floor = cfg.final_lr_fraction as f64;
     let f = floor + (1.0 - floor) * 0.5 * (1.0 + (std::f64::consts::PI * progress).cos());
     (cfg.learning_rate as f64 * f) as f32
 }
 
-fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
+pub(crate) fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
     if !show {
         return indicatif::ProgressBar::hidden();
     }
@@ -819,9 +879,13 @@ fn progress_bar(show: bool, len: u64) -> indicatif::ProgressBar {
 
 /// Classes the network predicts *as trained*: input `q0/T`, hidden activations floored to
 /// `T` levels, potential readout (argmax of the last `z`, lowest index on ties). This is the
-/// integer model's computation up to weight quantization. (`forward::float_forward` instead
+/// integer model's computation up to weight quantization; conv / pool models run through
+/// [`crate::train_arch::predict`]. (`forward::float_forward` instead
 /// uses the unquantized input and continuous ReLU1.)
 pub fn predict(model: &FloatModel, data: &Dataset) -> Vec<usize> {
+    if !model.is_dense_only() {
+        return crate::train_arch::predict(model, data);
+    }
     let lut = input_table(model.input_bits, model.time_steps);
     let t = model.time_steps as f32;
     let mut out = Vec::with_capacity(data.len());

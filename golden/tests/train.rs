@@ -429,3 +429,286 @@ fn invalid_weight_qat_settings_are_refused_with_the_field_named() {
         assert!(err.to_string().contains(what), "{what}: {err}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// `--arch` networks: convolutions and pools (golden::train_arch).
+
+mod arch {
+    use super::fixture;
+    use golden::arch::Arch;
+    use golden::forward::classify;
+    use golden::model::{FloatModel, LayerKind};
+    use golden::quantize::{quantize, QuantizeOptions};
+    use golden::train::{self, TrainConfig};
+    use golden::train_arch::{train_arch, Activation, Network};
+    use ndarray::Array2;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+
+    fn conv_config(seed: u64) -> TrainConfig {
+        TrainConfig {
+            epochs: 4,
+            batch_size: 10,
+            learning_rate: 3e-3,
+            seed,
+            progress: false,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// Central finite differences of the float loss (continuous ReLU1, no floor) against the
+    /// analytic gradient of every weight and bias of a tiny network.
+    fn gradient_check(spec: &str, shape: [usize; 3], classes: usize) {
+        let arch: Arch = spec.parse().unwrap();
+        let mut net = Network::init(&arch, shape, 5).unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let features = shape.iter().product::<usize>();
+        let x = Array2::from_shape_simple_fn((3, features), || rng.gen_range(0.0f32..1.0));
+        let labels: Vec<u8> = (0..3).map(|i| (i % classes) as u8).collect();
+        // Spread the weights so activations sit inside (0, 1) and pools have clear winners.
+        for (w, b) in net.weights_mut() {
+            w.mapv_inplace(|v| v * 2.0);
+            b.mapv_inplace(|v| v * 0.5);
+        }
+        let loss = |net: &Network| {
+            net.loss_and_gradients(&x, &labels, Activation::Relu1, 1.0)
+                .0
+        };
+        let (_, grads) = net.loss_and_gradients(&x, &labels, Activation::Relu1, 1.0);
+        assert_eq!(grads.len(), net.weighted_layers());
+        let eps = 1e-3f32;
+        let (mut checked, mut bad) = (0usize, Vec::new());
+        for (l, (gw, gb)) in grads.iter().enumerate() {
+            let entries = gw.len() + gb.len();
+            for e in 0..entries {
+                let poke = |net: &mut Network, delta: f32| {
+                    let mut ws = net.weights_mut();
+                    let (w, b) = &mut ws[l];
+                    if e < w.len() {
+                        let cols = w.ncols();
+                        w[[e / cols, e % cols]] += delta;
+                    } else {
+                        b[e - w.len()] += delta;
+                    }
+                };
+                poke(&mut net, eps);
+                let up = loss(&net);
+                poke(&mut net, -2.0 * eps);
+                let down = loss(&net);
+                poke(&mut net, eps);
+                let numeric = (up - down) / (2.0 * eps as f64);
+                let analytic = if e < gw.len() {
+                    gw.as_slice().unwrap()[e]
+                } else {
+                    gb[e - gw.len()]
+                } as f64;
+                checked += 1;
+                if (numeric - analytic).abs() > 2e-3 + 0.02 * analytic.abs().max(numeric.abs()) {
+                    bad.push((l, e, numeric, analytic));
+                }
+            }
+        }
+        // A perturbation may cross a clamp or switch a pool's winner: allow a stray entry.
+        assert!(
+            bad.len() * 50 <= checked,
+            "{spec}: {} of {checked} gradients disagree, e.g. {:?}",
+            bad.len(),
+            &bad[..bad.len().min(5)]
+        );
+        let nonzero = grads
+            .iter()
+            .flat_map(|(w, b)| w.iter().chain(b.iter()))
+            .filter(|g| g.abs() > 1e-6)
+            .count();
+        assert!(nonzero * 4 > checked, "{spec}: gradients are mostly zero");
+    }
+
+    #[test]
+    fn conv_and_maxpool_gradients_match_finite_differences() {
+        gradient_check("conv:3:3:pad=1,maxpool:2,conv:4:2,dense:3", [2, 6, 6], 3);
+        gradient_check(
+            "conv:2:3:stride=2:pad=1,maxpool:2:stride=1,dense:4",
+            [1, 7, 7],
+            4,
+        );
+    }
+
+    #[test]
+    fn average_and_sum_pool_gradients_match_finite_differences() {
+        gradient_check("conv:2:3,sumpool:2,dense:3", [1, 6, 6], 3);
+        gradient_check(
+            "conv:3:3:pad=1,avgpool:2,conv:2:3:pad=1,dense:3",
+            [1, 6, 6],
+            3,
+        );
+        gradient_check("avgpool:2:stride=1,dense:3", [1, 5, 5], 3);
+    }
+
+    fn assert_kernel_sums_are_one(model: &FloatModel, tol: f64) {
+        for (k, layer) in model.layers.iter().enumerate() {
+            for (i, row) in layer.weights.rows().into_iter().enumerate() {
+                let sum = train::row_sum(&row.to_vec(), layer.bias[i]);
+                assert!(
+                    (sum - 1.0).abs() <= tol,
+                    "layers[{k}] {}: Σw + b = {sum}",
+                    layer.kind.row_label(i)
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn kernel_sums_stay_exact_through_export_and_quantization() {
+        let d = fixture();
+        for spec in [
+            "conv:4:5:pad=2,maxpool:2,conv:6:3,dense:10",
+            "conv:4:3,sumpool:2,conv:5:3,avgpool:2,dense:10",
+            "avgpool:2,conv:3:3:pad=1,maxpool:2,dense:10",
+        ] {
+            let arch: Arch = spec.parse().unwrap();
+            let cfg = TrainConfig {
+                epochs: 2,
+                ..conv_config(3)
+            };
+            let t = train_arch(&cfg, &arch, [1, 28, 28], &d, |st, _| {
+                assert!(st.worst_row_sum_error <= 1e-5, "{spec}: {st:?}");
+            })
+            .unwrap();
+            let model = &t.float;
+            model.validate().unwrap();
+            // Linear pools are folded: only conv2d, maxpool2d and dense reach the file.
+            assert!(model
+                .layers
+                .iter()
+                .all(|l| !matches!(l.kind, LayerKind::MaxPool2d { .. }) || l.weights.is_empty()));
+            assert_kernel_sums_are_one(model, 1e-5);
+            assert_eq!(model.input_shape, Some([1, 28, 28]), "{spec}");
+            // The integer model: every kernel + bias sums to exactly 2^F (Model::validate
+            // checks it) and the file round-trips.
+            let (q, _) = quantize(model, &QuantizeOptions::new(8).unwrap()).unwrap();
+            q.validate().unwrap();
+            for l in q.layers.iter().filter(|l| l.is_weighted()) {
+                for (row, &b) in l.weights.rows().into_iter().zip(&l.bias) {
+                    assert_eq!(
+                        row.iter().map(|&w| w as i64).sum::<i64>() + b as i64,
+                        l.one()
+                    );
+                }
+            }
+            let again = golden::model::Model::from_json_str(&q.to_json_string(), "test").unwrap();
+            assert_eq!(again, q, "{spec}");
+        }
+    }
+
+    #[test]
+    fn a_tiny_conv_net_learns_and_is_deterministic_for_a_seed() {
+        let d = fixture();
+        let arch: Arch = "conv:4:5:pad=2,maxpool:2,conv:8:3:pad=1,maxpool:2,dense:10"
+            .parse()
+            .unwrap();
+        let cfg = TrainConfig {
+            epochs: 6,
+            ..conv_config(7)
+        };
+        let a = train_arch(&cfg, &arch, [1, 28, 28], &d, |_, _| {}).unwrap();
+        let first = a.stats.first().unwrap().loss;
+        let last = a.stats.last().unwrap().loss;
+        assert!(last < 0.8 * first, "loss {first} → {last}");
+        let b = train_arch(&cfg, &arch, [1, 28, 28], &d, |_, _| {}).unwrap();
+        assert_eq!(a.float, b.float, "same seed: bit-identical weights");
+        let c = train_arch(&conv_config(8), &arch, [1, 28, 28], &d, |_, _| {}).unwrap();
+        assert_ne!(a.float, c.float, "another seed, another model");
+        // As-trained accuracy on the training fixture is well above chance.
+        assert!(train::accuracy(&a.float, &d) > 0.5);
+    }
+
+    #[test]
+    fn weight_qat_of_a_conv_net_writes_its_integer_model_and_predicts_like_it() {
+        let d = fixture();
+        let arch: Arch = "conv:4:5:pad=2,maxpool:2,dense:10".parse().unwrap();
+        let cfg = TrainConfig {
+            epochs: 2,
+            weight_bits: Some(6),
+            ..conv_config(2)
+        };
+        let t = train_arch(&cfg, &arch, [1, 28, 28], &d, |_, _| {}).unwrap();
+        let q = t.quantized.expect("QAT gives the integer model");
+        let (again, _) = quantize(&t.float, &QuantizeOptions::new(6).unwrap()).unwrap();
+        assert_eq!(again, q, "the grid quantizes back to the trained model");
+        // The as-trained float forward is the integer contract on grid weights.
+        let pred = train::predict(&t.float, &d);
+        for (i, &p) in pred.iter().enumerate() {
+            assert_eq!(p, classify(&q, &d.sample(i)), "sample {i}");
+        }
+    }
+
+    #[test]
+    fn a_dense_arch_trains_a_version_1_mlp() {
+        let d = fixture();
+        let arch: Arch = "dense:16,dense:10".parse().unwrap();
+        let t = train_arch(&conv_config(1), &arch, [1, 28, 28], &d, |_, _| {}).unwrap();
+        assert_eq!(t.float.input_shape, None);
+        let widths: Vec<(usize, usize)> = t
+            .float
+            .layers
+            .iter()
+            .map(|l| (l.inputs, l.outputs))
+            .collect();
+        assert_eq!(widths, vec![(784, 16), (16, 10)]);
+        assert!(t.float.is_dense_only());
+    }
+
+    #[test]
+    fn bad_arch_runs_are_refused_in_one_line_naming_the_problem() {
+        let d = fixture();
+        let cfg = conv_config(1);
+        for (spec, shape, classes, needle) in [
+            (
+                "conv:8:30,dense:10",
+                [1, 28, 28],
+                10,
+                "does not fit its input 1x28x28",
+            ),
+            (
+                "conv:4:3,dense:10",
+                [1, 28, 27],
+                10,
+                "has 756 features but the images have 784",
+            ),
+            (
+                "conv:4:3,dense:7",
+                [1, 28, 28],
+                10,
+                "7 outputs but the network needs 10",
+            ),
+            ("conv:4:3,dense:7", [1, 28, 28], 7, "has label"),
+            ("conv:4:3,dense:10", [4, 14, 14], 10, "--max-shift 0"),
+            (
+                "conv:4:3,maxpool:2,dense:10,conv:2:1",
+                [1, 28, 28],
+                10,
+                "cannot follow a dense",
+            ),
+        ] {
+            let arch: Arch = spec.parse().unwrap();
+            let cfg = TrainConfig {
+                classes,
+                ..cfg.clone()
+            };
+            let err = train_arch(&cfg, &arch, shape, &d, |_, _| {})
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{spec}: {err}");
+            assert_eq!(err.lines().count(), 1, "{spec}: {err}");
+        }
+        let arch: Arch = "conv:4:3,sumpool:2,dense:10".parse().unwrap();
+        let cfg = TrainConfig {
+            weight_bits: Some(8),
+            ..conv_config(1)
+        };
+        let err = train_arch(&cfg, &arch, [1, 28, 28], &d, |_, _| {})
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--weight-bits with avgpool/sumpool"), "{err}");
+    }
+}

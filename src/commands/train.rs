@@ -2,14 +2,18 @@
 //! quantization-aware at T levels) and writes it as an `lcttfs-model` float file. With
 //! `--weight-bits N` the weights are trained quantization-aware too (golden::train) and the file
 //! holds the trained integer model's grid values, which `ttfs quantize --weight-bits N` maps
-//! back to exactly that integer model.
+//! back to exactly that integer model. With `--arch SPEC` it trains a convolutional network
+//! (golden::train_arch) and writes a version-2 file (conv2d / maxpool2d / dense, average and sum
+//! pools folded into the next weighted layer).
 
 use crate::source::SplitArg;
 use anyhow::{Context, Result};
 use clap::Args;
+use golden::arch::Arch;
 use golden::data::{self, DatasetKind, Split};
 use golden::quantize::{quantize, QuantizeOptions};
 use golden::train::{self, TrainConfig};
+use golden::train_arch::{arch_outputs, train_arch};
 use std::path::PathBuf;
 
 #[derive(Args, Debug)]
@@ -25,6 +29,14 @@ pub struct TrainArgs {
         value_name = "N[,N…]"
     )]
     pub hidden: Vec<usize>,
+    /// Layer spec instead of --hidden, e.g. conv:8:5:pad=2,maxpool:2,conv:16:5:pad=2,maxpool:2,dense:10
+    /// (conv:OUT:K[:stride=S][:pad=P], maxpool:K[:stride=S], avgpool:K, sumpool:K, dense:OUT;
+    /// average and sum pools are folded into the next weighted layer in the file written)
+    #[arg(long, value_name = "SPEC", conflicts_with = "hidden")]
+    pub arch: Option<String>,
+    /// With --arch: shape C,H,W the images are read as (default: the dataset's 1,28,28)
+    #[arg(long, value_delimiter = ',', value_name = "C,H,W", requires = "arch")]
+    pub input_shape: Option<Vec<usize>>,
     /// Ticks per layer window T (power of two in 2..=256)
     #[arg(long, default_value_t = 16, value_name = "T")]
     pub time_steps: u32,
@@ -66,7 +78,7 @@ pub struct TrainArgs {
 }
 
 pub fn run(a: &TrainArgs) -> Result<()> {
-    let config = TrainConfig {
+    let mut config = TrainConfig {
         hidden: a.hidden.clone(),
         time_steps: a.time_steps,
         epochs: a.epochs,
@@ -89,6 +101,23 @@ pub fn run(a: &TrainArgs) -> Result<()> {
             a.epochs
         );
     }
+    // --arch: parsed and placed before the data is read, so a bad spec costs nothing.
+    let arch = match &a.arch {
+        Some(spec) => {
+            let arch: Arch = spec.parse()?;
+            let shape = match a.input_shape.as_deref() {
+                None => [1, 28, 28],
+                Some(&[c, h, w]) => [c, h, w],
+                Some(other) => anyhow::bail!(
+                    "--input-shape takes three numbers C,H,W, found {}",
+                    other.len()
+                ),
+            };
+            config.classes = arch_outputs(&arch, shape)?;
+            Some((arch, shape))
+        }
+        None => None,
+    };
     let mut train_set = data::load(a.dataset, Split::Train)?;
     if let Some(n) = a.limit {
         anyhow::ensure!(n > 0, "--limit 0 selects no samples: use a positive number");
@@ -107,15 +136,21 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         ),
         None => "float weights".into(),
     };
+    let shape_text = match &arch {
+        Some((arch, [c, h, w])) => format!("{c}x{h}x{w} → {arch}"),
+        None => format!(
+            "{}-{}-{}",
+            train_set.features(),
+            a.hidden
+                .iter()
+                .map(|h| h.to_string())
+                .collect::<Vec<_>>()
+                .join("-"),
+            config.classes
+        ),
+    };
     eprintln!(
-        "training {}-{}-{} on {} ({} samples), T = {}, {} epochs, seed {}, {weights}",
-        train_set.features(),
-        a.hidden
-            .iter()
-            .map(|h| h.to_string())
-            .collect::<Vec<_>>()
-            .join("-"),
-        config.classes,
+        "training {shape_text} on {} ({} samples), T = {}, {} epochs, seed {}, {weights}",
         a.dataset,
         train_set.len(),
         a.time_steps,
@@ -123,7 +158,10 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         a.seed
     );
     let start = std::time::Instant::now();
-    let trained = train::train_full(&config, &train_set, |_, _| {})?;
+    let trained = match &arch {
+        Some((arch, shape)) => train_arch(&config, arch, *shape, &train_set, |_, _| {})?,
+        None => train::train_full(&config, &train_set, |_, _| {})?,
+    };
     let mut model = trained.float;
     // Recorded in the file: quantize carries it, and the hardware's activity is planned from it.
     model.dataset = Some(a.dataset);
