@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 /// (`mnist-mlp`) when absent.
 #[derive(Args, Clone, Debug, Default)]
 pub struct ModelArgs {
-    /// Model file (lcttfs-model JSON, quantized or float) or built-in model name (mnist-mlp, mnist-mlp-w4; an existing file wins); default: mnist-mlp, the embedded 784-128-10 MNIST model
+    /// Model file (lcttfs-model JSON, quantized or float) or built-in model name (mnist-mlp, mnist-mlp-w4, mnist-cnn, fashion-cnn; an existing file wins); default: mnist-mlp, the embedded 784-128-10 MNIST model
     #[arg(long, value_name = "M")]
     pub model: Option<PathBuf>,
     /// Weight bits used when --model is a float model and must be quantized on the fly

@@ -346,7 +346,8 @@ fn train_with_weight_bits_writes_a_float_model_that_quantizes_to_the_trained_mod
 }
 
 /// `--model` takes a built-in name: `mnist-mlp` is the default, `mnist-mlp-w4` its 4-bit
-/// twin; `ttfs quantize --model NAME` quantizes the built-in float source back to it.
+/// twin, `mnist-cnn` a conv model; `ttfs quantize --model NAME` quantizes the built-in float
+/// source back to it.
 #[test]
 fn builtin_model_names_load_and_quantize_back_to_themselves() {
     require_mnist();
@@ -362,7 +363,15 @@ fn builtin_model_names_load_and_quantize_back_to_themselves() {
     assert_eq!(w4["snn_ann_mismatches"], 0);
     assert_eq!(w4["ann_acc"], w4["snn_acc"]);
     assert!(w4["snn_acc"].as_f64().unwrap() >= 0.95, "{w4}");
-    for (name, bits) in [("mnist-mlp", "8"), ("mnist-mlp-w4", "4")] {
+    // The CNN built-in (a version-2 conv/maxpool model) runs under its name too.
+    let cnn = eval(Some("mnist-cnn"));
+    assert_eq!(cnn["snn_ann_mismatches"], 0);
+    assert!(cnn["snn_acc"].as_f64().unwrap() >= 0.97, "{cnn}");
+    for (name, bits) in [
+        ("mnist-mlp", "8"),
+        ("mnist-mlp-w4", "4"),
+        ("mnist-cnn", "8"),
+    ] {
         let out = tmp(&format!("{name}-requantized.json"));
         let o = quantize_to(name, bits, out.to_str().unwrap());
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

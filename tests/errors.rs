@@ -635,8 +635,8 @@ fn rows(f: &Fixtures) -> Vec<Row> {
         row(
             "eval",
             "unknown built-in model name",
-            &["--model", "mnist-cnn", "--dataset", "mnist"],
-            "the built-in models are mnist-mlp, mnist-mlp-w4",
+            &["--model", "cifar-cnn", "--dataset", "mnist"],
+            "the built-in models are mnist-mlp, mnist-mlp-w4, mnist-cnn, fashion-cnn",
         ),
         row(
             "gen-verilog",
@@ -1242,7 +1242,7 @@ fn rows(f: &Fixtures) -> Vec<Row> {
                 "--dataset",
                 "mnist",
                 "--model-float",
-                "mnist-cnn",
+                "cifar-cnn",
                 "--out",
                 &f.out("plots"),
             ],

@@ -52,6 +52,13 @@ pub struct TrainArgs {
     /// Random pixel shift for augmentation (0 = off)
     #[arg(long, default_value_t = TrainConfig::default().max_shift)]
     pub max_shift: usize,
+    /// Decoupled (AdamW-style) weight decay on the weights, not the biases; 0 = off
+    #[arg(long, default_value_t = TrainConfig::default().weight_decay, value_name = "D")]
+    pub weight_decay: f32,
+    /// The loss is softmax cross-entropy of this scale times the last layer's potentials (a
+    /// sharper softmax without larger weights; the class is the same argmax)
+    #[arg(long, default_value_t = TrainConfig::default().logit_scale, value_name = "S")]
+    pub logit_scale: f32,
     /// Seed of initialization, shuffling and augmentation
     #[arg(long, default_value_t = TrainConfig::default().seed)]
     pub seed: u64,
@@ -85,6 +92,8 @@ pub fn run(a: &TrainArgs) -> Result<()> {
         batch_size: a.batch_size,
         learning_rate: a.learning_rate,
         max_shift: a.max_shift,
+        weight_decay: a.weight_decay,
+        logit_scale: a.logit_scale,
         seed: a.seed,
         weight_bits: a.weight_bits,
         qat_start_epoch: a.qat_start_epoch,
