@@ -194,9 +194,9 @@ fn train_arch_writes_a_version_2_conv_model_that_eval_runs_without_mismatch() {
         "--arch",
         "conv:4:5:pad=2,maxpool:2,conv:6:3,avgpool:2,dense:10",
         "--epochs",
-        "1",
+        "2",
         "--limit",
-        "1000",
+        "3000",
         "--out",
         float.to_str().unwrap(),
         "--out-quantized",
@@ -229,9 +229,10 @@ fn train_arch_writes_a_version_2_conv_model_that_eval_runs_without_mismatch() {
         "--json",
     ]));
     assert_eq!(r["snn_ann_mismatches"], 0);
-    // One epoch on 1 000 images (seed 1) lands at 34.5 %: well above chance (10 %), which is
-    // all this test asks of it; accuracy is the built-in models' business.
-    assert!(r["ann_acc"].as_f64().unwrap() > 0.2, "{r}");
+    assert!(
+        r["ann_acc"].as_f64().unwrap() > 0.5,
+        "a small conv net learns: {r}"
+    );
 }
 
 #[test]

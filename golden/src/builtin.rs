@@ -10,14 +10,18 @@
 //!   then
 //!   `ttfs quantize --model golden/models/mnist-mlp-w4-float.json --weight-bits 4 --out golden/models/mnist-mlp-w4.json`.
 //! - `mnist-cnn`: `conv:8:5:pad=2,maxpool:2,conv:16:5:pad=2,maxpool:2,dense:10` on MNIST, `T = 16`,
-//!   8-bit weights trained quantization-aware from epoch 21 of 30 (version-2 file). ~11k weights
-//!   (88 kbit at 8 bits): they fit the iCE40 UP5K's 120 kbit of EBR, which the bitstream
+//!   8-bit weights trained quantization-aware from epoch 21 of 30 (version-2 file). 11 274 weights
+//!   and biases (90 kbit at 8 bits): they fit the iCE40 UP5K's 120 kbit of EBR, which the bitstream
 //!   initializes, leaving the SPRAM for the 6272 first-layer potentials. Regenerate
 //!   (deterministic, ~20 min on one core):
 //!   `ttfs train --dataset mnist --arch conv:8:5:pad=2,maxpool:2,conv:16:5:pad=2,maxpool:2,dense:10 --epochs 30 --weight-bits 8 --qat-start-epoch 21 --out golden/models/mnist-cnn-float.json --out-quantized golden/models/mnist-cnn.json`.
-//! - `fashion-cnn`: the same shape and training on Fashion-MNIST (data: `scripts/fetch-mnist.sh
-//!   --fashion --no-mnist`, or Debian's `dataset-fashion-mnist`). Regenerate:
-//!   `ttfs train --dataset fashion-mnist --arch conv:8:5:pad=2,maxpool:2,conv:16:5:pad=2,maxpool:2,dense:10 --epochs 30 --weight-bits 8 --qat-start-epoch 21 --out golden/models/fashion-cnn-float.json --out-quantized golden/models/fashion-cnn.json`.
+//! - `fashion-cnn`: the same layers on Fashion-MNIST (data: `scripts/fetch-mnist.sh --fashion
+//!   --no-mnist`, or Debian's `dataset-fashion-mnist`) at `T = 32`, trained without shifts, with
+//!   a sharper softmax and less weight decay, 20 epochs: 90.01 % (mnist-cnn's settings gave
+//!   89.06 %; T = 16 with these settings and 30 epochs 89.95 %; T = 32 with mnist-cnn's
+//!   settings and no shifts 89.73 %). Regenerate
+//!   (deterministic, ~15 min on one core):
+//!   `ttfs train --dataset fashion-mnist --arch conv:8:5:pad=2,maxpool:2,conv:16:5:pad=2,maxpool:2,dense:10 --time-steps 32 --max-shift 0 --logit-scale 8 --weight-decay 0.02 --epochs 20 --weight-bits 8 --qat-start-epoch 14 --out golden/models/fashion-cnn-float.json --out-quantized golden/models/fashion-cnn.json`.
 
 use crate::model::{AnyModel, FloatModel, Model};
 
@@ -71,7 +75,7 @@ pub const BUILTINS: [Builtin; 4] = [
     },
     Builtin {
         name: "fashion-cnn",
-        description: "Fashion-MNIST CNN conv8(5x5)-maxpool2-conv16(5x5)-maxpool2-dense10, T=16, 8-bit QAT weights",
+        description: "Fashion-MNIST CNN conv8(5x5)-maxpool2-conv16(5x5)-maxpool2-dense10, T=32, 8-bit QAT weights",
         weight_bits: 8,
         quantized_path: "golden/models/fashion-cnn.json",
         float_path: "golden/models/fashion-cnn-float.json",
@@ -154,7 +158,9 @@ mod tests {
                 assert_eq!(q.classes(), 10, "{}", b.name);
                 assert_eq!(q.layers.len(), 5, "{}", b.name);
             }
-            assert_eq!(q.time_steps, 16, "{}", b.name);
+            // Fashion-MNIST's textures gain from finer activations (T = 32).
+            let t = if b.name == "fashion-cnn" { 32 } else { 16 };
+            assert_eq!(q.time_steps, t, "{}", b.name);
             assert!(
                 q.layers
                     .iter()
