@@ -436,8 +436,40 @@ pub(crate) fn input_table(input_bits: u32, time_steps: u32) -> [f32; 256] {
     lut
 }
 
+/// The next mini-batch of `chunk`: a random shift per image (`|dy|, |dx| ≤ max_shift`, drawn
+/// from `rng` in sample order; none when `max_shift` is 0), the encoded shifted images (the
+/// first `chunk.len()` rows of `x_buf`, returned owned) and their labels. The dense and the
+/// `--arch` trainers share it, so both draw one random stream in one order for a seed.
+pub(crate) fn draw_batch<R: Rng + ?Sized>(
+    rng: &mut R,
+    data: &Dataset,
+    chunk: &[usize],
+    max_shift: isize,
+    lut: &[f32; 256],
+    x_buf: &mut Array2<f32>,
+) -> (Array2<f32>, Vec<u8>) {
+    let s = max_shift;
+    let shifts: Vec<(isize, isize)> = chunk
+        .iter()
+        .map(|_| {
+            if s == 0 {
+                (0, 0)
+            } else {
+                (rng.gen_range(-s..=s), rng.gen_range(-s..=s))
+            }
+        })
+        .collect();
+    let labels: Vec<u8> = chunk.iter().map(|&i| data.labels[i]).collect();
+    let b = chunk.len();
+    {
+        let mut xv = x_buf.slice_mut(ndarray::s![..b, ..]);
+        fill_batch(&mut xv, data, chunk, &shifts, lut);
+    }
+    (x_buf.slice(ndarray::s![..b, ..]).to_owned(), labels)
+}
+
 /// Fills `x` (batch × features) with the encoded images `idx`, each shifted by `shifts[k]`.
-pub(crate) fn fill_batch(
+fn fill_batch(
     x: &mut ArrayView2Mut<'_>,
     data: &Dataset,
     idx: &[usize],
@@ -749,22 +781,7 @@ pub fn train_full(
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for chunk in order.chunks(bs) {
             let b = chunk.len();
-            let shifts: Vec<(isize, isize)> = chunk
-                .iter()
-                .map(|_| {
-                    if s == 0 {
-                        (0, 0)
-                    } else {
-                        (rng.gen_range(-s..=s), rng.gen_range(-s..=s))
-                    }
-                })
-                .collect();
-            let labels: Vec<u8> = chunk.iter().map(|&i| data.labels[i]).collect();
-            {
-                let mut xv = x_buf.slice_mut(ndarray::s![..b, ..]);
-                fill_batch(&mut xv, data, chunk, &shifts, &lut);
-            }
-            let x = x_buf.slice(ndarray::s![..b, ..]).to_owned();
+            let (x, labels) = draw_batch(&mut rng, data, chunk, s, &lut, &mut x_buf);
             // The weights of this step's forward: latent, or quantized (straight-through).
             let quantized = match qat {
                 Some(opts) => Some(quantize_params(&params, opts)?),

@@ -27,12 +27,12 @@ use crate::forward::argmax;
 use crate::model::{shape_len, FloatLayer, FloatModel, LayerKind, Readout, Shape};
 use crate::quantize::{grid_values, quantize, quantize_layer, QuantizeOptions};
 use crate::train::{
-    check_data, fill_batch, input_table, progress_bar, qat_activation, schedule, softmax_xent_grad,
+    check_data, draw_batch, input_table, progress_bar, qat_activation, schedule, softmax_xent_grad,
     step, worst_row_sum_error, EpochStats, Param, TrainConfig, TrainError, Trained,
 };
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::time::Instant;
 
@@ -715,22 +715,7 @@ pub fn train_arch(
         let (mut loss_sum, mut correct) = (0.0f64, 0usize);
         for chunk in order.chunks(bs) {
             let b = chunk.len();
-            let shifts: Vec<(isize, isize)> = chunk
-                .iter()
-                .map(|_| {
-                    if s == 0 {
-                        (0, 0)
-                    } else {
-                        (rng.gen_range(-s..=s), rng.gen_range(-s..=s))
-                    }
-                })
-                .collect();
-            let labels: Vec<u8> = chunk.iter().map(|&i| data.labels[i]).collect();
-            {
-                let mut xv = x_buf.slice_mut(ndarray::s![..b, ..]);
-                fill_batch(&mut xv, data, chunk, &shifts, &lut);
-            }
-            let x = x_buf.slice(ndarray::s![..b, ..]).to_owned();
+            let (x, labels) = draw_batch(&mut rng, data, chunk, s, &lut, &mut x_buf);
             let quantized = match qat {
                 Some(opts) => Some(net.quantized(opts)?),
                 None => None,
