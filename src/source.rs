@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use golden::data::{self, Dataset, DatasetKind, Split};
-use golden::model::{AnyModel, FloatModel, LayerKind, Model, ModelError};
+use golden::model::{AnyModel, FloatModel, Model, ModelError};
 use golden::quantize::{quantize, QuantizeOptions};
 use std::path::{Path, PathBuf};
 
@@ -124,28 +124,13 @@ pub fn load_any_model(path: &Path) -> Result<AnyModel> {
     })
 }
 
-/// Refuses, in one line naming `origin`, the layer and its kind, a model with a layer that is
-/// not dense, for `what` (the hardware generator and the commands built on it: the golden
-/// crate and `sim`/`eval`/`bench` run version-2 convolution and pooling, DESIGN §2.1, the
-/// generator does not yet).
-pub fn require_dense(model: &Model, origin: &str, what: &str) -> Result<()> {
-    require_dense_kinds(model.layers.iter().map(|l| l.kind), origin, what)
-}
-
-/// [`require_dense`] over the layer kinds of a float or quantized model.
-pub fn require_dense_kinds(
-    kinds: impl Iterator<Item = LayerKind>,
-    origin: &str,
-    what: &str,
-) -> Result<()> {
-    if let Some((k, kind)) = kinds.enumerate().find(|(_, k)| *k != LayerKind::Dense) {
-        bail!(
-            "model {origin}: layer {} (layers[{k}]) is {}: {what} takes dense layers only (convolution stages are issue 14)",
-            k + 1,
-            kind.name()
-        );
-    }
-    Ok(())
+/// Refuses, in one line naming `origin` and the layer, a model the hardware generator cannot
+/// build (`hdl::plan::stage_specs`: a max-pool not right after a conv, a conv after a dense
+/// layer, a conv last, a stride that is not a power of two), for `what`.
+pub fn require_buildable(model: &Model, origin: &str, what: &str) -> Result<()> {
+    hdl::plan::stage_specs(model)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("model {origin}, for {what}: {e}"))
 }
 
 /// `--dataset mnist [--split test] [--limit N]`.

@@ -1,6 +1,6 @@
 //! The command line on version-2 convolution / pooling models (DESIGN §2.1): `sim`, `eval`,
-//! `bench` and `plot raster` run them through the golden model; the hardware generator refuses them in one
-//! line naming the file, the layer and its kind.
+//! `bench` and `plot raster` run them through the golden model; the hardware generator builds
+//! them, and refuses in one line naming the file and the layer what it cannot build.
 
 mod common;
 
@@ -130,7 +130,7 @@ fn sim_refuses_a_conv_sample_of_the_wrong_length_in_one_line() {
 }
 
 #[test]
-fn gen_verilog_refuses_a_conv_model_in_one_line_naming_the_file_layer_and_kind() {
+fn gen_verilog_builds_a_conv_model_with_its_coordinate_rom() {
     let path = write("small-conv-gen.json", &small_conv_model());
     let o = tmp("gen-out");
     let out = gen(&[
@@ -139,7 +139,34 @@ fn gen_verilog_refuses_a_conv_model_in_one_line_naming_the_file_layer_and_kind()
         "--out",
         o.to_str().unwrap(),
     ]);
-    let line = assert_one_error_line("gen-verilog conv", &out, "layer 1 (layers[0]) is conv2d");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(o.join("ttfs_top.v").exists());
+    // 16 input features → a 16-word coordinate ROM for the conv's kernel walk.
+    let rom = std::fs::read_to_string(o.join("l1_coords.hex")).unwrap();
+    assert_eq!(rom.lines().count(), 16);
+}
+
+#[test]
+fn gen_verilog_refuses_a_conv_last_in_one_line_naming_the_file_and_layer() {
+    let mut model = small_conv_model();
+    model["layers"].as_array_mut().unwrap().truncate(1);
+    let path = write("conv-last-gen.json", &model);
+    let o = tmp("gen-out-conv-last");
+    let out = gen(&[
+        "--model",
+        path.to_str().unwrap(),
+        "--out",
+        o.to_str().unwrap(),
+    ]);
+    let line = assert_one_error_line(
+        "gen-verilog conv last",
+        &out,
+        "layer 1 (layers[0]), is conv2d: the hardware reads the class from a dense last layer",
+    );
     assert!(line.contains(path.to_str().unwrap()), "{line}");
     assert!(!o.join("ttfs_top.v").exists());
 }

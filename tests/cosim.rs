@@ -7,9 +7,10 @@
 mod common;
 
 use common::cosim_kit::{
-    assert_exact, generate, generate_for, mnist, random_network, samples_for, show,
+    assert_exact, generate, generate_for, mnist, random_conv_network, random_network, samples_for,
+    show,
 };
-use golden::model::Model;
+use golden::model::{LayerKind, Model};
 use hdl::plan::{Design, Fault, HwOptions, Target, WeightSource};
 use std::path::PathBuf;
 use testbench::{CosimOptions, CosimReport, Framing, Sample, Stalls, Stimulus};
@@ -65,6 +66,82 @@ fn random_small_models_match_the_golden_model_spike_for_spike() {
         non_dividing > 0,
         "some layer has lanes that do not divide it"
     );
+}
+
+#[test]
+fn random_conv_networks_with_fused_pools_match_the_golden_model_spike_for_spike() {
+    // Every pooled map the conv stages send and every dense spike is checked against
+    // golden::snn::EventSim; the windows are DESIGN §2.1's (a pool fires in its conv's).
+    let (mut pooled, mut strided, mut non_dividing) = (0, 0, 0);
+    for seed in 21u64..=28 {
+        let (model, lanes) = random_conv_network(seed);
+        for l in &model.layers {
+            match l.kind {
+                LayerKind::MaxPool2d { .. } => pooled += 1,
+                LayerKind::Conv2d {
+                    stride,
+                    out_channels,
+                    ..
+                } => {
+                    strided += usize::from(stride != [1, 1]);
+                    non_dividing += usize::from(lanes.iter().any(|&p| out_channels % p != 0));
+                }
+                LayerKind::Dense => {}
+            }
+        }
+        let (_, top) = generate(&format!("conv-{seed}"), &model, Some(lanes.clone()), None);
+        let stim =
+            Stimulus::new(samples_for(&model, seed, 40)).with_stalls(Stalls::random(seed, 0.3));
+        let r = cosim(&model, &top, &stim);
+        let shapes: Vec<String> = model
+            .layers
+            .iter()
+            .map(|l| format!("{} {:?}", l.kind.name(), l.out_shape()))
+            .collect();
+        assert_exact(
+            &r,
+            &format!(
+                "seed {seed} (T={}, lanes {lanes:?}, readout {}, {})",
+                model.time_steps,
+                model.readout,
+                shapes.join(" → ")
+            ),
+        );
+        assert_eq!(r.outputs, 42, "one output beat per sample");
+    }
+    assert!(
+        pooled > 0 && strided > 0 && non_dividing > 0,
+        "the seeds cover pools ({pooled}), strides ({strided}) and non-dividing lanes ({non_dividing})"
+    );
+}
+
+#[test]
+fn a_conv_stage_window_counter_off_by_one_is_caught_in_the_pooled_map() {
+    // The first stage is the conv: its tick sweeps start at m = 1, so every pooled spike is
+    // one tick late (and a tick-0 one is lost).
+    let (model, lanes) = random_conv_network(22);
+    let (_, top) = generate(
+        "conv-fault",
+        &model,
+        Some(lanes),
+        Some(Fault::WindowOffByOne),
+    );
+    let stim = Stimulus::new(samples_for(&model, 22, 10));
+    let r = cosim(&model, &top, &stim);
+    assert!(r.spike_mismatches > 0, "{}", show(&r));
+    let first = r.first_mismatch.clone().unwrap_or_default();
+    assert!(first.contains(", layer "), "names the map: {first}");
+}
+
+#[test]
+fn mnist_cnn_on_200_mnist_images_matches_every_pooled_spike() {
+    let model = golden::builtin::find("mnist-cnn")
+        .expect("built-in")
+        .quantized();
+    let (_, top) = generate_for("mnist-cnn", &model, HwOptions::new(Target::Generic));
+    let stim = Stimulus::new(mnist(200)).with_stalls(Stalls::random(3, 0.2));
+    let r = cosim(&model, &top, &stim);
+    assert_exact(&r, "mnist-cnn, generic target");
 }
 
 #[test]

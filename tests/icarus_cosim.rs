@@ -9,7 +9,8 @@
 mod common;
 
 use common::cosim_kit::{
-    assert_exact, generate, generate_for, mnist, out_dir, random_network, samples_for, show,
+    assert_exact, generate, generate_for, mnist, out_dir, random_conv_network, random_network,
+    samples_for, show,
 };
 use golden::model::Model;
 use hdl::plan::{HwOptions, Target, WeightSource};
@@ -53,6 +54,41 @@ fn with_faults(model: &Model, seed: u64, n: usize) -> (Vec<Sample>, Vec<usize>) 
         })
         .collect();
     (samples, faulty)
+}
+
+#[test]
+fn random_conv_networks_in_icarus_match_the_golden_model_under_stalls_faults_and_resets() {
+    for seed in [31u64, 32, 33] {
+        let (model, lanes) = random_conv_network(seed);
+        let (_, top) = generate(
+            &format!("icarus-conv-{seed}"),
+            &model,
+            Some(lanes.clone()),
+            None,
+        );
+        let (samples, faulty) = with_faults(&model, seed, 12);
+        let stim = Stimulus::from_samples(samples)
+            .with_stalls(Stalls::random(seed, 0.3))
+            .with_resets(vec![150, 4_000]);
+        let r = icarus(&model, &top, &stim, &format!("conv-{seed}"));
+        assert_exact(
+            &r,
+            &format!(
+                "seed {seed} (T={}, lanes {lanes:?}, readout {})",
+                model.time_steps, model.readout
+            ),
+        );
+        for s in r.per_sample.iter().filter(|s| !s.dropped) {
+            if let Some(e) = s.error {
+                assert_eq!(
+                    e,
+                    faulty.contains(&s.sample),
+                    "seed {seed} sample {}",
+                    s.sample
+                );
+            }
+        }
+    }
 }
 
 #[test]

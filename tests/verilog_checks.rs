@@ -104,3 +104,22 @@ fn default_model_verilog_is_lint_clean_and_synthesizes_without_latches() {
     );
     eprintln!("[verilog] default model, synth_ice40:\n{stat}");
 }
+
+#[test]
+fn mnist_cnn_verilog_is_lint_clean_and_synthesizes_without_latches() {
+    // The conv stages (coordinate ROM, kernel walk, pooled conversion) of the built-in CNN.
+    let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("verilog-checks-mnist-cnn");
+    std::fs::create_dir_all(&dir).unwrap();
+    let activity = hdl::plan::Activity::worst_case(&model);
+    let d = hdl::plan::Design::new(
+        model,
+        hdl::plan::HwOptions::new(hdl::plan::Target::Generic),
+        activity,
+    )
+    .unwrap();
+    lcttfs::commands::gen::write_design(&d, &dir).unwrap();
+    lint_clean(&dir);
+    let stat = synth_ice40_clean(&dir, "");
+    eprintln!("[verilog] mnist-cnn, synth_ice40:\n{stat}");
+}

@@ -204,9 +204,9 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
         vec![]
     };
     // The trace taps of `ttfs_top` narrow these (see `top_wrapper`).
-    let tap_ports = (0..taps.len()).flat_map(|i| {
+    let tap_ports = taps.iter().flat_map(|t| {
         [("valid", 1), ("eow", 1), ("m", 8), ("index", 16)]
-            .map(|(f, width)| (format!("trace${i}${f}"), Dir::Out, width))
+            .map(|(f, width)| (format!("{}{f}", t.port), Dir::Out, width))
     });
     let expected = expected.map(|(name, dir, width)| (name.to_string(), dir, width));
     for (name, dir, width) in expected.into_iter().chain(tap_ports) {
@@ -303,14 +303,14 @@ fn top_wrapper(
 /// `trace$i$m[7:0]`, `trace$i$index[15:0]`) drives `t<l>_valid`, `t<l>_eow`, and `t<l>_m` and
 /// `t<l>_index` narrowed to the layer's tick and index widths (`l` the tap's stream).
 fn trace_outputs(w: &mut Wrapper, core: &mut Instance, taps: &[Tap]) {
-    for (i, t) in taps.iter().enumerate() {
-        let l = t.stream;
-        core.conn(format!("trace${i}$valid"), format!("t{l}_valid"));
-        core.conn(format!("trace${i}$eow"), format!("t{l}_eow"));
+    for t in taps {
+        let (l, p) = (t.stream, &t.port);
+        core.conn(format!("{p}valid"), format!("t{l}_valid"));
+        core.conn(format!("{p}eow"), format!("t{l}_eow"));
         for (f, width, wide) in [("m", t.k, 8), ("index", t.iw, 16)] {
             let wire = format!("core_t{l}_{f}");
             w.narrow(&format!("t{l}_{f}"), width, &wire, wide);
-            core.conn(format!("trace${i}${f}"), wire);
+            core.conn(format!("{p}{f}"), wire);
         }
     }
 }
@@ -353,11 +353,13 @@ fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, split: bool) {
         .conn("s$last", "core_s_last");
 }
 
-/// One traced event stream, the core's `trace[i]` port: `stream` 0 is the encoder's output,
-/// `l ≥ 1` the spikes of layer `l` (the core's taps are in the same order).
+/// One traced event stream: `stream` 0 is the encoder's output, `l ≥ 1` the spikes of map `l`
+/// (`layers[l − 1]`'s output: a conv stage sends its fused pool's map).
 #[derive(Clone, Debug)]
 struct Tap {
     stream: usize,
+    /// The core's port prefix: `trace$i$` (encoder, dense stages) or `conv_trace$i$`.
+    port: String,
     /// `K = log2 T`.
     k: usize,
     /// `max(1, ceil(log2 width))` of the sending layer.
@@ -369,15 +371,28 @@ fn trace_taps(design: &Design) -> Vec<Tap> {
     let k = design.tick_bits as usize;
     let encoder = Tap {
         stream: 0,
+        port: "trace$0$".into(),
         k,
         iw: crate::plan::index_bits(design.inputs) as usize,
     };
-    let stages = design.layers.iter().enumerate().filter(|(_, p)| p.fires);
+    let convs = design.layers.iter().filter(|p| p.conv.is_some());
+    let dense = design.layers.iter().filter(|p| p.conv.is_none() && p.fires);
+    let tap = |port: String, plan: &crate::plan::LayerPlan| Tap {
+        stream: plan.map,
+        port,
+        k,
+        iw: crate::plan::index_bits(plan.sent) as usize,
+    };
     std::iter::once(encoder)
-        .chain(stages.map(|(i, plan)| Tap {
-            stream: i + 1,
-            k,
-            iw: crate::plan::index_bits(plan.outputs) as usize,
-        }))
+        .chain(
+            convs
+                .enumerate()
+                .map(|(i, p)| tap(format!("conv_trace${i}$"), p)),
+        )
+        .chain(
+            dense
+                .enumerate()
+                .map(|(i, p)| tap(format!("trace${}$", i + 1), p)),
+        )
         .collect()
 }

@@ -8,9 +8,10 @@
 //! re-derives a width or a lane count.
 
 use crate::encoder::beat_splitter::MAX_BEAT_BITS;
+use crate::layer::ConvGeometry;
 use crate::target::{SPRAM_WIDTH, SPRAM_WORDS};
 use golden::bounds;
-use golden::model::{Model, Readout};
+use golden::model::{LayerKind, Model, Readout};
 use golden::snn::EventSim;
 use serde::Serialize;
 
@@ -153,6 +154,9 @@ pub struct LayerEstimate {
     /// one row). Today's stage reads one `P·W`-bit row per cycle; this is what reading all of
     /// its memories' width would give (`None` with no weight memory to bound it).
     pub bandwidth_bound_cycles: Option<f64>,
+    /// Weight bits the stage reads per sample (dense: `(events_in + 1)·N·W`; conv:
+    /// `(events_in·Kh·Kw + Ho·Wo)·Co·W`).
+    pub weight_bits_read_per_sample: f64,
     pub weight_bits: u64,
     pub state_bits: u64,
     pub luts: u64,
@@ -164,10 +168,19 @@ pub struct LayerEstimate {
 /// The plan of one layer stage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LayerPlan {
-    /// 1-based layer number (DESIGN §2).
+    /// 1-based number of the stage's weighted layer in the model's `layers` (DESIGN §2).
     pub layer: usize,
+    /// The map the stage sends (0 = input, `k + 1` = `layers[k]`): its own layer's, or that
+    /// of the `maxpool2d` fused into a conv stage.
+    pub map: usize,
+    /// Fan-in of one neuron (dense: the layer's inputs; conv: `C·Kh·Kw`).
     pub inputs: usize,
+    /// Neurons on the lanes: a dense layer's neurons, a conv's output channels.
     pub outputs: usize,
+    /// Neurons of the map the stage sends (dense: `outputs`; conv: `Co·Hp·Wp`).
+    pub sent: usize,
+    /// A conv stage's geometry (kernel walk and fused pool), `None` for dense.
+    pub conv: Option<ConvGeometry>,
     /// `P`: neurons updated in parallel.
     pub lanes: usize,
     /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
@@ -296,19 +309,121 @@ pub fn index_bits(n: usize) -> u32 {
     bounds::unsigned_bits(n.saturating_sub(1) as u64)
 }
 
+/// One stage of the hardware: the model's weighted layer `layers[k]`, the map it sends, and
+/// for a conv its geometry with the fused max-pool.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageSpec {
+    /// Index of the weighted layer in `model.layers`.
+    pub k: usize,
+    /// The map the stage sends (`k + 1`, or `k + 2` with a fused `maxpool2d`).
+    pub map: usize,
+    pub conv: Option<ConvGeometry>,
+}
+
+/// The stages of `model`, in order: each `dense` is one, each `conv2d` one with the
+/// `maxpool2d` right after it fused in. Refuses, naming the layer, what the hardware cannot
+/// build: a `maxpool2d` that does not follow a `conv2d`, a `conv2d` after a `dense`, a model
+/// whose last weighted layer is not `dense` (the class is read from a dense layer), and conv
+/// geometry outside the stage's counters (strides other than powers of two).
+pub fn stage_specs(model: &Model) -> Result<Vec<StageSpec>, PlanError> {
+    let mut specs: Vec<StageSpec> = Vec::new();
+    let layers = &model.layers;
+    let mut k = 0;
+    while k < layers.len() {
+        let name = |k: usize| format!("layer {} (layers[{k}], {})", k + 1, layers[k].kind.name());
+        match layers[k].kind {
+            LayerKind::Dense => {
+                specs.push(StageSpec {
+                    k,
+                    map: k + 1,
+                    conv: None,
+                });
+                k += 1;
+            }
+            LayerKind::Conv2d {
+                kernel,
+                stride,
+                padding,
+                in_shape,
+                out_shape,
+                ..
+            } => {
+                if specs.iter().any(|s| s.conv.is_none()) {
+                    return Err(PlanError(format!(
+                        "{} follows a dense layer: the hardware runs conv stages before dense ones; flatten once, after the last conv",
+                        name(k)
+                    )));
+                }
+                let (pool_kernel, pool_stride, pooled_hw, map) =
+                    match layers.get(k + 1).map(|l| l.kind) {
+                        Some(LayerKind::MaxPool2d {
+                            kernel,
+                            stride,
+                            out_shape,
+                            ..
+                        }) => (kernel, stride, [out_shape[1], out_shape[2]], k + 2),
+                        _ => ([1, 1], [1, 1], [out_shape[1], out_shape[2]], k + 1),
+                    };
+                let geo = ConvGeometry {
+                    in_shape,
+                    kernel,
+                    stride,
+                    padding,
+                    out_hw: [out_shape[1], out_shape[2]],
+                    pool_kernel,
+                    pool_stride,
+                    pooled_hw,
+                };
+                if let Some(why) = geo.unsupported() {
+                    return Err(PlanError(format!(
+                        "{}: {why}; the hardware cannot build it",
+                        name(k)
+                    )));
+                }
+                specs.push(StageSpec {
+                    k,
+                    map,
+                    conv: Some(geo),
+                });
+                k = map;
+            }
+            LayerKind::MaxPool2d { .. } => {
+                let after = if k == 0 {
+                    "the input".to_string()
+                } else {
+                    layers[k - 1].kind.name().to_string()
+                };
+                return Err(PlanError(format!(
+                    "{} follows {after}: the hardware fuses a max-pool into the conv stage right before it, so a maxpool2d must come right after a conv2d",
+                    name(k)
+                )));
+            }
+        }
+    }
+    match specs.last() {
+        Some(last) if last.conv.is_some() => Err(PlanError(format!(
+            "the last weighted layer, layer {} (layers[{}]), is conv2d: the hardware reads the class from a dense last layer; add a dense layer",
+            last.k + 1,
+            last.k
+        ))),
+        _ => Ok(specs),
+    }
+}
+
+/// `(events in, events out)` per sample of a stage: the events of the map its layer reads and
+/// of the map it sends (0 for the last stage).
+fn stage_events(spec: &StageSpec, events: &[f64]) -> (f64, f64) {
+    (events[spec.k], events.get(spec.map).copied().unwrap_or(0.0))
+}
+
 impl Design {
     /// Plans `model` for `options`; refuses lanes that exceed a layer, a wrong number of lane
     /// values, and a model the target cannot hold, naming the layer and the numbers.
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
-        if let Some((k, kind)) = model.first_non_dense() {
-            return Err(PlanError(format!(
-                "layer {} (layers[{k}]) is {kind}: the hardware generator takes dense layers only (convolution stages are issue 14)",
-                k + 1
-            )));
-        }
-        let input_lanes = check_options(&model, &options, &activity)?;
-        let plans = plan_within_block_ram(&model, &options, &activity);
+        let specs = stage_specs(&model)?;
+        let input_lanes = check_options(&model, &specs, &options, &activity)?;
+        let plans = plan_within_block_ram(&model, &specs, &options, &activity);
         let (est, bottleneck) = pace(&model, &activity, &plans);
         let (fixed_luts, fixed_ffs) = fixed_logic(&model, input_lanes);
         let t = model.time_steps;
@@ -329,8 +444,7 @@ impl Design {
                 .reduce(f64::max),
             device_bandwidth_bound_cycles_per_sample: device_bandwidth_bound(
                 options.target,
-                &model,
-                &activity,
+                &plans,
             ),
             est_luts: fixed_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
             est_ffs: fixed_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
@@ -417,6 +531,7 @@ impl Design {
 /// the features per input beat.
 fn check_options(
     model: &Model,
+    specs: &[StageSpec],
     options: &HwOptions,
     activity: &Activity,
 ) -> Result<usize, PlanError> {
@@ -428,7 +543,7 @@ fn check_options(
         )));
     }
     if let Some(lanes) = &options.lanes {
-        check_lanes(model, lanes)?;
+        check_lanes(model, specs, lanes)?;
     }
     let input_lanes = options.input_lanes.unwrap_or(1);
     let beat_bits = input_lanes * model.input_bits as usize;
@@ -453,21 +568,30 @@ fn check_options(
 }
 
 /// Refuses `--lanes` with a value per layer missing or too many, or lanes outside a layer.
-fn check_lanes(model: &Model, lanes: &[usize]) -> Result<(), PlanError> {
-    let layers_n = model.layers.len();
-    if lanes.len() != layers_n {
+fn check_lanes(model: &Model, specs: &[StageSpec], lanes: &[usize]) -> Result<(), PlanError> {
+    let stages_n = specs.len();
+    let neurons = |s: &StageSpec| model.layers[s.k].rows();
+    if lanes.len() != stages_n {
+        let what = if stages_n == model.layers.len() {
+            "layers"
+        } else {
+            "weighted layers (a max-pool shares its conv's stage)"
+        };
         return Err(PlanError(format!(
-            "--lanes has {} values but the model has {layers_n} layers: give one per layer, e.g. --lanes {}",
+            "--lanes has {} values but the model has {stages_n} {what}: give one per layer, e.g. --lanes {}",
             lanes.len(),
-            model.layers.iter().map(|l| l.outputs.min(8).to_string()).collect::<Vec<_>>().join(",")
+            specs.iter().map(|s| neurons(s).min(8).to_string()).collect::<Vec<_>>().join(",")
         )));
     }
-    for (k, (&p, l)) in lanes.iter().zip(&model.layers).enumerate() {
-        if p == 0 || p > l.outputs {
+    for (&p, s) in lanes.iter().zip(specs) {
+        let (n, what) = match s.conv {
+            Some(_) => (neurons(s), "its output channels"),
+            None => (neurons(s), "its number of neurons"),
+        };
+        if p == 0 || p > n {
             return Err(PlanError(format!(
-                "layer {}: {p} lanes, but lanes must be in 1..={} (its number of neurons)",
-                k + 1,
-                l.outputs
+                "layer {}: {p} lanes, but lanes must be in 1..={n} ({what})",
+                s.k + 1
             )));
         }
     }
@@ -481,12 +605,13 @@ fn check_lanes(model: &Model, lanes: &[usize]) -> Result<(), PlanError> {
 /// bits of potentials per row, each 16 bits an `SB_RAM40_4K` however shallow).
 fn plan_within_block_ram(
     model: &Model,
+    specs: &[StageSpec],
     options: &HwOptions,
     activity: &Activity,
 ) -> Vec<LayerPlan> {
-    let mut caps = vec![usize::MAX; model.layers.len()];
+    let mut caps = vec![usize::MAX; specs.len()];
     loop {
-        let plans = plan_layers(model, options, activity, &caps);
+        let plans = plan_layers(model, specs, options, activity, &caps);
         let Some(cap) = options.target.capacity() else {
             return plans;
         };
@@ -508,35 +633,32 @@ fn plan_within_block_ram(
 /// Each layer's plan; automatic lanes are at most `lane_caps[k]`.
 fn plan_layers(
     model: &Model,
+    specs: &[StageSpec],
     options: &HwOptions,
     activity: &Activity,
     lane_caps: &[usize],
 ) -> Vec<LayerPlan> {
-    let layers_n = model.layers.len();
     let input_cycles = model.input_len() as f64;
-    let mut plans = Vec::with_capacity(layers_n);
-    for (k, layer) in model.layers.iter().enumerate() {
-        let last = k + 1 == layers_n;
+    let mut plans = Vec::with_capacity(specs.len());
+    for (i, spec) in specs.iter().enumerate() {
+        let last = i + 1 == specs.len();
         let fires = !(last && model.readout == Readout::Potential);
-        let events_in = activity.events_in[k];
-        let events_out = if last { 0.0 } else { activity.events_in[k + 1] };
+        let (events_in, events_out) = stage_events(spec, &activity.events_in);
+        let shape = StageShape::of(model, spec, 1, 0, options.target);
         let lanes = match &options.lanes {
-            Some(l) => l[k],
+            Some(l) => l[i],
             None => auto_lanes(
                 options.target,
-                layer.inputs,
-                layer.outputs,
-                layer.weight_bits,
-                model.time_steps,
+                &shape,
                 events_in,
                 events_out,
                 input_cycles,
                 fires,
             )
-            .min(lane_caps[k]),
+            .min(lane_caps[i]),
         };
         plans.push(plan_layer(
-            model, k, lanes, fires, events_in, events_out, options,
+            model, spec, lanes, fires, events_in, events_out, options,
         ));
     }
     plans
@@ -588,15 +710,16 @@ fn per_sample_pace(
     let t = model.time_steps;
     let input_cycles = model.input_len() as f64;
     let mut total = 0.0;
-    // How often each stage (0 = input/encoder, l = layer l) sets a sample's pace.
+    // How often each stage (0 = input/encoder, i + 1 = plans[i]) sets a sample's pace.
     let mut pacing = vec![0usize; plans.len() + 1];
     for events in &activity.per_sample {
         let (mut worst, mut who) = (input_cycles.max(events[0] as f64 + t as f64), 0);
-        for (k, p) in plans.iter().enumerate() {
-            let out = events.get(k + 1).copied().unwrap_or(0) as f64;
-            let c = stage_cycles(p, t, events[k] as f64, out);
+        for (i, p) in plans.iter().enumerate() {
+            let ev_in = events[p.layer - 1] as f64;
+            let out = events.get(p.map).copied().unwrap_or(0) as f64;
+            let c = stage_cycles(p, t, ev_in, out);
             if c > worst {
-                (worst, who) = (c, k + 1);
+                (worst, who) = (c, i + 1);
             }
         }
         pacing[who] += 1;
@@ -608,7 +731,8 @@ fn per_sample_pace(
         .filter(|&l| pacing[l] > 0)
         .map(|l| {
             format!(
-                "layer {l} ({} lanes) on {} of {n} samples, the input stream on {}",
+                "layer {} ({} lanes) on {} of {n} samples, the input stream on {}",
+                plans[l - 1].layer,
                 plans[l - 1].lanes,
                 pacing[l],
                 pacing[0]
@@ -619,8 +743,36 @@ fn per_sample_pace(
 
 /// Cycles of one stage for one sample (the DESIGN §5 cost model, [`stage_phases`]).
 fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
-    let (integrate, fire) = stage_phases(p.outputs, p.groups, p.fires, t, events_in, events_out);
+    let (integrate, fire) = match &p.conv {
+        Some(geo) => conv_stage_phases(geo, p.groups, t, events_in, events_out),
+        None => stage_phases(p.outputs, p.groups, p.fires, t, events_in, events_out),
+    };
     integrate.max(fire)
+}
+
+/// The DESIGN §5 cost model of a conv stage ([`crate::layer::ConvStage`]): `(integrate,
+/// fire)` cycles for one sample of `events_in` input events and `events_out` sent spikes, `G`
+/// = `groups` channel groups.
+///
+/// Integrate: the bias pass writes every `V` row (`G·Ho·Wo`, +1 to start), each event takes
+/// 2 cycles (coordinate ROM, walk load) plus `G` per kernel position (`Kh·Kw`; a position
+/// outside the output costs 1, which this estimate does not subtract), 4 of pipeline, and the
+/// conversion, which holds `V` (`G·Hp·Wp·kh·kw` reads). Fire: the conversion, then `T` sweeps
+/// of the `G·Hp·Wp` tick rows at two cycles per row, the spikes, and the eow.
+pub fn conv_stage_phases(
+    geo: &ConvGeometry,
+    groups: usize,
+    t: u32,
+    events_in: f64,
+    events_out: f64,
+) -> (f64, f64) {
+    let g = groups as f64;
+    let positions = (geo.kernel[0] * geo.kernel[1]) as f64;
+    let conversion = g * (geo.pooled_positions() * geo.pool_kernel[0] * geo.pool_kernel[1]) as f64;
+    let bias = g * geo.out_positions() as f64 + 1.0;
+    let integrate = bias + events_in * (2.0 + positions * g) + 4.0 + conversion;
+    let fire = conversion + 2.0 * t as f64 * g * geo.pooled_positions() as f64 + events_out + 2.0;
+    (integrate, fire)
 }
 
 /// The DESIGN §5 cost model of one layer stage: `(integrate, fire)` cycles for one sample of
@@ -654,17 +806,69 @@ pub fn stage_phases(
 }
 
 /// The shape of one layer stage: what its resources depend on.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 struct StageShape {
+    /// Fan-in of a neuron (bias not counted) and neurons on the lanes (conv: channels).
     inputs: usize,
     outputs: usize,
     lanes: usize,
     weight_bits: u32,
     z_bits: u32,
     t: u32,
+    /// A conv stage's geometry.
+    conv: Option<ConvGeometry>,
 }
 
 impl StageShape {
+    /// The shape of stage `spec` of `model` with `lanes` lanes and `z_bits`-bit potentials.
+    fn of(model: &Model, spec: &StageSpec, lanes: usize, z_bits: u32, _target: Target) -> Self {
+        let layer = &model.layers[spec.k];
+        StageShape {
+            inputs: layer.fan_in(),
+            outputs: layer.rows(),
+            lanes,
+            weight_bits: layer.weight_bits,
+            z_bits,
+            t: model.time_steps,
+            conv: spec.conv.clone(),
+        }
+    }
+
+    /// `V` rows per group (conv: `Ho·Wo`) and tick rows per group (conv: `Hp·Wp`).
+    fn positions(&self) -> (usize, usize) {
+        self.conv
+            .as_ref()
+            .map_or((1, 1), |g| (g.out_positions(), g.pooled_positions()))
+    }
+
+    /// `(integrate, fire)` cycles ([`stage_phases`], [`conv_stage_phases`]).
+    fn phases(&self, fires: bool, events_in: f64, events_out: f64) -> (f64, f64) {
+        match &self.conv {
+            Some(geo) => conv_stage_phases(geo, self.groups(), self.t, events_in, events_out),
+            None => stage_phases(
+                self.outputs,
+                self.groups(),
+                fires,
+                self.t,
+                events_in,
+                events_out,
+            ),
+        }
+    }
+
+    /// Weight bits read per sample: a row of `N·W` bits for the bias and per event (dense);
+    /// a conv reads `Co·W` per kernel position of each event and per output position for the
+    /// bias.
+    fn weight_bits_read(&self, events_in: f64) -> f64 {
+        let row = (self.outputs as u64 * self.weight_bits as u64) as f64;
+        match &self.conv {
+            Some(g) => {
+                row * (events_in * (g.kernel[0] * g.kernel[1]) as f64 + g.out_positions() as f64)
+            }
+            None => row * (events_in + 1.0),
+        }
+    }
+
     /// `G = ⌈N / P⌉`.
     fn groups(&self) -> usize {
         self.outputs.div_ceil(self.lanes)
@@ -680,9 +884,11 @@ impl StageShape {
         self.t.trailing_zeros() as u64 + 1
     }
 
-    /// `V` (`z_bits`) and the spike tick (`K + 1` bits) per neuron.
+    /// `V` (`z_bits`) and the spike tick (`K + 1` bits) per neuron (a conv: `V` per output
+    /// position, ticks per pooled position).
     fn state_bits(&self) -> u64 {
-        self.outputs as u64 * (self.z_bits as u64 + self.tick_bits())
+        let (v, tk) = self.positions();
+        self.outputs as u64 * (v as u64 * self.z_bits as u64 + tk as u64 * self.tick_bits())
     }
 }
 
@@ -700,23 +906,21 @@ fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) ->
 
 fn state_memory_kind(target: Target, s: &StageShape) -> MemoryKind {
     match () {
-        _ if s.outputs <= 32 => MemoryKind::Registers,
+        _ if s.outputs * s.positions().0 <= 32 => MemoryKind::Registers,
         _ if target.has_lut_ram() && s.state_bits() <= 16 * 1024 => MemoryKind::Distributed,
         _ => MemoryKind::BlockRam,
     }
 }
 
-/// Weight bits all stages read per sample (`(events_in + 1)` rows of `N · W` bits each) over
+/// Weight bits all stages read per sample (`LayerEstimate::weight_bits_read_per_sample`) over
 /// the read bits per cycle of every block RAM and SPRAM of the device.
-fn device_bandwidth_bound(target: Target, model: &Model, activity: &Activity) -> Option<f64> {
+fn device_bandwidth_bound(target: Target, plans: &[LayerPlan]) -> Option<f64> {
     let cap = target.capacity()?;
     let family = target.family()?;
     let per_cycle = cap.brams * family.bram_read_bits_per_cycle() + cap.spram * SPRAM_WIDTH;
-    let bits: f64 = model
-        .layers
+    let bits: f64 = plans
         .iter()
-        .zip(&activity.events_in)
-        .map(|(l, e)| (e + 1.0) * (l.outputs as f64) * l.weight_bits as f64)
+        .map(|p| p.estimate.weight_bits_read_per_sample)
         .sum();
     Some(bits / per_cycle as f64)
 }
@@ -779,9 +983,10 @@ fn weight_blocks(target: Target, kind: MemoryKind, s: &StageShape) -> (u64, u64)
 /// Block RAMs of a stage's state in block RAM: two packed memories of `G` rows, `P·z_bits`
 /// and `P·(K+1)` bits wide.
 fn state_brams(target: Target, s: &StageShape) -> u64 {
-    let depth = (s.groups() as u64).max(2).next_power_of_two();
-    target.brams_for(depth, s.lanes as u64 * s.z_bits as u64)
-        + target.brams_for(depth, s.lanes as u64 * s.tick_bits())
+    let (v, tk) = s.positions();
+    let depth = |rows: usize| ((s.groups() * rows) as u64).max(2).next_power_of_two();
+    target.brams_for(depth(v), s.lanes as u64 * s.z_bits as u64)
+        + target.brams_for(depth(tk), s.lanes as u64 * s.tick_bits())
 }
 
 /// The DESIGN §5 estimate of one stage: cycles ([`stage_phases`]), memory bits, LUT/FF/BRAM.
@@ -792,16 +997,16 @@ fn estimate(
     events_out: f64,
     fires: bool,
 ) -> LayerEstimate {
-    let (integrate_cycles, fire_cycles) =
-        stage_phases(s.outputs, s.groups(), fires, s.t, events_in, events_out);
+    let (integrate_cycles, fire_cycles) = s.phases(fires, events_in, events_out);
     let weight_bits = s.weight_bits_total();
     let state_bits = s.state_bits();
     let kind = weight_memory_kind(target, weight_bits, s.outputs);
     let (luts, ffs) = stage_logic(target, s);
     let (brams, sprams) = weight_blocks(target, kind, s);
     let weight_read_bits_per_cycle = weight_read_bits(target, kind, brams, sprams);
-    let bandwidth_bound_cycles = weight_read_bits_per_cycle
-        .map(|bw| (events_in + 1.0) * s.outputs as f64 * s.weight_bits as f64 / bw.max(1) as f64);
+    let weight_bits_read_per_sample = s.weight_bits_read(events_in);
+    let bandwidth_bound_cycles =
+        weight_read_bits_per_cycle.map(|bw| weight_bits_read_per_sample / bw.max(1) as f64);
     let distributed_luts = if kind == MemoryKind::Distributed {
         weight_bits / 16
     } else {
@@ -826,6 +1031,7 @@ fn estimate(
         cycles_per_sample: integrate_cycles.max(fire_cycles),
         weight_read_bits_per_cycle,
         bandwidth_bound_cycles,
+        weight_bits_read_per_sample,
         weight_bits,
         state_bits,
         luts: luts + distributed_luts + state_luts,
@@ -854,41 +1060,38 @@ fn slope_bits(inputs: usize, weight_bits: u32) -> u32 {
 
 fn plan_layer(
     model: &Model,
-    k: usize,
+    spec: &StageSpec,
     lanes: usize,
     fires: bool,
     events_in: f64,
     events_out: f64,
     options: &HwOptions,
 ) -> LayerPlan {
-    let layer = &model.layers[k];
+    let layer = &model.layers[spec.k];
     let t = model.time_steps;
     let z_bound = accumulator_bound(layer, t, options.weights);
     let z_bits = bounds::signed_bits(z_bound);
-    let shape = StageShape {
-        inputs: layer.inputs,
-        outputs: layer.outputs,
-        lanes,
-        weight_bits: layer.weight_bits,
-        z_bits,
-        t,
-    };
+    let shape = StageShape::of(model, spec, lanes, z_bits, options.target);
     let est = estimate(options.target, &shape, events_in, events_out, fires);
+    let sent = shape.outputs * shape.positions().1;
     LayerPlan {
-        layer: k + 1,
-        inputs: layer.inputs,
-        outputs: layer.outputs,
+        layer: spec.k + 1,
+        map: spec.map,
+        inputs: shape.inputs,
+        outputs: shape.outputs,
+        sent,
+        conv: spec.conv.clone(),
         lanes,
         groups: shape.groups(),
         weight_bits: layer.weight_bits,
         frac_bits: layer.frac_bits,
         z_bound,
         z_bits,
-        slope_bits: slope_bits(layer.inputs, layer.weight_bits),
+        slope_bits: slope_bits(shape.inputs, layer.weight_bits),
         input_index_bits: bounds::unsigned_bits(layer.inputs as u64),
-        output_index_bits: index_bits(layer.outputs),
+        output_index_bits: index_bits(sent),
         fires,
-        weight_memory: weight_memory_kind(options.target, est.weight_bits, layer.outputs),
+        weight_memory: weight_memory_kind(options.target, est.weight_bits, shape.outputs),
         state_memory: state_memory_kind(options.target, &shape),
         estimate: est,
     }
@@ -897,18 +1100,15 @@ fn plan_layer(
 /// The automatic lane count: the fewest lanes whose stage keeps up with the input stream (one
 /// feature per beat), within the target's memory bandwidth (UP5K SPRAM: `spram · SPRAM_WIDTH`
 /// = 64 bits per cycle).
-#[allow(clippy::too_many_arguments)]
 fn auto_lanes(
     target: Target,
-    inputs: usize,
-    outputs: usize,
-    weight_bits: u32,
-    t: u32,
+    shape: &StageShape,
     events_in: f64,
     events_out: f64,
     input_cycles: f64,
     fires: bool,
 ) -> usize {
+    let (inputs, outputs, weight_bits) = (shape.inputs, shape.outputs, shape.weight_bits);
     let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
     let kind = weight_memory_kind(target, weight_bits_total, outputs);
     let cap = target.capacity();
@@ -935,14 +1135,11 @@ fn auto_lanes(
         if !fits(p) {
             continue;
         }
-        let (integrate, fire) = stage_phases(
-            outputs,
-            outputs.div_ceil(p),
-            fires,
-            t,
-            events_in,
-            events_out,
-        );
+        let trial = StageShape {
+            lanes: p,
+            ..shape.clone()
+        };
+        let (integrate, fire) = trial.phases(fires, events_in, events_out);
         let cycles = integrate.max(fire);
         if cycles <= input_cycles {
             return p;
@@ -962,6 +1159,56 @@ mod tests {
         let model = golden::default_model::quantized();
         let activity = Activity::worst_case(&model);
         Design::new(model, HwOptions::new(target), activity).unwrap()
+    }
+
+    #[test]
+    fn conv_stages_fuse_their_max_pool_and_send_its_map() {
+        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let specs = stage_specs(&model).unwrap();
+        let maps: Vec<(usize, usize)> = specs.iter().map(|s| (s.k, s.map)).collect();
+        // conv(0) + pool(1) → map 2; conv(2) + pool(3) → map 4; dense(4) → map 5.
+        assert_eq!(maps, [(0, 2), (2, 4), (4, 5)]);
+        let g = specs[0].conv.as_ref().unwrap();
+        assert_eq!(
+            (g.out_hw, g.pooled_hw, g.pool_kernel),
+            ([28, 28], [14, 14], [2, 2])
+        );
+        let d = Design::new(
+            model,
+            HwOptions::new(Target::Generic),
+            Activity::worst_case(&golden::builtin::find("mnist-cnn").unwrap().quantized()),
+        )
+        .unwrap();
+        // Lanes run across the 8 and 16 output channels; the conv stages send the pooled maps.
+        assert_eq!(
+            d.layers.iter().map(|l| l.sent).collect::<Vec<_>>(),
+            [8 * 14 * 14, 16 * 7 * 7, 10]
+        );
+    }
+
+    #[test]
+    fn refuses_a_pool_without_its_conv_a_conv_after_dense_and_a_conv_last() {
+        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let err = |layers: Vec<golden::model::Layer>| {
+            let m = Model {
+                layers,
+                ..model.clone()
+            };
+            stage_specs(&m).unwrap_err().to_string()
+        };
+        let l = &model.layers;
+        let e = err(l[1..].to_vec());
+        assert!(
+            e.contains("layer 1 (layers[0], maxpool2d) follows the input"),
+            "{e}"
+        );
+        let e = err(vec![l[4].clone(), l[0].clone(), l[4].clone()]);
+        assert!(
+            e.contains("layer 2 (layers[1], conv2d) follows a dense layer"),
+            "{e}"
+        );
+        let e = err(l[..3].to_vec());
+        assert!(e.contains("layer 3 (layers[2]), is conv2d"), "{e}");
     }
 
     #[test]
@@ -1009,6 +1256,7 @@ mod tests {
                     weight_bits: l1.weight_bits,
                     z_bits: l1.z_bits,
                     t: d.time_steps,
+                    conv: None,
                 },
             )
         } else {

@@ -1,7 +1,7 @@
 //! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
 
 use crate::encoder::Encoder;
-use crate::layer::{LayerStage, StageParams, WeightStore};
+use crate::layer::{ConvStage, LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::prelude::*;
 use crate::readout::Readout;
@@ -35,11 +35,11 @@ pub fn weight_store(design: &Design, k: usize) -> WeightStore {
     }
 }
 
-/// The stage parameters of layer `k` (0-based) of `design`; memory files are named
-/// `<prefix>l<k+1>_c<c>.hex`.
+/// The stage parameters of stage `k` (0-based) of `design`; memory files are named
+/// `<prefix>l<l>_c<c>.hex` after the stage's layer number `l`.
 pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
     let plan = &design.layers[k];
-    let layer = &design.model.layers[k];
+    let layer = &design.model.layers[plan.layer - 1];
     StageParams {
         outputs: plan.outputs,
         inputs: plan.inputs,
@@ -58,8 +58,9 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
             .map(|r| r.to_vec())
             .collect(),
         bias: layer.bias.clone(),
-        hex_prefix: format!("{prefix}l{}", k + 1),
+        hex_prefix: format!("{prefix}l{}", plan.layer),
         window_start: usize::from(k == 0 && design.options.fault == Some(Fault::WindowOffByOne)),
+        conv: plan.conv.clone(),
     }
 }
 
@@ -103,16 +104,27 @@ pub struct TtfsCore<const ZW: usize> {
     /// Every stage has its weights.
     pub loaded: Output<Bit>,
     /// Trace taps (`--trace` only, else none): the encoder's stream, then each firing
-    /// stage's output, in layer order.
+    /// dense stage's output, in layer order.
     pub trace: Vec<EventTap>,
+    /// Trace taps of the conv stages (`--trace` only), in layer order; they come before the
+    /// dense stages' in the event chain.
+    pub conv_trace: Vec<EventTap>,
     /// Layer 0.
     pub encoder: Encoder,
-    /// Layers 1..=L.
+    /// The conv stages (first in the chain; empty for a dense model).
+    pub convs: Vec<ConvStage<ZW>>,
+    /// The dense stages.
     pub stages: Vec<LayerStage<ZW>>,
     /// Class of each sample.
     pub readout: Readout<ZW>,
     /// Stage `i` → stage `i + 1`.
     links: Vec<EventWire>,
+    /// Conv stage `i` → the next stage (conv or the first dense one).
+    conv_links: Vec<EventWire>,
+    /// Sinks of the conv stages' unused `z` streams.
+    conv_z_sinks: Vec<ZSink<ZW>>,
+    /// `loaded` of conv stages `0..=i` (prefix AND); the last one opens the dense chain's.
+    conv_ld: Vec<Wire<Bit>>,
     /// Sinks of the inner stages' unused `z` streams.
     z_sinks: Vec<ZSink<ZW>>,
     /// `loaded` of stages `0..i` (prefix AND), combinational.
@@ -123,6 +135,13 @@ pub struct TtfsCore<const ZW: usize> {
     /// Trace taps: the encoder's (0 or 1), the firing stages' (0 or their count).
     _enc_tap: usize,
     _stage_taps: usize,
+    /// Conv stages, `− 1` (saturating), and 0/1 switches of where the encoder's
+    /// stream goes; conv taps.
+    _nc: usize,
+    _nc_m1: usize,
+    _enc_to_conv: usize,
+    _enc_to_dense: usize,
+    _conv_taps: usize,
     _images: Vec<(String, String)>,
 }
 
@@ -141,12 +160,22 @@ impl<const ZW: usize> TtfsCore<ZW> {
         );
         let zw = pick_zw(design).expect("a ZW of the menu");
         assert!(ZW >= zw, "ttfs core: ZW = {ZW} < {zw} needed");
-        let n = design.layers.len();
-        assert!(n >= 1, "ttfs core: no layer");
-        assert_eq!(params.len(), n, "ttfs core: one StageParams per layer");
+        assert_eq!(
+            params.len(),
+            design.layers.len(),
+            "ttfs core: one StageParams per stage"
+        );
+        let nc = params.iter().take_while(|p| p.conv.is_some()).count();
+        let n = params.len() - nc;
+        assert!(n >= 1, "ttfs core: no dense stage");
+        assert!(
+            params[nc..].iter().all(|p| p.conv.is_none()),
+            "ttfs core: conv stages come first"
+        );
         let images = params.iter().flat_map(|p| p.images()).collect();
-        let firing = design.layers.iter().filter(|l| l.fires).count();
+        let firing = design.layers[nc..].iter().filter(|l| l.fires).count();
         let taps = if design.options.trace { 1 + firing } else { 0 };
+        let conv_taps = if design.options.trace { nc } else { 0 };
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -157,9 +186,19 @@ impl<const ZW: usize> TtfsCore<ZW> {
             w_data: Signal::default(),
             loaded: Signal::default(),
             encoder: Encoder::new(design.inputs, design.input_bits, design.time_steps),
-            stages: params.iter().map(LayerStage::new).collect(),
+            convs: params[..nc].iter().map(ConvStage::new).collect(),
+            stages: params[nc..].iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
             trace: (0..taps).map(|_| EventTap::default()).collect(),
+            conv_trace: (0..conv_taps).map(|_| EventTap::default()).collect(),
+            conv_links: (0..nc).map(|_| EventWire::default()).collect(),
+            conv_z_sinks: (0..nc).map(|_| ZSink::default()).collect(),
+            conv_ld: (0..nc).map(|_| Signal::default()).collect(),
+            _nc: nc,
+            _nc_m1: nc.saturating_sub(1),
+            _enc_to_conv: nc.min(1),
+            _enc_to_dense: usize::from(nc == 0),
+            _conv_taps: conv_taps,
             links: (1..n).map(|_| EventWire::default()).collect(),
             z_sinks: (1..n).map(|_| ZSink::default()).collect(),
             ld_prefix: (0..=n).map(|_| Signal::default()).collect(),
@@ -198,8 +237,33 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.readout.rst.next = self.rst.val();
         // Weight loading: stages take the load stream in layer order, each until it has its
         // whole image (a ROM stage is loaded from reset and takes nothing). Samples wait.
-        self.ld_prefix[0].next = true;
+        // The conv stages load first (`conv_ld[i]`: conv stages `0..=i` are loaded).
+        for i in 0..self._enc_to_dense {
+            self.ld_prefix[i].next = true;
+        }
         self.w_ready.next = false;
+        for i in 0..self._nc {
+            self.convs[i].clock.next = self.clock.val();
+            self.convs[i].rst.next = self.rst.val();
+            self.convs[i].wl.data.next = self.w_data.val();
+        }
+        for i in 0..self._enc_to_conv {
+            self.convs[i].wl.valid.next = self.w_valid.val();
+            if self.convs[i].wl.ready.val() {
+                self.w_ready.next = true;
+            }
+            self.conv_ld[i].next = self.convs[i].loaded.val();
+        }
+        for i in 1..self._nc {
+            self.convs[i].wl.valid.next = self.w_valid.val() & self.conv_ld[i - 1].val();
+            if self.conv_ld[i - 1].val() & self.convs[i].wl.ready.val() {
+                self.w_ready.next = true;
+            }
+            self.conv_ld[i].next = self.conv_ld[i - 1].val() & self.convs[i].loaded.val();
+        }
+        for i in self._nc_m1..self._nc {
+            self.ld_prefix[0].next = self.conv_ld[i].val();
+        }
         for i in 0..self._n {
             self.stages[i].clock.next = self.clock.val();
             self.stages[i].rst.next = self.rst.val();
@@ -220,7 +284,23 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.s.ready.next = self.encoder.s.ready.val() & self.loaded.val();
         // The event streams: encoder → stage 0 → … → the last stage → readout (both of its
         // streams; the readout takes the one of its kind). Inner stages' z streams are unused.
-        EventOut::join(&mut self.encoder.ev_out, &mut self.stages[0].ev_in);
+        for i in 0..self._enc_to_conv {
+            EventOut::join(&mut self.encoder.ev_out, &mut self.convs[i].ev_in);
+        }
+        for i in 0..self._enc_to_dense {
+            EventOut::join(&mut self.encoder.ev_out, &mut self.stages[i].ev_in);
+        }
+        for i in 0..self._nc_m1 {
+            EventOut::join(&mut self.convs[i].ev_out, &mut self.conv_links[i].ev_in);
+            EventOut::join(&mut self.conv_links[i].ev_out, &mut self.convs[i + 1].ev_in);
+        }
+        for i in self._nc_m1..self._nc {
+            EventOut::join(&mut self.convs[i].ev_out, &mut self.conv_links[i].ev_in);
+            EventOut::join(&mut self.conv_links[i].ev_out, &mut self.stages[0].ev_in);
+        }
+        for i in 0..self._nc {
+            ZOut::<ZW>::join(&mut self.convs[i].z_out, &mut self.conv_z_sinks[i].z_in);
+        }
         for i in 0..self._links {
             EventOut::join(&mut self.stages[i].ev_out, &mut self.links[i].ev_in);
             EventOut::join(&mut self.links[i].ev_out, &mut self.stages[i + 1].ev_in);
@@ -238,6 +318,13 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
             self.trace[t].eow.next = self.encoder.ev_out.eow.val();
             self.trace[t].m.next = self.encoder.ev_out.m.val();
             self.trace[t].index.next = self.encoder.ev_out.index.val();
+        }
+        for i in 0..self._conv_taps {
+            self.conv_trace[i].valid.next =
+                self.convs[i].ev_out.valid.val() & self.convs[i].ev_out.ready.val();
+            self.conv_trace[i].eow.next = self.convs[i].ev_out.eow.val();
+            self.conv_trace[i].m.next = self.convs[i].ev_out.m.val();
+            self.conv_trace[i].index.next = self.convs[i].ev_out.index.val();
         }
         for i in 0..self._stage_taps {
             self.trace[i + 1].valid.next =

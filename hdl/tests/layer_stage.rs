@@ -81,6 +81,7 @@ fn random_params(
         bias,
         hex_prefix: "ls".into(),
         window_start: 0,
+        conv: None,
     }
 }
 

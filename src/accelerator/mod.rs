@@ -97,7 +97,7 @@ pub fn plan_streaming(
 ) -> Result<Design> {
     let loaded = model.load()?;
     // Before the activity measurement: it runs the model, and the refusal names the file.
-    crate::source::require_dense(&loaded.model, &loaded.origin, "the hardware generator")?;
+    crate::source::require_buildable(&loaded.model, &loaded.origin, "the hardware generator")?;
     let options = hw.options()?;
     let activity = activity::measure(&loaded.model, &hw.activity, dataset)?;
     Ok(Design::new(loaded.model, options, activity)?)

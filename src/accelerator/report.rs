@@ -57,7 +57,7 @@ impl<'a> ReportJson<'a> {
 
 /// `inputs-hidden-…-outputs`, e.g. `784-128-10`.
 pub fn model_shape(d: &Design) -> String {
-    let outputs: Vec<String> = d.layers.iter().map(|l| l.outputs.to_string()).collect();
+    let outputs: Vec<String> = d.layers.iter().map(|l| l.sent.to_string()).collect();
     format!("{}-{}", d.inputs, outputs.join("-"))
 }
 

@@ -39,7 +39,7 @@ pub fn run(a: &RunArgs) -> Result<()> {
         );
     }
     let loaded = a.model.load()?;
-    crate::source::require_dense(&loaded.model, &loaded.origin, "the hardware generator")?;
+    crate::source::require_buildable(&loaded.model, &loaded.origin, "the hardware generator")?;
     let model = &loaded.model;
     let data = a.data.load()?;
     check_dataset_fits(model, &data, a.data.dataset.name())?;

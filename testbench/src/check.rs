@@ -229,6 +229,8 @@ pub fn check(
     });
 
     let mut sim = EventSim::new(model);
+    // The window of each map (a pool's is its input's), for the absolute ticks in messages.
+    let windows = golden::model::windows(model.layers.iter().map(|l| l.kind));
     let mut golden = |frame: &Frame| -> Expected {
         let x: Vec<u32> = beats[frame.beats.clone()]
             .iter()
@@ -305,7 +307,14 @@ pub fn check(
                         }
                         continue;
                     };
-                    check_group(&mut rec, k, tl.layer, t, &exp.ticks[slot], group);
+                    check_group(
+                        &mut rec,
+                        k,
+                        (tl.layer, windows[tl.layer]),
+                        t,
+                        &exp.ticks[slot],
+                        group,
+                    );
                 }
             } else if epoch.last && frame.closed {
                 for (slot, tl) in info.trace.iter().enumerate() {
@@ -457,17 +466,18 @@ pub fn check(
     })
 }
 
-/// Compares one layer's events of one good frame with the golden ticks.
+/// Compares one map's events of one good frame with the golden ticks; `(layer, window)`: the
+/// map's number and its window.
 fn check_group(
     rec: &mut Recorder,
     k: usize,
-    layer: usize,
+    (layer, window): (usize, usize),
     t: u64,
     expected: &[Option<u64>],
     group: &[&TraceBeat],
 ) {
     let width = expected.len();
-    let base = layer as u64 * t;
+    let base = window as u64 * t;
     let mut seen: Vec<Option<&TraceBeat>> = vec![None; width];
     let mut last_m = 0u64;
     for b in group {

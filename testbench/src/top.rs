@@ -12,7 +12,7 @@ pub const DEFAULT_MODULE: &str = "ttfs_top";
 /// `t{layer}_index[IW-1:0]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TraceLayer {
-    /// Layer number (0 = input encoder, `l ≥ 1` = `model.layers[l − 1]`).
+    /// Map number (0 = input encoder, `l ≥ 1` = `model.layers[l − 1]`'s output).
     pub layer: usize,
     /// Neurons of the layer (layer 0: the model's inputs).
     pub width: usize,
@@ -53,8 +53,9 @@ pub struct TopInfo {
     pub classes: usize,
     /// `T`, ticks per layer window (a power of two).
     pub time_steps: u32,
-    /// Traced layers, `0..=L_fired` in order; empty when the top has no trace ports.
-    /// `L_fired = L` under first-spike readout, `L − 1` under potential readout.
+    /// Traced maps in order: the input (0), then each stage's sent map (a conv stage sends
+    /// its fused max-pool's); under potential readout the last stage is not traced. Empty
+    /// when the top has no trace ports.
     pub trace: Vec<TraceLayer>,
     /// The top has the weight-load stream `w_valid`, `w_ready`, `w_data[15:0]`, `w_last`.
     #[serde(default)]
@@ -87,12 +88,21 @@ impl TopInfo {
             .map_err(|e| CosimError::Model(e.to_string()))?;
         let mut widths = vec![model.input_len()];
         widths.extend(model.layers.iter().map(|l| l.outputs));
-        let fired = match model.readout {
-            Readout::FirstSpike => model.layers.len(),
-            Readout::Potential => model.layers.len() - 1,
-        };
+        // The maps the hardware sends: the input's, then one per stage, a `maxpool2d` fused
+        // into the conv stage before it (its map, not the conv's, is sent); under potential
+        // readout the last stage sends nothing.
+        let mut sent = vec![0];
+        for (k, layer) in model.layers.iter().enumerate() {
+            let pooled = model.layers.get(k + 1).is_some_and(|l| !l.is_weighted());
+            if layer.is_weighted() {
+                sent.push(if pooled { k + 2 } else { k + 1 });
+            }
+        }
+        if model.readout == Readout::Potential {
+            sent.pop();
+        }
         let trace = if trace {
-            (0..=fired)
+            sent.into_iter()
                 .map(|layer| TraceLayer {
                     layer,
                     width: widths[layer],

@@ -2,8 +2,8 @@
 //! Icarus Verilog): seeded random networks with lanes, their samples, MNIST images and the
 //! generated tops.
 
-use golden::model::{Model, Readout};
-use golden::testkit::random_layer;
+use golden::model::{Layer, LayerKind, Model, Readout};
+use golden::testkit::{random_layer, random_weighted_layer};
 use hdl::plan::{Activity, Design, Fault, HwOptions, Target};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -121,4 +121,91 @@ pub fn samples_for(model: &Model, seed: u64, n: usize) -> Vec<Vec<u32>> {
             .collect()
     }));
     s
+}
+
+/// A seeded random convolutional network the hardware builds (conv stages first, each
+/// `conv2d` optionally followed by one `maxpool2d`, a dense layer last): input `[1..=3,
+/// 3..=8, 3..=8]`, 1..=2 convs of 1..=6 channels (kernels up to 3×3, strides 1 or 2, padding
+/// 0..=2), pools of kernel 1..=3 with stride = kernel or 1..=3 (overlapping or leaving edge
+/// rows out), any `T` up to 32, input and weight bits, either readout; and lanes per stage
+/// (odd seeds: a count that does not divide the channels where one exists).
+pub fn random_conv_network(seed: u64) -> (Model, Vec<usize>) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let input_shape = [
+        rng.gen_range(1..=3),
+        rng.gen_range(3..=8),
+        rng.gen_range(3..=8),
+    ];
+    let len = |s: [usize; 3]| s[0] * s[1] * s[2];
+    let mut shape = input_shape;
+    let mut layers = Vec::new();
+    let mut lanes = Vec::new();
+    let pick_lanes = |rng: &mut ChaCha8Rng, n: usize| {
+        let non_dividing: Vec<usize> = (2..n).filter(|p| !n.is_multiple_of(*p)).collect();
+        if seed % 2 == 1 && !non_dividing.is_empty() {
+            non_dividing[rng.gen_range(0..non_dividing.len())]
+        } else {
+            rng.gen_range(1..=n)
+        }
+    };
+    for _ in 0..rng.gen_range(1..=2) {
+        let padding = [rng.gen_range(0..=2), rng.gen_range(0..=2)];
+        let kernel = [
+            rng.gen_range(1..=3.min(shape[1] + 2 * padding[0])),
+            rng.gen_range(1..=3.min(shape[2] + 2 * padding[1])),
+        ];
+        let stride = [1 << rng.gen_range(0..=1), 1 << rng.gen_range(0..=1)];
+        let channels = rng.gen_range(1..=6);
+        let kind = LayerKind::conv2d(shape, channels, kernel, stride, padding)
+            .expect("the kernel fits the padded input");
+        let out = kind.out_shape(0);
+        let weight_bits = rng.gen_range(2..=10);
+        layers.push(random_weighted_layer(
+            &mut rng,
+            kind,
+            len(shape),
+            len(out),
+            weight_bits,
+        ));
+        lanes.push(pick_lanes(&mut rng, channels));
+        shape = out;
+        if rng.gen_bool(0.6) {
+            let kernel = [
+                rng.gen_range(1..=3.min(shape[1])),
+                rng.gen_range(1..=3.min(shape[2])),
+            ];
+            let stride = if rng.gen_bool(0.5) {
+                kernel
+            } else {
+                [rng.gen_range(1..=3), rng.gen_range(1..=3)]
+            };
+            let kind = LayerKind::maxpool2d(shape, kernel, stride).expect("the window fits");
+            layers.push(Layer::maxpool(kind));
+            shape = kind.out_shape(0);
+        }
+    }
+    let outputs = rng.gen_range(2..=5);
+    let weight_bits = rng.gen_range(2..=10);
+    layers.push(random_weighted_layer(
+        &mut rng,
+        LayerKind::Dense,
+        len(shape),
+        outputs,
+        weight_bits,
+    ));
+    lanes.push(pick_lanes(&mut rng, outputs));
+    let model = Model {
+        time_steps: 1 << rng.gen_range(1..=5),
+        input_bits: rng.gen_range(1..=8),
+        readout: if rng.gen_bool(0.5) {
+            Readout::Potential
+        } else {
+            Readout::FirstSpike
+        },
+        dataset: None,
+        input_shape: Some(input_shape),
+        layers,
+    };
+    model.validate().expect("a random conv network is valid");
+    (model, lanes)
 }

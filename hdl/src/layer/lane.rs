@@ -71,6 +71,12 @@ pub struct Lane<const ZW: usize> {
 impl<const ZW: usize> Lane<ZW> {
     /// Lane `p` of the stage of `params`.
     pub fn new(params: &StageParams, p: usize) -> Self {
+        Self::with_index(params, p)
+    }
+
+    /// A lane whose neuron index within a row is `index` (`idx`): lane `p`'s is `p` in a dense
+    /// stage, its channel's offset `p·Hp·Wp` in a conv stage's sent map.
+    pub fn with_index(params: &StageParams, index: usize) -> Self {
         let k = params.time_steps.trailing_zeros() as usize;
         Self {
             clock: Signal::default(),
@@ -103,7 +109,7 @@ impl<const ZW: usize> Lane<ZW> {
             fires_now: Signal::default(),
             hit: Signal::default(),
             neuron: Signal::default(),
-            idx_c: Constant::new(bits(p as u64)),
+            idx_c: Constant::new(bits(index as u64)),
             n_c: Constant::new(bits(params.outputs as u64)),
             zmode_c: Constant::new(!params.fires),
             tvalid_c: Constant::new(bits(params.time_steps as u64)),

@@ -6,6 +6,68 @@ use crate::layer::weight_memory::{WeightLayout, WeightMemory, WeightStore, WEIGH
 /// Address width of the stage's potential / tick memories (`G ≤ 2^16` rows).
 pub const STATE_ADDR_BITS: usize = 16;
 
+/// The geometry of a conv stage (DESIGN §2.1, §5): a `conv2d` and the `maxpool2d` fused into
+/// its conversion (a `1×1` pool of stride 1 when none follows).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ConvGeometry {
+    /// `[C, H, W]` read.
+    pub in_shape: [usize; 3],
+    /// `[Kh, Kw]`.
+    pub kernel: [usize; 2],
+    /// `[Sh, Sw]`, powers of two.
+    pub stride: [usize; 2],
+    /// `[Ph, Pw]`.
+    pub padding: [usize; 2],
+    /// `[Ho, Wo]` of the conv's map.
+    pub out_hw: [usize; 2],
+    /// The fused max-pool's `[kh, kw]` and `[sh, sw]`.
+    pub pool_kernel: [usize; 2],
+    pub pool_stride: [usize; 2],
+    /// `[Hp, Wp]` of the map the stage sends.
+    pub pooled_hw: [usize; 2],
+}
+
+impl ConvGeometry {
+    /// `Ho·Wo`: `V` rows per group.
+    pub fn out_positions(&self) -> usize {
+        self.out_hw[0] * self.out_hw[1]
+    }
+
+    /// `Hp·Wp`: tick rows per group (and the channel stride of the sent indices).
+    pub fn pooled_positions(&self) -> usize {
+        self.pooled_hw[0] * self.pooled_hw[1]
+    }
+
+    /// Why the hardware cannot build this geometry, if it cannot (the counters' widths).
+    pub fn unsupported(&self) -> Option<String> {
+        let [c, h, w] = self.in_shape;
+        let limit = 1usize << (crate::layer::conv_issue::COORD_BITS - 1);
+        if !self.stride.iter().all(|s| s.is_power_of_two()) {
+            return Some(format!(
+                "stride {}x{} is not a power of two (the stage divides by shifts)",
+                self.stride[0], self.stride[1]
+            ));
+        }
+        if h + self.padding[0] >= limit
+            || w + self.padding[1] >= limit
+            || self.kernel[0] > limit
+            || self.kernel[1] > limit
+        {
+            return Some(format!(
+                "a {h}x{w} map with padding {}x{} exceeds the stage's {limit}-position counters",
+                self.padding[0], self.padding[1]
+            ));
+        }
+        if self.kernel[0] > 255 || self.kernel[1] > 255 || self.out_hw[1] > 255 {
+            return Some("kernels and output rows wider than 255 are not supported".into());
+        }
+        if c * h * w > 65535 {
+            return Some(format!("{} input features exceed 65535", c * h * w));
+        }
+        None
+    }
+}
+
 /// Parameters of one layer stage (everything but the accumulator width `ZW`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct StageParams {
@@ -39,12 +101,36 @@ pub struct StageParams {
     /// `Fault::WindowOffByOne` sets 1 (the counter starts one tick late), to prove that the
     /// co-simulation catches such a bug.
     pub window_start: usize,
+    /// A conv stage's geometry (`None`: dense). A conv stage's `outputs` are its output
+    /// channels `Co` (the lanes run across them), `inputs` its kernel size `C·Kh·Kw`, and
+    /// `weights` the kernels `[c][i][j]`, so the weight memory is laid out as for dense.
+    pub conv: Option<ConvGeometry>,
 }
 
 impl StageParams {
     /// `G = ⌈N/P⌉`, groups of neurons per lane.
     pub fn groups(&self) -> usize {
         self.outputs.div_ceil(self.lanes)
+    }
+
+    /// Rows of the potential memory: `G` (dense), `G·Ho·Wo` (conv).
+    pub fn v_rows(&self) -> usize {
+        self.groups() * self.conv.as_ref().map_or(1, ConvGeometry::out_positions)
+    }
+
+    /// Rows of the spike-tick memory: `G` (dense), `G·Hp·Wp` (conv, pooled).
+    pub fn tick_rows(&self) -> usize {
+        self.groups() * self.conv.as_ref().map_or(1, ConvGeometry::pooled_positions)
+    }
+
+    /// Neurons of the map the stage sends: `N` (dense), `Co·Hp·Wp` (conv).
+    pub fn sent_neurons(&self) -> usize {
+        self.outputs * self.conv.as_ref().map_or(1, ConvGeometry::pooled_positions)
+    }
+
+    /// The conv stage's coordinate ROM image name (`<prefix>_coords.hex`).
+    pub fn coord_image_name(&self) -> String {
+        format!("{}_coords.hex", self.hex_prefix)
     }
 
     /// The weight memory layout (all lanes side by side, 16-bit columns).
@@ -90,7 +176,25 @@ impl StageParams {
     /// The `$readmemh` images of the weight memory, `(file name, hex text)`, one per column
     /// (none when the weights are loaded through the stream).
     pub fn images(&self) -> Vec<(String, String)> {
-        self.weight_memory().images()
+        let mut images = self.weight_memory().images();
+        if let Some(geo) = &self.conv {
+            // Every word of the ROM's power-of-two depth (as `SyncRam::rom` sizes it), so no
+            // simulator warns of a short file.
+            let features = geo.in_shape.iter().product::<usize>();
+            let depth = features.max(2).next_power_of_two();
+            let text: String = (0..depth)
+                .map(|f| {
+                    let word = if f < features {
+                        crate::layer::conv_issue::coord_word(self, f)
+                    } else {
+                        0
+                    };
+                    format!("{word:016x}\n")
+                })
+                .collect();
+            images.push((self.coord_image_name(), text));
+        }
+        images
     }
 
     /// The stage's part of the load image: for each row, its `C` column words.
@@ -133,9 +237,23 @@ impl StageParams {
             "layer stage: weight memory depth exceeds 2^{WEIGHT_ADDR_BITS}"
         );
         assert!(
-            self.groups() <= 1 << STATE_ADDR_BITS,
-            "layer stage: G too large"
+            self.v_rows() <= 1 << STATE_ADDR_BITS,
+            "layer stage: G·Ho·Wo too large"
         );
+        if let Some(geo) = &self.conv {
+            if let Some(why) = geo.unsupported() {
+                panic!("conv stage: {why}");
+            }
+            assert!(
+                self.fires,
+                "conv stage: a conv stage fires (the last layer is dense)"
+            );
+            assert!(
+                self.sent_neurons() <= 65535
+                    && self.groups() * self.lanes * geo.pooled_positions() <= 65536,
+                "conv stage: the sent map exceeds the 16-bit index"
+            );
+        }
         assert!(
             (2..=zw).contains(&self.z_bits),
             "layer stage: z_bits = {} not in 2..={zw}",

@@ -108,6 +108,21 @@ impl<D: Synth, const N: usize> SyncRam<D, N> {
         ram
     }
 
+    /// A ROM of exactly `contents.len()` words (depth rounded up to a power of two, the rest
+    /// zero) from the `$readmemh` file `file_name`: tie `we` low. Unlike
+    /// [`SyncRam::with_image`], which keeps all `2^N` words, only the low
+    /// `ceil(log2 len)` address bits are used.
+    pub fn rom(file_name: &str, contents: &[D]) -> Self {
+        assert!(
+            !file_name.contains('"') && !file_name.contains('\\'),
+            "sync ram: bad image file name {file_name:?}"
+        );
+        let mut ram = Self::with_depth(contents.len().max(1));
+        ram._mem[..contents.len()].copy_from_slice(contents);
+        ram._image = Some(file_name.to_string());
+        ram
+    }
+
     /// The `$readmemh` file: every word of the memory, one per line, as `ceil(BITS/4)` hex
     /// digits (two's complement for signed words).
     pub fn hex_image(&self) -> String {

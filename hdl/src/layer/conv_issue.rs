@@ -1,0 +1,389 @@
+//! `ConvIssue`: a conv stage's integrate passes — per input event, the kernel positions whose
+//! output window covers it, one group of output channels per cycle.
+
+use crate::layer::integrate_issue::SampleState;
+use crate::layer::stage_params::StageParams;
+use crate::layer::weight_memory::{WeightAddr, WEIGHT_ADDR_BITS};
+use crate::prelude::*;
+use crate::prim::{SyncRam, ZeroExtend};
+use crate::stream::EventIn;
+
+/// Bits of the signed row / column counters (`−(K−1) ..= H − 1 + pad`, top bit = negative).
+pub const COORD_BITS: usize = 10;
+
+/// The coordinate ROM word of input feature `(c, y, x)`: `[0, 20)` the weight row of its first
+/// kernel position `c·Kh·Kw`; `[20, 30)` `y + Ph`; `[30, 40)` `x + Pw`; `[40, 56)`
+/// `⌊(y + Ph)/Sh⌋·Wo`; `[56, 64)` `⌊(x + Pw)/Sw⌋` (the output row and column of kernel
+/// position `(0, 0)`, before the range check).
+pub fn coord_word(params: &StageParams, feature: usize) -> u64 {
+    let g = params.conv.as_ref().expect("a conv stage");
+    let [_, h, w] = g.in_shape;
+    let (c, y, x) = (feature / (h * w), (feature / w) % h, feature % w);
+    let oy0 = (y + g.padding[0]) as u64;
+    let ox0 = (x + g.padding[1]) as u64;
+    let wrow = (c * g.kernel[0] * g.kernel[1]) as u64;
+    let vy0 = (oy0 / g.stride[0] as u64) * g.out_hw[1] as u64;
+    let vx0 = ox0 / g.stride[1] as u64;
+    wrow | oy0 << 20 | ox0 << 30 | (vy0 & 0xffff) << 40 | (vx0 & 0xff) << 56
+}
+
+/// Turns the input event stream into a conv stage's integrate passes, one group of `P` output
+/// channels per cycle (DESIGN §5 conv stage). At a sample's start the bias pass writes
+/// `V = b·T` into every row (`g·Ho·Wo + oy·Wo + ox`); then for each event `(j, m)` the
+/// coordinate ROM gives `(c, y, x)`'s kernel-walk start, and for kernel positions `(i, jj)` in
+/// row-major order, with `oy = (y + Ph − i)/Sh`, `ox = (x + Pw − jj)/Sw` whole and inside the
+/// output, one pass cycle per group: weight row `g·(C·Kh·Kw + 1) + (c·Kh + i)·Kw + jj`, `V`
+/// row `g·Ho·Wo + oy·Wo + ox`, ramp ticks `T − m`. A position outside the output costs one
+/// bubble cycle. Strides are powers of two (the divisions are shifts and masks); every step is
+/// an add or a decrement, no multiplier. The eow beat ends the sample as in
+/// [`crate::layer::IntegrateIssue`].
+///
+/// Ports: as [`crate::layer::IntegrateIssue`]: `clock`, `rst`, `ev_in`, `loaded`, `v_busy`,
+/// `fire_start` (in); `int_done`, `int_err`, `pass_valid`, `pass_bias`, `pass_k`, `pass_g`
+/// (the `V` row), `waddr` (out).
+///
+/// Latency: an event's first pass issues 3 cycles after it is taken (ROM read, walk load,
+/// pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `2 + Σ_positions (G if
+/// inside else 1)`. Cost: the coordinate ROM (`C·H·W` words of 64 bits), ~150 flip-flops, three
+/// 16-bit and one 20-bit adder.
+#[derive(LogicBlock)]
+pub struct ConvIssue {
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
+    /// Input events of the sample (channel-major feature indices).
+    pub ev_in: EventIn,
+    /// The weights are in place.
+    pub loaded: Input<Bit>,
+    /// The fire phase holds `V`'s read port: no pass starts.
+    pub v_busy: Input<Bit>,
+    /// The fire phase takes the integrated sample.
+    pub fire_start: Input<Bit>,
+    /// The sample's eow has been taken.
+    pub int_done: Output<Bit>,
+    /// The sample's framing error.
+    pub int_err: Output<Bit>,
+    /// The pass in its issue cycle.
+    pub pass_valid: Output<Bit>,
+    pub pass_bias: Output<Bit>,
+    pub pass_k: Output<Bits<9>>,
+    /// The `V` row of the pass.
+    pub pass_g: Output<Bits16>,
+    /// The weight row the pass reads this cycle.
+    pub waddr: Output<WeightAddr>,
+    rom: SyncRam<Bits<64>, 16>,
+    m_ext: ZeroExtend<8, 9>,
+    vx_ext: ZeroExtend<8, 16>,
+    state: RDff<SampleState>,
+    err: RDff<Bit>,
+    /// The bias pass runs (`V` rows `0..G·Ho·Wo` in order).
+    bias_act: RDff<Bit>,
+    /// The event taken last cycle: its ROM word is on `rom.rdata`.
+    fetch: RDff<Bit>,
+    /// The kernel walk of an event runs.
+    walk: RDff<Bit>,
+    k: RDff<Bits<9>>,
+    /// Walk state: kernel position `(i, jj)`, group `g`.
+    i: RDff<Bits8>,
+    jj: RDff<Bits8>,
+    g: RDff<Bits16>,
+    /// `y + Ph − i`, `x + Pw − jj` (signed, top bit = negative), `x + Pw` for the next row.
+    oyn: RDff<Bits<COORD_BITS>>,
+    oxn: RDff<Bits<COORD_BITS>>,
+    ox0: RDff<Bits<COORD_BITS>>,
+    /// `⌊oyn/Sh⌋·Wo`, `⌊oxn/Sw⌋` (and the latter's row start).
+    vy: RDff<Bits16>,
+    vx: RDff<Bits8>,
+    vx0: RDff<Bits8>,
+    /// Weight row of the position in group 0, and the group's weight and `V` offsets.
+    wpos: RDff<WeightAddr>,
+    wg: RDff<WeightAddr>,
+    vg: RDff<Bits16>,
+    /// Bias pass: the position in the group's map.
+    pos: RDff<Bits16>,
+    /// The pass register.
+    pv: RDff<Bit>,
+    pb: RDff<Bit>,
+    pg: RDff<Bits16>,
+    pw: RDff<WeightAddr>,
+    in_map: Wire<Bit>,
+    last_g: Wire<Bit>,
+    last_jj: Wire<Bit>,
+    last_i: Wire<Bit>,
+    advance: Wire<Bit>,
+    accept_event: Wire<Bit>,
+    accept_eow: Wire<Bit>,
+    gmax_c: Constant<Bits16>,
+    kh1_c: Constant<Bits8>,
+    kw1_c: Constant<Bits8>,
+    hos_c: Constant<Bits<COORD_BITS>>,
+    wos_c: Constant<Bits<COORD_BITS>>,
+    smy_c: Constant<Bits<COORD_BITS>>,
+    smx_c: Constant<Bits<COORD_BITS>>,
+    neg_c: Constant<Bits<COORD_BITS>>,
+    wo_c: Constant<Bits16>,
+    howo_c: Constant<Bits16>,
+    howo1_c: Constant<Bits16>,
+    stride_c: Constant<WeightAddr>,
+    fanin_c: Constant<WeightAddr>,
+    t_c: Constant<Bits<9>>,
+    one_c: Constant<Bits<COORD_BITS>>,
+    one8: Constant<Bits8>,
+    one16: Constant<Bits16>,
+    zero8: Constant<Bits8>,
+    zero16: Constant<Bits16>,
+    zero_c: Constant<Bits<COORD_BITS>>,
+    zero_w: Constant<WeightAddr>,
+    one_w: Constant<WeightAddr>,
+    zero64: Constant<Bits<64>>,
+}
+
+impl ConvIssue {
+    /// The pass issue of the conv stage of `params` (`params.conv` set); its coordinate ROM
+    /// image is `<hex_prefix>_coords.hex` ([`StageParams::images`]).
+    pub fn new(params: &StageParams) -> Self {
+        let geo = params.conv.as_ref().expect("a conv stage");
+        let groups = params.groups();
+        let howo = geo.out_hw[0] * geo.out_hw[1];
+        let [c, h, w] = geo.in_shape;
+        let words: Vec<Bits<64>> = (0..c * h * w)
+            .map(|f| bits(coord_word(params, f)))
+            .collect();
+        let mask = |s: usize| bits((s - 1) as u64);
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            ev_in: EventIn::default(),
+            loaded: Signal::default(),
+            v_busy: Signal::default(),
+            fire_start: Signal::default(),
+            int_done: Signal::default(),
+            int_err: Signal::default(),
+            pass_valid: Signal::default(),
+            pass_bias: Signal::default(),
+            pass_k: Signal::default(),
+            pass_g: Signal::default(),
+            waddr: Signal::default(),
+            rom: SyncRam::rom(&params.coord_image_name(), &words),
+            m_ext: ZeroExtend::new(),
+            vx_ext: ZeroExtend::new(),
+            state: RDff::new(SampleState::Bias),
+            err: RDff::default(),
+            bias_act: RDff::default(),
+            fetch: RDff::default(),
+            walk: RDff::default(),
+            k: RDff::default(),
+            i: RDff::default(),
+            jj: RDff::default(),
+            g: RDff::default(),
+            oyn: RDff::default(),
+            oxn: RDff::default(),
+            ox0: RDff::default(),
+            vy: RDff::default(),
+            vx: RDff::default(),
+            vx0: RDff::default(),
+            wpos: RDff::default(),
+            wg: RDff::default(),
+            vg: RDff::default(),
+            pos: RDff::default(),
+            pv: RDff::default(),
+            pb: RDff::default(),
+            pg: RDff::default(),
+            pw: RDff::default(),
+            in_map: Signal::default(),
+            last_g: Signal::default(),
+            last_jj: Signal::default(),
+            last_i: Signal::default(),
+            advance: Signal::default(),
+            accept_event: Signal::default(),
+            accept_eow: Signal::default(),
+            gmax_c: Constant::new(bits(groups as u64 - 1)),
+            kh1_c: Constant::new(bits(geo.kernel[0] as u64 - 1)),
+            kw1_c: Constant::new(bits(geo.kernel[1] as u64 - 1)),
+            hos_c: Constant::new(bits((geo.out_hw[0] * geo.stride[0]) as u64)),
+            wos_c: Constant::new(bits((geo.out_hw[1] * geo.stride[1]) as u64)),
+            smy_c: Constant::new(mask(geo.stride[0])),
+            smx_c: Constant::new(mask(geo.stride[1])),
+            neg_c: Constant::new(bits(1 << (COORD_BITS - 1))),
+            wo_c: Constant::new(bits(geo.out_hw[1] as u64)),
+            howo_c: Constant::new(bits(howo as u64)),
+            howo1_c: Constant::new(bits(howo as u64 - 1)),
+            stride_c: Constant::new(bits(params.inputs as u64 + 1)),
+            fanin_c: Constant::new(bits(params.inputs as u64)),
+            t_c: Constant::new(bits(params.time_steps as u64)),
+            one_c: Constant::new(bits(1)),
+            one8: Constant::new(bits(1)),
+            one16: Constant::new(bits(1)),
+            zero8: Constant::new(bits(0)),
+            zero16: Constant::new(bits(0)),
+            zero_c: Constant::new(bits(0)),
+            zero_w: Constant::new(bits(0)),
+            one_w: Constant::new(bits(1)),
+            zero64: Constant::new(bits(0)),
+        }
+    }
+}
+
+impl Logic for ConvIssue {
+    #[hdl_gen]
+    fn update(&mut self) {
+        dff_setup!(
+            self, clock, state, err, bias_act, fetch, walk, k, i, jj, g, oyn, oxn, ox0, vy, vx,
+            vx0, wpos, wg, vg, pos, pv, pb, pg, pw
+        );
+        self.rom.clock.next = self.clock.val();
+        self.state.rst.next = self.rst.val();
+        self.err.rst.next = self.rst.val();
+        self.bias_act.rst.next = self.rst.val();
+        self.fetch.rst.next = self.rst.val();
+        self.walk.rst.next = self.rst.val();
+        self.k.rst.next = self.rst.val();
+        self.i.rst.next = self.rst.val();
+        self.jj.rst.next = self.rst.val();
+        self.g.rst.next = self.rst.val();
+        self.oyn.rst.next = self.rst.val();
+        self.oxn.rst.next = self.rst.val();
+        self.ox0.rst.next = self.rst.val();
+        self.vy.rst.next = self.rst.val();
+        self.vx.rst.next = self.rst.val();
+        self.vx0.rst.next = self.rst.val();
+        self.wpos.rst.next = self.rst.val();
+        self.wg.rst.next = self.rst.val();
+        self.vg.rst.next = self.rst.val();
+        self.pos.rst.next = self.rst.val();
+        self.pv.rst.next = self.rst.val();
+        self.pb.rst.next = self.rst.val();
+        self.pg.rst.next = self.rst.val();
+        self.pw.rst.next = self.rst.val();
+        self.rom.we.next = false;
+        self.rom.waddr.next = self.zero16.val();
+        self.rom.wdata.next = self.zero64.val();
+        self.rom.raddr.next = self.ev_in.index.val();
+        self.m_ext.x.next = self.ev_in.m.val();
+        self.vx_ext.x.next = self.vx.q.val();
+        self.accept_event.next = false;
+        self.accept_eow.next = false;
+        self.pv.d.next = false;
+        self.pb.d.next = false;
+        self.last_g.next = self.g.q.val() == self.gmax_c.val();
+        self.last_jj.next = self.jj.q.val() == self.kw1_c.val();
+        self.last_i.next = self.i.q.val() == self.kh1_c.val();
+        // The output position of this kernel position exists: both offsets are non-negative,
+        // whole multiples of the stride, and below the output's extent times the stride.
+        self.in_map.next = ((self.oyn.q.val() & self.neg_c.val()) == self.zero_c.val())
+            & ((self.oxn.q.val() & self.neg_c.val()) == self.zero_c.val())
+            & ((self.oyn.q.val() & self.smy_c.val()) == self.zero_c.val())
+            & ((self.oxn.q.val() & self.smx_c.val()) == self.zero_c.val())
+            & (self.oyn.q.val() < self.hos_c.val())
+            & (self.oxn.q.val() < self.wos_c.val());
+        self.advance.next = false;
+        if self.bias_act.q.val() {
+            // Bias pass: every V row in order, the group's bias row for its weights.
+            self.pv.d.next = true;
+            self.pb.d.next = true;
+            self.pg.d.next = self.vg.q.val();
+            self.pw.d.next = self.wg.q.val();
+            self.vg.d.next = self.vg.q.val() + self.one16.val();
+            if self.pos.q.val() == self.howo1_c.val() {
+                self.pos.d.next = self.zero16.val();
+                self.wg.d.next = self.wg.q.val() + self.stride_c.val();
+                if self.last_g.val() {
+                    self.bias_act.d.next = false;
+                } else {
+                    self.g.d.next = self.g.q.val() + self.one16.val();
+                }
+            } else {
+                self.pos.d.next = self.pos.q.val() + self.one16.val();
+            }
+        } else if self.fetch.q.val() {
+            // The event's ROM word: start its kernel walk at position (0, 0), group 0.
+            self.fetch.d.next = false;
+            self.walk.d.next = true;
+            self.wpos.d.next = self.rom.rdata.val().get_bits::<WEIGHT_ADDR_BITS>(0);
+            self.oyn.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(20);
+            self.oxn.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(30);
+            self.ox0.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(30);
+            self.vy.d.next = self.rom.rdata.val().get_bits::<16>(40);
+            self.vx.d.next = self.rom.rdata.val().get_bits::<8>(56);
+            self.vx0.d.next = self.rom.rdata.val().get_bits::<8>(56);
+            self.i.d.next = self.zero8.val();
+            self.jj.d.next = self.zero8.val();
+            self.g.d.next = self.zero16.val();
+            self.wg.d.next = self.zero_w.val();
+            self.vg.d.next = self.zero16.val();
+        } else if self.walk.q.val() {
+            if self.in_map.val() {
+                self.pv.d.next = true;
+                self.pg.d.next = self.vg.q.val() + self.vy.q.val() + self.vx_ext.y.val();
+                self.pw.d.next = self.wg.q.val() + self.wpos.q.val();
+                if self.last_g.val() {
+                    self.advance.next = true;
+                } else {
+                    self.g.d.next = self.g.q.val() + self.one16.val();
+                    self.wg.d.next = self.wg.q.val() + self.stride_c.val();
+                    self.vg.d.next = self.vg.q.val() + self.howo_c.val();
+                }
+            } else {
+                self.advance.next = true;
+            }
+        } else {
+            // Idle: start the bias pass, take an event or the eow.
+            self.g.d.next = self.zero16.val();
+            if (self.state.q.val() != SampleState::Done) & self.loaded.val() & !self.v_busy.val() {
+                if self.state.q.val() == SampleState::Bias {
+                    self.state.d.next = SampleState::Events;
+                    self.bias_act.d.next = true;
+                    self.k.d.next = self.t_c.val();
+                    self.pos.d.next = self.zero16.val();
+                    self.vg.d.next = self.zero16.val();
+                    self.wg.d.next = self.fanin_c.val();
+                } else if self.ev_in.valid.val() & !self.ev_in.eow.val() {
+                    self.accept_event.next = true;
+                    self.fetch.d.next = true;
+                    self.k.d.next = self.t_c.val() - self.m_ext.y.val();
+                } else if self.ev_in.valid.val() & self.ev_in.eow.val() {
+                    self.accept_eow.next = true;
+                    self.state.d.next = SampleState::Done;
+                    self.err.d.next = self.ev_in.err.val();
+                }
+            }
+        }
+        // The next kernel position, row-major; the offsets move down by one, and the output
+        // row / column by one whenever the offset left was a whole multiple of the stride.
+        if self.advance.val() {
+            self.g.d.next = self.zero16.val();
+            self.wg.d.next = self.zero_w.val();
+            self.vg.d.next = self.zero16.val();
+            self.wpos.d.next = self.wpos.q.val() + self.one_w.val();
+            if self.last_jj.val() {
+                self.jj.d.next = self.zero8.val();
+                self.oxn.d.next = self.ox0.q.val();
+                self.vx.d.next = self.vx0.q.val();
+                self.i.d.next = self.i.q.val() + self.one8.val();
+                self.oyn.d.next = self.oyn.q.val() - self.one_c.val();
+                if (self.oyn.q.val() & self.smy_c.val()) == self.zero_c.val() {
+                    self.vy.d.next = self.vy.q.val() - self.wo_c.val();
+                }
+                if self.last_i.val() {
+                    self.walk.d.next = false;
+                }
+            } else {
+                self.jj.d.next = self.jj.q.val() + self.one8.val();
+                self.oxn.d.next = self.oxn.q.val() - self.one_c.val();
+                if (self.oxn.q.val() & self.smx_c.val()) == self.zero_c.val() {
+                    self.vx.d.next = self.vx.q.val() - self.one8.val();
+                }
+            }
+        }
+        if self.fire_start.val() {
+            self.state.d.next = SampleState::Bias;
+        }
+        self.ev_in.ready.next = self.accept_event.val() | self.accept_eow.val();
+        self.int_done.next = self.state.q.val() == SampleState::Done;
+        self.int_err.next = self.err.q.val();
+        self.pass_valid.next = self.pv.q.val();
+        self.pass_bias.next = self.pb.q.val();
+        self.pass_k.next = self.k.q.val();
+        self.pass_g.next = self.pg.q.val();
+        self.waddr.next = self.pw.q.val();
+    }
+}

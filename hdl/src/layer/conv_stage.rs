@@ -1,0 +1,176 @@
+//! `ConvStage<ZW>`: one event-driven conv stage with its max-pool fused (DESIGN §2.1, §5).
+//! It is [`crate::layer::LayerStage`] with a conv's integrate control ([`ConvIssue`]: the
+//! kernel walk) and fire control ([`ConvFire`] and [`PoolMax`]: the pooled conversion); the
+//! weight memory, the lanes, the integrate pipeline and the serialiser are the dense stage's.
+
+use crate::layer::conv_fire::ConvFire;
+use crate::layer::conv_issue::ConvIssue;
+use crate::layer::integrate_pipeline::IntegratePipeline;
+use crate::layer::lane::Lane;
+use crate::layer::pool_max::PoolMax;
+use crate::layer::row_stream::RowOut;
+use crate::layer::serialiser::Serialiser;
+use crate::layer::stage_params::StageParams;
+use crate::layer::weight_loader::WeightLoader;
+use crate::layer::weight_memory::WeightMemory;
+use crate::prelude::*;
+use crate::prim::PackedRam;
+use crate::stream::{EventIn, EventOut, WordIn, ZOut};
+
+/// One conv stage (a `conv2d`, and the `maxpool2d` after it if any), `ZW`-bit accumulators.
+///
+/// Micro-architecture: `P` [`Lane`]s across output channels, `G = ⌈Co/P⌉` groups, channel
+/// `o = g·P + p`. The [`WeightMemory`] holds row `g·(C·Kh·Kw + 1) + (c·Kh + i)·Kw + j` = the
+/// lanes' kernel weights at `[c][i][j]` (the bias at `C·Kh·Kw`): the dense layout with the
+/// kernel as the fan-in. The potential memory has a row per group and output position
+/// (`g·Ho·Wo + oy·Wo + ox`, `P·z_bits` wide), the tick memory one per group and pooled
+/// position (`g·Hp·Wp + py·Wp + px`).
+///
+/// *Integrate* ([`ConvIssue`]): the bias pass writes `V = b·T` into every row, then each input
+/// event `(c, y, x)` at tick `m` adds `w[·][c][i][j]·(T − m)` into the rows of the output
+/// positions its kernel positions reach, a group per cycle, through the dense stage's
+/// pipeline and lanes. *Fire* ([`ConvFire`]): the conversion reads each pool window's `V` rows,
+/// [`PoolMax`] keeps the earliest spike tick of each lane's window, and the window's word goes
+/// to the tick memory (`V` is then free for the next sample); the tick sweeps send the pooled
+/// map in tick order, channel-major indices `(g·P + p)·Hp·Wp + py·Wp + px`.
+///
+/// Cycles per sample: integrate `G·Ho·Wo + Σ_events (2 + Σ_positions (G inside, else 1)) + 4`
+/// plus the conversion `G·Hp·Wp·kh·kw`; fire the conversion `+ 2·T·G·Hp·Wp + events_out + 2`;
+/// integrate and fire overlap.
+///
+/// Ports: as [`crate::layer::LayerStage`]: `clock`, `rst`, `ev_in`, `ev_out`, `z_out` (unused:
+/// a conv stage always fires), `wl`, `loaded`.
+
+#[derive(LogicBlock)]
+pub struct ConvStage<const ZW: usize> {
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
+    /// Input events (the previous layer's spikes, or the encoder's).
+    pub ev_in: EventIn,
+    /// Output spike events (firing stage).
+    pub ev_out: EventOut,
+    /// Output potentials (a stage that streams `z`).
+    pub z_out: ZOut<ZW>,
+    /// Weight-load stream (loaded stores only).
+    pub wl: WordIn,
+    /// The weights are in place.
+    pub loaded: Output<Bit>,
+    loader: WeightLoader,
+    wmem: WeightMemory,
+    vram: PackedRam<Signed<ZW>>,
+    tkram: PackedRam<Bits16>,
+    issue: ConvIssue,
+    pipe: IntegratePipeline,
+    lanes: Vec<Lane<ZW>>,
+    fire: ConvFire,
+    pool: PoolMax,
+    ser: Serialiser<ZW>,
+    _p: usize,
+}
+
+impl<const ZW: usize> ConvStage<ZW> {
+    /// A stage for `params` (validated here: panics with a message on a bad parameter).
+    pub fn new(params: &StageParams) -> Self {
+        assert!(
+            [16, 24, 32, 40].contains(&ZW),
+            "conv stage: ZW = {ZW} not in {{16, 24, 32, 40}}"
+        );
+        assert!(params.conv.is_some(), "conv stage: no conv geometry");
+        params.validate(ZW);
+        let pooled = params.conv.as_ref().map_or(1, |g| g.pooled_positions());
+        let layout = params.layout();
+        let tick_bits = params.time_steps.trailing_zeros() as usize + 1;
+        let in_logic = params.state_in_logic;
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            ev_in: EventIn::default(),
+            ev_out: EventOut::default(),
+            z_out: ZOut::default(),
+            wl: WordIn::default(),
+            loaded: Signal::default(),
+            loader: WeightLoader::new(layout.rows, layout.columns(), params.store.loadable()),
+            wmem: params.weight_memory(),
+            vram: PackedRam::new(params.lanes, params.v_rows(), params.z_bits, true, in_logic),
+            tkram: PackedRam::new(params.lanes, params.tick_rows(), tick_bits, false, in_logic),
+            issue: ConvIssue::new(params),
+            pipe: IntegratePipeline::default(),
+            // Lane `p`'s index in a row is its channel's offset in the sent map, `p·Hp·Wp`.
+            lanes: (0..params.lanes)
+                .map(|p| Lane::with_index(params, p * pooled))
+                .collect(),
+            fire: ConvFire::new(params),
+            pool: PoolMax::new(params.lanes),
+            ser: Serialiser::new(params.lanes, params.sent_neurons(), params.fires),
+            _p: params.lanes,
+        }
+    }
+}
+
+impl<const ZW: usize> Logic for ConvStage<ZW> {
+    #[hdl_gen]
+    fn update(&mut self) {
+        clock!(self, clock, loader, wmem, vram, tkram, issue, pipe, fire, pool, ser);
+        self.loader.rst.next = self.rst.val();
+        self.issue.rst.next = self.rst.val();
+        self.pipe.rst.next = self.rst.val();
+        self.fire.rst.next = self.rst.val();
+        self.ser.rst.next = self.rst.val();
+        self.pool.rst.next = self.rst.val();
+        EventIn::link(&mut self.ev_in, &mut self.issue.ev_in);
+        EventOut::link(&mut self.ev_out, &mut self.ser.ev_out);
+        ZOut::<ZW>::link(&mut self.z_out, &mut self.ser.z_out);
+        WordIn::link(&mut self.wl, &mut self.loader.wl);
+        // Weights: the loader writes, the integrate pass reads.
+        self.wmem.we.next = self.loader.we.val();
+        self.wmem.waddr.next = self.loader.waddr.val();
+        self.wmem.wcol.next = self.loader.wcol.val();
+        self.wmem.wdata.next = self.loader.wdata.val();
+        self.wmem.raddr.next = self.issue.waddr.val();
+        self.loaded.next = self.loader.loaded.val();
+        // Integrate control: issue → pipeline, each waiting on the fire phase.
+        self.issue.loaded.next = self.loader.loaded.val();
+        self.issue.v_busy.next = self.fire.v_busy.val();
+        self.issue.fire_start.next = self.fire.fire_start.val();
+        self.pipe.valid.next = self.issue.pass_valid.val();
+        self.pipe.bias.next = self.issue.pass_bias.val();
+        self.pipe.k.next = self.issue.pass_k.val();
+        self.pipe.g.next = self.issue.pass_g.val();
+        // Fire control, and the serialiser it feeds.
+        self.fire.int_done.next = self.issue.int_done.val();
+        self.fire.int_err.next = self.issue.int_err.val();
+        self.fire.pipe_busy.next = self.pipe.busy.val();
+        RowOut::join(&mut self.fire.row, &mut self.ser.row);
+        // V's read port: the conversion while it needs it (v_busy), else integrate.
+        if self.fire.v_busy.val() {
+            self.vram.raddr.next = self.fire.v_raddr.val();
+        } else {
+            self.vram.raddr.next = self.pipe.v_raddr.val();
+        }
+        self.vram.we.next = self.pipe.wb_valid.val();
+        self.vram.waddr.next = self.pipe.wb_g.val();
+        self.tkram.raddr.next = self.fire.tk_raddr.val();
+        self.pool.step.next = self.fire.pool_step.val();
+        self.pool.first.next = self.fire.pool_first.val();
+        self.tkram.we.next = self.fire.tk_we.val();
+        self.tkram.waddr.next = self.fire.tk_waddr.val();
+        for p in 0..self._p {
+            self.lanes[p].clock.next = self.clock.val();
+            self.lanes[p].rst.next = self.rst.val();
+            self.lanes[p].w_in.next = self.wmem.rdata[p].val();
+            self.lanes[p].v_in.next = self.vram.rdata[p].val();
+            self.vram.wdata[p].next = self.lanes[p].v_out.val();
+            self.lanes[p].tk_in.next = self.tkram.rdata[p].val();
+            self.pool.tk_in[p].next = self.lanes[p].tk_out.val();
+            self.tkram.wdata[p].next = self.pool.tk_out[p].val();
+            self.lanes[p].ex_k.next = self.pipe.ex_k.val();
+            self.lanes[p].wb_first.next = self.pipe.wb_bias.val();
+            self.lanes[p].fwd_v.next = self.pipe.wb_fwd.val();
+            self.lanes[p].m.next = self.fire.row.m.val();
+            self.lanes[p].rd_base.next = self.fire.row.base.val();
+            self.ser.pend_d[p].next = self.lanes[p].pend_d.val();
+            self.ser.idx[p].next = self.lanes[p].idx.val();
+            self.ser.z[p].next = self.lanes[p].z.val();
+        }
+    }
+}

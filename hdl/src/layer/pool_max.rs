@@ -1,0 +1,73 @@
+//! `PoolMax`: the max-pool fused into a conv stage's conversion (DESIGN §2.1, §5).
+
+use crate::prelude::*;
+
+/// Keeps, per lane, the earliest spike tick of the pool window being converted: the largest
+/// `q`, i.e. `maxpool2d`. Spike-tick words are the lanes' (`0`: silent, else `T + tick`), so
+/// a word wins when it fires and the best so far is silent or later. The conversion visits a
+/// window's rows back to back; `first` marks its first row, and `tk_out` (this row folded in)
+/// is what the tick memory stores on the window's last row. A `1×1` pool passes words through.
+///
+/// Ports: `clock`, `rst` (in); `step` (in: a converted row is on `tk_in` this cycle), `first`
+/// (in: it opens a window); per lane `tk_in` (in), `tk_out` (out, combinational).
+///
+/// Latency: 0 cycles (the running best is registered). Cost: per lane 16 flip-flops, a 16-bit
+/// compare and a 16-bit 2:1 mux.
+#[derive(LogicBlock)]
+pub struct PoolMax {
+    pub clock: Input<Clock>,
+    pub rst: Input<Bit>,
+    /// A converted row is on `tk_in`.
+    pub step: Input<Bit>,
+    /// The row opens a pool window.
+    pub first: Input<Bit>,
+    /// Per lane: the row's spike-tick word.
+    pub tk_in: Vec<Input<Bits16>>,
+    /// Per lane: the window's best word so far, this row included.
+    pub tk_out: Vec<Output<Bits16>>,
+    best: Vec<RDff<Bits16>>,
+    take: Vec<Wire<Bit>>,
+    zero16: Constant<Bits16>,
+    _p: usize,
+}
+
+impl PoolMax {
+    /// A pool of `lanes` lanes.
+    pub fn new(lanes: usize) -> Self {
+        Self {
+            clock: Signal::default(),
+            rst: Signal::default(),
+            step: Signal::default(),
+            first: Signal::default(),
+            tk_in: (0..lanes).map(|_| Signal::default()).collect(),
+            tk_out: (0..lanes).map(|_| Signal::default()).collect(),
+            best: (0..lanes).map(|_| RDff::default()).collect(),
+            take: (0..lanes).map(|_| Signal::default()).collect(),
+            zero16: Constant::new(bits(0)),
+            _p: lanes,
+        }
+    }
+}
+
+impl Logic for PoolMax {
+    #[hdl_gen]
+    fn update(&mut self) {
+        for p in 0..self._p {
+            self.best[p].clock.next = self.clock.val();
+            self.best[p].rst.next = self.rst.val();
+            self.best[p].d.next = self.best[p].q.val();
+            self.take[p].next = self.first.val()
+                | ((self.tk_in[p].val() != self.zero16.val())
+                    & ((self.best[p].q.val() == self.zero16.val())
+                        | (self.tk_in[p].val() < self.best[p].q.val())));
+            if self.take[p].val() {
+                self.tk_out[p].next = self.tk_in[p].val();
+            } else {
+                self.tk_out[p].next = self.best[p].q.val();
+            }
+            if self.step.val() {
+                self.best[p].d.next = self.tk_out[p].val();
+            }
+        }
+    }
+}
