@@ -889,6 +889,52 @@ fn a_conv_state_dict_with_arch_imports_byte_identical_to_the_nir_graph() {
 }
 
 #[test]
+fn the_nir_conv_graph_and_its_npz_arch_twin_cosimulate_without_a_mismatch() {
+    // Conv2d → IF → SumPool2d → Conv2d → IF → Flatten → Affine → IF, written by `nir`: the
+    // pool folds into conv2 (6x6 kernel, stride 4), so the hardware has two conv stages and a
+    // dense one; the .npz + --arch import is the same file. Its 12 seeded samples, and the
+    // maxpool variant, run in Verilator with every spike checked.
+    let d = conv_fixtures();
+    let cases = [
+        ("conv.nir", "cosim-nir", vec![]),
+        (
+            "conv.npz",
+            "cosim-npz",
+            vec!["--arch", CONV_ARCH, "--input-shape", "1,8,8"],
+        ),
+        (
+            "conv.npz",
+            "cosim-maxpool",
+            vec![
+                "--arch",
+                "conv:4:3:pad=1,maxpool:2,conv:6:3:stride=2:pad=1,dense:5",
+                "--input-shape",
+                "1,8,8",
+                "--renormalize",
+            ],
+        ),
+    ];
+    for (file, name, extra) in cases {
+        let model_path = d.join(format!("{name}.json"));
+        import_with(&d.join(file), &model_path, &extra);
+        let out = ttfs(&[
+            "cosim",
+            "--model",
+            model_path.to_str().unwrap(),
+            "--input",
+            d.join("conv-samples.json").to_str().unwrap(),
+            "--out",
+            d.join(name).to_str().unwrap(),
+            "--json",
+        ]);
+        let report: Value = serde_json::from_str(&ok(&out)).expect("cosim --json prints JSON");
+        assert_eq!(report["samples"], 12, "{name}: {report}");
+        assert_eq!(report["mismatches"], 0, "{name}: {report}");
+        assert_eq!(report["spike_mismatches"], 0, "{name}: {report}");
+    }
+}
+
+#[test]
 fn a_kernel_not_summing_to_one_after_its_pool_is_folded_is_refused_naming_the_channel() {
     // conv2 sums to 1 only with each weight counted 4 times (after a 2x2 sum pool); after an
     // average pool it does not.

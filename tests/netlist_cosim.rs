@@ -19,8 +19,8 @@
 //! `m = 0`. [`generated_verilog_has_no_unranged_signed_localparam`] names that cause in a
 //! second; the netlist co-simulations show its effect.
 
-use golden::model::{Model, Readout};
-use golden::testkit::random_layer;
+use golden::model::{Layer, LayerKind, Model, Readout};
+use golden::testkit::{random_layer, random_weighted_layer};
 use hdl::plan::{Activity, Design, HwOptions, Target};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -50,6 +50,28 @@ fn model_16_8_4(seed: u64) -> Model {
         ],
     };
     model.validate().expect("valid random model");
+    model
+}
+
+/// A small seeded conv network: `[1, 6, 6]` → conv2d 3@3x3 pad 1 → maxpool2d 2x2 → dense 4
+/// (lanes 2, 1: the conv's channels do not divide), first-spike readout.
+fn conv_6x6(seed: u64) -> Model {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let conv = LayerKind::conv2d([1, 6, 6], 3, [3, 3], [1, 1], [1, 1]).unwrap();
+    let pool = LayerKind::maxpool2d([3, 6, 6], [2, 2], [2, 2]).unwrap();
+    let model = Model {
+        time_steps: 16,
+        input_bits: 8,
+        readout: Readout::FirstSpike,
+        dataset: None,
+        input_shape: Some([1, 6, 6]),
+        layers: vec![
+            random_weighted_layer(&mut rng, conv, 36, 108, 8),
+            Layer::maxpool(pool),
+            random_weighted_layer(&mut rng, LayerKind::Dense, 27, 4, 8),
+        ],
+    };
+    model.validate().expect("valid conv model");
     model
 }
 
@@ -128,14 +150,15 @@ fn classes(r: &CosimReport) -> Vec<Option<u64>> {
 /// `synth_pass`, and co-simulates RTL and netlist (plus `cell_models`) against the golden model.
 fn netlist_matches_rtl(
     name: &str,
+    (model, lanes): (Model, Vec<usize>),
     target: Target,
     synth_pass: &str,
     cells: &[&str],
     cell_models: &[PathBuf],
 ) {
-    let model = model_16_8_4(11);
+    let inputs = model.input_len();
     let mut o = HwOptions::new(target);
-    o.lanes = Some(vec![2, 1]);
+    o.lanes = Some(lanes);
     o.trace = true;
     let d = Design::new(model.clone(), o, Activity::worst_case(&model)).expect("valid design");
     let dir = out_dir(name);
@@ -144,7 +167,7 @@ fn netlist_matches_rtl(
         lcttfs::commands::gen::read_load_image(&dir)
             .unwrap()
             .is_empty(),
-        "the small model keeps its weights in EBR (no load stream)"
+        "the small model keeps its weights in EBR or registers (no load stream)"
     );
     let netlist = synth_netlist(&dir, synth_pass);
     let text = std::fs::read_to_string(&netlist).unwrap();
@@ -156,10 +179,10 @@ fn netlist_matches_rtl(
 
     let mut rng = ChaCha8Rng::seed_from_u64(5);
     let mut samples: Vec<Vec<u32>> = (0..24)
-        .map(|_| (0..16).map(|_| rng.gen_range(0..256)).collect())
+        .map(|_| (0..inputs).map(|_| rng.gen_range(0..256)).collect())
         .collect();
-    samples.push(vec![0; 16]);
-    samples.push(vec![255; 16]);
+    samples.push(vec![0; inputs]);
+    samples.push(vec![255; inputs]);
     let stim = Stimulus::new(samples.clone()).with_stalls(Stalls::random(3, 0.25));
     let opts = CosimOptions {
         trace: true,
@@ -202,9 +225,24 @@ fn netlist_matches_rtl(
 fn ice40_netlist_matches_rtl_and_golden_model() {
     netlist_matches_rtl(
         "ice40-16-8-4",
+        (model_16_8_4(11), vec![2, 1]),
         Target::Ice40Up5k,
         "synth_ice40",
         &["SB_LUT4", "SB_CARRY", "SB_RAM40_4K"],
+        &[ice40_cells_sim()],
+    );
+}
+
+/// The iCE40 netlist of a conv stage with its fused max-pool (coordinate ROM, kernel walk,
+/// pooled conversion) and a dense stage.
+#[test]
+fn ice40_netlist_of_a_conv_network_matches_rtl_and_golden_model() {
+    netlist_matches_rtl(
+        "ice40-conv-6x6",
+        (conv_6x6(12), vec![2, 1]),
+        Target::Ice40Up5k,
+        "synth_ice40",
+        &["SB_LUT4", "SB_CARRY"],
         &[ice40_cells_sim()],
     );
 }
@@ -215,6 +253,7 @@ fn ice40_netlist_matches_rtl_and_golden_model() {
 fn generic_netlist_matches_rtl_and_golden_model() {
     netlist_matches_rtl(
         "generic-16-8-4",
+        (model_16_8_4(11), vec![2, 1]),
         Target::Generic,
         "synth",
         &["always @"],

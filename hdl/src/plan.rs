@@ -989,6 +989,18 @@ fn state_brams(target: Target, s: &StageShape) -> u64 {
         + target.brams_for(depth(tk), s.lanes as u64 * s.tick_bits())
 }
 
+/// Block RAMs of a conv stage's coordinate ROM: one word per input feature
+/// ([`crate::layer::conv_issue::CoordLayout`]), depth rounded up to a power of two.
+fn coord_rom_brams(target: Target, s: &StageShape) -> u64 {
+    s.conv.as_ref().map_or(0, |g| {
+        let depth = (g.in_shape.iter().product::<usize>() as u64)
+            .max(2)
+            .next_power_of_two();
+        let bits = crate::layer::conv_issue::CoordLayout::of(g).stored_bits();
+        target.brams_for(depth, bits as u64)
+    })
+}
+
 /// The DESIGN §5 estimate of one stage: cycles ([`stage_phases`]), memory bits, LUT/FF/BRAM.
 fn estimate(
     target: Target,
@@ -1036,7 +1048,7 @@ fn estimate(
         state_bits,
         luts: luts + distributed_luts + state_luts,
         ffs: ffs + state_ffs,
-        brams: brams + state_brams,
+        brams: brams + state_brams + coord_rom_brams(target, s),
         sprams,
     }
 }

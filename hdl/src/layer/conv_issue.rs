@@ -2,7 +2,7 @@
 //! output window covers it, one group of output channels per cycle.
 
 use crate::layer::integrate_issue::SampleState;
-use crate::layer::stage_params::StageParams;
+use crate::layer::stage_params::{ConvGeometry, StageParams};
 use crate::layer::weight_memory::{WeightAddr, WEIGHT_ADDR_BITS};
 use crate::prelude::*;
 use crate::prim::{SyncRam, ZeroExtend};
@@ -11,20 +11,63 @@ use crate::stream::EventIn;
 /// Bits of the signed row / column counters (`−(K−1) ..= H − 1 + pad`, top bit = negative).
 pub const COORD_BITS: usize = 10;
 
-/// The coordinate ROM word of input feature `(c, y, x)`: `[0, 20)` the weight row of its first
-/// kernel position `c·Kh·Kw`; `[20, 30)` `y + Ph`; `[30, 40)` `x + Pw`; `[40, 56)`
-/// `⌊(y + Ph)/Sh⌋·Wo`; `[56, 64)` `⌊(x + Pw)/Sw⌋` (the output row and column of kernel
-/// position `(0, 0)`, before the range check).
-pub fn coord_word(params: &StageParams, feature: usize) -> u64 {
-    let g = params.conv.as_ref().expect("a conv stage");
+/// The fields of input feature `(c, y, x)`'s coordinate ROM word: the weight row of its first
+/// kernel position `c·Kh·Kw`, the `V` offset `⌊(y + Ph)/Sh⌋·Wo + ⌊(x + Pw)/Sw⌋` of kernel
+/// position `(0, 0)` (before the range check), `y + Ph` and `x + Pw`.
+fn coord_fields(g: &ConvGeometry, feature: usize) -> [u64; 4] {
     let [_, h, w] = g.in_shape;
     let (c, y, x) = (feature / (h * w), (feature / w) % h, feature % w);
     let oy0 = (y + g.padding[0]) as u64;
     let ox0 = (x + g.padding[1]) as u64;
     let wrow = (c * g.kernel[0] * g.kernel[1]) as u64;
-    let vy0 = (oy0 / g.stride[0] as u64) * g.out_hw[1] as u64;
-    let vx0 = ox0 / g.stride[1] as u64;
-    wrow | oy0 << 20 | ox0 << 30 | (vy0 & 0xffff) << 40 | (vx0 & 0xff) << 56
+    let vrow = (oy0 / g.stride[0] as u64) * g.out_hw[1] as u64 + ox0 / g.stride[1] as u64;
+    [wrow, vrow, oy0, ox0]
+}
+
+/// The packing of a conv stage's coordinate ROM words: each field of [`coord_fields`] as wide
+/// as its largest value needs, lowest bits first; `bits` in all. The ROM stores `bits + 1`
+/// bits per word (a narrow [`SyncRam`] reads an all-ones word back as all ones; the top bit,
+/// always 0, keeps every word from being one).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CoordLayout {
+    pub offsets: [usize; 4],
+    pub widths: [usize; 4],
+    pub bits: usize,
+}
+
+impl CoordLayout {
+    /// The layout of a conv stage of geometry `g`.
+    pub fn of(g: &ConvGeometry) -> CoordLayout {
+        let features = g.in_shape.iter().product::<usize>();
+        let mut widths = [1usize; 4];
+        for f in 0..features {
+            for (w, v) in widths.iter_mut().zip(coord_fields(g, f)) {
+                *w = (*w).max((u64::BITS - v.leading_zeros()) as usize);
+            }
+        }
+        let mut offsets = [0usize; 4];
+        for k in 1..4 {
+            offsets[k] = offsets[k - 1] + widths[k - 1];
+        }
+        CoordLayout {
+            offsets,
+            widths,
+            bits: offsets[3] + widths[3],
+        }
+    }
+
+    /// The stored bits per word (`bits + 1`).
+    pub fn stored_bits(&self) -> usize {
+        self.bits + 1
+    }
+}
+
+/// The coordinate ROM word of input feature `feature` ([`CoordLayout`]).
+pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64 {
+    coord_fields(g, feature)
+        .iter()
+        .zip(layout.offsets)
+        .fold(0, |word, (&v, off)| word | v << off)
 }
 
 /// Turns the input event stream into a conv stage's integrate passes, one group of `P` output
@@ -44,8 +87,8 @@ pub fn coord_word(params: &StageParams, feature: usize) -> u64 {
 ///
 /// Latency: an event's first pass issues 3 cycles after it is taken (ROM read, walk load,
 /// pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `2 + Σ_positions (G if
-/// inside else 1)`. Cost: the coordinate ROM (`C·H·W` words of 64 bits), ~150 flip-flops, three
-/// 16-bit and one 20-bit adder.
+/// inside else 1)`. Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
+/// ~25 for MNIST-sized maps), ~130 flip-flops, three 16-bit and one 20-bit adder.
 #[derive(LogicBlock)]
 pub struct ConvIssue {
     pub clock: Input<Clock>,
@@ -72,7 +115,10 @@ pub struct ConvIssue {
     pub waddr: Output<WeightAddr>,
     rom: SyncRam<Bits<64>, 16>,
     m_ext: ZeroExtend<8, 9>,
-    vx_ext: ZeroExtend<8, 16>,
+    /// The ROM word shifted down to each field.
+    sh_v: Wire<Bits<64>>,
+    sh_y: Wire<Bits<64>>,
+    sh_x: Wire<Bits<64>>,
     state: RDff<SampleState>,
     err: RDff<Bit>,
     /// The bias pass runs (`V` rows `0..G·Ho·Wo` in order).
@@ -90,10 +136,9 @@ pub struct ConvIssue {
     oyn: RDff<Bits<COORD_BITS>>,
     oxn: RDff<Bits<COORD_BITS>>,
     ox0: RDff<Bits<COORD_BITS>>,
-    /// `⌊oyn/Sh⌋·Wo`, `⌊oxn/Sw⌋` (and the latter's row start).
-    vy: RDff<Bits16>,
-    vx: RDff<Bits8>,
-    vx0: RDff<Bits8>,
+    /// `⌊oyn/Sh⌋·Wo + ⌊oxn/Sw⌋`, and its value at the kernel row's first position.
+    vrow: RDff<Bits16>,
+    vrow_rs: RDff<Bits16>,
     /// Weight row of the position in group 0, and the group's weight and `V` offsets.
     wpos: RDff<WeightAddr>,
     wg: RDff<WeightAddr>,
@@ -135,6 +180,14 @@ pub struct ConvIssue {
     zero_w: Constant<WeightAddr>,
     one_w: Constant<WeightAddr>,
     zero64: Constant<Bits<64>>,
+    /// The ROM fields' offsets and masks.
+    off_v: Constant<Bits8>,
+    off_y: Constant<Bits8>,
+    off_x: Constant<Bits8>,
+    mask_w: Constant<WeightAddr>,
+    mask_v: Constant<Bits16>,
+    mask_y: Constant<Bits<COORD_BITS>>,
+    mask_x: Constant<Bits<COORD_BITS>>,
 }
 
 impl ConvIssue {
@@ -145,10 +198,14 @@ impl ConvIssue {
         let groups = params.groups();
         let howo = geo.out_hw[0] * geo.out_hw[1];
         let [c, h, w] = geo.in_shape;
+        let layout = CoordLayout::of(geo);
         let words: Vec<Bits<64>> = (0..c * h * w)
-            .map(|f| bits(coord_word(params, f)))
+            .map(|f| bits(coord_word(geo, &layout, f)))
             .collect();
-        let mask = |s: usize| bits((s - 1) as u64);
+        let mask = |k: usize| (1u64 << layout.widths[k]) - 1;
+        let mut rom = SyncRam::rom(&params.coord_image_name(), &words);
+        rom.set_stored_bits(layout.stored_bits());
+        let smask = |s: usize| bits((s - 1) as u64);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -163,9 +220,11 @@ impl ConvIssue {
             pass_k: Signal::default(),
             pass_g: Signal::default(),
             waddr: Signal::default(),
-            rom: SyncRam::rom(&params.coord_image_name(), &words),
+            rom,
             m_ext: ZeroExtend::new(),
-            vx_ext: ZeroExtend::new(),
+            sh_v: Signal::default(),
+            sh_y: Signal::default(),
+            sh_x: Signal::default(),
             state: RDff::new(SampleState::Bias),
             err: RDff::default(),
             bias_act: RDff::default(),
@@ -178,9 +237,8 @@ impl ConvIssue {
             oyn: RDff::default(),
             oxn: RDff::default(),
             ox0: RDff::default(),
-            vy: RDff::default(),
-            vx: RDff::default(),
-            vx0: RDff::default(),
+            vrow: RDff::default(),
+            vrow_rs: RDff::default(),
             wpos: RDff::default(),
             wg: RDff::default(),
             vg: RDff::default(),
@@ -201,8 +259,8 @@ impl ConvIssue {
             kw1_c: Constant::new(bits(geo.kernel[1] as u64 - 1)),
             hos_c: Constant::new(bits((geo.out_hw[0] * geo.stride[0]) as u64)),
             wos_c: Constant::new(bits((geo.out_hw[1] * geo.stride[1]) as u64)),
-            smy_c: Constant::new(mask(geo.stride[0])),
-            smx_c: Constant::new(mask(geo.stride[1])),
+            smy_c: Constant::new(smask(geo.stride[0])),
+            smx_c: Constant::new(smask(geo.stride[1])),
             neg_c: Constant::new(bits(1 << (COORD_BITS - 1))),
             wo_c: Constant::new(bits(geo.out_hw[1] as u64)),
             howo_c: Constant::new(bits(howo as u64)),
@@ -219,6 +277,13 @@ impl ConvIssue {
             zero_w: Constant::new(bits(0)),
             one_w: Constant::new(bits(1)),
             zero64: Constant::new(bits(0)),
+            off_v: Constant::new(bits(layout.offsets[1] as u64)),
+            off_y: Constant::new(bits(layout.offsets[2] as u64)),
+            off_x: Constant::new(bits(layout.offsets[3] as u64)),
+            mask_w: Constant::new(bits(mask(0))),
+            mask_v: Constant::new(bits(mask(1))),
+            mask_y: Constant::new(bits(mask(2))),
+            mask_x: Constant::new(bits(mask(3))),
         }
     }
 }
@@ -227,8 +292,8 @@ impl Logic for ConvIssue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, err, bias_act, fetch, walk, k, i, jj, g, oyn, oxn, ox0, vy, vx,
-            vx0, wpos, wg, vg, pos, pv, pb, pg, pw
+            self, clock, state, err, bias_act, fetch, walk, k, i, jj, g, oyn, oxn, ox0, vrow,
+            vrow_rs, wpos, wg, vg, pos, pv, pb, pg, pw
         );
         self.rom.clock.next = self.clock.val();
         self.state.rst.next = self.rst.val();
@@ -243,9 +308,8 @@ impl Logic for ConvIssue {
         self.oyn.rst.next = self.rst.val();
         self.oxn.rst.next = self.rst.val();
         self.ox0.rst.next = self.rst.val();
-        self.vy.rst.next = self.rst.val();
-        self.vx.rst.next = self.rst.val();
-        self.vx0.rst.next = self.rst.val();
+        self.vrow.rst.next = self.rst.val();
+        self.vrow_rs.rst.next = self.rst.val();
         self.wpos.rst.next = self.rst.val();
         self.wg.rst.next = self.rst.val();
         self.vg.rst.next = self.rst.val();
@@ -259,7 +323,9 @@ impl Logic for ConvIssue {
         self.rom.wdata.next = self.zero64.val();
         self.rom.raddr.next = self.ev_in.index.val();
         self.m_ext.x.next = self.ev_in.m.val();
-        self.vx_ext.x.next = self.vx.q.val();
+        self.sh_v.next = self.rom.rdata.val() >> self.off_v.val();
+        self.sh_y.next = self.rom.rdata.val() >> self.off_y.val();
+        self.sh_x.next = self.rom.rdata.val() >> self.off_x.val();
         self.accept_event.next = false;
         self.accept_eow.next = false;
         self.pv.d.next = false;
@@ -298,13 +364,13 @@ impl Logic for ConvIssue {
             // The event's ROM word: start its kernel walk at position (0, 0), group 0.
             self.fetch.d.next = false;
             self.walk.d.next = true;
-            self.wpos.d.next = self.rom.rdata.val().get_bits::<WEIGHT_ADDR_BITS>(0);
-            self.oyn.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(20);
-            self.oxn.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(30);
-            self.ox0.d.next = self.rom.rdata.val().get_bits::<COORD_BITS>(30);
-            self.vy.d.next = self.rom.rdata.val().get_bits::<16>(40);
-            self.vx.d.next = self.rom.rdata.val().get_bits::<8>(56);
-            self.vx0.d.next = self.rom.rdata.val().get_bits::<8>(56);
+            self.wpos.d.next =
+                self.rom.rdata.val().get_bits::<WEIGHT_ADDR_BITS>(0) & self.mask_w.val();
+            self.vrow.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
+            self.vrow_rs.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
+            self.oyn.d.next = self.sh_y.val().get_bits::<COORD_BITS>(0) & self.mask_y.val();
+            self.oxn.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
+            self.ox0.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
             self.i.d.next = self.zero8.val();
             self.jj.d.next = self.zero8.val();
             self.g.d.next = self.zero16.val();
@@ -313,7 +379,7 @@ impl Logic for ConvIssue {
         } else if self.walk.q.val() {
             if self.in_map.val() {
                 self.pv.d.next = true;
-                self.pg.d.next = self.vg.q.val() + self.vy.q.val() + self.vx_ext.y.val();
+                self.pg.d.next = self.vg.q.val() + self.vrow.q.val();
                 self.pw.d.next = self.wg.q.val() + self.wpos.q.val();
                 if self.last_g.val() {
                     self.advance.next = true;
@@ -357,11 +423,15 @@ impl Logic for ConvIssue {
             if self.last_jj.val() {
                 self.jj.d.next = self.zero8.val();
                 self.oxn.d.next = self.ox0.q.val();
-                self.vx.d.next = self.vx0.q.val();
                 self.i.d.next = self.i.q.val() + self.one8.val();
                 self.oyn.d.next = self.oyn.q.val() - self.one_c.val();
+                // The next kernel row starts at this one's first position, one output row up
+                // when the row offset crosses a stride multiple.
                 if (self.oyn.q.val() & self.smy_c.val()) == self.zero_c.val() {
-                    self.vy.d.next = self.vy.q.val() - self.wo_c.val();
+                    self.vrow_rs.d.next = self.vrow_rs.q.val() - self.wo_c.val();
+                    self.vrow.d.next = self.vrow_rs.q.val() - self.wo_c.val();
+                } else {
+                    self.vrow.d.next = self.vrow_rs.q.val();
                 }
                 if self.last_i.val() {
                     self.walk.d.next = false;
@@ -370,7 +440,7 @@ impl Logic for ConvIssue {
                 self.jj.d.next = self.jj.q.val() + self.one8.val();
                 self.oxn.d.next = self.oxn.q.val() - self.one_c.val();
                 if (self.oxn.q.val() & self.smx_c.val()) == self.zero_c.val() {
-                    self.vx.d.next = self.vx.q.val() - self.one8.val();
+                    self.vrow.d.next = self.vrow.q.val() - self.one16.val();
                 }
             }
         }

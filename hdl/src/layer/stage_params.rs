@@ -180,16 +180,18 @@ impl StageParams {
         if let Some(geo) = &self.conv {
             // Every word of the ROM's power-of-two depth (as `SyncRam::rom` sizes it), so no
             // simulator warns of a short file.
+            let layout = crate::layer::conv_issue::CoordLayout::of(geo);
+            let digits = layout.stored_bits().div_ceil(4);
             let features = geo.in_shape.iter().product::<usize>();
             let depth = features.max(2).next_power_of_two();
             let text: String = (0..depth)
                 .map(|f| {
                     let word = if f < features {
-                        crate::layer::conv_issue::coord_word(self, f)
+                        crate::layer::conv_issue::coord_word(geo, &layout, f)
                     } else {
                         0
                     };
-                    format!("{word:016x}\n")
+                    format!("{word:0digits$x}\n")
                 })
                 .collect();
             images.push((self.coord_image_name(), text));

@@ -123,6 +123,14 @@ impl<D: Synth, const N: usize> SyncRam<D, N> {
         ram
     }
 
+    /// Stores only the low `bits` of each word, as [`SyncRam::narrow`] does (so every value
+    /// must be below `2^bits − 1`); its `$readmemh` image then has `ceil(bits/4)` hex digits
+    /// per word.
+    pub fn set_stored_bits(&mut self, bits: usize) {
+        assert!((1..=D::BITS).contains(&bits), "sync ram: {bits} bits");
+        self._bits = bits;
+    }
+
     /// The `$readmemh` file: every word of the memory, one per line, as `ceil(BITS/4)` hex
     /// digits (two's complement for signed words).
     pub fn hex_image(&self) -> String {
