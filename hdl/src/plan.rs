@@ -754,10 +754,11 @@ fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
 /// fire)` cycles for one sample of `events_in` input events and `events_out` sent spikes, `G`
 /// = `groups` channel groups.
 ///
-/// Integrate: the bias pass writes every `V` row (`G·Ho·Wo`, +1 to start), each event takes
-/// 2 cycles (coordinate ROM, walk load) plus `G` per kernel position (`Kh·Kw`; a position
-/// outside the output costs 1, which this estimate does not subtract), 4 of pipeline, and the
-/// conversion, which holds `V` (`G·Hp·Wp·kh·kw` reads). Fire: the conversion, then `T` sweeps
+/// Integrate: the bias pass writes every `V` row (`G·Ho·Wo`, +1 to start), each event `G`
+/// cycles per kernel position (`Kh·Kw`; a position outside the output costs 1, which this
+/// estimate does not subtract; the next event's coordinates are fetched during the walk, so
+/// only an event that has to be waited for costs 2 more), 4 of pipeline, and the conversion,
+/// which holds `V` (`G·Hp·Wp·kh·kw` reads). Fire: the conversion, then `T` sweeps
 /// of the `G·Hp·Wp` tick rows at two cycles per row, the spikes, and the eow.
 pub fn conv_stage_phases(
     geo: &ConvGeometry,
@@ -770,7 +771,7 @@ pub fn conv_stage_phases(
     let positions = (geo.kernel[0] * geo.kernel[1]) as f64;
     let conversion = g * (geo.pooled_positions() * geo.pool_kernel[0] * geo.pool_kernel[1]) as f64;
     let bias = g * geo.out_positions() as f64 + 1.0;
-    let integrate = bias + events_in * (2.0 + positions * g) + 4.0 + conversion;
+    let integrate = bias + events_in * positions * g + 4.0 + conversion;
     let fire = conversion + 2.0 * t as f64 * g * geo.pooled_positions() as f64 + events_out + 2.0;
     (integrate, fire)
 }

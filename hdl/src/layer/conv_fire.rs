@@ -19,10 +19,12 @@ use crate::prim::ZeroExtend;
 ///
 /// Ports: `clock`, `rst` (in); `int_done`, `int_err`, `pipe_busy` (in); `fire_start`,
 /// `v_busy` (out); `v_raddr` (out: the `V` row converted this cycle); `pool_step`,
-/// `pool_first` (out, to the pool: a converted row is on the lanes, and it opens a window);
+/// `pool_first` (out, to the pool: a converted row's words, registered by the pool, are in it
+/// this cycle, two cycles after its read, and whether it opens a window);
 /// `tk_raddr`, `tk_we`, `tk_waddr` (out: the tick memory); `row` ([`RowOut`]).
 ///
-/// Latency: conversion `G·Hp·Wp·kh·kw` cycles, each sweep row two. Cost: a 2-bit state,
+/// Latency: conversion `G·Hp·Wp·kh·kw` cycles (+2 before the last word is written), each sweep
+/// row two. Cost: a 2-bit state,
 /// ~`11·16 + 3·8` flip-flops, six 16-bit adders.
 #[derive(LogicBlock)]
 pub struct ConvFire {
@@ -54,6 +56,11 @@ pub struct ConvFire {
     first_d: RDff<Bit>,
     last_d: RDff<Bit>,
     r_d: RDff<Bits16>,
+    /// The same a cycle later, when the row's words are in the pool (it registers them).
+    conv_valid2: RDff<Bit>,
+    first_d2: RDff<Bit>,
+    last_d2: RDff<Bit>,
+    r_d2: RDff<Bits16>,
     /// Conversion counters and the window's `V` row bases.
     g: RDff<Bits16>,
     py: RDff<Bits16>,
@@ -127,6 +134,10 @@ impl ConvFire {
             first_d: RDff::default(),
             last_d: RDff::default(),
             r_d: RDff::default(),
+            conv_valid2: RDff::default(),
+            first_d2: RDff::default(),
+            last_d2: RDff::default(),
+            r_d2: RDff::default(),
             g: RDff::default(),
             py: RDff::default(),
             px: RDff::default(),
@@ -177,8 +188,35 @@ impl Logic for ConvFire {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, conv_valid, first_d, last_d, r_d, g, py, px, dy, dx, gbase, ybase,
-            wbase, rowoff, r, pos, obase, m, raddr_r, err_r, rd_valid_r, rd_base_r, rd_m_r,
+            self,
+            clock,
+            state,
+            conv_valid,
+            first_d,
+            last_d,
+            r_d,
+            conv_valid2,
+            first_d2,
+            last_d2,
+            r_d2,
+            g,
+            py,
+            px,
+            dy,
+            dx,
+            gbase,
+            ybase,
+            wbase,
+            rowoff,
+            r,
+            pos,
+            obase,
+            m,
+            raddr_r,
+            err_r,
+            rd_valid_r,
+            rd_base_r,
+            rd_m_r,
             v_busy_r
         );
         self.state.rst.next = self.rst.val();
@@ -186,6 +224,10 @@ impl Logic for ConvFire {
         self.first_d.rst.next = self.rst.val();
         self.last_d.rst.next = self.rst.val();
         self.r_d.rst.next = self.rst.val();
+        self.conv_valid2.rst.next = self.rst.val();
+        self.first_d2.rst.next = self.rst.val();
+        self.last_d2.rst.next = self.rst.val();
+        self.r_d2.rst.next = self.rst.val();
         self.g.rst.next = self.rst.val();
         self.py.rst.next = self.rst.val();
         self.px.rst.next = self.rst.val();
@@ -215,6 +257,7 @@ impl Logic for ConvFire {
         if self.fires_c.val() {
             self.issue.next = (self.state.q.val() == FireState::Sweep)
                 & !self.conv_valid.q.val()
+                & !self.conv_valid2.q.val()
                 & !self.rd_valid_r.q.val();
         } else {
             self.issue.next = (self.state.q.val() == FireState::Sweep) & self.row.drained.val();
@@ -228,6 +271,10 @@ impl Logic for ConvFire {
             (self.dx.q.val() == self.zero8.val()) & (self.dy.q.val() == self.zero8.val());
         self.last_d.d.next = self.dx_last.val() & self.dy_last.val();
         self.r_d.d.next = self.r.q.val();
+        self.conv_valid2.d.next = self.conv_valid.q.val();
+        self.first_d2.d.next = self.first_d.q.val();
+        self.last_d2.d.next = self.last_d.q.val();
+        self.r_d2.d.next = self.r_d.q.val();
         match self.state.q.val() {
             FireState::Idle => {
                 if self.fire_start.val() {
@@ -324,10 +371,10 @@ impl Logic for ConvFire {
         } else {
             self.tk_raddr.next = self.raddr_r.q.val();
         }
-        self.pool_step.next = self.conv_valid.q.val();
-        self.pool_first.next = self.first_d.q.val();
-        self.tk_we.next = self.conv_valid.q.val() & self.last_d.q.val();
-        self.tk_waddr.next = self.r_d.q.val();
+        self.pool_step.next = self.conv_valid2.q.val();
+        self.pool_first.next = self.first_d2.q.val();
+        self.tk_we.next = self.conv_valid2.q.val() & self.last_d2.q.val();
+        self.tk_waddr.next = self.r_d2.q.val();
         self.row.valid.next = self.rd_valid_r.q.val();
         self.row.valid_next.next =
             self.issue.val() | (self.rd_valid_r.q.val() & !self.row.load.val());

@@ -85,9 +85,12 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 /// `fire_start` (in); `int_done`, `int_err`, `pass_valid`, `pass_bias`, `pass_k`, `pass_g`
 /// (the `V` row), `waddr` (out).
 ///
-/// Latency: an event's first pass issues 3 cycles after it is taken (ROM read, walk load,
-/// pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `2 + Σ_positions (G if
-/// inside else 1)`. Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
+/// While an event walks, the next one is taken and its ROM word held in a prefetch buffer, so
+/// back-to-back events walk without a gap.
+///
+/// Latency: an event taken while idle issues its first pass 3 cycles later (ROM read, walk
+/// load, pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `Σ_positions (G if
+/// inside else 1)` (+2 for an event the stage waited for). Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
 /// ~25 for MNIST-sized maps), ~130 flip-flops, three 16-bit and one 20-bit adder.
 #[derive(LogicBlock)]
 pub struct ConvIssue {
@@ -145,8 +148,21 @@ pub struct ConvIssue {
     vg: RDff<Bits16>,
     /// Bias pass: the position in the group's map.
     pos: RDff<Bits16>,
+    /// The prefetch buffer: the next event, taken while this one walks (its ROM read issued
+    /// last cycle: `nb_fetch`; its word held: `nb_valid`, `nb_word`) and its ramp ticks.
+    nb_fetch: RDff<Bit>,
+    nb_valid: RDff<Bit>,
+    nb_word: RDff<Bits<64>>,
+    nb_k: RDff<Bits<9>>,
+    /// The ROM word a walk starts from (the ROM's or the buffer's), and whether one starts.
+    src: Wire<Bits<64>>,
+    start_walk: Wire<Bit>,
+    from_buffer: Wire<Bit>,
+    walk_end: Wire<Bit>,
+    idle: Wire<Bit>,
     /// The pass register.
     pv: RDff<Bit>,
+    pk: RDff<Bits<9>>,
     pb: RDff<Bit>,
     pg: RDff<Bits16>,
     pw: RDff<WeightAddr>,
@@ -243,7 +259,17 @@ impl ConvIssue {
             wg: RDff::default(),
             vg: RDff::default(),
             pos: RDff::default(),
+            nb_fetch: RDff::default(),
+            nb_valid: RDff::default(),
+            nb_word: RDff::default(),
+            nb_k: RDff::default(),
+            src: Signal::default(),
+            start_walk: Signal::default(),
+            from_buffer: Signal::default(),
+            walk_end: Signal::default(),
+            idle: Signal::default(),
             pv: RDff::default(),
+            pk: RDff::default(),
             pb: RDff::default(),
             pg: RDff::default(),
             pw: RDff::default(),
@@ -293,8 +319,13 @@ impl Logic for ConvIssue {
     fn update(&mut self) {
         dff_setup!(
             self, clock, state, err, bias_act, fetch, walk, k, i, jj, g, oyn, oxn, ox0, vrow,
-            vrow_rs, wpos, wg, vg, pos, pv, pb, pg, pw
+            vrow_rs, wpos, wg, vg, pos, nb_fetch, nb_valid, nb_word, nb_k, pv, pk, pb, pg, pw
         );
+        self.nb_fetch.rst.next = self.rst.val();
+        self.nb_valid.rst.next = self.rst.val();
+        self.nb_word.rst.next = self.rst.val();
+        self.nb_k.rst.next = self.rst.val();
+        self.pk.rst.next = self.rst.val();
         self.rom.clock.next = self.clock.val();
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
@@ -323,9 +354,16 @@ impl Logic for ConvIssue {
         self.rom.wdata.next = self.zero64.val();
         self.rom.raddr.next = self.ev_in.index.val();
         self.m_ext.x.next = self.ev_in.m.val();
-        self.sh_v.next = self.rom.rdata.val() >> self.off_v.val();
-        self.sh_y.next = self.rom.rdata.val() >> self.off_y.val();
-        self.sh_x.next = self.rom.rdata.val() >> self.off_x.val();
+        // A walk starts from the ROM's word when its read was issued last cycle (an event taken
+        // while idle, or the prefetch arriving as the walk ends), else from the buffer.
+        if self.fetch.q.val() | self.nb_fetch.q.val() {
+            self.src.next = self.rom.rdata.val();
+        } else {
+            self.src.next = self.nb_word.q.val();
+        }
+        self.sh_v.next = self.src.val() >> self.off_v.val();
+        self.sh_y.next = self.src.val() >> self.off_y.val();
+        self.sh_x.next = self.src.val() >> self.off_x.val();
         self.accept_event.next = false;
         self.accept_eow.next = false;
         self.pv.d.next = false;
@@ -342,6 +380,9 @@ impl Logic for ConvIssue {
             & (self.oyn.q.val() < self.hos_c.val())
             & (self.oxn.q.val() < self.wos_c.val());
         self.advance.next = false;
+        self.idle.next = !self.bias_act.q.val() & !self.fetch.q.val() & !self.walk.q.val();
+        self.walk_end.next = false;
+        self.pk.d.next = self.k.q.val();
         if self.bias_act.q.val() {
             // Bias pass: every V row in order, the group's bias row for its weights.
             self.pv.d.next = true;
@@ -361,21 +402,8 @@ impl Logic for ConvIssue {
                 self.pos.d.next = self.pos.q.val() + self.one16.val();
             }
         } else if self.fetch.q.val() {
-            // The event's ROM word: start its kernel walk at position (0, 0), group 0.
+            // The event's ROM word is in: its walk starts (below).
             self.fetch.d.next = false;
-            self.walk.d.next = true;
-            self.wpos.d.next =
-                self.rom.rdata.val().get_bits::<WEIGHT_ADDR_BITS>(0) & self.mask_w.val();
-            self.vrow.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
-            self.vrow_rs.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
-            self.oyn.d.next = self.sh_y.val().get_bits::<COORD_BITS>(0) & self.mask_y.val();
-            self.oxn.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
-            self.ox0.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
-            self.i.d.next = self.zero8.val();
-            self.jj.d.next = self.zero8.val();
-            self.g.d.next = self.zero16.val();
-            self.wg.d.next = self.zero_w.val();
-            self.vg.d.next = self.zero16.val();
         } else if self.walk.q.val() {
             if self.in_map.val() {
                 self.pv.d.next = true;
@@ -391,10 +419,16 @@ impl Logic for ConvIssue {
             } else {
                 self.advance.next = true;
             }
+        } else if self.nb_valid.q.val() {
+            // Idle with an event in the buffer (its walk starts below).
         } else {
             // Idle: start the bias pass, take an event or the eow.
             self.g.d.next = self.zero16.val();
-            if (self.state.q.val() != SampleState::Done) & self.loaded.val() & !self.v_busy.val() {
+            if (self.state.q.val() != SampleState::Done)
+                & self.loaded.val()
+                & !self.v_busy.val()
+                & !self.nb_fetch.q.val()
+            {
                 if self.state.q.val() == SampleState::Bias {
                     self.state.d.next = SampleState::Events;
                     self.bias_act.d.next = true;
@@ -435,6 +469,7 @@ impl Logic for ConvIssue {
                 }
                 if self.last_i.val() {
                     self.walk.d.next = false;
+                    self.walk_end.next = true;
                 }
             } else {
                 self.jj.d.next = self.jj.q.val() + self.one8.val();
@@ -444,6 +479,48 @@ impl Logic for ConvIssue {
                 }
             }
         }
+        // Prefetch: while an event walks, the next one is taken and its ROM word buffered.
+        if (self.walk.q.val() | self.fetch.q.val())
+            & !self.walk_end.val()
+            & !self.nb_fetch.q.val()
+            & !self.nb_valid.q.val()
+            & self.ev_in.valid.val()
+            & !self.ev_in.eow.val()
+        {
+            self.accept_event.next = true;
+            self.nb_fetch.d.next = true;
+            self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
+        } else {
+            self.nb_fetch.d.next = false;
+        }
+        if self.nb_fetch.q.val() {
+            self.nb_word.d.next = self.rom.rdata.val();
+            self.nb_valid.d.next = true;
+        }
+        // A walk starts: from the idle fetch, or from the buffered event when the last walk
+        // ends or the stage is idle (the buffer's word, or the ROM's arriving this cycle).
+        self.from_buffer.next = (self.nb_valid.q.val() & (self.walk_end.val() | self.idle.val()))
+            | (self.nb_fetch.q.val() & self.walk_end.val());
+        self.start_walk.next = self.fetch.q.val() | self.from_buffer.val();
+        if self.from_buffer.val() {
+            self.k.d.next = self.nb_k.q.val();
+            self.nb_valid.d.next = false;
+        }
+        if self.start_walk.val() {
+            // The walk starts at kernel position (0, 0), group 0.
+            self.walk.d.next = true;
+            self.wpos.d.next = self.src.val().get_bits::<WEIGHT_ADDR_BITS>(0) & self.mask_w.val();
+            self.vrow.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
+            self.vrow_rs.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
+            self.oyn.d.next = self.sh_y.val().get_bits::<COORD_BITS>(0) & self.mask_y.val();
+            self.oxn.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
+            self.ox0.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
+            self.i.d.next = self.zero8.val();
+            self.jj.d.next = self.zero8.val();
+            self.g.d.next = self.zero16.val();
+            self.wg.d.next = self.zero_w.val();
+            self.vg.d.next = self.zero16.val();
+        }
         if self.fire_start.val() {
             self.state.d.next = SampleState::Bias;
         }
@@ -452,7 +529,7 @@ impl Logic for ConvIssue {
         self.int_err.next = self.err.q.val();
         self.pass_valid.next = self.pv.q.val();
         self.pass_bias.next = self.pb.q.val();
-        self.pass_k.next = self.k.q.val();
+        self.pass_k.next = self.pk.q.val();
         self.pass_g.next = self.pg.q.val();
         self.waddr.next = self.pw.q.val();
     }

@@ -7,12 +7,17 @@ use crate::prelude::*;
 /// a word wins when it fires and the best so far is silent or later. The conversion visits a
 /// window's rows back to back; `first` marks its first row, and `tk_out` (this row folded in)
 /// is what the tick memory stores on the window's last row. A `1×1` pool passes words through.
+/// The lanes' words are registered first: the conversion's path from the potential memory
+/// through the activation then ends here, and the compare starts at a flip-flop (on ECP5 the
+/// unregistered chain, block-RAM read → activation → compare → tick-memory write, was the
+/// conv design's longest path, 18 ns).
 ///
-/// Ports: `clock`, `rst` (in); `step` (in: a converted row is on `tk_in` this cycle), `first`
-/// (in: it opens a window); per lane `tk_in` (in), `tk_out` (out, combinational).
+/// Ports: `clock`, `rst` (in); `step` (in: a registered row's words are in the pool this cycle,
+/// i.e. they were on `tk_in` last cycle), `first` (in: that row opens a window); per lane
+/// `tk_in` (in), `tk_out` (out: the window's best with that row folded in).
 ///
-/// Latency: 0 cycles (the running best is registered). Cost: per lane 16 flip-flops, a 16-bit
-/// compare and a 16-bit 2:1 mux.
+/// Latency: 1 cycle from `tk_in` to `tk_out`. Cost: per lane 32 flip-flops, a 16-bit compare
+/// and a 16-bit 2:1 mux.
 #[derive(LogicBlock)]
 pub struct PoolMax {
     pub clock: Input<Clock>,
@@ -25,6 +30,8 @@ pub struct PoolMax {
     pub tk_in: Vec<Input<Bits16>>,
     /// Per lane: the window's best word so far, this row included.
     pub tk_out: Vec<Output<Bits16>>,
+    /// The lanes' words of last cycle.
+    tk_r: Vec<RDff<Bits16>>,
     best: Vec<RDff<Bits16>>,
     take: Vec<Wire<Bit>>,
     zero16: Constant<Bits16>,
@@ -41,6 +48,7 @@ impl PoolMax {
             first: Signal::default(),
             tk_in: (0..lanes).map(|_| Signal::default()).collect(),
             tk_out: (0..lanes).map(|_| Signal::default()).collect(),
+            tk_r: (0..lanes).map(|_| RDff::default()).collect(),
             best: (0..lanes).map(|_| RDff::default()).collect(),
             take: (0..lanes).map(|_| Signal::default()).collect(),
             zero16: Constant::new(bits(0)),
@@ -56,12 +64,15 @@ impl Logic for PoolMax {
             self.best[p].clock.next = self.clock.val();
             self.best[p].rst.next = self.rst.val();
             self.best[p].d.next = self.best[p].q.val();
+            self.tk_r[p].clock.next = self.clock.val();
+            self.tk_r[p].rst.next = self.rst.val();
+            self.tk_r[p].d.next = self.tk_in[p].val();
             self.take[p].next = self.first.val()
-                | ((self.tk_in[p].val() != self.zero16.val())
+                | ((self.tk_r[p].q.val() != self.zero16.val())
                     & ((self.best[p].q.val() == self.zero16.val())
-                        | (self.tk_in[p].val() < self.best[p].q.val())));
+                        | (self.tk_r[p].q.val() < self.best[p].q.val())));
             if self.take[p].val() {
-                self.tk_out[p].next = self.tk_in[p].val();
+                self.tk_out[p].next = self.tk_r[p].q.val();
             } else {
                 self.tk_out[p].next = self.best[p].q.val();
             }
