@@ -56,75 +56,62 @@ fn with_faults(model: &Model, seed: u64, n: usize) -> (Vec<Sample>, Vec<usize>) 
     (samples, faulty)
 }
 
+/// Generates `model` with `lanes`, streams `n` seeded samples (some framing faults) with 30 %
+/// stalls and resets at `resets` through Icarus, and checks every spike, class and framing
+/// verdict; returns the report.
+fn faulted_run(
+    name: &str,
+    (model, lanes): (Model, Vec<usize>),
+    seed: u64,
+    n: usize,
+    resets: Vec<u64>,
+) -> CosimReport {
+    let (_, top) = generate(&format!("icarus-{name}"), &model, Some(lanes.clone()), None);
+    let (samples, faulty) = with_faults(&model, seed, n);
+    let stim = Stimulus::from_samples(samples)
+        .with_stalls(Stalls::random(seed, 0.3))
+        .with_resets(resets);
+    let r = icarus(&model, &top, &stim, name);
+    assert_exact(
+        &r,
+        &format!(
+            "{name} (T={}, lanes {lanes:?}, readout {})",
+            model.time_steps, model.readout
+        ),
+    );
+    for s in r.per_sample.iter().filter(|s| !s.dropped) {
+        if let Some(e) = s.error {
+            assert_eq!(e, faulty.contains(&s.sample), "{name} sample {}", s.sample);
+        }
+    }
+    r
+}
+
 #[test]
 fn random_conv_networks_in_icarus_match_the_golden_model_under_stalls_faults_and_resets() {
     for seed in [31u64, 32, 33] {
-        let (model, lanes) = random_conv_network(seed);
-        let (_, top) = generate(
-            &format!("icarus-conv-{seed}"),
-            &model,
-            Some(lanes.clone()),
-            None,
+        faulted_run(
+            &format!("conv-{seed}"),
+            random_conv_network(seed),
+            seed,
+            12,
+            vec![150, 4_000],
         );
-        let (samples, faulty) = with_faults(&model, seed, 12);
-        let stim = Stimulus::from_samples(samples)
-            .with_stalls(Stalls::random(seed, 0.3))
-            .with_resets(vec![150, 4_000]);
-        let r = icarus(&model, &top, &stim, &format!("conv-{seed}"));
-        assert_exact(
-            &r,
-            &format!(
-                "seed {seed} (T={}, lanes {lanes:?}, readout {})",
-                model.time_steps, model.readout
-            ),
-        );
-        for s in r.per_sample.iter().filter(|s| !s.dropped) {
-            if let Some(e) = s.error {
-                assert_eq!(
-                    e,
-                    faulty.contains(&s.sample),
-                    "seed {seed} sample {}",
-                    s.sample
-                );
-            }
-        }
     }
 }
 
 #[test]
 fn random_models_in_icarus_match_the_golden_model_under_stalls_faults_and_resets() {
     for seed in [21u64, 22, 23, 24, 25] {
-        let (model, lanes) = random_network(seed);
-        let (_, top) = generate(
-            &format!("icarus-random-{seed}"),
-            &model,
-            Some(lanes.clone()),
-            None,
-        );
-        let (samples, faulty) = with_faults(&model, seed, 16);
         // Resets early (mid-sample for every model here) and later, if the run lasts.
-        let stim = Stimulus::from_samples(samples)
-            .with_stalls(Stalls::random(seed, 0.3))
-            .with_resets(vec![150, 1_900]);
-        let r = icarus(&model, &top, &stim, &format!("random-{seed}"));
-        assert_exact(
-            &r,
-            &format!(
-                "seed {seed} (T={}, lanes {lanes:?}, readout {})",
-                model.time_steps, model.readout
-            ),
+        let r = faulted_run(
+            &format!("random-{seed}"),
+            random_network(seed),
+            seed,
+            16,
+            vec![150, 1_900],
         );
         assert!(r.resets >= 1, "seed {seed}: the reset at cycle 150 hit");
-        for s in r.per_sample.iter().filter(|s| !s.dropped) {
-            if let Some(e) = s.error {
-                assert_eq!(
-                    e,
-                    faulty.contains(&s.sample),
-                    "seed {seed} sample {}",
-                    s.sample
-                );
-            }
-        }
         assert!(
             r.per_sample.iter().any(|s| s.error == Some(true)),
             "seed {seed}: a framing fault reached the output: {}",
