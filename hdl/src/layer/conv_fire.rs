@@ -20,10 +20,10 @@ use crate::prim::ZeroExtend;
 /// Ports: `clock`, `rst` (in); `int_done`, `int_err`, `pipe_busy` (in); `fire_start`,
 /// `v_busy` (out); `v_raddr` (out: the `V` row converted this cycle); `pool_step`,
 /// `pool_first` (out, to the pool: a converted row's words, registered by the pool, are in it
-/// this cycle, two cycles after its read, and whether it opens a window);
+/// this cycle, three cycles after its read, and whether it opens a window);
 /// `tk_raddr`, `tk_we`, `tk_waddr` (out: the tick memory); `row` ([`RowOut`]).
 ///
-/// Latency: conversion `G·Hp·Wp·kh·kw` cycles (+2 before the last word is written), each sweep
+/// Latency: conversion `G·Hp·Wp·kh·kw` cycles (+3 before the last word is written), each sweep
 /// row two. Cost: a 2-bit state,
 /// ~`11·16 + 3·8` flip-flops, six 16-bit adders.
 #[derive(LogicBlock)]
@@ -56,11 +56,16 @@ pub struct ConvFire {
     first_d: RDff<Bit>,
     last_d: RDff<Bit>,
     r_d: RDff<Bits16>,
-    /// The same a cycle later, when the row's words are in the pool (it registers them).
+    /// The same a cycle later (the stage registers `V`'s read data), and another later, when
+    /// the row's words are in the pool (it registers them).
     conv_valid2: RDff<Bit>,
     first_d2: RDff<Bit>,
     last_d2: RDff<Bit>,
     r_d2: RDff<Bits16>,
+    conv_valid3: RDff<Bit>,
+    first_d3: RDff<Bit>,
+    last_d3: RDff<Bit>,
+    r_d3: RDff<Bits16>,
     /// Conversion counters and the window's `V` row bases.
     g: RDff<Bits16>,
     py: RDff<Bits16>,
@@ -138,6 +143,10 @@ impl ConvFire {
             first_d2: RDff::default(),
             last_d2: RDff::default(),
             r_d2: RDff::default(),
+            conv_valid3: RDff::default(),
+            first_d3: RDff::default(),
+            last_d3: RDff::default(),
+            r_d3: RDff::default(),
             g: RDff::default(),
             py: RDff::default(),
             px: RDff::default(),
@@ -199,6 +208,10 @@ impl Logic for ConvFire {
             first_d2,
             last_d2,
             r_d2,
+            conv_valid3,
+            first_d3,
+            last_d3,
+            r_d3,
             g,
             py,
             px,
@@ -228,6 +241,10 @@ impl Logic for ConvFire {
         self.first_d2.rst.next = self.rst.val();
         self.last_d2.rst.next = self.rst.val();
         self.r_d2.rst.next = self.rst.val();
+        self.conv_valid3.rst.next = self.rst.val();
+        self.first_d3.rst.next = self.rst.val();
+        self.last_d3.rst.next = self.rst.val();
+        self.r_d3.rst.next = self.rst.val();
         self.g.rst.next = self.rst.val();
         self.py.rst.next = self.rst.val();
         self.px.rst.next = self.rst.val();
@@ -258,6 +275,7 @@ impl Logic for ConvFire {
             self.issue.next = (self.state.q.val() == FireState::Sweep)
                 & !self.conv_valid.q.val()
                 & !self.conv_valid2.q.val()
+                & !self.conv_valid3.q.val()
                 & !self.rd_valid_r.q.val();
         } else {
             self.issue.next = (self.state.q.val() == FireState::Sweep) & self.row.drained.val();
@@ -275,6 +293,10 @@ impl Logic for ConvFire {
         self.first_d2.d.next = self.first_d.q.val();
         self.last_d2.d.next = self.last_d.q.val();
         self.r_d2.d.next = self.r_d.q.val();
+        self.conv_valid3.d.next = self.conv_valid2.q.val();
+        self.first_d3.d.next = self.first_d2.q.val();
+        self.last_d3.d.next = self.last_d2.q.val();
+        self.r_d3.d.next = self.r_d2.q.val();
         match self.state.q.val() {
             FireState::Idle => {
                 if self.fire_start.val() {
@@ -371,10 +393,10 @@ impl Logic for ConvFire {
         } else {
             self.tk_raddr.next = self.raddr_r.q.val();
         }
-        self.pool_step.next = self.conv_valid2.q.val();
-        self.pool_first.next = self.first_d2.q.val();
-        self.tk_we.next = self.conv_valid2.q.val() & self.last_d2.q.val();
-        self.tk_waddr.next = self.r_d2.q.val();
+        self.pool_step.next = self.conv_valid3.q.val();
+        self.pool_first.next = self.first_d3.q.val();
+        self.tk_we.next = self.conv_valid3.q.val() & self.last_d3.q.val();
+        self.tk_waddr.next = self.r_d3.q.val();
         self.row.valid.next = self.rd_valid_r.q.val();
         self.row.valid_next.next =
             self.issue.val() | (self.rd_valid_r.q.val() & !self.row.load.val());

@@ -34,6 +34,9 @@ use crate::stream::{EventIn, EventOut, WordIn, ZOut};
 /// to the tick memory (`V` is then free for the next sample); the tick sweeps send the pooled
 /// map in tick order, channel-major indices `(g·P + p)·Hp·Wp + py·Wp + px`.
 ///
+/// The potential memory's read is registered in the stage (two cycles from address to the
+/// lanes), with the forwarding that needs (see the `fwd2` field).
+///
 /// Cycles per sample: integrate `G·Ho·Wo + Σ_events (2 + Σ_positions (G inside, else 1)) + 4`
 /// plus the conversion `G·Hp·Wp·kh·kw`; fire the conversion `+ 2·T·G·Hp·Wp + events_out + 2`;
 /// integrate and fire overlap.
@@ -64,6 +67,19 @@ pub struct ConvStage<const ZW: usize> {
     lanes: Vec<Lane<ZW>>,
     fire: ConvFire,
     pool: PoolMax,
+    /// The potential memory's read data is registered (a DP16KD's clock-to-out is 5.8 ns):
+    /// integrate reads its row a cycle earlier, when the pass is two cycles past its issue
+    /// (`row_d1`), and a write two cycles before the write-back of the same row is forwarded
+    /// (`fwd2`: the row written last cycle, `h1_*`, equals the row read now; `w2`: the value
+    /// written two cycles ago). The lanes forward the write of the cycle before themselves.
+    row_d0: RDff<Bits16>,
+    row_d1: RDff<Bits16>,
+    h1_row: RDff<Bits16>,
+    h1_valid: RDff<Bit>,
+    fwd2: RDff<Bit>,
+    v_reg: Vec<RDff<Signed<ZW>>>,
+    w1: Vec<RDff<Signed<ZW>>>,
+    w2: Vec<RDff<Signed<ZW>>>,
     ser: Serialiser<ZW>,
     _p: usize,
 }
@@ -101,6 +117,14 @@ impl<const ZW: usize> ConvStage<ZW> {
                 .collect(),
             fire: ConvFire::new(params),
             pool: PoolMax::new(params.lanes),
+            row_d0: RDff::default(),
+            row_d1: RDff::default(),
+            h1_row: RDff::default(),
+            h1_valid: RDff::default(),
+            fwd2: RDff::default(),
+            v_reg: (0..params.lanes).map(|_| RDff::default()).collect(),
+            w1: (0..params.lanes).map(|_| RDff::default()).collect(),
+            w2: (0..params.lanes).map(|_| RDff::default()).collect(),
             ser: Serialiser::new(params.lanes, params.sent_neurons(), params.fires),
             _p: params.lanes,
         }
@@ -111,6 +135,17 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
     #[hdl_gen]
     fn update(&mut self) {
         clock!(self, clock, loader, wmem, vram, tkram, issue, pipe, fire, pool, ser);
+        dff_setup!(self, clock, row_d0, row_d1, h1_row, h1_valid, fwd2);
+        self.row_d0.rst.next = self.rst.val();
+        self.row_d1.rst.next = self.rst.val();
+        self.h1_row.rst.next = self.rst.val();
+        self.h1_valid.rst.next = self.rst.val();
+        self.fwd2.rst.next = self.rst.val();
+        self.row_d0.d.next = self.issue.pass_g.val();
+        self.row_d1.d.next = self.row_d0.q.val();
+        self.h1_row.d.next = self.pipe.wb_g.val();
+        self.h1_valid.d.next = self.pipe.wb_valid.val();
+        self.fwd2.d.next = self.h1_valid.q.val() & (self.pipe.v_raddr.val() == self.h1_row.q.val());
         self.loader.rst.next = self.rst.val();
         self.issue.rst.next = self.rst.val();
         self.pipe.rst.next = self.rst.val();
@@ -145,7 +180,7 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
         if self.fire.v_busy.val() {
             self.vram.raddr.next = self.fire.v_raddr.val();
         } else {
-            self.vram.raddr.next = self.pipe.v_raddr.val();
+            self.vram.raddr.next = self.row_d1.q.val();
         }
         self.vram.we.next = self.pipe.wb_valid.val();
         self.vram.waddr.next = self.pipe.wb_g.val();
@@ -158,7 +193,20 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
             self.lanes[p].clock.next = self.clock.val();
             self.lanes[p].rst.next = self.rst.val();
             self.lanes[p].w_in.next = self.wmem.rdata[p].val();
-            self.lanes[p].v_in.next = self.vram.rdata[p].val();
+            self.v_reg[p].clock.next = self.clock.val();
+            self.v_reg[p].rst.next = self.rst.val();
+            self.v_reg[p].d.next = self.vram.rdata[p].val();
+            self.w1[p].clock.next = self.clock.val();
+            self.w1[p].rst.next = self.rst.val();
+            self.w1[p].d.next = self.lanes[p].v_out.val();
+            self.w2[p].clock.next = self.clock.val();
+            self.w2[p].rst.next = self.rst.val();
+            self.w2[p].d.next = self.w1[p].q.val();
+            if self.fwd2.q.val() {
+                self.lanes[p].v_in.next = self.w2[p].q.val();
+            } else {
+                self.lanes[p].v_in.next = self.v_reg[p].q.val();
+            }
             self.vram.wdata[p].next = self.lanes[p].v_out.val();
             self.lanes[p].tk_in.next = self.tkram.rdata[p].val();
             self.pool.tk_in[p].next = self.lanes[p].tk_out.val();
