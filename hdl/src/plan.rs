@@ -957,9 +957,20 @@ fn stage_logic(target: Target, s: &StageShape) -> (u64, u64) {
     };
     let lane_luts = (2 * z + 17 + w * (k + 1) - carry_sums) as u64;
     let lane_ffs = (3 * z + 12 + 3 * w + k + 4) as u64;
+    // A conv stage adds its kernel walk and pooled conversion (~500 LUT4, ~200 FF) and per
+    // lane the registered read, the two-back forwarded write and its mux (3·z_bits FF, z_bits
+    // LUT4) and the pool's registered word, best word and compare (32 FF, ~32 LUT4);
+    // calibrated on `ttfs synth --model mnist-cnn --target ecp5-25k` (6 382 LUT4, 5 987 FF).
+    let (conv_luts, conv_ffs) = match s.conv {
+        Some(_) => (
+            500 + s.lanes as u64 * (z as u64 + 32),
+            200 + s.lanes as u64 * (3 * z as u64 + 32),
+        ),
+        None => (0, 0),
+    };
     (
-        450 + s.lanes as u64 * lane_luts,
-        190 + s.lanes as u64 * lane_ffs,
+        450 + s.lanes as u64 * lane_luts + conv_luts,
+        190 + s.lanes as u64 * lane_ffs + conv_ffs,
     )
 }
 

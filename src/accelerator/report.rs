@@ -119,6 +119,7 @@ fn layer_table(d: &Design) -> Table {
         "weights (kbit)",
         "est. cycles/sample",
         "bandwidth bound (cycles)",
+        "stage",
     ]);
     for l in &d.layers {
         t.row([
@@ -134,9 +135,38 @@ fn layer_table(d: &Design) -> Table {
             format!("{:.1}", l.estimate.weight_bits as f64 / 1024.0),
             format!("{:.0}", l.estimate.cycles_per_sample),
             cycles_or_dash(l.estimate.bandwidth_bound_cycles),
+            stage_kind(l),
         ]);
     }
     t
+}
+
+/// What a stage computes: `dense`, or a conv's kernel, stride and padding, its fused max-pool
+/// and the map it sends (`C×H×W`).
+fn stage_kind(l: &hdl::plan::LayerPlan) -> String {
+    let Some(g) = &l.conv else {
+        return "dense".into();
+    };
+    let pool = if g.pool_kernel == [1, 1] && g.pool_stride == [1, 1] {
+        String::new()
+    } else {
+        format!(
+            " + maxpool {}x{} stride {}x{}",
+            g.pool_kernel[0], g.pool_kernel[1], g.pool_stride[0], g.pool_stride[1]
+        )
+    };
+    format!(
+        "conv {}x{} stride {}x{} pad {}x{}{pool} → {}×{}×{}",
+        g.kernel[0],
+        g.kernel[1],
+        g.stride[0],
+        g.stride[1],
+        g.padding[0],
+        g.padding[1],
+        l.outputs,
+        g.pooled_hw[0],
+        g.pooled_hw[1]
+    )
 }
 
 /// `123.4`, or `–` where no memory bounds the figure.
