@@ -201,6 +201,21 @@ pub fn random_weighted_layer<R: Rng + ?Sized>(
     layer
 }
 
+/// A random `maxpool2d` reading `shape`: kernel 1..=3 per side (at most the map), stride the
+/// kernel or 1..=3 (overlapping windows, or edge rows left out).
+pub fn random_maxpool<R: Rng + ?Sized>(rng: &mut R, shape: Shape) -> Layer {
+    let kernel = [
+        rng.gen_range(1..=3.min(shape[1])),
+        rng.gen_range(1..=3.min(shape[2])),
+    ];
+    let stride = if rng.gen_bool(0.5) {
+        kernel
+    } else {
+        [rng.gen_range(1..=3), rng.gen_range(1..=3)]
+    };
+    Layer::maxpool(LayerKind::maxpool2d(shape, kernel, stride).expect("the window fits"))
+}
+
 /// A random valid convolutional network (DESIGN §2.1): input `[C, H, W]` with C in 1..=3 and
 /// H, W in 1..=7; 1..=3 conv2d layers (1..=4 channels, kernels up to 3×3 but never larger than
 /// the padded input, strides 1..=2, padding 0..=2), each optionally followed by one or two
@@ -249,18 +264,9 @@ pub fn random_conv_model<R: Rng + ?Sized>(rng: &mut R) -> Model {
         ));
         shape = out;
         for _ in 0..rng.gen_range(0..=2) {
-            let kernel = [
-                rng.gen_range(1..=3.min(shape[1])),
-                rng.gen_range(1..=3.min(shape[2])),
-            ];
-            let stride = if rng.gen_bool(0.5) {
-                kernel
-            } else {
-                [rng.gen_range(1..=3), rng.gen_range(1..=3)]
-            };
-            let kind = LayerKind::maxpool2d(shape, kernel, stride).expect("the window fits");
-            layers.push(Layer::maxpool(kind));
-            shape = kind.out_shape(0);
+            let pool = random_maxpool(rng, shape);
+            shape = pool.out_shape();
+            layers.push(pool);
         }
     }
     // The last layer is weighted: a dense readout, or one more 1×1-or-larger conv.

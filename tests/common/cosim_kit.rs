@@ -2,8 +2,8 @@
 //! Icarus Verilog): seeded random networks with lanes, their samples, MNIST images and the
 //! generated tops.
 
-use golden::model::{Layer, LayerKind, Model, Readout};
-use golden::testkit::{random_layer, random_weighted_layer};
+use golden::model::{LayerKind, Model, Readout};
+use golden::testkit::{random_layer, random_maxpool, random_weighted_layer};
 use hdl::plan::{Activity, Design, Fault, HwOptions, Target};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -170,18 +170,9 @@ pub fn random_conv_network(seed: u64) -> (Model, Vec<usize>) {
         lanes.push(pick_lanes(&mut rng, channels));
         shape = out;
         if rng.gen_bool(0.6) {
-            let kernel = [
-                rng.gen_range(1..=3.min(shape[1])),
-                rng.gen_range(1..=3.min(shape[2])),
-            ];
-            let stride = if rng.gen_bool(0.5) {
-                kernel
-            } else {
-                [rng.gen_range(1..=3), rng.gen_range(1..=3)]
-            };
-            let kind = LayerKind::maxpool2d(shape, kernel, stride).expect("the window fits");
-            layers.push(Layer::maxpool(kind));
-            shape = kind.out_shape(0);
+            let pool = random_maxpool(&mut rng, shape);
+            shape = pool.out_shape();
+            layers.push(pool);
         }
     }
     let outputs = rng.gen_range(2..=5);
