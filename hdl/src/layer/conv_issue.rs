@@ -10,6 +10,8 @@ use crate::stream::EventIn;
 
 /// Bits of the signed row / column counters (`−(K−1) ..= H − 1 + pad`, top bit = negative).
 pub const COORD_BITS: usize = 10;
+// The lint read of the bits above the coordinate fields (`unused_sh`) names this width.
+const _: () = assert!(COORD_BITS == 10);
 
 /// The fields of input feature `(c, y, x)`'s coordinate ROM word: the weight row of its first
 /// kernel position `c·Kh·Kw`, the `V` offset `⌊(y + Ph)/Sh⌋·Wo + ⌊(x + Pw)/Sw⌋` of kernel
@@ -122,6 +124,9 @@ pub struct ConvIssue {
     sh_v: Wire<Bits<64>>,
     sh_y: Wire<Bits<64>>,
     sh_x: Wire<Bits<64>>,
+    /// The shifted words' bits above their fields (read here so lint sees them used; the
+    /// masks zero them).
+    unused_sh: Wire<Bit>,
     state: RDff<SampleState>,
     err: RDff<Bit>,
     /// The bias pass runs (`V` rows `0..G·Ho·Wo` in order).
@@ -241,6 +246,7 @@ impl ConvIssue {
             sh_v: Signal::default(),
             sh_y: Signal::default(),
             sh_x: Signal::default(),
+            unused_sh: Signal::default(),
             state: RDff::new(SampleState::Bias),
             err: RDff::default(),
             bias_act: RDff::default(),
@@ -364,6 +370,9 @@ impl Logic for ConvIssue {
         self.sh_v.next = self.src.val() >> self.off_v.val();
         self.sh_y.next = self.src.val() >> self.off_y.val();
         self.sh_x.next = self.src.val() >> self.off_x.val();
+        self.unused_sh.next = self.sh_v.val().get_bits::<48>(16).any()
+            | self.sh_y.val().get_bits::<54>(10).any()
+            | self.sh_x.val().get_bits::<54>(10).any();
         self.accept_event.next = false;
         self.accept_eow.next = false;
         self.pv.d.next = false;
