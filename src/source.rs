@@ -126,7 +126,7 @@ pub fn load_any_model(path: &Path) -> Result<AnyModel> {
 
 /// Refuses, in one line naming `origin` and the layer, a model the hardware generator cannot
 /// build (`hdl::plan::stage_specs`: a max-pool not right after a conv, a conv after a dense
-/// layer, a conv last, a stride that is not a power of two), for `what`.
+/// layer, a conv last, a map too large for the stage's counters), for `what`.
 pub fn require_buildable(model: &Model, origin: &str, what: &str) -> Result<()> {
     hdl::plan::stage_specs(model)
         .map(|_| ())

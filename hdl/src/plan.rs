@@ -181,6 +181,9 @@ pub struct LayerPlan {
     pub sent: usize,
     /// A conv stage's geometry (kernel walk and fused pool), `None` for dense.
     pub conv: Option<ConvGeometry>,
+    /// Beats of the [`crate::layer::EventQueue`] on the stage's output (0: none; a conv stage
+    /// that feeds a conv stage has one of [`EVENT_QUEUE_DEPTH`]).
+    pub event_queue: usize,
     /// `P`: neurons updated in parallel.
     pub lanes: usize,
     /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
@@ -318,13 +321,20 @@ pub struct StageSpec {
     /// The map the stage sends (`k + 1`, or `k + 2` with a fused `maxpool2d`).
     pub map: usize,
     pub conv: Option<ConvGeometry>,
+    /// Depth of the event queue on the stage's output (0: none).
+    pub event_queue: usize,
 }
+
+/// Depth of the event queue between two conv stages ([`crate::layer::EventQueue`]): enough to
+/// bank a few hundred events of kernel walk through the ticks at which the first stage sends
+/// nothing (one ECP5 `DP16KD`, four iCE40 `SB_RAM40_4K`).
+pub const EVENT_QUEUE_DEPTH: usize = 512;
 
 /// The stages of `model`, in order: each `dense` is one, each `conv2d` one with the
 /// `maxpool2d` right after it fused in. Refuses, naming the layer, what the hardware cannot
 /// build: a `maxpool2d` that does not follow a `conv2d`, a `conv2d` after a `dense`, a model
 /// whose last weighted layer is not `dense` (the class is read from a dense layer), and conv
-/// geometry outside the stage's counters (strides other than powers of two).
+/// geometry outside the stage's counters (maps of 512 rows or more).
 pub fn stage_specs(model: &Model) -> Result<Vec<StageSpec>, PlanError> {
     let mut specs: Vec<StageSpec> = Vec::new();
     let layers = &model.layers;
@@ -337,6 +347,7 @@ pub fn stage_specs(model: &Model) -> Result<Vec<StageSpec>, PlanError> {
                     k,
                     map: k + 1,
                     conv: None,
+                    event_queue: 0,
                 });
                 k += 1;
             }
@@ -380,10 +391,15 @@ pub fn stage_specs(model: &Model) -> Result<Vec<StageSpec>, PlanError> {
                         name(k)
                     )));
                 }
+                if let Some(prev) = specs.last_mut() {
+                    // A conv stage feeding this one queues its events (EVENT_QUEUE_DEPTH).
+                    prev.event_queue = EVENT_QUEUE_DEPTH;
+                }
                 specs.push(StageSpec {
                     k,
                     map,
                     conv: Some(geo),
+                    event_queue: 0,
                 });
                 k = map;
             }
@@ -755,9 +771,11 @@ fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
 /// = `groups` channel groups.
 ///
 /// Integrate: the bias pass writes every `V` row (`G·Ho·Wo`, +1 to start), each event `G`
-/// cycles per kernel position (`Kh·Kw`; a position outside the output costs 1, which this
-/// estimate does not subtract; the next event's coordinates are fetched during the walk, so
-/// only an event that has to be waited for costs 2 more), 4 of pipeline, and the conversion,
+/// cycles per kernel position it walks (the positions aligned with the stride: `Kh·Kw` at
+/// stride 1, their mean over the input map's positions otherwise,
+/// [`crate::layer::conv_issue::mean_walk_positions`]; a position outside the output costs 1,
+/// which this estimate does not subtract; the next event's coordinates are fetched during the walk, so
+/// only an event that has to be waited for costs 3 more), 4 of pipeline, and the conversion,
 /// which holds `V` (`G·Hp·Wp·kh·kw` reads). Fire: the conversion, then `T` sweeps
 /// of the `G·Hp·Wp` tick rows at two cycles per row, the spikes, and the eow.
 pub fn conv_stage_phases(
@@ -768,7 +786,7 @@ pub fn conv_stage_phases(
     events_out: f64,
 ) -> (f64, f64) {
     let g = groups as f64;
-    let positions = (geo.kernel[0] * geo.kernel[1]) as f64;
+    let positions = crate::layer::conv_issue::mean_walk_positions(geo);
     let conversion = g * (geo.pooled_positions() * geo.pool_kernel[0] * geo.pool_kernel[1]) as f64;
     let bias = g * geo.out_positions() as f64 + 1.0;
     let integrate = bias + events_in * positions * g + 4.0 + conversion;
@@ -818,6 +836,8 @@ struct StageShape {
     t: u32,
     /// A conv stage's geometry.
     conv: Option<ConvGeometry>,
+    /// Depth of the event queue on its output (0: none).
+    event_queue: usize,
 }
 
 impl StageShape {
@@ -832,6 +852,7 @@ impl StageShape {
             z_bits,
             t: model.time_steps,
             conv: spec.conv.clone(),
+            event_queue: spec.event_queue,
         }
     }
 
@@ -858,13 +879,14 @@ impl StageShape {
     }
 
     /// Weight bits read per sample: a row of `N·W` bits for the bias and per event (dense);
-    /// a conv reads `Co·W` per kernel position of each event and per output position for the
-    /// bias.
+    /// a conv reads `Co·W` per kernel position each event walks and per output position for
+    /// the bias.
     fn weight_bits_read(&self, events_in: f64) -> f64 {
         let row = (self.outputs as u64 * self.weight_bits as u64) as f64;
         match &self.conv {
             Some(g) => {
-                row * (events_in * (g.kernel[0] * g.kernel[1]) as f64 + g.out_positions() as f64)
+                let walked = crate::layer::conv_issue::mean_walk_positions(g);
+                row * (events_in * walked + g.out_positions() as f64)
             }
             None => row * (events_in + 1.0),
         }
@@ -1049,6 +1071,12 @@ fn estimate(
     } else {
         0
     };
+    // The event queue: its packed 32-bit rows, two pointers, flags and the bypass register.
+    let (queue_brams, queue_luts, queue_ffs) = if s.event_queue > 0 {
+        (target.brams_for(s.event_queue as u64, 32), 60, 75)
+    } else {
+        (0, 0, 0)
+    };
     LayerEstimate {
         integrate_cycles,
         fire_cycles,
@@ -1058,9 +1086,9 @@ fn estimate(
         weight_bits_read_per_sample,
         weight_bits,
         state_bits,
-        luts: luts + distributed_luts + state_luts,
-        ffs: ffs + state_ffs,
-        brams: brams + state_brams + coord_rom_brams(target, s),
+        luts: luts + distributed_luts + state_luts + queue_luts,
+        ffs: ffs + state_ffs + queue_ffs,
+        brams: brams + state_brams + coord_rom_brams(target, s) + queue_brams,
         sprams,
     }
 }
@@ -1105,6 +1133,7 @@ fn plan_layer(
         outputs: shape.outputs,
         sent,
         conv: spec.conv.clone(),
+        event_queue: spec.event_queue,
         lanes,
         groups: shape.groups(),
         weight_bits: layer.weight_bits,
@@ -1187,7 +1216,7 @@ mod tests {
 
     #[test]
     fn conv_stages_fuse_their_max_pool_and_send_its_map() {
-        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let model = golden::builtin::find("fashion-cnn").unwrap().quantized();
         let specs = stage_specs(&model).unwrap();
         let maps: Vec<(usize, usize)> = specs.iter().map(|s| (s.k, s.map)).collect();
         // conv(0) + pool(1) → map 2; conv(2) + pool(3) → map 4; dense(4) → map 5.
@@ -1200,7 +1229,7 @@ mod tests {
         let d = Design::new(
             model,
             HwOptions::new(Target::Generic),
-            Activity::worst_case(&golden::builtin::find("mnist-cnn").unwrap().quantized()),
+            Activity::worst_case(&golden::builtin::find("fashion-cnn").unwrap().quantized()),
         )
         .unwrap();
         // Lanes run across the 8 and 16 output channels; the conv stages send the pooled maps.
@@ -1208,11 +1237,47 @@ mod tests {
             d.layers.iter().map(|l| l.sent).collect::<Vec<_>>(),
             [8 * 14 * 14, 16 * 7 * 7, 10]
         );
+        // The first conv stage feeds a conv stage: its events go through a queue.
+        assert_eq!(
+            d.layers.iter().map(|l| l.event_queue).collect::<Vec<_>>(),
+            [EVENT_QUEUE_DEPTH, 0, 0]
+        );
+    }
+
+    #[test]
+    fn strided_convs_walk_only_their_aligned_kernel_positions() {
+        // mnist-cnn: conv 5x5 stride 2 pad 2 (28 → 14), conv 5x5 stride 2 pad 2 (14 → 7), dense.
+        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let specs = stage_specs(&model).unwrap();
+        let maps: Vec<(usize, usize)> = specs.iter().map(|s| (s.k, s.map)).collect();
+        assert_eq!(maps, [(0, 1), (1, 2), (2, 3)]);
+        let g = specs[1].conv.as_ref().unwrap();
+        assert_eq!((g.out_hw, g.pooled_hw, g.stride), ([7, 7], [7, 7], [2, 2]));
+        // Offsets 0, 2, 4 line up with an even y + 2, offsets 1, 3 with an odd one: on average
+        // 2.5 rows × 2.5 columns of the 25.
+        assert_eq!(crate::layer::conv_issue::aligned_offsets(4, 5, 2), (0, 3));
+        assert_eq!(crate::layer::conv_issue::aligned_offsets(5, 5, 2), (1, 2));
+        assert_eq!(crate::layer::conv_issue::mean_walk_positions(g), 6.25);
+        // A 1-wide kernel at stride 2 reaches nothing from an odd row: one bubble.
+        assert_eq!(crate::layer::conv_issue::aligned_offsets(3, 1, 2), (1, 0));
+        let d = Design::new(
+            model.clone(),
+            HwOptions::new(Target::Generic),
+            Activity::worst_case(&model),
+        )
+        .unwrap();
+        // Worst case (every input fires): the second stage walks 8·14·14 events × 6.25
+        // positions, plus its bias pass (49 + 1), 4 of pipeline and its conversion (49).
+        let l2 = &d.layers[1];
+        assert_eq!(
+            l2.estimate.integrate_cycles,
+            50.0 + 1568.0 * 6.25 + 4.0 + 49.0
+        );
     }
 
     #[test]
     fn refuses_a_pool_without_its_conv_a_conv_after_dense_and_a_conv_last() {
-        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let model = golden::builtin::find("fashion-cnn").unwrap().quantized();
         let err = |layers: Vec<golden::model::Layer>| {
             let m = Model {
                 layers,
@@ -1281,6 +1346,7 @@ mod tests {
                     z_bits: l1.z_bits,
                     t: d.time_steps,
                     conv: None,
+                    event_queue: 0,
                 },
             )
         } else {

@@ -61,6 +61,7 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         hex_prefix: format!("{prefix}l{}", plan.layer),
         window_start: usize::from(k == 0 && design.options.fault == Some(Fault::WindowOffByOne)),
         conv: plan.conv.clone(),
+        event_queue: plan.event_queue,
     }
 }
 

@@ -82,6 +82,7 @@ fn random_params(
         hex_prefix: "ls".into(),
         window_start: 0,
         conv: None,
+        event_queue: 0,
     }
 }
 

@@ -154,7 +154,7 @@ pub fn random_conv_network(seed: u64) -> (Model, Vec<usize>) {
             rng.gen_range(1..=3.min(shape[1] + 2 * padding[0])),
             rng.gen_range(1..=3.min(shape[2] + 2 * padding[1])),
         ];
-        let stride = [1 << rng.gen_range(0..=1), 1 << rng.gen_range(0..=1)];
+        let stride = [rng.gen_range(1..=3), rng.gen_range(1..=3)];
         let channels = rng.gen_range(1..=6);
         let kind = LayerKind::conv2d(shape, channels, kernel, stride, padding)
             .expect("the kernel fits the padded input");

@@ -92,11 +92,25 @@ pub struct ConvFire {
     issue: Wire<Bit>,
     dx_last: Wire<Bit>,
     dy_last: Wire<Bit>,
-    gmax_c: Constant<Bits16>,
-    hp1_c: Constant<Bits16>,
-    wp1_c: Constant<Bits16>,
-    kh1_c: Constant<Bits8>,
-    kw1_c: Constant<Bits8>,
+    /// Each conversion counter is at its last value (registered, so the counters' enables are
+    /// not a chain of compares: each is set from the compare with the value before the last,
+    /// when its counter steps).
+    dxl: RDff<Bit>,
+    dyl: RDff<Bit>,
+    pxl: RDff<Bit>,
+    pyl: RDff<Bit>,
+    gl: RDff<Bit>,
+    /// The counters' values before the last, and whether the last is 0 (a counter of one).
+    kw2_c: Constant<Bits8>,
+    kh2_c: Constant<Bits8>,
+    wp2_c: Constant<Bits16>,
+    hp2_c: Constant<Bits16>,
+    gmax2_c: Constant<Bits16>,
+    dxl0_c: Constant<Bit>,
+    dyl0_c: Constant<Bit>,
+    pxl0_c: Constant<Bit>,
+    pyl0_c: Constant<Bit>,
+    gl0_c: Constant<Bit>,
     wo_c: Constant<Bits16>,
     howo_c: Constant<Bits16>,
     ystep_c: Constant<Bits16>,
@@ -170,11 +184,21 @@ impl ConvFire {
             issue: Signal::default(),
             dx_last: Signal::default(),
             dy_last: Signal::default(),
-            gmax_c: c16(params.groups() - 1),
-            hp1_c: c16(geo.pooled_hw[0] - 1),
-            wp1_c: c16(geo.pooled_hw[1] - 1),
-            kh1_c: c8(geo.pool_kernel[0] - 1),
-            kw1_c: c8(geo.pool_kernel[1] - 1),
+            dxl: RDff::default(),
+            dyl: RDff::default(),
+            pxl: RDff::default(),
+            pyl: RDff::default(),
+            gl: RDff::default(),
+            kw2_c: c8(geo.pool_kernel[1].saturating_sub(2)),
+            kh2_c: c8(geo.pool_kernel[0].saturating_sub(2)),
+            wp2_c: c16(geo.pooled_hw[1].saturating_sub(2)),
+            hp2_c: c16(geo.pooled_hw[0].saturating_sub(2)),
+            gmax2_c: c16(params.groups().saturating_sub(2)),
+            dxl0_c: Constant::new(geo.pool_kernel[1] == 1),
+            dyl0_c: Constant::new(geo.pool_kernel[0] == 1),
+            pxl0_c: Constant::new(geo.pooled_hw[1] == 1),
+            pyl0_c: Constant::new(geo.pooled_hw[0] == 1),
+            gl0_c: Constant::new(params.groups() == 1),
             wo_c: c16(geo.out_hw[1]),
             howo_c: c16(geo.out_positions()),
             ystep_c: c16(geo.pool_stride[0] * geo.out_hw[1]),
@@ -230,8 +254,18 @@ impl Logic for ConvFire {
             rd_valid_r,
             rd_base_r,
             rd_m_r,
-            v_busy_r
+            v_busy_r,
+            dxl,
+            dyl,
+            pxl,
+            pyl,
+            gl
         );
+        self.dxl.rst.next = self.rst.val();
+        self.dyl.rst.next = self.rst.val();
+        self.pxl.rst.next = self.rst.val();
+        self.pyl.rst.next = self.rst.val();
+        self.gl.rst.next = self.rst.val();
         self.state.rst.next = self.rst.val();
         self.conv_valid.rst.next = self.rst.val();
         self.first_d.rst.next = self.rst.val();
@@ -282,8 +316,8 @@ impl Logic for ConvFire {
         }
         self.dx_ext.x.next = self.dx.q.val();
         self.v_raddr.next = self.wbase.q.val() + self.rowoff.q.val() + self.dx_ext.y.val();
-        self.dx_last.next = self.dx.q.val() == self.kw1_c.val();
-        self.dy_last.next = self.dy.q.val() == self.kh1_c.val();
+        self.dx_last.next = self.dxl.q.val();
+        self.dy_last.next = self.dyl.q.val();
         self.conv_valid.d.next = self.state.q.val() == FireState::Convert;
         self.first_d.d.next =
             (self.dx.q.val() == self.zero8.val()) & (self.dy.q.val() == self.zero8.val());
@@ -306,6 +340,11 @@ impl Logic for ConvFire {
                     self.px.d.next = self.zero16.val();
                     self.dy.d.next = self.zero8.val();
                     self.dx.d.next = self.zero8.val();
+                    self.dxl.d.next = self.dxl0_c.val();
+                    self.dyl.d.next = self.dyl0_c.val();
+                    self.pxl.d.next = self.pxl0_c.val();
+                    self.pyl.d.next = self.pyl0_c.val();
+                    self.gl.d.next = self.gl0_c.val();
                     self.gbase.d.next = self.zero16.val();
                     self.ybase.d.next = self.zero16.val();
                     self.wbase.d.next = self.zero16.val();
@@ -321,31 +360,40 @@ impl Logic for ConvFire {
                 // The window's rows left to right, top to bottom; then the next window.
                 if !self.dx_last.val() {
                     self.dx.d.next = self.dx.q.val() + self.one8.val();
+                    self.dxl.d.next = self.dx.q.val() == self.kw2_c.val();
                 } else {
                     self.dx.d.next = self.zero8.val();
+                    self.dxl.d.next = self.dxl0_c.val();
                     if !self.dy_last.val() {
                         self.dy.d.next = self.dy.q.val() + self.one8.val();
+                        self.dyl.d.next = self.dy.q.val() == self.kh2_c.val();
                         self.rowoff.d.next = self.rowoff.q.val() + self.wo_c.val();
                     } else {
                         self.dy.d.next = self.zero8.val();
+                        self.dyl.d.next = self.dyl0_c.val();
                         self.rowoff.d.next = self.zero16.val();
                         self.r.d.next = self.r.q.val() + self.one16.val();
-                        if self.px.q.val() != self.wp1_c.val() {
+                        if !self.pxl.q.val() {
                             self.px.d.next = self.px.q.val() + self.one16.val();
+                            self.pxl.d.next = self.px.q.val() == self.wp2_c.val();
                             self.wbase.d.next = self.wbase.q.val() + self.xstep_c.val();
                         } else {
                             self.px.d.next = self.zero16.val();
-                            if self.py.q.val() != self.hp1_c.val() {
+                            self.pxl.d.next = self.pxl0_c.val();
+                            if !self.pyl.q.val() {
                                 self.py.d.next = self.py.q.val() + self.one16.val();
+                                self.pyl.d.next = self.py.q.val() == self.hp2_c.val();
                                 self.ybase.d.next = self.ybase.q.val() + self.ystep_c.val();
                                 self.wbase.d.next = self.ybase.q.val() + self.ystep_c.val();
                             } else {
                                 self.py.d.next = self.zero16.val();
+                                self.pyl.d.next = self.pyl0_c.val();
                                 self.gbase.d.next = self.gbase.q.val() + self.howo_c.val();
                                 self.ybase.d.next = self.gbase.q.val() + self.howo_c.val();
                                 self.wbase.d.next = self.gbase.q.val() + self.howo_c.val();
-                                if self.g.q.val() != self.gmax_c.val() {
+                                if !self.gl.q.val() {
                                     self.g.d.next = self.g.q.val() + self.one16.val();
+                                    self.gl.d.next = self.g.q.val() == self.gmax2_c.val();
                                 } else {
                                     self.r.d.next = self.zero16.val();
                                     self.state.d.next = FireState::Sweep;

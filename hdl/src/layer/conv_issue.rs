@@ -13,17 +13,60 @@ pub const COORD_BITS: usize = 10;
 // The lint read of the bits above the coordinate fields (`unused_sh`) names this width.
 const _: () = assert!(COORD_BITS == 10);
 
-/// The fields of input feature `(c, y, x)`'s coordinate ROM word: the weight row of its first
-/// kernel position `c·Kh·Kw`, the `V` offset `⌊(y + Ph)/Sh⌋·Wo + ⌊(x + Pw)/Sw⌋` of kernel
-/// position `(0, 0)` (before the range check), `y + Ph` and `x + Pw`.
-fn coord_fields(g: &ConvGeometry, feature: usize) -> [u64; 4] {
+/// The walk of input feature `(c, y, x)`'s kernel rows (or columns): of the kernel offsets
+/// `i < K` only those with `y + P − i` a whole multiple of the stride `S` reach an output
+/// position, `i = i0, i0 + S, …` with `i0 = (y + P) mod S`. Returns `(i0, count)`; `count = 0`
+/// when the kernel is narrower than the stride and no offset lines up.
+pub fn aligned_offsets(y_plus_pad: usize, kernel: usize, stride: usize) -> (usize, usize) {
+    let i0 = y_plus_pad % stride;
+    if i0 >= kernel {
+        (i0, 0)
+    } else {
+        (i0, (kernel - 1 - i0) / stride + 1)
+    }
+}
+
+/// The fields of input feature `(c, y, x)`'s coordinate ROM word, the start of its walk over
+/// the aligned kernel positions ([`aligned_offsets`]): the weight row of its first position
+/// `c·Kh·Kw + i0·Kw + j0`, the `V` offset `⌊(y + Ph)/Sh⌋·Wo + ⌊(x + Pw)/Sw⌋` of that position
+/// (before the range check), `y + Ph − i0` and `x + Pw − j0` (multiples of the stride), and the
+/// aligned rows and columns less one. A feature no kernel position reaches (a kernel narrower
+/// than its stride) starts out of the map (`y + Ph − i0 = Ho·Sh`): one bubble.
+fn coord_fields(g: &ConvGeometry, feature: usize) -> [u64; 6] {
     let [_, h, w] = g.in_shape;
     let (c, y, x) = (feature / (h * w), (feature / w) % h, feature % w);
-    let oy0 = (y + g.padding[0]) as u64;
-    let ox0 = (x + g.padding[1]) as u64;
-    let wrow = (c * g.kernel[0] * g.kernel[1]) as u64;
-    let vrow = (oy0 / g.stride[0] as u64) * g.out_hw[1] as u64 + ox0 / g.stride[1] as u64;
-    [wrow, vrow, oy0, ox0]
+    let (yp, xp) = (y + g.padding[0], x + g.padding[1]);
+    let (i0, rows) = aligned_offsets(yp, g.kernel[0], g.stride[0]);
+    let (j0, cols) = aligned_offsets(xp, g.kernel[1], g.stride[1]);
+    let vrow = (yp / g.stride[0]) * g.out_hw[1] + xp / g.stride[1];
+    if rows == 0 || cols == 0 {
+        let wrow = c * g.kernel[0] * g.kernel[1];
+        return [wrow as u64, 0, (g.out_hw[0] * g.stride[0]) as u64, 0, 0, 0];
+    }
+    let wrow = c * g.kernel[0] * g.kernel[1] + i0 * g.kernel[1] + j0;
+    [
+        wrow as u64,
+        vrow as u64,
+        (yp - i0) as u64,
+        (xp - j0) as u64,
+        rows as u64 - 1,
+        cols as u64 - 1,
+    ]
+}
+
+/// Mean kernel positions an input event walks ([`aligned_offsets`]) over the input map's
+/// positions, each taken as equally likely: `Kh·Kw` at stride 1.
+pub fn mean_walk_positions(g: &ConvGeometry) -> f64 {
+    let [_, h, w] = g.in_shape;
+    let mean = |n: usize, pad: usize, k: usize, s: usize| {
+        (0..n)
+            .map(|y| aligned_offsets(y + pad, k, s).1.max(1))
+            .sum::<usize>() as f64
+            / n as f64
+    };
+    let rows = mean(h, g.padding[0], g.kernel[0], g.stride[0]);
+    let cols = mean(w, g.padding[1], g.kernel[1], g.stride[1]);
+    rows * cols
 }
 
 /// The packing of a conv stage's coordinate ROM words: each field of [`coord_fields`] as wide
@@ -32,8 +75,8 @@ fn coord_fields(g: &ConvGeometry, feature: usize) -> [u64; 4] {
 /// always 0, keeps every word from being one).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CoordLayout {
-    pub offsets: [usize; 4],
-    pub widths: [usize; 4],
+    pub offsets: [usize; 6],
+    pub widths: [usize; 6],
     pub bits: usize,
 }
 
@@ -41,20 +84,20 @@ impl CoordLayout {
     /// The layout of a conv stage of geometry `g`.
     pub fn of(g: &ConvGeometry) -> CoordLayout {
         let features = g.in_shape.iter().product::<usize>();
-        let mut widths = [1usize; 4];
+        let mut widths = [1usize; 6];
         for f in 0..features {
             for (w, v) in widths.iter_mut().zip(coord_fields(g, f)) {
                 *w = (*w).max((u64::BITS - v.leading_zeros()) as usize);
             }
         }
-        let mut offsets = [0usize; 4];
-        for k in 1..4 {
+        let mut offsets = [0usize; 6];
+        for k in 1..6 {
             offsets[k] = offsets[k - 1] + widths[k - 1];
         }
         CoordLayout {
             offsets,
             widths,
-            bits: offsets[3] + widths[3],
+            bits: offsets[5] + widths[5],
         }
     }
 
@@ -75,12 +118,14 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 /// Turns the input event stream into a conv stage's integrate passes, one group of `P` output
 /// channels per cycle (DESIGN §5 conv stage). At a sample's start the bias pass writes
 /// `V = b·T` into every row (`g·Ho·Wo + oy·Wo + ox`); then for each event `(j, m)` the
-/// coordinate ROM gives `(c, y, x)`'s kernel-walk start, and for kernel positions `(i, jj)` in
-/// row-major order, with `oy = (y + Ph − i)/Sh`, `ox = (x + Pw − jj)/Sw` whole and inside the
-/// output, one pass cycle per group: weight row `g·(C·Kh·Kw + 1) + (c·Kh + i)·Kw + jj`, `V`
-/// row `g·Ho·Wo + oy·Wo + ox`, ramp ticks `T − m`. A position outside the output costs one
-/// bubble cycle. Strides are powers of two (the divisions are shifts and masks); every step is
-/// an add or a decrement, no multiplier. The eow beat ends the sample as in
+/// coordinate ROM gives `(c, y, x)`'s kernel-walk start, and the walk visits, row-major, only
+/// the kernel positions `(i, jj)` whose offsets `y + Ph − i`, `x + Pw − jj` are whole multiples
+/// of the stride ([`aligned_offsets`]: a 5×5 kernel at stride 2 walks 4 to 9 positions, not
+/// 25); for each with `oy = (y + Ph − i)/Sh`, `ox = (x + Pw − jj)/Sw` inside the output, one
+/// pass cycle per group: weight row `g·(C·Kh·Kw + 1) + (c·Kh + i)·Kw + jj`, `V` row
+/// `g·Ho·Wo + oy·Wo + ox`, ramp ticks `T − m`. A position outside the output costs one bubble
+/// cycle. Every step is an add or a subtract of a constant: no divider, no multiplier. The
+/// eow beat ends the sample as in
 /// [`crate::layer::IntegrateIssue`].
 ///
 /// Ports: as [`crate::layer::IntegrateIssue`]: `clock`, `rst`, `ev_in`, `loaded`, `v_busy`,
@@ -88,11 +133,13 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 /// (the `V` row), `waddr` (out).
 ///
 /// While an event walks, the next one is taken and its ROM word held in a prefetch buffer, so
-/// back-to-back events walk without a gap.
+/// back-to-back events walk without a gap when the walk takes 3 cycles or more (a 2-cycle
+/// walk leaves one). Every event's ROM word goes through the buffer (registered: the ROM's
+/// block RAM clock-to-out then feeds only a register, not the walk's loads).
 ///
-/// Latency: an event taken while idle issues its first pass 3 cycles later (ROM read, walk
-/// load, pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `Σ_positions (G if
-/// inside else 1)` (+2 for an event the stage waited for). Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
+/// Latency: an event taken while idle issues its first pass 4 cycles later (ROM read, buffer,
+/// walk load, pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `Σ_aligned positions
+/// (G if inside else 1)` (+3 for an event the stage waited for, or that a walk of one cycle could not prefetch). Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
 /// ~25 for MNIST-sized maps), ~130 flip-flops, three 16-bit and one 20-bit adder.
 #[derive(LogicBlock)]
 pub struct ConvIssue {
@@ -124,6 +171,8 @@ pub struct ConvIssue {
     sh_v: Wire<Bits<64>>,
     sh_y: Wire<Bits<64>>,
     sh_x: Wire<Bits<64>>,
+    sh_ni: Wire<Bits<64>>,
+    sh_nj: Wire<Bits<64>>,
     /// The shifted words' bits above their fields (read here so lint sees them used; the
     /// masks zero them).
     unused_sh: Wire<Bit>,
@@ -131,14 +180,14 @@ pub struct ConvIssue {
     err: RDff<Bit>,
     /// The bias pass runs (`V` rows `0..G·Ho·Wo` in order).
     bias_act: RDff<Bit>,
-    /// The event taken last cycle: its ROM word is on `rom.rdata`.
-    fetch: RDff<Bit>,
     /// The kernel walk of an event runs.
     walk: RDff<Bit>,
     k: RDff<Bits<9>>,
-    /// Walk state: kernel position `(i, jj)`, group `g`.
-    i: RDff<Bits8>,
-    jj: RDff<Bits8>,
+    /// Walk state: aligned kernel rows and columns still to go in the walk and in the row
+    /// (counting down), the row's column count less one, group `g`.
+    ic: RDff<Bits8>,
+    jc: RDff<Bits8>,
+    nj: RDff<Bits8>,
     g: RDff<Bits16>,
     /// `y + Ph − i`, `x + Pw − jj` (signed, top bit = negative), `x + Pw` for the next row.
     oyn: RDff<Bits<COORD_BITS>>,
@@ -147,8 +196,10 @@ pub struct ConvIssue {
     /// `⌊oyn/Sh⌋·Wo + ⌊oxn/Sw⌋`, and its value at the kernel row's first position.
     vrow: RDff<Bits16>,
     vrow_rs: RDff<Bits16>,
-    /// Weight row of the position in group 0, and the group's weight and `V` offsets.
+    /// Weight row of the position in group 0 and of its kernel row's first aligned position,
+    /// and the group's weight and `V` offsets.
     wpos: RDff<WeightAddr>,
+    wpos_rs: RDff<WeightAddr>,
     wg: RDff<WeightAddr>,
     vg: RDff<Bits16>,
     /// Bias pass: the position in the group's map.
@@ -179,12 +230,13 @@ pub struct ConvIssue {
     accept_event: Wire<Bit>,
     accept_eow: Wire<Bit>,
     gmax_c: Constant<Bits16>,
-    kh1_c: Constant<Bits8>,
-    kw1_c: Constant<Bits8>,
     hos_c: Constant<Bits<COORD_BITS>>,
     wos_c: Constant<Bits<COORD_BITS>>,
-    smy_c: Constant<Bits<COORD_BITS>>,
-    smx_c: Constant<Bits<COORD_BITS>>,
+    sy_c: Constant<Bits<COORD_BITS>>,
+    sx_c: Constant<Bits<COORD_BITS>>,
+    /// Weight-row steps: to the next aligned column (`Sw`) and kernel row (`Sh·Kw`).
+    wcs_c: Constant<WeightAddr>,
+    wrs_c: Constant<WeightAddr>,
     neg_c: Constant<Bits<COORD_BITS>>,
     wo_c: Constant<Bits16>,
     howo_c: Constant<Bits16>,
@@ -192,23 +244,25 @@ pub struct ConvIssue {
     stride_c: Constant<WeightAddr>,
     fanin_c: Constant<WeightAddr>,
     t_c: Constant<Bits<9>>,
-    one_c: Constant<Bits<COORD_BITS>>,
     one8: Constant<Bits8>,
     one16: Constant<Bits16>,
     zero8: Constant<Bits8>,
     zero16: Constant<Bits16>,
     zero_c: Constant<Bits<COORD_BITS>>,
     zero_w: Constant<WeightAddr>,
-    one_w: Constant<WeightAddr>,
     zero64: Constant<Bits<64>>,
     /// The ROM fields' offsets and masks.
     off_v: Constant<Bits8>,
     off_y: Constant<Bits8>,
     off_x: Constant<Bits8>,
+    off_ni: Constant<Bits8>,
+    off_nj: Constant<Bits8>,
     mask_w: Constant<WeightAddr>,
     mask_v: Constant<Bits16>,
     mask_y: Constant<Bits<COORD_BITS>>,
     mask_x: Constant<Bits<COORD_BITS>>,
+    mask_ni: Constant<Bits8>,
+    mask_nj: Constant<Bits8>,
 }
 
 impl ConvIssue {
@@ -226,7 +280,6 @@ impl ConvIssue {
         let mask = |k: usize| (1u64 << layout.widths[k]) - 1;
         let mut rom = SyncRam::rom(&params.coord_image_name(), &words);
         rom.set_stored_bits(layout.stored_bits());
-        let smask = |s: usize| bits((s - 1) as u64);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -246,15 +299,17 @@ impl ConvIssue {
             sh_v: Signal::default(),
             sh_y: Signal::default(),
             sh_x: Signal::default(),
+            sh_ni: Signal::default(),
+            sh_nj: Signal::default(),
             unused_sh: Signal::default(),
             state: RDff::new(SampleState::Bias),
             err: RDff::default(),
             bias_act: RDff::default(),
-            fetch: RDff::default(),
             walk: RDff::default(),
             k: RDff::default(),
-            i: RDff::default(),
-            jj: RDff::default(),
+            ic: RDff::default(),
+            jc: RDff::default(),
+            nj: RDff::default(),
             g: RDff::default(),
             oyn: RDff::default(),
             oxn: RDff::default(),
@@ -262,6 +317,7 @@ impl ConvIssue {
             vrow: RDff::default(),
             vrow_rs: RDff::default(),
             wpos: RDff::default(),
+            wpos_rs: RDff::default(),
             wg: RDff::default(),
             vg: RDff::default(),
             pos: RDff::default(),
@@ -287,12 +343,12 @@ impl ConvIssue {
             accept_event: Signal::default(),
             accept_eow: Signal::default(),
             gmax_c: Constant::new(bits(groups as u64 - 1)),
-            kh1_c: Constant::new(bits(geo.kernel[0] as u64 - 1)),
-            kw1_c: Constant::new(bits(geo.kernel[1] as u64 - 1)),
             hos_c: Constant::new(bits((geo.out_hw[0] * geo.stride[0]) as u64)),
             wos_c: Constant::new(bits((geo.out_hw[1] * geo.stride[1]) as u64)),
-            smy_c: Constant::new(smask(geo.stride[0])),
-            smx_c: Constant::new(smask(geo.stride[1])),
+            sy_c: Constant::new(bits(geo.stride[0] as u64)),
+            sx_c: Constant::new(bits(geo.stride[1] as u64)),
+            wcs_c: Constant::new(bits(geo.stride[1] as u64)),
+            wrs_c: Constant::new(bits((geo.stride[0] * geo.kernel[1]) as u64)),
             neg_c: Constant::new(bits(1 << (COORD_BITS - 1))),
             wo_c: Constant::new(bits(geo.out_hw[1] as u64)),
             howo_c: Constant::new(bits(howo as u64)),
@@ -300,22 +356,24 @@ impl ConvIssue {
             stride_c: Constant::new(bits(params.inputs as u64 + 1)),
             fanin_c: Constant::new(bits(params.inputs as u64)),
             t_c: Constant::new(bits(params.time_steps as u64)),
-            one_c: Constant::new(bits(1)),
             one8: Constant::new(bits(1)),
             one16: Constant::new(bits(1)),
             zero8: Constant::new(bits(0)),
             zero16: Constant::new(bits(0)),
             zero_c: Constant::new(bits(0)),
             zero_w: Constant::new(bits(0)),
-            one_w: Constant::new(bits(1)),
             zero64: Constant::new(bits(0)),
             off_v: Constant::new(bits(layout.offsets[1] as u64)),
             off_y: Constant::new(bits(layout.offsets[2] as u64)),
             off_x: Constant::new(bits(layout.offsets[3] as u64)),
+            off_ni: Constant::new(bits(layout.offsets[4] as u64)),
+            off_nj: Constant::new(bits(layout.offsets[5] as u64)),
             mask_w: Constant::new(bits(mask(0))),
             mask_v: Constant::new(bits(mask(1))),
             mask_y: Constant::new(bits(mask(2))),
             mask_x: Constant::new(bits(mask(3))),
+            mask_ni: Constant::new(bits(mask(4))),
+            mask_nj: Constant::new(bits(mask(5))),
         }
     }
 }
@@ -324,8 +382,9 @@ impl Logic for ConvIssue {
     #[hdl_gen]
     fn update(&mut self) {
         dff_setup!(
-            self, clock, state, err, bias_act, fetch, walk, k, i, jj, g, oyn, oxn, ox0, vrow,
-            vrow_rs, wpos, wg, vg, pos, nb_fetch, nb_valid, nb_word, nb_k, pv, pk, pb, pg, pw
+            self, clock, state, err, bias_act, walk, k, ic, jc, nj, g, oyn, oxn, ox0, vrow,
+            vrow_rs, wpos, wpos_rs, wg, vg, pos, nb_fetch, nb_valid, nb_word, nb_k, pv, pk, pb, pg,
+            pw
         );
         self.nb_fetch.rst.next = self.rst.val();
         self.nb_valid.rst.next = self.rst.val();
@@ -336,11 +395,11 @@ impl Logic for ConvIssue {
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
         self.bias_act.rst.next = self.rst.val();
-        self.fetch.rst.next = self.rst.val();
         self.walk.rst.next = self.rst.val();
         self.k.rst.next = self.rst.val();
-        self.i.rst.next = self.rst.val();
-        self.jj.rst.next = self.rst.val();
+        self.ic.rst.next = self.rst.val();
+        self.jc.rst.next = self.rst.val();
+        self.nj.rst.next = self.rst.val();
         self.g.rst.next = self.rst.val();
         self.oyn.rst.next = self.rst.val();
         self.oxn.rst.next = self.rst.val();
@@ -348,6 +407,7 @@ impl Logic for ConvIssue {
         self.vrow.rst.next = self.rst.val();
         self.vrow_rs.rst.next = self.rst.val();
         self.wpos.rst.next = self.rst.val();
+        self.wpos_rs.rst.next = self.rst.val();
         self.wg.rst.next = self.rst.val();
         self.vg.rst.next = self.rst.val();
         self.pos.rst.next = self.rst.val();
@@ -360,36 +420,36 @@ impl Logic for ConvIssue {
         self.rom.wdata.next = self.zero64.val();
         self.rom.raddr.next = self.ev_in.index.val();
         self.m_ext.x.next = self.ev_in.m.val();
-        // A walk starts from the ROM's word when its read was issued last cycle (an event taken
-        // while idle, or the prefetch arriving as the walk ends), else from the buffer.
-        if self.fetch.q.val() | self.nb_fetch.q.val() {
-            self.src.next = self.rom.rdata.val();
-        } else {
-            self.src.next = self.nb_word.q.val();
-        }
+        // A walk starts from the buffer: the ROM's word is registered there first (its block
+        // RAM's clock-to-out leaves too little of the cycle for the walk's loads).
+        self.src.next = self.nb_word.q.val();
         self.sh_v.next = self.src.val() >> self.off_v.val();
         self.sh_y.next = self.src.val() >> self.off_y.val();
         self.sh_x.next = self.src.val() >> self.off_x.val();
+        self.sh_ni.next = self.src.val() >> self.off_ni.val();
+        self.sh_nj.next = self.src.val() >> self.off_nj.val();
         self.unused_sh.next = self.sh_v.val().get_bits::<48>(16).any()
             | self.sh_y.val().get_bits::<54>(10).any()
-            | self.sh_x.val().get_bits::<54>(10).any();
+            | self.sh_x.val().get_bits::<54>(10).any()
+            | self.sh_ni.val().get_bits::<56>(8).any()
+            | self.sh_nj.val().get_bits::<56>(8).any();
         self.accept_event.next = false;
         self.accept_eow.next = false;
+        self.nb_fetch.d.next = false;
         self.pv.d.next = false;
         self.pb.d.next = false;
         self.last_g.next = self.g.q.val() == self.gmax_c.val();
-        self.last_jj.next = self.jj.q.val() == self.kw1_c.val();
-        self.last_i.next = self.i.q.val() == self.kh1_c.val();
-        // The output position of this kernel position exists: both offsets are non-negative,
-        // whole multiples of the stride, and below the output's extent times the stride.
+        self.last_jj.next = self.jc.q.val() == self.zero8.val();
+        self.last_i.next = self.ic.q.val() == self.zero8.val();
+        // The output position of this kernel position exists: both offsets (whole multiples
+        // of the stride: the walk visits aligned positions only) are non-negative and below
+        // the output's extent times the stride.
         self.in_map.next = ((self.oyn.q.val() & self.neg_c.val()) == self.zero_c.val())
             & ((self.oxn.q.val() & self.neg_c.val()) == self.zero_c.val())
-            & ((self.oyn.q.val() & self.smy_c.val()) == self.zero_c.val())
-            & ((self.oxn.q.val() & self.smx_c.val()) == self.zero_c.val())
             & (self.oyn.q.val() < self.hos_c.val())
             & (self.oxn.q.val() < self.wos_c.val());
         self.advance.next = false;
-        self.idle.next = !self.bias_act.q.val() & !self.fetch.q.val() & !self.walk.q.val();
+        self.idle.next = !self.bias_act.q.val() & !self.walk.q.val();
         self.walk_end.next = false;
         self.pk.d.next = self.k.q.val();
         if self.bias_act.q.val() {
@@ -410,9 +470,6 @@ impl Logic for ConvIssue {
             } else {
                 self.pos.d.next = self.pos.q.val() + self.one16.val();
             }
-        } else if self.fetch.q.val() {
-            // The event's ROM word is in: its walk starts (below).
-            self.fetch.d.next = false;
         } else if self.walk.q.val() {
             if self.in_map.val() {
                 self.pv.d.next = true;
@@ -446,9 +503,10 @@ impl Logic for ConvIssue {
                     self.vg.d.next = self.zero16.val();
                     self.wg.d.next = self.fanin_c.val();
                 } else if self.ev_in.valid.val() & !self.ev_in.eow.val() {
+                    // Its ROM word is read into the buffer, and its walk starts from there.
                     self.accept_event.next = true;
-                    self.fetch.d.next = true;
-                    self.k.d.next = self.t_c.val() - self.m_ext.y.val();
+                    self.nb_fetch.d.next = true;
+                    self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
                 } else if self.ev_in.valid.val() & self.ev_in.eow.val() {
                     self.accept_eow.next = true;
                     self.state.d.next = SampleState::Done;
@@ -456,40 +514,34 @@ impl Logic for ConvIssue {
                 }
             }
         }
-        // The next kernel position, row-major; the offsets move down by one, and the output
-        // row / column by one whenever the offset left was a whole multiple of the stride.
+        // The next aligned kernel position, row-major: a column step moves the offset left by
+        // the stride and the output column by one, a row step likewise for rows.
         if self.advance.val() {
             self.g.d.next = self.zero16.val();
             self.wg.d.next = self.zero_w.val();
             self.vg.d.next = self.zero16.val();
-            self.wpos.d.next = self.wpos.q.val() + self.one_w.val();
             if self.last_jj.val() {
-                self.jj.d.next = self.zero8.val();
+                self.jc.d.next = self.nj.q.val();
                 self.oxn.d.next = self.ox0.q.val();
-                self.i.d.next = self.i.q.val() + self.one8.val();
-                self.oyn.d.next = self.oyn.q.val() - self.one_c.val();
-                // The next kernel row starts at this one's first position, one output row up
-                // when the row offset crosses a stride multiple.
-                if (self.oyn.q.val() & self.smy_c.val()) == self.zero_c.val() {
-                    self.vrow_rs.d.next = self.vrow_rs.q.val() - self.wo_c.val();
-                    self.vrow.d.next = self.vrow_rs.q.val() - self.wo_c.val();
-                } else {
-                    self.vrow.d.next = self.vrow_rs.q.val();
-                }
+                self.ic.d.next = self.ic.q.val() - self.one8.val();
+                self.oyn.d.next = self.oyn.q.val() - self.sy_c.val();
+                self.wpos_rs.d.next = self.wpos_rs.q.val() + self.wrs_c.val();
+                self.wpos.d.next = self.wpos_rs.q.val() + self.wrs_c.val();
+                self.vrow_rs.d.next = self.vrow_rs.q.val() - self.wo_c.val();
+                self.vrow.d.next = self.vrow_rs.q.val() - self.wo_c.val();
                 if self.last_i.val() {
                     self.walk.d.next = false;
                     self.walk_end.next = true;
                 }
             } else {
-                self.jj.d.next = self.jj.q.val() + self.one8.val();
-                self.oxn.d.next = self.oxn.q.val() - self.one_c.val();
-                if (self.oxn.q.val() & self.smx_c.val()) == self.zero_c.val() {
-                    self.vrow.d.next = self.vrow.q.val() - self.one16.val();
-                }
+                self.jc.d.next = self.jc.q.val() - self.one8.val();
+                self.oxn.d.next = self.oxn.q.val() - self.sx_c.val();
+                self.wpos.d.next = self.wpos.q.val() + self.wcs_c.val();
+                self.vrow.d.next = self.vrow.q.val() - self.one16.val();
             }
         }
         // Prefetch: while an event walks, the next one is taken and its ROM word buffered.
-        if (self.walk.q.val() | self.fetch.q.val())
+        if self.walk.q.val()
             & !self.walk_end.val()
             & !self.nb_fetch.q.val()
             & !self.nb_valid.q.val()
@@ -499,33 +551,32 @@ impl Logic for ConvIssue {
             self.accept_event.next = true;
             self.nb_fetch.d.next = true;
             self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
-        } else {
-            self.nb_fetch.d.next = false;
         }
         if self.nb_fetch.q.val() {
             self.nb_word.d.next = self.rom.rdata.val();
             self.nb_valid.d.next = true;
         }
-        // A walk starts: from the idle fetch, or from the buffered event when the last walk
-        // ends or the stage is idle (the buffer's word, or the ROM's arriving this cycle).
-        self.from_buffer.next = (self.nb_valid.q.val() & (self.walk_end.val() | self.idle.val()))
-            | (self.nb_fetch.q.val() & self.walk_end.val());
-        self.start_walk.next = self.fetch.q.val() | self.from_buffer.val();
+        // A walk starts from the buffered event when the last walk ends or the stage is idle.
+        self.from_buffer.next = self.nb_valid.q.val() & (self.walk_end.val() | self.idle.val());
+        self.start_walk.next = self.from_buffer.val();
         if self.from_buffer.val() {
             self.k.d.next = self.nb_k.q.val();
             self.nb_valid.d.next = false;
         }
         if self.start_walk.val() {
-            // The walk starts at kernel position (0, 0), group 0.
+            // The walk starts at the first aligned kernel position, group 0.
             self.walk.d.next = true;
             self.wpos.d.next = self.src.val().get_bits::<WEIGHT_ADDR_BITS>(0) & self.mask_w.val();
+            self.wpos_rs.d.next =
+                self.src.val().get_bits::<WEIGHT_ADDR_BITS>(0) & self.mask_w.val();
             self.vrow.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
             self.vrow_rs.d.next = self.sh_v.val().get_bits::<16>(0) & self.mask_v.val();
             self.oyn.d.next = self.sh_y.val().get_bits::<COORD_BITS>(0) & self.mask_y.val();
             self.oxn.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
             self.ox0.d.next = self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
-            self.i.d.next = self.zero8.val();
-            self.jj.d.next = self.zero8.val();
+            self.ic.d.next = self.sh_ni.val().get_bits::<8>(0) & self.mask_ni.val();
+            self.jc.d.next = self.sh_nj.val().get_bits::<8>(0) & self.mask_nj.val();
+            self.nj.d.next = self.sh_nj.val().get_bits::<8>(0) & self.mask_nj.val();
             self.g.d.next = self.zero16.val();
             self.wg.d.next = self.zero_w.val();
             self.vg.d.next = self.zero16.val();

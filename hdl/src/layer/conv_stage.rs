@@ -5,6 +5,7 @@
 
 use crate::layer::conv_fire::ConvFire;
 use crate::layer::conv_issue::ConvIssue;
+use crate::layer::event_queue::EventQueue;
 use crate::layer::integrate_pipeline::IntegratePipeline;
 use crate::layer::lane::Lane;
 use crate::layer::pool_max::PoolMax;
@@ -81,6 +82,11 @@ pub struct ConvStage<const ZW: usize> {
     w1: Vec<RDff<Signed<ZW>>>,
     w2: Vec<RDff<Signed<ZW>>>,
     ser: Serialiser<ZW>,
+    /// The event queue on the output (one, when a conv stage follows; else none and the
+    /// serialiser drives `ev_out`), and the 0/1 switches of the two wirings.
+    queue: Vec<EventQueue>,
+    _queued: usize,
+    _direct: usize,
     _p: usize,
 }
 
@@ -126,6 +132,12 @@ impl<const ZW: usize> ConvStage<ZW> {
             w1: (0..params.lanes).map(|_| RDff::default()).collect(),
             w2: (0..params.lanes).map(|_| RDff::default()).collect(),
             ser: Serialiser::new(params.lanes, params.sent_neurons(), params.fires),
+            queue: (params.event_queue > 0)
+                .then(|| EventQueue::new(params.event_queue))
+                .into_iter()
+                .collect(),
+            _queued: usize::from(params.event_queue > 0),
+            _direct: usize::from(params.event_queue == 0),
             _p: params.lanes,
         }
     }
@@ -153,7 +165,15 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
         self.ser.rst.next = self.rst.val();
         self.pool.rst.next = self.rst.val();
         EventIn::link(&mut self.ev_in, &mut self.issue.ev_in);
-        EventOut::link(&mut self.ev_out, &mut self.ser.ev_out);
+        for q in 0..self._queued {
+            self.queue[q].clock.next = self.clock.val();
+            self.queue[q].rst.next = self.rst.val();
+            EventOut::join(&mut self.ser.ev_out, &mut self.queue[q].ev_in);
+            EventOut::link(&mut self.ev_out, &mut self.queue[q].ev_out);
+        }
+        for _d in 0..self._direct {
+            EventOut::link(&mut self.ev_out, &mut self.ser.ev_out);
+        }
         ZOut::<ZW>::link(&mut self.z_out, &mut self.ser.z_out);
         WordIn::link(&mut self.wl, &mut self.loader.wl);
         // Weights: the loader writes, the integrate pass reads.

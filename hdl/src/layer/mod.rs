@@ -2,13 +2,15 @@
 //! weights ([`WeightLoader`], [`WeightMemory`]), integrate control ([`IntegrateIssue`],
 //! [`IntegratePipeline`]), the datapath ([`Lane`], with [`Scale`] and [`Activation`]), fire
 //! control ([`FireSequencer`]) and output ([`Serialiser`], [`BeatRegister`]); the conv stage
-//! ([`ConvStage`]) swaps in [`ConvIssue`], [`ConvFire`] and [`PoolMax`].
+//! ([`ConvStage`]) swaps in [`ConvIssue`], [`ConvFire`] and [`PoolMax`], and queues its events
+//! for a conv stage after it ([`EventQueue`]).
 
 pub mod activation;
 pub mod beat_register;
 pub mod conv_fire;
 pub mod conv_issue;
 pub mod conv_stage;
+pub mod event_queue;
 pub mod fire_sequencer;
 pub mod integrate_issue;
 pub mod integrate_pipeline;
@@ -27,6 +29,7 @@ pub use beat_register::BeatRegister;
 pub use conv_fire::ConvFire;
 pub use conv_issue::ConvIssue;
 pub use conv_stage::ConvStage;
+pub use event_queue::EventQueue;
 pub use fire_sequencer::{FireSequencer, FireState};
 pub use integrate_issue::{IntegrateIssue, SampleState};
 pub use integrate_pipeline::IntegratePipeline;

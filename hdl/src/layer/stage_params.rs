@@ -14,7 +14,7 @@ pub struct ConvGeometry {
     pub in_shape: [usize; 3],
     /// `[Kh, Kw]`.
     pub kernel: [usize; 2],
-    /// `[Sh, Sw]`, powers of two.
+    /// `[Sh, Sw]`.
     pub stride: [usize; 2],
     /// `[Ph, Pw]`.
     pub padding: [usize; 2],
@@ -42,14 +42,10 @@ impl ConvGeometry {
     pub fn unsupported(&self) -> Option<String> {
         let [c, h, w] = self.in_shape;
         let limit = 1usize << (crate::layer::conv_issue::COORD_BITS - 1);
-        if !self.stride.iter().all(|s| s.is_power_of_two()) {
-            return Some(format!(
-                "stride {}x{} is not a power of two (the stage divides by shifts)",
-                self.stride[0], self.stride[1]
-            ));
-        }
         if h + self.padding[0] >= limit
             || w + self.padding[1] >= limit
+            || self.out_hw[0] * self.stride[0] >= limit
+            || self.out_hw[1] * self.stride[1] >= limit
             || self.kernel[0] > limit
             || self.kernel[1] > limit
         {
@@ -105,6 +101,8 @@ pub struct StageParams {
     /// channels `Co` (the lanes run across them), `inputs` its kernel size `C·Kh·Kw`, and
     /// `weights` the kernels `[c][i][j]`, so the weight memory is laid out as for dense.
     pub conv: Option<ConvGeometry>,
+    /// Depth of the [`crate::layer::EventQueue`] on a conv stage's output (0: none).
+    pub event_queue: usize,
 }
 
 impl StageParams {
