@@ -38,9 +38,11 @@ use crate::stream::{EventIn, EventOut, WordIn, ZOut};
 /// The potential memory's read is registered in the stage (two cycles from address to the
 /// lanes), with the forwarding that needs (see the `fwd2` field).
 ///
-/// Cycles per sample: integrate `G·Ho·Wo + Σ_events (2 + Σ_positions (G inside, else 1)) + 4`
-/// plus the conversion `G·Hp·Wp·kh·kw`; fire the conversion `+ 2·T·G·Hp·Wp + events_out + 2`;
-/// integrate and fire overlap.
+/// Cycles per sample: integrate `G·Ho·Wo + Σ_events Σ_aligned positions (G inside, else 1) + 4`
+/// (+3 for an event the walk waited for; see [`ConvIssue`]) plus the conversion
+/// `G·Hp·Wp·kh·kw`; fire the conversion `+ 2·T·G·Hp·Wp + events_out + 2`; integrate and fire
+/// overlap. A conv stage feeding a conv stage sends through an [`EventQueue`], so the two run
+/// at their own paces.
 ///
 /// Ports: as [`crate::layer::LayerStage`]: `clock`, `rst`, `ev_in`, `ev_out`, `z_out` (unused:
 /// a conv stage always fires), `wl`, `loaded`.
