@@ -130,12 +130,29 @@ fn sim_refuses_a_conv_sample_of_the_wrong_length_in_one_line() {
 }
 
 #[test]
-fn gen_verilog_builds_a_conv_model_with_its_coordinate_rom() {
+fn gen_verilog_builds_a_conv_model_with_its_coordinate_rom_on_ecp5_and_logic_elsewhere() {
     let path = write("small-conv-gen.json", &small_conv_model());
+    // The generic target computes the coordinates (CoordLogic): no ROM image.
+    let g = tmp("gen-out-generic");
+    let out = gen(&[
+        "--model",
+        path.to_str().unwrap(),
+        "--out",
+        g.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(g.join("ttfs_top.v").exists());
+    assert!(!g.join("l1_coords.hex").exists());
     let o = tmp("gen-out");
     let out = gen(&[
         "--model",
         path.to_str().unwrap(),
+        "--target",
+        "ecp5-25k",
         "--out",
         o.to_str().unwrap(),
     ]);

@@ -76,7 +76,7 @@ fn random_conv_networks_with_fused_pools_match_the_golden_model_spike_for_spike(
     // output from odd rows: those events cost one bubble); two conv stages in a row talk
     // through an EventQueue.
     let (mut pooled, mut strided, mut non_dividing, mut queued) = (0, 0, 0, 0);
-    let mut stride3 = 0;
+    let (mut stride3, mut coords_rom, mut coords_logic) = (0, 0, 0);
     for seed in 21u64..=28 {
         let (model, lanes) = random_conv_network(seed);
         let convs = model
@@ -100,7 +100,21 @@ fn random_conv_networks_with_fused_pools_match_the_golden_model_spike_for_spike(
                 LayerKind::Dense => {}
             }
         }
-        let (_, top) = generate(&format!("conv-{seed}"), &model, Some(lanes.clone()), None);
+        // Odd seeds on ECP5 (coordinate ROMs), even ones on the generic target (CoordLogic).
+        let (d, top) = if seed % 2 == 1 {
+            let mut o = HwOptions::new(Target::Ecp5_25k);
+            o.lanes = Some(lanes.clone());
+            generate_for(&format!("conv-{seed}"), &model, o)
+        } else {
+            generate(&format!("conv-{seed}"), &model, Some(lanes.clone()), None)
+        };
+        for l in d.layers.iter().filter(|l| l.conv.is_some()) {
+            if l.coords_in_logic {
+                coords_logic += 1;
+            } else {
+                coords_rom += 1;
+            }
+        }
         let stim =
             Stimulus::new(samples_for(&model, seed, 40)).with_stalls(Stalls::random(seed, 0.3));
         let r = cosim(&model, &top, &stim);
@@ -121,8 +135,14 @@ fn random_conv_networks_with_fused_pools_match_the_golden_model_spike_for_spike(
         assert_eq!(r.outputs, 42, "one output beat per sample");
     }
     assert!(
-        pooled > 0 && strided > 0 && stride3 > 0 && non_dividing > 0 && queued > 0,
-        "the seeds cover pools ({pooled}), strides ({strided}, of 3: {stride3}), non-dividing lanes ({non_dividing}) and queued conv → conv links ({queued})"
+        pooled > 0
+            && strided > 0
+            && stride3 > 0
+            && non_dividing > 0
+            && queued > 0
+            && coords_rom > 0
+            && coords_logic > 0,
+        "the seeds cover pools ({pooled}), strides ({strided}, of 3: {stride3}), non-dividing lanes ({non_dividing}), queued conv → conv links ({queued}) and coordinates from ROM ({coords_rom}) and logic ({coords_logic})"
     );
 }
 

@@ -184,6 +184,11 @@ pub struct LayerPlan {
     /// Beats of the [`crate::layer::EventQueue`] on the stage's output (0: none; a conv stage
     /// that feeds a conv stage has one of [`EVENT_QUEUE_DEPTH`]).
     pub event_queue: usize,
+    /// A conv stage computes its kernel-walk coordinates in logic
+    /// ([`crate::layer::CoordLogic`]) instead of a block-RAM ROM: on iCE40 and the generic
+    /// target, whose block RAMs are few; ECP5 keeps the ROM (one `DP16KD` is cheaper there than
+    /// the multipliers, and its 100 MHz paths were closed with the ROM).
+    pub coords_in_logic: bool,
     /// `P`: neurons updated in parallel.
     pub lanes: usize,
     /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
@@ -626,14 +631,45 @@ fn plan_within_block_ram(
     activity: &Activity,
 ) -> Vec<LayerPlan> {
     let mut caps = vec![usize::MAX; specs.len()];
+    // Dense stages whose weights go to SPRAM, and those tried there that did not fit.
+    let mut spram = vec![false; specs.len()];
+    let mut tried = vec![false; specs.len()];
     loop {
-        let plans = plan_layers(model, specs, options, activity, &caps);
+        let plans = plan_layers(model, specs, options, activity, &caps, &spram);
         let Some(cap) = options.target.capacity() else {
             return plans;
         };
         let brams = encoder_brams(options.target, model.input_len(), model.time_steps)
             + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
-        if options.lanes.is_some() || brams <= cap.brams {
+        if brams <= cap.brams {
+            return plans;
+        }
+        // First free block RAM by moving the largest dense block-RAM weights to SPRAM (the
+        // UP5K's 4 × 256 kbit are idle in a conv model whose dense layer is under 96 kbit),
+        // while the SPRAMs last; then fewer lanes.
+        let movable = |k: usize| {
+            !spram[k]
+                && !tried[k]
+                && options.target.has_spram()
+                && plans[k].weight_memory == MemoryKind::BlockRam
+        };
+        if let Some(k) = (0..plans.len())
+            .filter(|&k| movable(k))
+            .max_by_key(|&k| weight_blocks_of(options.target, model, specs, &plans[k]))
+        {
+            tried[k] = true;
+            // The SPRAMs the other stages leave: this stage's lanes are as many weights as
+            // their 16-bit words hold.
+            let others: u64 = plans.iter().map(|p| p.estimate.sprams).sum();
+            let free = cap.spram.saturating_sub(others);
+            let lanes = (free * SPRAM_WIDTH / plans[k].weight_bits.max(1) as u64) as usize;
+            if lanes > 0 && options.lanes.as_ref().is_none_or(|l| l[k] <= lanes) {
+                spram[k] = true;
+                caps[k] = caps[k].min(lanes);
+            }
+            continue;
+        }
+        if options.lanes.is_some() {
             return plans;
         }
         let Some(k) = (0..plans.len())
@@ -646,6 +682,16 @@ fn plan_within_block_ram(
     }
 }
 
+/// Block RAMs of a planned stage's weights (what moving them to SPRAM frees).
+fn weight_blocks_of(target: Target, model: &Model, specs: &[StageSpec], p: &LayerPlan) -> u64 {
+    let spec = specs
+        .iter()
+        .find(|s| s.k + 1 == p.layer)
+        .expect("the plan's stage");
+    let shape = StageShape::of(model, spec, p.lanes, p.z_bits, target);
+    weight_blocks(target, p.weight_memory, &shape).0
+}
+
 /// Each layer's plan; automatic lanes are at most `lane_caps[k]`.
 fn plan_layers(
     model: &Model,
@@ -653,6 +699,7 @@ fn plan_layers(
     options: &HwOptions,
     activity: &Activity,
     lane_caps: &[usize],
+    spram: &[bool],
 ) -> Vec<LayerPlan> {
     let input_cycles = model.input_len() as f64;
     let mut plans = Vec::with_capacity(specs.len());
@@ -660,7 +707,10 @@ fn plan_layers(
         let last = i + 1 == specs.len();
         let fires = !(last && model.readout == Readout::Potential);
         let (events_in, events_out) = stage_events(spec, &activity.events_in);
-        let shape = StageShape::of(model, spec, 1, 0, options.target);
+        let shape = StageShape {
+            spram_weights: spram[i],
+            ..StageShape::of(model, spec, 1, 0, options.target)
+        };
         let lanes = match &options.lanes {
             Some(l) => l[i],
             None => auto_lanes(
@@ -674,7 +724,13 @@ fn plan_layers(
             .min(lane_caps[i]),
         };
         plans.push(plan_layer(
-            model, spec, lanes, fires, events_in, events_out, options,
+            model,
+            spec,
+            lanes,
+            fires,
+            (events_in, events_out),
+            options,
+            spram[i],
         ));
     }
     plans
@@ -838,11 +894,22 @@ struct StageShape {
     conv: Option<ConvGeometry>,
     /// Depth of the event queue on its output (0: none).
     event_queue: usize,
+    /// Coordinates in logic rather than a ROM ([`LayerPlan::coords_in_logic`]).
+    coords_in_logic: bool,
+    /// Weights in SPRAM whatever their size (a dense stage the planner moved there).
+    spram_weights: bool,
+}
+
+/// Whether a conv stage of geometry `g` on `target` computes its coordinates in logic
+/// ([`LayerPlan::coords_in_logic`]).
+fn coords_in_logic(target: Target, g: &ConvGeometry) -> bool {
+    target.family() != Some(crate::target::Family::Ecp5)
+        && crate::layer::coord_logic::coords_in_logic_possible(g)
 }
 
 impl StageShape {
     /// The shape of stage `spec` of `model` with `lanes` lanes and `z_bits`-bit potentials.
-    fn of(model: &Model, spec: &StageSpec, lanes: usize, z_bits: u32, _target: Target) -> Self {
+    fn of(model: &Model, spec: &StageSpec, lanes: usize, z_bits: u32, target: Target) -> Self {
         let layer = &model.layers[spec.k];
         StageShape {
             inputs: layer.fan_in(),
@@ -853,6 +920,11 @@ impl StageShape {
             t: model.time_steps,
             conv: spec.conv.clone(),
             event_queue: spec.event_queue,
+            coords_in_logic: spec
+                .conv
+                .as_ref()
+                .is_some_and(|g| coords_in_logic(target, g)),
+            spram_weights: false,
         }
     }
 
@@ -915,8 +987,11 @@ impl StageShape {
     }
 }
 
-fn weight_memory_kind(target: Target, weight_bits_total: u64, outputs: usize) -> MemoryKind {
+fn weight_memory_kind(target: Target, s: &StageShape) -> MemoryKind {
+    let (weight_bits_total, outputs) = (s.weight_bits_total(), s.outputs);
     match () {
+        // The planner moved the weights to SPRAM to free block RAM (`plan_within_block_ram`).
+        _ if s.spram_weights && target.has_spram() => MemoryKind::Spram,
         // Tiny layers (≤ 1 kbit, e.g. a 10-neuron output layer of a few inputs) in registers.
         _ if weight_bits_total <= 1024 && outputs <= 16 => MemoryKind::Registers,
         // UP5K: 30 EBR = 120 kbit; anything above ~96 kbit goes to SPRAM.
@@ -990,6 +1065,10 @@ fn stage_logic(target: Target, s: &StageShape) -> (u64, u64) {
         ),
         None => (0, 0),
     };
+    // Coordinates in logic (CoordLogic): the index's two constant multipliers, the quotients'
+    // two, the tables and the 3-input adder, and its ~48 flip-flops.
+    let (coord_luts, coord_ffs) = if s.coords_in_logic { (150, 48) } else { (0, 0) };
+    let (conv_luts, conv_ffs) = (conv_luts + coord_luts, conv_ffs + coord_ffs);
     (
         450 + s.lanes as u64 * lane_luts + conv_luts,
         190 + s.lanes as u64 * lane_ffs + conv_ffs,
@@ -1026,13 +1105,16 @@ fn state_brams(target: Target, s: &StageShape) -> u64 {
 /// Block RAMs of a conv stage's coordinate ROM: one word per input feature
 /// ([`crate::layer::conv_issue::CoordLayout`]), depth rounded up to a power of two.
 fn coord_rom_brams(target: Target, s: &StageShape) -> u64 {
-    s.conv.as_ref().map_or(0, |g| {
-        let depth = (g.in_shape.iter().product::<usize>() as u64)
-            .max(2)
-            .next_power_of_two();
-        let bits = crate::layer::conv_issue::CoordLayout::of(g).stored_bits();
-        target.brams_for(depth, bits as u64)
-    })
+    s.conv
+        .as_ref()
+        .filter(|_| !s.coords_in_logic)
+        .map_or(0, |g| {
+            let depth = (g.in_shape.iter().product::<usize>() as u64)
+                .max(2)
+                .next_power_of_two();
+            let bits = crate::layer::conv_issue::CoordLayout::of(g).stored_bits();
+            target.brams_for(depth, bits as u64)
+        })
 }
 
 /// The DESIGN §5 estimate of one stage: cycles ([`stage_phases`]), memory bits, LUT/FF/BRAM.
@@ -1046,7 +1128,7 @@ fn estimate(
     let (integrate_cycles, fire_cycles) = s.phases(fires, events_in, events_out);
     let weight_bits = s.weight_bits_total();
     let state_bits = s.state_bits();
-    let kind = weight_memory_kind(target, weight_bits, s.outputs);
+    let kind = weight_memory_kind(target, s);
     let (luts, ffs) = stage_logic(target, s);
     let (brams, sprams) = weight_blocks(target, kind, s);
     let weight_read_bits_per_cycle = weight_read_bits(target, kind, brams, sprams);
@@ -1115,15 +1197,18 @@ fn plan_layer(
     spec: &StageSpec,
     lanes: usize,
     fires: bool,
-    events_in: f64,
-    events_out: f64,
+    (events_in, events_out): (f64, f64),
     options: &HwOptions,
+    spram: bool,
 ) -> LayerPlan {
     let layer = &model.layers[spec.k];
     let t = model.time_steps;
     let z_bound = accumulator_bound(layer, t, options.weights);
     let z_bits = bounds::signed_bits(z_bound);
-    let shape = StageShape::of(model, spec, lanes, z_bits, options.target);
+    let shape = StageShape {
+        spram_weights: spram,
+        ..StageShape::of(model, spec, lanes, z_bits, options.target)
+    };
     let est = estimate(options.target, &shape, events_in, events_out, fires);
     let sent = shape.outputs * shape.positions().1;
     LayerPlan {
@@ -1134,6 +1219,7 @@ fn plan_layer(
         sent,
         conv: spec.conv.clone(),
         event_queue: spec.event_queue,
+        coords_in_logic: shape.coords_in_logic,
         lanes,
         groups: shape.groups(),
         weight_bits: layer.weight_bits,
@@ -1144,7 +1230,7 @@ fn plan_layer(
         input_index_bits: bounds::unsigned_bits(layer.inputs as u64),
         output_index_bits: index_bits(sent),
         fires,
-        weight_memory: weight_memory_kind(options.target, est.weight_bits, shape.outputs),
+        weight_memory: weight_memory_kind(options.target, &shape),
         state_memory: state_memory_kind(options.target, &shape),
         estimate: est,
     }
@@ -1162,8 +1248,7 @@ fn auto_lanes(
     fires: bool,
 ) -> usize {
     let (inputs, outputs, weight_bits) = (shape.inputs, shape.outputs, shape.weight_bits);
-    let weight_bits_total = ((inputs + 1) * outputs) as u64 * weight_bits as u64;
-    let kind = weight_memory_kind(target, weight_bits_total, outputs);
+    let kind = weight_memory_kind(target, shape);
     let cap = target.capacity();
     let max_lanes = match (kind, cap) {
         (MemoryKind::Spram, Some(cap)) => {
@@ -1212,6 +1297,35 @@ mod tests {
         let model = golden::default_model::quantized();
         let activity = Activity::worst_case(&model);
         Design::new(model, HwOptions::new(target), activity).unwrap()
+    }
+
+    #[test]
+    fn up5k_computes_conv_coordinates_and_moves_weights_to_spram_when_block_ram_is_short() {
+        // mnist-cnn: its dense layer's 63 kbit (16 EBR at one lane) and the second conv's
+        // 26 kbit (8 EBR) go to SPRAM, and neither conv has a coordinate ROM (7 + 14 EBR on
+        // iCE40); ECP5 keeps its ROMs and block-RAM weights.
+        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let specs = stage_specs(&model).unwrap();
+        let activity = Activity::worst_case(&model);
+        let options = HwOptions::new(Target::Ice40Up5k);
+        let plans = plan_within_block_ram(&model, &specs, &options, &activity);
+        let kinds: Vec<MemoryKind> = plans.iter().map(|p| p.weight_memory).collect();
+        assert_eq!(
+            kinds,
+            [MemoryKind::BlockRam, MemoryKind::Spram, MemoryKind::Spram]
+        );
+        assert!(plans.iter().all(|p| p.conv.is_none() || p.coords_in_logic));
+        assert!(plans.iter().map(|p| p.estimate.sprams).sum::<u64>() <= 4);
+        let brams = encoder_brams(Target::Ice40Up5k, model.input_len(), model.time_steps)
+            + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
+        assert!(
+            brams <= 31,
+            "{brams} EBR (76 with ROMs and block-RAM weights)"
+        );
+        let ecp5 =
+            plan_within_block_ram(&model, &specs, &HwOptions::new(Target::Ecp5_25k), &activity);
+        assert!(ecp5.iter().all(|p| !p.coords_in_logic));
+        assert!(ecp5.iter().all(|p| p.weight_memory != MemoryKind::Spram));
     }
 
     #[test]
@@ -1347,6 +1461,8 @@ mod tests {
                     t: d.time_steps,
                     conv: None,
                     event_queue: 0,
+                    coords_in_logic: false,
+                    spram_weights: false,
                 },
             )
         } else {

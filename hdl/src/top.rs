@@ -62,6 +62,7 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         window_start: usize::from(k == 0 && design.options.fault == Some(Fault::WindowOffByOne)),
         conv: plan.conv.clone(),
         event_queue: plan.event_queue,
+        coords_in_logic: plan.coords_in_logic,
     }
 }
 

@@ -83,6 +83,7 @@ fn random_params(
         window_start: 0,
         conv: None,
         event_queue: 0,
+        coords_in_logic: false,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `ConvIssue`: a conv stage's integrate passes — per input event, the kernel positions whose
 //! output window covers it, one group of output channels per cycle.
 
+use crate::layer::coord_logic::CoordLogic;
 use crate::layer::integrate_issue::SampleState;
 use crate::layer::stage_params::{ConvGeometry, StageParams};
 use crate::layer::weight_memory::{WeightAddr, WEIGHT_ADDR_BITS};
@@ -118,7 +119,8 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 /// Turns the input event stream into a conv stage's integrate passes, one group of `P` output
 /// channels per cycle (DESIGN §5 conv stage). At a sample's start the bias pass writes
 /// `V = b·T` into every row (`g·Ho·Wo + oy·Wo + ox`); then for each event `(j, m)` the
-/// coordinate ROM gives `(c, y, x)`'s kernel-walk start, and the walk visits, row-major, only
+/// coordinate word (from a ROM, or computed by [`CoordLogic`]) gives `(c, y, x)`'s
+/// kernel-walk start, and the walk visits, row-major, only
 /// the kernel positions `(i, jj)` whose offsets `y + Ph − i`, `x + Pw − jj` are whole multiples
 /// of the stride ([`aligned_offsets`]: a 5×5 kernel at stride 2 walks 4 to 9 positions, not
 /// 25); for each with `oy = (y + Ph − i)/Sh`, `ox = (x + Pw − jj)/Sw` inside the output, one
@@ -140,7 +142,8 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 /// Latency: an event taken while idle issues its first pass 4 cycles later (ROM read, buffer,
 /// walk load, pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `Σ_aligned positions
 /// (G if inside else 1)` (+3 for an event the stage waited for, or that a walk of one cycle could not prefetch). Cost: the coordinate ROM (`C·H·W` words of [`CoordLayout::stored_bits`],
-/// ~25 for MNIST-sized maps), ~130 flip-flops, three 16-bit and one 20-bit adder.
+/// ~25 for MNIST-sized maps) or [`CoordLogic`] (no block RAM, ~150 LUT4), ~130 flip-flops,
+/// three 16-bit and one 20-bit adder.
 #[derive(LogicBlock)]
 pub struct ConvIssue {
     pub clock: Input<Clock>,
@@ -165,7 +168,13 @@ pub struct ConvIssue {
     pub pass_g: Output<Bits16>,
     /// The weight row the pass reads this cycle.
     pub waddr: Output<WeightAddr>,
-    rom: SyncRam<Bits<64>, 16>,
+    /// The coordinate words: a ROM, or [`CoordLogic`] (one of the two, by `_rom` / `_logic`).
+    rom: Vec<SyncRam<Bits<64>, 16>>,
+    coords: Vec<CoordLogic>,
+    _rom: usize,
+    _logic: usize,
+    /// The word of the index presented last cycle.
+    rom_word: Wire<Bits<64>>,
     m_ext: ZeroExtend<8, 9>,
     /// The ROM word shifted down to each field.
     sh_v: Wire<Bits<64>>,
@@ -274,12 +283,18 @@ impl ConvIssue {
         let howo = geo.out_hw[0] * geo.out_hw[1];
         let [c, h, w] = geo.in_shape;
         let layout = CoordLayout::of(geo);
-        let words: Vec<Bits<64>> = (0..c * h * w)
-            .map(|f| bits(coord_word(geo, &layout, f)))
-            .collect();
         let mask = |k: usize| (1u64 << layout.widths[k]) - 1;
-        let mut rom = SyncRam::rom(&params.coord_image_name(), &words);
-        rom.set_stored_bits(layout.stored_bits());
+        let (rom, coords) = if params.coords_in_logic {
+            (vec![], vec![CoordLogic::new(geo)])
+        } else {
+            let words: Vec<Bits<64>> = (0..c * h * w)
+                .map(|f| bits(coord_word(geo, &layout, f)))
+                .collect();
+            let mut rom = SyncRam::rom(&params.coord_image_name(), &words);
+            rom.set_stored_bits(layout.stored_bits());
+            (vec![rom], vec![])
+        };
+        let (n_rom, n_logic) = (rom.len(), coords.len());
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -295,6 +310,10 @@ impl ConvIssue {
             pass_g: Signal::default(),
             waddr: Signal::default(),
             rom,
+            coords,
+            _rom: n_rom,
+            _logic: n_logic,
+            rom_word: Signal::default(),
             m_ext: ZeroExtend::new(),
             sh_v: Signal::default(),
             sh_y: Signal::default(),
@@ -391,7 +410,6 @@ impl Logic for ConvIssue {
         self.nb_word.rst.next = self.rst.val();
         self.nb_k.rst.next = self.rst.val();
         self.pk.rst.next = self.rst.val();
-        self.rom.clock.next = self.clock.val();
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
         self.bias_act.rst.next = self.rst.val();
@@ -415,10 +433,20 @@ impl Logic for ConvIssue {
         self.pb.rst.next = self.rst.val();
         self.pg.rst.next = self.rst.val();
         self.pw.rst.next = self.rst.val();
-        self.rom.we.next = false;
-        self.rom.waddr.next = self.zero16.val();
-        self.rom.wdata.next = self.zero64.val();
-        self.rom.raddr.next = self.ev_in.index.val();
+        self.rom_word.next = self.zero64.val();
+        for r in 0..self._rom {
+            self.rom[r].clock.next = self.clock.val();
+            self.rom[r].we.next = false;
+            self.rom[r].waddr.next = self.zero16.val();
+            self.rom[r].wdata.next = self.zero64.val();
+            self.rom[r].raddr.next = self.ev_in.index.val();
+            self.rom_word.next = self.rom[r].rdata.val();
+        }
+        for l in 0..self._logic {
+            self.coords[l].clock.next = self.clock.val();
+            self.coords[l].index.next = self.ev_in.index.val();
+            self.rom_word.next = self.coords[l].word.val();
+        }
         self.m_ext.x.next = self.ev_in.m.val();
         // A walk starts from the buffer: the ROM's word is registered there first (its block
         // RAM's clock-to-out leaves too little of the cycle for the walk's loads).
@@ -553,7 +581,7 @@ impl Logic for ConvIssue {
             self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
         }
         if self.nb_fetch.q.val() {
-            self.nb_word.d.next = self.rom.rdata.val();
+            self.nb_word.d.next = self.rom_word.val();
             self.nb_valid.d.next = true;
         }
         // A walk starts from the buffered event when the last walk ends or the stage is idle.

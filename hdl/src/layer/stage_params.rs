@@ -103,6 +103,9 @@ pub struct StageParams {
     pub conv: Option<ConvGeometry>,
     /// Depth of the [`crate::layer::EventQueue`] on a conv stage's output (0: none).
     pub event_queue: usize,
+    /// A conv stage computes its coordinate words in logic ([`crate::layer::CoordLogic`])
+    /// instead of reading them from a block-RAM ROM.
+    pub coords_in_logic: bool,
 }
 
 impl StageParams {
@@ -175,7 +178,7 @@ impl StageParams {
     /// (none when the weights are loaded through the stream).
     pub fn images(&self) -> Vec<(String, String)> {
         let mut images = self.weight_memory().images();
-        if let Some(geo) = &self.conv {
+        if let Some(geo) = self.conv.as_ref().filter(|_| !self.coords_in_logic) {
             // Every word of the ROM's power-of-two depth (as `SyncRam::rom` sizes it), so no
             // simulator warns of a short file.
             let layout = crate::layer::conv_issue::CoordLayout::of(geo);
