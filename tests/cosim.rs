@@ -184,6 +184,24 @@ fn mnist_cnn_on_200_mnist_images_matches_every_spike_and_the_cycle_estimate() {
 }
 
 #[test]
+fn mnist_cnn_on_the_up5k_plan_matches_every_spike_on_100_mnist_images() {
+    // The UP5K plan: coordinates from CoordLogic, weights in SPRAM (loaded through the weight
+    // stream after reset).
+    let model = golden::builtin::find("mnist-cnn")
+        .expect("built-in")
+        .quantized();
+    let (d, top) = generate_for("mnist-cnn-up5k", &model, HwOptions::new(Target::Ice40Up5k));
+    assert!(d
+        .layers
+        .iter()
+        .all(|l| l.conv.is_none() || l.coords_in_logic));
+    assert!(d.est_sprams > 0);
+    let stim = Stimulus::new(mnist(100)).with_stalls(Stalls::random(4, 0.2));
+    let r = cosim(&model, &top, &stim);
+    assert_exact(&r, "mnist-cnn, ice40-up5k target");
+}
+
+#[test]
 fn default_model_on_1000_mnist_images_has_zero_mismatches_under_stalls() {
     let (model, d, top) = default_top();
     let stim = Stimulus::new(mnist(1000)).with_stalls(Stalls::random(7, 0.2));

@@ -41,8 +41,8 @@ fn coord_fields(g: &ConvGeometry, feature: usize) -> [u64; 6] {
     let (j0, cols) = aligned_offsets(xp, g.kernel[1], g.stride[1]);
     let vrow = (yp / g.stride[0]) * g.out_hw[1] + xp / g.stride[1];
     if rows == 0 || cols == 0 {
-        let wrow = c * g.kernel[0] * g.kernel[1];
-        return [wrow as u64, 0, (g.out_hw[0] * g.stride[0]) as u64, 0, 0, 0];
+        // One bubble: the walk never issues a pass from this word, so its weight row is 0.
+        return [0, 0, (g.out_hw[0] * g.stride[0]) as u64, 0, 0, 0];
     }
     let wrow = c * g.kernel[0] * g.kernel[1] + i0 * g.kernel[1] + j0;
     [
@@ -68,6 +68,39 @@ pub fn mean_walk_positions(g: &ConvGeometry) -> f64 {
     let rows = mean(h, g.padding[0], g.kernel[0], g.stride[0]);
     let cols = mean(w, g.padding[1], g.kernel[1], g.stride[1]);
     rows * cols
+}
+
+/// Mean walk cycles of an input event for `groups` channel groups, over the input map's
+/// positions, each taken as equally likely: each aligned kernel position ([`aligned_offsets`])
+/// costs `G` cycles when its output position is inside the map and one bubble when not (an
+/// event no position reaches: one bubble). At `G = 1` this is [`mean_walk_positions`].
+pub fn mean_walk_cycles(g: &ConvGeometry, groups: usize) -> f64 {
+    let [_, h, w] = g.in_shape;
+    // Per row (or column): aligned offsets, and how many of them land inside the output.
+    let counts = |n: usize, pad: usize, k: usize, s: usize, out: usize| -> Vec<(usize, usize)> {
+        (0..n)
+            .map(|y| {
+                let (i0, count) = aligned_offsets(y + pad, k, s);
+                let inside = (0..count)
+                    .filter(|c| {
+                        let o = (y + pad) as i64 - (i0 + c * s) as i64;
+                        o >= 0 && ((o as usize) / s) < out
+                    })
+                    .count();
+                (count, inside)
+            })
+            .collect()
+    };
+    let rows = counts(h, g.padding[0], g.kernel[0], g.stride[0], g.out_hw[0]);
+    let cols = counts(w, g.padding[1], g.kernel[1], g.stride[1], g.out_hw[1]);
+    let mut total = 0usize;
+    for &(r, ri) in &rows {
+        for &(c, ci) in &cols {
+            let inside = ri * ci;
+            total += (inside * groups + (r * c - inside)).max(1);
+        }
+    }
+    total as f64 / (h * w) as f64
 }
 
 /// The packing of a conv stage's coordinate ROM words: each field of [`coord_fields`] as wide
@@ -168,13 +201,12 @@ pub struct ConvIssue {
     pub pass_g: Output<Bits16>,
     /// The weight row the pass reads this cycle.
     pub waddr: Output<WeightAddr>,
-    /// The coordinate words: a ROM, or [`CoordLogic`] (one of the two, by `_rom` / `_logic`).
-    rom: Vec<SyncRam<Bits<64>, 16>>,
+    /// The coordinate ROM, or with the coordinates in logic (`_logic = 1`: one
+    /// [`CoordLogic`]) a 2-word stand-in that nothing reads (yosys removes it; the ROM path's
+    /// Verilog stays as it was, names included, so its place-and-route does not move).
+    rom: SyncRam<Bits<64>, 16>,
     coords: Vec<CoordLogic>,
-    _rom: usize,
     _logic: usize,
-    /// The word of the index presented last cycle.
-    rom_word: Wire<Bits<64>>,
     m_ext: ZeroExtend<8, 9>,
     /// The ROM word shifted down to each field.
     sh_v: Wire<Bits<64>>,
@@ -285,16 +317,16 @@ impl ConvIssue {
         let layout = CoordLayout::of(geo);
         let mask = |k: usize| (1u64 << layout.widths[k]) - 1;
         let (rom, coords) = if params.coords_in_logic {
-            (vec![], vec![CoordLogic::new(geo)])
+            (SyncRam::with_depth(2), vec![CoordLogic::new(geo)])
         } else {
             let words: Vec<Bits<64>> = (0..c * h * w)
                 .map(|f| bits(coord_word(geo, &layout, f)))
                 .collect();
             let mut rom = SyncRam::rom(&params.coord_image_name(), &words);
             rom.set_stored_bits(layout.stored_bits());
-            (vec![rom], vec![])
+            (rom, vec![])
         };
-        let (n_rom, n_logic) = (rom.len(), coords.len());
+        let n_logic = coords.len();
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -311,9 +343,7 @@ impl ConvIssue {
             waddr: Signal::default(),
             rom,
             coords,
-            _rom: n_rom,
             _logic: n_logic,
-            rom_word: Signal::default(),
             m_ext: ZeroExtend::new(),
             sh_v: Signal::default(),
             sh_y: Signal::default(),
@@ -410,6 +440,7 @@ impl Logic for ConvIssue {
         self.nb_word.rst.next = self.rst.val();
         self.nb_k.rst.next = self.rst.val();
         self.pk.rst.next = self.rst.val();
+        self.rom.clock.next = self.clock.val();
         self.state.rst.next = self.rst.val();
         self.err.rst.next = self.rst.val();
         self.bias_act.rst.next = self.rst.val();
@@ -433,19 +464,13 @@ impl Logic for ConvIssue {
         self.pb.rst.next = self.rst.val();
         self.pg.rst.next = self.rst.val();
         self.pw.rst.next = self.rst.val();
-        self.rom_word.next = self.zero64.val();
-        for r in 0..self._rom {
-            self.rom[r].clock.next = self.clock.val();
-            self.rom[r].we.next = false;
-            self.rom[r].waddr.next = self.zero16.val();
-            self.rom[r].wdata.next = self.zero64.val();
-            self.rom[r].raddr.next = self.ev_in.index.val();
-            self.rom_word.next = self.rom[r].rdata.val();
-        }
+        self.rom.we.next = false;
+        self.rom.waddr.next = self.zero16.val();
+        self.rom.wdata.next = self.zero64.val();
+        self.rom.raddr.next = self.ev_in.index.val();
         for l in 0..self._logic {
             self.coords[l].clock.next = self.clock.val();
             self.coords[l].index.next = self.ev_in.index.val();
-            self.rom_word.next = self.coords[l].word.val();
         }
         self.m_ext.x.next = self.ev_in.m.val();
         // A walk starts from the buffer: the ROM's word is registered there first (its block
@@ -581,7 +606,10 @@ impl Logic for ConvIssue {
             self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
         }
         if self.nb_fetch.q.val() {
-            self.nb_word.d.next = self.rom_word.val();
+            self.nb_word.d.next = self.rom.rdata.val();
+            for l in 0..self._logic {
+                self.nb_word.d.next = self.coords[l].word.val();
+            }
             self.nb_valid.d.next = true;
         }
         // A walk starts from the buffered event when the last walk ends or the stage is idle.

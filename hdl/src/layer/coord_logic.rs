@@ -1,5 +1,5 @@
 //! `CoordLogic`: a conv stage's coordinate words computed in logic, in place of the coordinate
-//! ROM (the UP5K's 30 block RAMs cannot spare 7 + 15 of them for `mnist-cnn`'s two ROMs).
+//! ROM (the UP5K's 30 block RAMs cannot spare 7 + 14 of them for `mnist-cnn`'s two ROMs).
 
 use crate::layer::conv_issue::{aligned_offsets, coord_word, CoordLayout};
 use crate::layer::stage_params::ConvGeometry;
@@ -20,24 +20,27 @@ pub fn exact_divider(d: usize, n: usize) -> Option<(u64, u32)> {
     })
 }
 
-/// Can a stage of geometry `g` take its coordinates from [`CoordLogic`]: both divisions
-/// (by `W` and by `H·W`) have an exact 16-bit multiplier over the input features.
+/// Most rows of the row table (`C·H`) and columns (`W`): a 9-bit table address.
+pub const TABLE_WORDS: usize = 512;
+
+/// Can a stage of geometry `g` take its coordinates from [`CoordLogic`]: the division by `W`
+/// has an exact 16-bit multiplier over the input features, and the row table (`C·H` words)
+/// and the column table (`W`) have at most [`TABLE_WORDS`] words.
 pub fn coords_in_logic_possible(g: &ConvGeometry) -> bool {
-    let [_, h, w] = g.in_shape;
-    let n = g.in_shape.iter().product::<usize>();
-    exact_divider(w, n).is_some() && exact_divider(h * w, n).is_some()
+    let [c, h, w] = g.in_shape;
+    c * h <= TABLE_WORDS && w <= TABLE_WORDS && exact_divider(w, c * h * w).is_some()
 }
 
-/// The three tables whose sum is feature `(c, y, x)`'s coordinate word ([`coord_word`]): per
-/// channel the weight-row base `c·Kh·Kw`; per row `y` the row's part of every field (the
-/// aligned offset's weight rows `i0·Kw`, `V` rows `⌊(y+Ph)/Sh⌋·Wo`, `y + Ph − i0`, rows − 1),
-/// per column `x` the column's. No field's sum carries into the next: each is at most the
+/// The two tables whose sum is feature `f = c·H·W + y·W + x`'s coordinate word
+/// ([`coord_word`]): the row table at `r = ⌊f/W⌋ = c·H + y` holds the channel's and the row's
+/// parts of every field (weight rows `c·Kh·Kw + i0·Kw`, `V` rows `⌊(y+Ph)/Sh⌋·Wo`,
+/// `y + Ph − i0`, rows − 1), the column table at `x` the column's (`j0`, `⌊(x+Pw)/Sw⌋`,
+/// `x + Pw − j0`, columns − 1). No field's sum carries into the next: each is at most the
 /// field's largest value, which [`CoordLayout`] sized it for. A row or column that no kernel
-/// position reaches has the flag bit 63 set: its word is the channel's base plus
-/// `empty` (`y + Ph − i0 = Ho·Sh`, one bubble).
+/// position reaches has the flag bit 63 set, and the word is `empty` (`y + Ph − i0 = Ho·Sh`:
+/// one bubble).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CoordTables {
-    pub channel: Vec<u64>,
     pub row: Vec<u64>,
     pub col: Vec<u64>,
     pub empty: u64,
@@ -49,50 +52,50 @@ pub const EMPTY_FLAG: u64 = 1 << 63;
 impl CoordTables {
     /// The tables of geometry `g` in its layout.
     pub fn of(g: &ConvGeometry) -> CoordTables {
-        let layout = CoordLayout::of(g);
+        let o = CoordLayout::of(g).offsets;
         let [c, h, w] = g.in_shape;
-        let o = layout.offsets;
         let kk = (g.kernel[0] * g.kernel[1]) as u64;
-        // Per row (`row`: weight rows i0·Kw, V rows ⌊yp/Sh⌋·Wo) or column (j0, ⌊xp/Sw⌋).
-        let part = |row: bool| {
-            let (d, n) = if row { (0, h) } else { (1, w) };
-            let (coord_off, count_off) = if row { (o[2], o[4]) } else { (o[3], o[5]) };
-            let (wscale, vscale) = if row {
-                (g.kernel[1] as u64, g.out_hw[1] as u64)
-            } else {
-                (1, 1)
-            };
-            (0..n)
-                .map(|y| {
-                    let yp = y + g.padding[d];
-                    let (i0, count) = aligned_offsets(yp, g.kernel[d], g.stride[d]);
-                    if count == 0 {
-                        return EMPTY_FLAG;
-                    }
-                    (i0 as u64 * wscale) << o[0]
-                        | ((yp / g.stride[d]) as u64 * vscale) << o[1]
-                        | ((yp - i0) as u64) << coord_off
-                        | (count as u64 - 1) << count_off
-                })
-                .collect::<Vec<u64>>()
-        };
+        let row = (0..c * h)
+            .map(|r| {
+                let (ch, yp) = ((r / h) as u64, r % h + g.padding[0]);
+                let (i0, rows) = aligned_offsets(yp, g.kernel[0], g.stride[0]);
+                if rows == 0 {
+                    return EMPTY_FLAG;
+                }
+                (ch * kk + (i0 * g.kernel[1]) as u64) << o[0]
+                    | (((yp / g.stride[0]) * g.out_hw[1]) as u64) << o[1]
+                    | ((yp - i0) as u64) << o[2]
+                    | (rows as u64 - 1) << o[4]
+            })
+            .collect();
+        let col = (0..w)
+            .map(|x| {
+                let xp = x + g.padding[1];
+                let (j0, cols) = aligned_offsets(xp, g.kernel[1], g.stride[1]);
+                if cols == 0 {
+                    return EMPTY_FLAG;
+                }
+                (j0 as u64) << o[0]
+                    | ((xp / g.stride[1]) as u64) << o[1]
+                    | ((xp - j0) as u64) << o[3]
+                    | (cols as u64 - 1) << o[5]
+            })
+            .collect();
         CoordTables {
-            channel: (0..c as u64).map(|ch| (ch * kk) << o[0]).collect(),
-            row: part(true),
-            col: part(false),
+            row,
+            col,
             empty: ((g.out_hw[0] * g.stride[0]) as u64) << o[2],
         }
     }
 
     /// The word of feature `f` from the tables (what [`CoordLogic`] computes).
     pub fn word(&self, g: &ConvGeometry, f: usize) -> u64 {
-        let [_, h, w] = g.in_shape;
-        let (c, y, x) = (f / (h * w), (f / w) % h, f % w);
-        let (r, k) = (self.row[y], self.col[x]);
+        let w = g.in_shape[2];
+        let (r, k) = (self.row[f / w], self.col[f % w]);
         if (r | k) & EMPTY_FLAG != 0 {
-            self.channel[c] + self.empty
+            self.empty
         } else {
-            self.channel[c] + r + k
+            r + k
         }
     }
 }
@@ -108,15 +111,13 @@ fn table<const N: usize>(words: &[u64]) -> BTreeMap<Bits<N>, Bits<64>> {
 
 /// A conv stage's coordinate word of the input feature `index`, as the coordinate ROM would
 /// read it ([`coord_word`], same latency: the word of the index presented in cycle `c` is on
-/// `word` in cycle `c + 1`) but from logic: the index is split into `(c, y, x)` by two exact
-/// divisions by constants ([`exact_divider`]: `⌊f/W⌋` and `⌊f/(H·W)⌋` as a multiply and a
-/// shift, registered), then three small LUT tables ([`CoordTables`], per channel, row and
-/// column) are summed.
+/// `word` in cycle `c + 1`) but from logic: `r = ⌊f/W⌋` by an exact multiply and shift
+/// ([`exact_divider`]), registered with `f`; then `x = f − r·W` and the sum of the row table at
+/// `r` and the column table at `x` ([`CoordTables`], LUT tables).
 ///
-/// Ports: `clock`; `index` (in), `word` (out). Latency 1 cycle. Cost: two constant
-/// multipliers of the index, two small ones of the quotients (~150 LUT4 on iCE40 for
-/// MNIST-sized maps), the three tables (~`H + W + C` words of LUT), a 3-input adder of the
-/// layout's width, ~48 flip-flops; no block RAM.
+/// Ports: `clock`; `index` (in), `word` (out). Latency 1 cycle. Cost: a constant multiplier of
+/// the index and a small one of the quotient, the two tables (`C·H + W` words of LUT), a
+/// 2-input adder of the layout's width, 32 flip-flops; no block RAM.
 #[derive(LogicBlock)]
 pub struct CoordLogic {
     pub clock: Input<Clock>,
@@ -124,30 +125,21 @@ pub struct CoordLogic {
     pub index: Input<Bits16>,
     /// Its coordinate word (a cycle later).
     pub word: Output<Bits<64>>,
-    /// The registered index and its quotients `⌊f/W⌋ = c·H + y` and `⌊f/(H·W)⌋ = c`.
+    /// The registered index and its quotient `⌊f/W⌋ = c·H + y`.
     f_r: DFF<Bits16>,
-    yq_r: DFF<Bits16>,
-    c_r: DFF<Bits16>,
-    prod_y: Signal<Local, Bits<32>>,
-    prod_c: Signal<Local, Bits<32>>,
-    quot_y: Signal<Local, Bits<32>>,
-    quot_c: Signal<Local, Bits<32>>,
-    prod_ch: Signal<Local, Bits<32>>,
-    prod_yw: Signal<Local, Bits<32>>,
-    y: Signal<Local, Bits16>,
+    r_r: DFF<Bits16>,
+    prod_r: Signal<Local, Bits<32>>,
+    quot_r: Signal<Local, Bits<32>>,
+    prod_rw: Signal<Local, Bits<32>>,
     x: Signal<Local, Bits16>,
-    ctab: ROM<Bits<64>, 16>,
-    ytab: ROM<Bits<64>, 9>,
+    rtab: ROM<Bits<64>, 9>,
     xtab: ROM<Bits<64>, 9>,
     empty: Signal<Local, Bit>,
     /// The products' and differences' bits above what is used (read here so lint sees them
-    /// used: the quotients fit 16 bits, the coordinates 9).
+    /// used: the quotient fits 16 bits, the table addresses 9).
     unused_bits: Signal<Local, Bit>,
-    my_c: Constant<Bits16>,
-    sy_c: Constant<Bits8>,
-    mc_c: Constant<Bits16>,
-    sc_c: Constant<Bits8>,
-    h_c: Constant<Bits16>,
+    m_c: Constant<Bits16>,
+    s_c: Constant<Bits8>,
     w_c: Constant<Bits16>,
     empty_c: Constant<Bits<64>>,
 }
@@ -156,36 +148,26 @@ impl CoordLogic {
     /// The coordinate logic of geometry `g` (panics if [`coords_in_logic_possible`] is false:
     /// the planner checks it first).
     pub fn new(g: &ConvGeometry) -> Self {
-        let [_, h, w] = g.in_shape;
-        let n = g.in_shape.iter().product::<usize>();
-        let (my, sy) = exact_divider(w, n).expect("an exact divider by W");
-        let (mc, sc) = exact_divider(h * w, n).expect("an exact divider by H·W");
+        assert!(coords_in_logic_possible(g), "coordinates in logic: {g:?}");
+        let [c, h, w] = g.in_shape;
+        let (m, s) = exact_divider(w, c * h * w).expect("an exact divider by W");
         let t = CoordTables::of(g);
         Self {
             clock: Signal::default(),
             index: Signal::default(),
             word: Signal::default(),
             f_r: DFF::default(),
-            yq_r: DFF::default(),
-            c_r: DFF::default(),
-            prod_y: Signal::default(),
-            prod_c: Signal::default(),
-            quot_y: Signal::default(),
-            quot_c: Signal::default(),
-            prod_ch: Signal::default(),
-            prod_yw: Signal::default(),
-            y: Signal::default(),
+            r_r: DFF::default(),
+            prod_r: Signal::default(),
+            quot_r: Signal::default(),
+            prod_rw: Signal::default(),
             x: Signal::default(),
-            ctab: ROM::new(table(&t.channel)),
-            ytab: ROM::new(table(&t.row)),
+            rtab: ROM::new(table(&t.row)),
             xtab: ROM::new(table(&t.col)),
             empty: Signal::default(),
             unused_bits: Signal::default(),
-            my_c: Constant::new(bits(my)),
-            sy_c: Constant::new(bits(sy as u64)),
-            mc_c: Constant::new(bits(mc)),
-            sc_c: Constant::new(bits(sc as u64)),
-            h_c: Constant::new(bits(h as u64)),
+            m_c: Constant::new(bits(m)),
+            s_c: Constant::new(bits(s as u64)),
             w_c: Constant::new(bits(w as u64)),
             empty_c: Constant::new(bits(t.empty)),
         }
@@ -195,33 +177,25 @@ impl CoordLogic {
 impl Logic for CoordLogic {
     #[hdl_gen]
     fn update(&mut self) {
-        dff_setup!(self, clock, f_r, yq_r, c_r);
-        self.prod_y.next = self.index.val() * self.my_c.val();
-        self.prod_c.next = self.index.val() * self.mc_c.val();
+        dff_setup!(self, clock, f_r, r_r);
+        self.prod_r.next = self.index.val() * self.m_c.val();
+        self.quot_r.next = self.prod_r.val() >> self.s_c.val();
         self.f_r.d.next = self.index.val();
-        self.quot_y.next = self.prod_y.val() >> self.sy_c.val();
-        self.quot_c.next = self.prod_c.val() >> self.sc_c.val();
-        self.yq_r.d.next = self.quot_y.val().get_bits::<16>(0);
-        self.c_r.d.next = self.quot_c.val().get_bits::<16>(0);
-        // y = ⌊f/W⌋ − c·H, x = f − ⌊f/W⌋·W.
-        self.prod_ch.next = self.c_r.q.val() * self.h_c.val();
-        self.prod_yw.next = self.yq_r.q.val() * self.w_c.val();
-        self.y.next = self.yq_r.q.val() - self.prod_ch.val().get_bits::<16>(0);
-        self.x.next = self.f_r.q.val() - self.prod_yw.val().get_bits::<16>(0);
-        self.unused_bits.next = self.quot_y.val().get_bits::<16>(16).any()
-            | self.quot_c.val().get_bits::<16>(16).any()
-            | self.prod_ch.val().get_bits::<16>(16).any()
-            | self.prod_yw.val().get_bits::<16>(16).any()
-            | self.y.val().get_bits::<7>(9).any()
+        self.r_r.d.next = self.quot_r.val().get_bits::<16>(0);
+        // x = f − ⌊f/W⌋·W.
+        self.prod_rw.next = self.r_r.q.val() * self.w_c.val();
+        self.x.next = self.f_r.q.val() - self.prod_rw.val().get_bits::<16>(0);
+        self.unused_bits.next = self.quot_r.val().get_bits::<16>(16).any()
+            | self.prod_rw.val().get_bits::<16>(16).any()
+            | self.r_r.q.val().get_bits::<7>(9).any()
             | self.x.val().get_bits::<7>(9).any();
-        self.ctab.address.next = self.c_r.q.val();
-        self.ytab.address.next = self.y.val().get_bits::<9>(0);
+        self.rtab.address.next = self.r_r.q.val().get_bits::<9>(0);
         self.xtab.address.next = self.x.val().get_bits::<9>(0);
-        self.empty.next = self.ytab.data.val().get_bit(63) | self.xtab.data.val().get_bit(63);
+        self.empty.next = self.rtab.data.val().get_bit(63) | self.xtab.data.val().get_bit(63);
         if self.empty.val() {
-            self.word.next = self.ctab.data.val() + self.empty_c.val();
+            self.word.next = self.empty_c.val();
         } else {
-            self.word.next = self.ctab.data.val() + self.ytab.data.val() + self.xtab.data.val();
+            self.word.next = self.rtab.data.val() + self.xtab.data.val();
         }
     }
 }
@@ -255,7 +229,7 @@ mod tests {
 
     #[test]
     fn divides_exactly_by_every_map_width_and_size_up_to_a_full_index() {
-        // ⌊f/28⌋ for f < 784 (MNIST's rows), ⌊f/196⌋ for f < 1568 (mnist-cnn's second conv).
+        // ⌊f/28⌋ for f < 784 (MNIST's rows), ⌊f/14⌋ for f < 1568 (mnist-cnn's second conv).
         for (d, n) in [
             (28, 784),
             (196, 1568),
@@ -299,6 +273,8 @@ mod tests {
         let g = geometry([2, 14, 14], [5, 5], [2, 2], [2, 2]);
         let mut t = CoordTables::of(&g);
         t.col[3] += 1 << CoordLayout::of(&g).offsets[1];
+        // A row of the second channel: its weight rows are off by one.
+        t.row[14 + 5] += 1;
         let layout = CoordLayout::of(&g);
         assert!((0..392).any(|f| t.word(&g, f) != coord_word(&g, &layout, f)));
     }
