@@ -63,6 +63,8 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         conv: plan.conv.clone(),
         event_queue: plan.event_queue,
         coords_in_logic: plan.coords_in_logic,
+        v_read_registered: design.options.target.family() == Some(crate::target::Family::Ecp5),
+        lean_control: design.options.target.family() != Some(crate::target::Family::Ecp5),
     }
 }
 

@@ -84,6 +84,8 @@ fn random_params(
         conv: None,
         event_queue: 0,
         coords_in_logic: false,
+        v_read_registered: false,
+        lean_control: false,
     }
 }
 

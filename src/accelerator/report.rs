@@ -189,7 +189,7 @@ pub fn bandwidth_bounds(d: &Design) -> String {
     }
 }
 
-fn estimate_facts(d: &Design) -> [(&'static str, String); 8] {
+fn estimate_facts(d: &Design) -> [(&'static str, String); 9] {
     [
         (
             "cycles per sample",
@@ -209,6 +209,13 @@ fn estimate_facts(d: &Design) -> [(&'static str, String); 8] {
         ("memory-bandwidth bound", bandwidth_bounds(d)),
         ("LUTs", format!("~{}", d.est_luts)),
         ("FFs", format!("~{}", d.est_ffs)),
+        (
+            "logic cells",
+            format!(
+                "~{}",
+                hdl::plan::logic_cells(d.options.target, d.est_luts, d.est_ffs)
+            ),
+        ),
         ("block RAMs", d.est_brams.to_string()),
         ("SPRAMs", d.est_sprams.to_string()),
         (

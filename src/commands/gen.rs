@@ -96,8 +96,14 @@ fn print_summary(d: &Design, out: &Path, secs: f64) {
         clock_mhz(d)
     );
     println!("  memory-bandwidth bound: {}", bandwidth_bounds(d));
+    let cells = hdl::plan::logic_cells(d.options.target, d.est_luts, d.est_ffs);
+    let cells = if cells != d.est_luts {
+        format!(" (~{cells} logic cells)")
+    } else {
+        String::new()
+    };
     println!(
-        "  estimated: ~{} LUTs, ~{} FFs, {} block RAMs, {} SPRAMs; {} kbit of weights",
+        "  estimated: ~{} LUTs, ~{} FFs{cells}, {} block RAMs, {} SPRAMs; {} kbit of weights",
         d.est_luts,
         d.est_ffs,
         d.est_brams,

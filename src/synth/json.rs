@@ -125,6 +125,10 @@ pub struct Estimates {
     pub bram: Estimate,
     #[serde(rename = "SPRAM")]
     pub spram: Estimate,
+    /// iCE40 only: logic cells (`plan::logic_cells`: LUT4s and half the flip-flops) against
+    /// nextpnr's `ICESTORM_LC`, what fits or does not.
+    #[serde(rename = "LC", default, skip_serializing_if = "Option::is_none")]
+    pub lc: Option<Estimate>,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize)]
@@ -156,17 +160,23 @@ impl Estimates {
             ff: Estimate::new(d.est_ffs, used("FF")),
             bram: Estimate::new(d.est_brams, used(bram)),
             spram: Estimate::new(d.est_sprams, used("SPRAM")),
+            lc: (o.family == hdl::target::Family::Ice40).then(|| {
+                let cells = hdl::plan::logic_cells(d.options.target, d.est_luts, d.est_ffs);
+                Estimate::new(cells, used("LC"))
+            }),
         }
     }
 
     /// The estimates under their names in synth.json, in display order.
-    pub fn named(&self) -> [(&'static str, &Estimate); 4] {
-        [
+    pub fn named(&self) -> Vec<(&'static str, &Estimate)> {
+        let mut named = vec![
             ("LUT", &self.lut),
             ("FF", &self.ff),
             ("BRAM", &self.bram),
             ("SPRAM", &self.spram),
-        ]
+        ];
+        named.extend(self.lc.as_ref().map(|e| ("LC", e)));
+        named
     }
 }
 

@@ -133,6 +133,13 @@ impl ConvFire {
         let geo = params.conv.as_ref().expect("a conv stage");
         let c16 = |v: usize| Constant::new(bits(v as u64));
         let c8 = |v: usize| Constant::new(bits(v as u64));
+        // Narrowed registers hold: `V` rows, tick rows, sent indices (a lane adds its
+        // channel's offset to the base), the counters' values.
+        let nr = params.lean_control;
+        let v_rows = params.v_rows();
+        let tk_rows = params.tick_rows();
+        let sent = params.groups() * params.lanes * geo.pooled_positions();
+        let row = |n: usize| RDff::<Bits16>::holding(n, nr);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -152,32 +159,32 @@ impl ConvFire {
             conv_valid: RDff::default(),
             first_d: RDff::default(),
             last_d: RDff::default(),
-            r_d: RDff::default(),
+            r_d: row(tk_rows),
             conv_valid2: RDff::default(),
             first_d2: RDff::default(),
             last_d2: RDff::default(),
-            r_d2: RDff::default(),
+            r_d2: row(tk_rows),
             conv_valid3: RDff::default(),
             first_d3: RDff::default(),
             last_d3: RDff::default(),
-            r_d3: RDff::default(),
-            g: RDff::default(),
-            py: RDff::default(),
-            px: RDff::default(),
+            r_d3: row(tk_rows),
+            g: row(params.groups()),
+            py: row(geo.pooled_hw[0]),
+            px: row(geo.pooled_hw[1]),
             dy: RDff::default(),
             dx: RDff::default(),
-            gbase: RDff::default(),
-            ybase: RDff::default(),
-            wbase: RDff::default(),
-            rowoff: RDff::default(),
-            r: RDff::default(),
-            pos: RDff::default(),
-            obase: RDff::default(),
+            gbase: row(v_rows),
+            ybase: row(v_rows),
+            wbase: row(v_rows),
+            rowoff: row(v_rows),
+            r: row(tk_rows),
+            pos: row(geo.pooled_positions()),
+            obase: row(sent),
             m: RDff::default(),
-            raddr_r: RDff::default(),
+            raddr_r: row(tk_rows),
             err_r: RDff::default(),
             rd_valid_r: RDff::default(),
-            rd_base_r: RDff::default(),
+            rd_base_r: row(sent),
             rd_m_r: RDff::default(),
             v_busy_r: RDff::default(),
             dx_ext: ZeroExtend::new(),

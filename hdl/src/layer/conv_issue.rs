@@ -4,6 +4,7 @@
 use crate::layer::coord_logic::CoordLogic;
 use crate::layer::integrate_issue::SampleState;
 use crate::layer::stage_params::{ConvGeometry, StageParams};
+use crate::layer::walk_bounds::WalkBounds;
 use crate::layer::weight_memory::{WeightAddr, WEIGHT_ADDR_BITS};
 use crate::prelude::*;
 use crate::prim::{SyncRam, ZeroExtend};
@@ -169,8 +170,12 @@ pub fn coord_word(g: &ConvGeometry, layout: &CoordLayout, feature: usize) -> u64
 ///
 /// While an event walks, the next one is taken and its ROM word held in a prefetch buffer, so
 /// back-to-back events walk without a gap when the walk takes 3 cycles or more (a 2-cycle
-/// walk leaves one). Every event's ROM word goes through the buffer (registered: the ROM's
-/// block RAM clock-to-out then feeds only a register, not the walk's loads).
+/// walk leaves one). With `lean_control` (every target but ECP5, whose placed netlist is kept)
+/// the next event is also taken in the walk's last cycle, and the in-map test comes from
+/// [`WalkBounds`]' flip-flops: neither `ready` nor the counters' enables then wait on the
+/// offsets' compares (the UP5K's longest path before, 35 ns). Every event's ROM word goes
+/// through the buffer (registered: the ROM's block RAM clock-to-out then feeds only a
+/// register, not the walk's loads).
 ///
 /// Latency: an event taken while idle issues its first pass 4 cycles later (ROM read, buffer,
 /// walk load, pass register). Cycles per sample: `G·Ho·Wo` (bias) + per event `Σ_aligned positions
@@ -207,6 +212,13 @@ pub struct ConvIssue {
     rom: SyncRam<Bits<64>, 16>,
     coords: Vec<CoordLogic>,
     _logic: usize,
+    /// 0/1 switches: the prefetch waits for the walk's last cycle to pass (`_late`), or not
+    /// (`_early`, with `lean_control`; its condition is `prefetch`).
+    _late: usize,
+    _early: usize,
+    prefetch: Vec<Wire<Bit>>,
+    /// With `_early` too: the in-map test from flip-flops ([`WalkBounds`]).
+    bounds: Vec<WalkBounds>,
     m_ext: ZeroExtend<8, 9>,
     /// The ROM word shifted down to each field.
     sh_v: Wire<Bits<64>>,
@@ -327,6 +339,14 @@ impl ConvIssue {
             (rom, vec![])
         };
         let n_logic = coords.len();
+        // Narrowed registers hold: `V` rows (walk offsets wander outside the map, but a pass
+        // is issued only inside it, where the sum modulo the narrowed width is the row),
+        // weight rows likewise, the counters' values.
+        let nr = params.lean_control;
+        let v_rows = params.v_rows();
+        let w_rows = groups * (params.inputs + 1);
+        let row = |n: usize| RDff::<Bits16>::holding(n, nr);
+        let wrow = || RDff::<WeightAddr>::holding(w_rows, nr);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -344,6 +364,14 @@ impl ConvIssue {
             rom,
             coords,
             _logic: n_logic,
+            _late: usize::from(!params.lean_control),
+            _early: usize::from(params.lean_control),
+            prefetch: (0..usize::from(params.lean_control))
+                .map(|_| Signal::default())
+                .collect(),
+            bounds: (0..usize::from(params.lean_control))
+                .map(|_| WalkBounds::new(geo))
+                .collect(),
             m_ext: ZeroExtend::new(),
             sh_v: Signal::default(),
             sh_y: Signal::default(),
@@ -359,17 +387,17 @@ impl ConvIssue {
             ic: RDff::default(),
             jc: RDff::default(),
             nj: RDff::default(),
-            g: RDff::default(),
+            g: row(groups),
             oyn: RDff::default(),
             oxn: RDff::default(),
             ox0: RDff::default(),
-            vrow: RDff::default(),
-            vrow_rs: RDff::default(),
-            wpos: RDff::default(),
-            wpos_rs: RDff::default(),
-            wg: RDff::default(),
-            vg: RDff::default(),
-            pos: RDff::default(),
+            vrow: row(v_rows),
+            vrow_rs: row(v_rows),
+            wpos: wrow(),
+            wpos_rs: wrow(),
+            wg: wrow(),
+            vg: row(v_rows),
+            pos: row(howo),
             nb_fetch: RDff::default(),
             nb_valid: RDff::default(),
             nb_word: RDff::default(),
@@ -382,8 +410,8 @@ impl ConvIssue {
             pv: RDff::default(),
             pk: RDff::default(),
             pb: RDff::default(),
-            pg: RDff::default(),
-            pw: RDff::default(),
+            pg: row(v_rows),
+            pw: wrow(),
             in_map: Signal::default(),
             last_g: Signal::default(),
             last_jj: Signal::default(),
@@ -501,6 +529,14 @@ impl Logic for ConvIssue {
             & ((self.oxn.q.val() & self.neg_c.val()) == self.zero_c.val())
             & (self.oyn.q.val() < self.hos_c.val())
             & (self.oxn.q.val() < self.wos_c.val());
+        for e in 0..self._early {
+            self.bounds[e].clock.next = self.clock.val();
+            self.bounds[e].rst.next = self.rst.val();
+            self.bounds[e].oyn.next = self.oyn.q.val();
+            self.bounds[e].oxn.next = self.oxn.q.val();
+            self.bounds[e].ox0.next = self.ox0.q.val();
+            self.in_map.next = self.bounds[e].in_map.val();
+        }
         self.advance.next = false;
         self.idle.next = !self.bias_act.q.val() & !self.walk.q.val();
         self.walk_end.next = false;
@@ -594,16 +630,34 @@ impl Logic for ConvIssue {
             }
         }
         // Prefetch: while an event walks, the next one is taken and its ROM word buffered.
-        if self.walk.q.val()
-            & !self.walk_end.val()
-            & !self.nb_fetch.q.val()
-            & !self.nb_valid.q.val()
-            & self.ev_in.valid.val()
-            & !self.ev_in.eow.val()
-        {
-            self.accept_event.next = true;
-            self.nb_fetch.d.next = true;
-            self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
+        // With `_early` also in the walk's last cycle (the buffer then fills while the stage
+        // is idle, and the walk starts from it): `ready` then does not depend on the walk's
+        // position compares, which on the UP5K made the path from a conv stage's walk
+        // through the event queue's pop to its RAM address the design's longest.
+        for _l in 0..self._late {
+            if self.walk.q.val()
+                & !self.walk_end.val()
+                & !self.nb_fetch.q.val()
+                & !self.nb_valid.q.val()
+                & self.ev_in.valid.val()
+                & !self.ev_in.eow.val()
+            {
+                self.accept_event.next = true;
+                self.nb_fetch.d.next = true;
+                self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
+            }
+        }
+        for e in 0..self._early {
+            self.prefetch[e].next = self.walk.q.val()
+                & !self.nb_fetch.q.val()
+                & !self.nb_valid.q.val()
+                & self.ev_in.valid.val()
+                & !self.ev_in.eow.val();
+            if self.prefetch[e].val() {
+                self.accept_event.next = true;
+                self.nb_fetch.d.next = true;
+                self.nb_k.d.next = self.t_c.val() - self.m_ext.y.val();
+            }
         }
         if self.nb_fetch.q.val() {
             self.nb_word.d.next = self.rom.rdata.val();
@@ -636,6 +690,15 @@ impl Logic for ConvIssue {
             self.g.d.next = self.zero16.val();
             self.wg.d.next = self.zero_w.val();
             self.vg.d.next = self.zero16.val();
+        }
+        for e in 0..self._early {
+            self.bounds[e].start.next = self.start_walk.val();
+            self.bounds[e].start_y.next =
+                self.sh_y.val().get_bits::<COORD_BITS>(0) & self.mask_y.val();
+            self.bounds[e].start_x.next =
+                self.sh_x.val().get_bits::<COORD_BITS>(0) & self.mask_x.val();
+            self.bounds[e].advance.next = self.advance.val();
+            self.bounds[e].next_row.next = self.last_jj.val();
         }
         if self.fire_start.val() {
             self.state.d.next = SampleState::Bias;

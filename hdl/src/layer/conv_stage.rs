@@ -35,8 +35,11 @@ use crate::stream::{EventIn, EventOut, WordIn, ZOut};
 /// to the tick memory (`V` is then free for the next sample); the tick sweeps send the pooled
 /// map in tick order, channel-major indices `(g·P + p)·Hp·Wp + py·Wp + px`.
 ///
-/// The potential memory's read is registered in the stage (two cycles from address to the
-/// lanes), with the forwarding that needs (see the `fwd2` field).
+/// On ECP5 the potential memory's read is registered in the stage (two cycles from address to
+/// the lanes), with the forwarding that needs (see the `fwd2` field). Elsewhere
+/// (`v_read_registered` false) the lanes take the read data as a dense stage's do, and the
+/// conversion's read address is registered instead (`fraddr`), so its rows reach the lanes in
+/// the same cycle: the two wirings differ in no cycle count.
 ///
 /// Cycles per sample: integrate `G·Ho·Wo + Σ_events Σ_aligned positions (G inside, else 1) + 4`
 /// (+3 for an event the walk waited for; see [`ConvIssue`]) plus the conversion
@@ -83,6 +86,8 @@ pub struct ConvStage<const ZW: usize> {
     v_reg: Vec<RDff<Signed<ZW>>>,
     w1: Vec<RDff<Signed<ZW>>>,
     w2: Vec<RDff<Signed<ZW>>>,
+    /// Unregistered read (one or none): the conversion's `V` row of last cycle.
+    fraddr: Vec<RDff<Bits16>>,
     ser: Serialiser<ZW>,
     /// The event queue on the output (one, when a conv stage follows; else none and the
     /// serialiser drives `ev_out`), and the 0/1 switches of the two wirings.
@@ -90,6 +95,9 @@ pub struct ConvStage<const ZW: usize> {
     _queued: usize,
     _direct: usize,
     _p: usize,
+    /// The 0/1 switches of the registered and the direct `V` read.
+    _vreg: usize,
+    _vdirect: usize,
 }
 
 impl<const ZW: usize> ConvStage<ZW> {
@@ -105,6 +113,11 @@ impl<const ZW: usize> ConvStage<ZW> {
         let layout = params.layout();
         let tick_bits = params.time_steps.trailing_zeros() as usize + 1;
         let in_logic = params.state_in_logic;
+        let preg = if params.v_read_registered {
+            params.lanes
+        } else {
+            0
+        };
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -124,15 +137,28 @@ impl<const ZW: usize> ConvStage<ZW> {
                 .map(|p| Lane::with_index(params, p * pooled))
                 .collect(),
             fire: ConvFire::new(params),
-            pool: PoolMax::new(params.lanes),
+            // A 1×1 pool needs no compare (`lean_control`).
+            pool: if params
+                .conv
+                .as_ref()
+                .is_some_and(|g| g.pool_kernel == [1, 1])
+                && params.lean_control
+            {
+                PoolMax::pass_through(params.lanes)
+            } else {
+                PoolMax::new(params.lanes)
+            },
             row_d0: RDff::default(),
             row_d1: RDff::default(),
             h1_row: RDff::default(),
             h1_valid: RDff::default(),
             fwd2: RDff::default(),
-            v_reg: (0..params.lanes).map(|_| RDff::default()).collect(),
-            w1: (0..params.lanes).map(|_| RDff::default()).collect(),
-            w2: (0..params.lanes).map(|_| RDff::default()).collect(),
+            v_reg: (0..preg).map(|_| RDff::default()).collect(),
+            w1: (0..preg).map(|_| RDff::default()).collect(),
+            w2: (0..preg).map(|_| RDff::default()).collect(),
+            fraddr: (0..usize::from(!params.v_read_registered))
+                .map(|_| RDff::default())
+                .collect(),
             ser: Serialiser::new(params.lanes, params.sent_neurons(), params.fires),
             queue: (params.event_queue > 0)
                 .then(|| EventQueue::new(params.event_queue))
@@ -141,6 +167,8 @@ impl<const ZW: usize> ConvStage<ZW> {
             _queued: usize::from(params.event_queue > 0),
             _direct: usize::from(params.event_queue == 0),
             _p: params.lanes,
+            _vreg: usize::from(params.v_read_registered),
+            _vdirect: usize::from(!params.v_read_registered),
         }
     }
 }
@@ -204,6 +232,16 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
         } else {
             self.vram.raddr.next = self.row_d1.q.val();
         }
+        for _d in 0..self._vdirect {
+            self.fraddr[0].clock.next = self.clock.val();
+            self.fraddr[0].rst.next = self.rst.val();
+            self.fraddr[0].d.next = self.fire.v_raddr.val();
+            if self.fire.v_busy.val() {
+                self.vram.raddr.next = self.fraddr[0].q.val();
+            } else {
+                self.vram.raddr.next = self.pipe.v_raddr.val();
+            }
+        }
         self.vram.we.next = self.pipe.wb_valid.val();
         self.vram.waddr.next = self.pipe.wb_g.val();
         self.tkram.raddr.next = self.fire.tk_raddr.val();
@@ -215,19 +253,24 @@ impl<const ZW: usize> Logic for ConvStage<ZW> {
             self.lanes[p].clock.next = self.clock.val();
             self.lanes[p].rst.next = self.rst.val();
             self.lanes[p].w_in.next = self.wmem.rdata[p].val();
-            self.v_reg[p].clock.next = self.clock.val();
-            self.v_reg[p].rst.next = self.rst.val();
-            self.v_reg[p].d.next = self.vram.rdata[p].val();
-            self.w1[p].clock.next = self.clock.val();
-            self.w1[p].rst.next = self.rst.val();
-            self.w1[p].d.next = self.lanes[p].v_out.val();
-            self.w2[p].clock.next = self.clock.val();
-            self.w2[p].rst.next = self.rst.val();
-            self.w2[p].d.next = self.w1[p].q.val();
-            if self.fwd2.q.val() {
-                self.lanes[p].v_in.next = self.w2[p].q.val();
-            } else {
-                self.lanes[p].v_in.next = self.v_reg[p].q.val();
+            for _r in 0..self._vreg {
+                self.v_reg[p].clock.next = self.clock.val();
+                self.v_reg[p].rst.next = self.rst.val();
+                self.v_reg[p].d.next = self.vram.rdata[p].val();
+                self.w1[p].clock.next = self.clock.val();
+                self.w1[p].rst.next = self.rst.val();
+                self.w1[p].d.next = self.lanes[p].v_out.val();
+                self.w2[p].clock.next = self.clock.val();
+                self.w2[p].rst.next = self.rst.val();
+                self.w2[p].d.next = self.w1[p].q.val();
+                if self.fwd2.q.val() {
+                    self.lanes[p].v_in.next = self.w2[p].q.val();
+                } else {
+                    self.lanes[p].v_in.next = self.v_reg[p].q.val();
+                }
+            }
+            for _d in 0..self._vdirect {
+                self.lanes[p].v_in.next = self.vram.rdata[p].val();
             }
             self.vram.wdata[p].next = self.lanes[p].v_out.val();
             self.lanes[p].tk_in.next = self.tkram.rdata[p].val();

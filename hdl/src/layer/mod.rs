@@ -2,7 +2,7 @@
 //! weights ([`WeightLoader`], [`WeightMemory`]), integrate control ([`IntegrateIssue`],
 //! [`IntegratePipeline`]), the datapath ([`Lane`], with [`Scale`] and [`Activation`]), fire
 //! control ([`FireSequencer`]) and output ([`Serialiser`], [`BeatRegister`]); the conv stage
-//! ([`ConvStage`]) swaps in [`ConvIssue`], [`ConvFire`] and [`PoolMax`], and queues its events
+//! ([`ConvStage`]) swaps in [`ConvIssue`] (with [`CoordLogic`] and [`WalkBounds`]), [`ConvFire`] and [`PoolMax`], and queues its events
 //! for a conv stage after it ([`EventQueue`]).
 
 pub mod activation;
@@ -22,6 +22,7 @@ pub mod row_stream;
 pub mod scale;
 pub mod serialiser;
 pub mod stage_params;
+pub mod walk_bounds;
 pub mod weight_loader;
 pub mod weight_memory;
 
@@ -42,5 +43,6 @@ pub use row_stream::{RowIn, RowOut};
 pub use scale::Scale;
 pub use serialiser::Serialiser;
 pub use stage_params::ConvGeometry;
+pub use walk_bounds::WalkBounds;
 pub use weight_loader::WeightLoader;
 pub use weight_memory::{WeightAddr, WeightLayout, WeightMemory, WeightStore, WEIGHT_ADDR_BITS};

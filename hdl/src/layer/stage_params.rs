@@ -106,6 +106,18 @@ pub struct StageParams {
     /// A conv stage computes its coordinate words in logic ([`crate::layer::CoordLogic`])
     /// instead of reading them from a block-RAM ROM.
     pub coords_in_logic: bool,
+    /// A conv stage registers its potential memory's read data, with the two-back forwarding
+    /// that needs (ECP5: a `DP16KD`'s clock-to-out is 5.8 ns at 100 MHz); else the lanes take
+    /// the read data as a dense stage's do (iCE40: 3·`z_bits` flip-flops a lane fewer).
+    pub v_read_registered: bool,
+    /// A conv stage's control refinements made after its ECP5 build was placed and measured:
+    /// counters and row registers keep only the bits their values need
+    /// ([`crate::prim::RDff::narrow`]), a `1×1` pool has no compare
+    /// ([`crate::layer::PoolMax::pass_through`]), and the kernel walk takes the next event in
+    /// its last cycle too (its `ready` then no longer waits on the walk's position compares).
+    /// Every target could have them; ECP5 does not only so that its netlist stays the one
+    /// placed at 102.8 MHz (the same netlist with one instance renamed placed at 94.5).
+    pub lean_control: bool,
 }
 
 impl StageParams {
