@@ -271,6 +271,36 @@ fn too_big_for_the_target_is_refused_with_the_resource() {
     }
 }
 
+/// At one lane per layer fewer lanes cannot help: the refusal says so and names the bigger
+/// target. `mnist-cnn` in the iCEBreaker wrapper (UART link, SPRAM-weight flash loader, PLL:
+/// ~820 logic cells) takes 5 365 of the UP5K's 5 280 cells even at lanes 1,1,1.
+#[test]
+fn a_one_lane_design_that_overflows_is_told_to_change_target_not_lanes() {
+    require_tools(&["yosys", "nextpnr-ice40", "icepack"]);
+    let dir = out_dir("one-lane-too-big");
+    let out = ttfs(&[
+        "synth",
+        "--model",
+        "mnist-cnn",
+        "--target",
+        "ice40-up5k",
+        "--board",
+        "icebreaker",
+        "--lanes",
+        "1,1,1",
+        "--out",
+        dir.join("build").to_str().unwrap(),
+    ]);
+    let line = one_line_error(&out);
+    assert!(line.contains("after place-and-route"), "{line}");
+    assert!(line.contains("/5280"), "{line}");
+    assert!(
+        line.contains("one lane per layer already (--lanes 1,1,1)") && line.contains("ecp5-25k"),
+        "{line}"
+    );
+    assert!(!line.contains("give fewer --lanes"), "{line}");
+}
+
 /// A design with more ports than the SG48 has pins (three layers of spike trace ports on
 /// `--board none`) fails in nextpnr, never in the planner: the P&R failure is translated into
 /// the one-line resource message (`IO used/available`).

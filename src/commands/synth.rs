@@ -271,6 +271,15 @@ fn does_not_fit(r: &SynthJson, ov: &Overflow, target: Target, path: &Path) -> an
             bigger(target)
         ),
         "IO" => "the top has more ports than the package has pins: use a board wrapper (--board) or a bigger --target".into(),
+        // At one lane everywhere fewer lanes cannot help: only another device or model.
+        _ if r.lanes.iter().all(|&l| l == 1) => match target.bigger() {
+            Some(b) => format!(
+                "it is at one lane per layer already (--lanes {lanes}): a bigger --target ({b}) or a smaller model"
+            ),
+            None => {
+                format!("it is at one lane per layer already (--lanes {lanes}): a smaller model")
+            }
+        },
         _ => format!(
             "give fewer --lanes (now {lanes}) or {}",
             bigger(target)
