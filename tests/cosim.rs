@@ -430,3 +430,61 @@ fn default_model_with_four_features_per_beat_classifies_mnist_exactly() {
     assert_eq!(r.outputs, 200);
     assert_eq!(r.per_sample[5].error, Some(true));
 }
+
+#[test]
+fn random_models_with_1_3_and_8_features_per_beat_and_two_events_per_pass_match_under_stalls() {
+    // Issue 15: K = 1, 3 and 8 features per beat (the last beat partial where K does not
+    // divide the inputs) through the wide encoder's banks and merges, and dense stages that
+    // integrate two events per pass (both ports of the weight ROM), under 30 % stalls on both
+    // streams; a framing fault in each run.
+    for (seed, k) in [(81u64, 1usize), (82, 3), (83, 8), (84, 3), (85, 8)] {
+        let (model, lanes) = random_network(seed);
+        let k = k.min(model.input_len()).min(64 / model.input_bits as usize);
+        let mut o = HwOptions::new(Target::Generic);
+        o.lanes = Some(lanes.clone());
+        o.input_lanes = Some(k);
+        o.events_per_cycle = Some(vec![2; model.layers.len()]);
+        let (d, top) = generate_for(&format!("wide-{seed}"), &model, o);
+        assert_eq!(d.input_lanes, k);
+        assert!(d.layers.iter().all(|l| l.events_per_cycle == 2));
+        let samples: Vec<Sample> = samples_for(&model, seed, 40)
+            .into_iter()
+            .enumerate()
+            .map(|(i, x)| match i {
+                9 => Sample::with_framing(x, Framing::Missing { extra: k }),
+                _ => Sample::new(x),
+            })
+            .collect();
+        let stim = Stimulus::from_samples(samples)
+            .with_stalls(Stalls::random(seed, 0.3))
+            .with_input_lanes(k, model.input_bits);
+        let r = cosim(&model, &top, &stim);
+        assert_exact(
+            &r,
+            &format!("seed {seed}, {k} features per beat, lanes {lanes:?}, two events per pass"),
+        );
+    }
+}
+
+#[test]
+fn default_model_on_the_ecp5_25k_plan_is_exact_and_within_5_percent_of_its_estimate() {
+    // The ECP5-25F plan: several features per beat into the wide encoder, layer 1 integrating
+    // two events per pass through both DP16KD ports. No stalls: the cycles are the estimate's.
+    let model = golden::default_model::quantized();
+    let (d, top) = generate_for("ecp5-25k", &model, HwOptions::new(Target::Ecp5_25k));
+    assert!(d.input_lanes > 1, "the plan widens the input beat");
+    assert_eq!(
+        d.layers[0].events_per_cycle, 2,
+        "layer 1 takes two events a pass"
+    );
+    let stim = Stimulus::new(mnist(300)).with_input_lanes(d.input_lanes, 8);
+    let r = cosim(&model, &top, &stim);
+    assert_exact(&r, "default model, ecp5-25k plan");
+    let ratio = r.cycles_per_sample / d.est_cycles_per_sample;
+    assert!(
+        (0.95..=1.05).contains(&ratio),
+        "{:.1} cycles/sample measured, {:.1} estimated",
+        r.cycles_per_sample,
+        d.est_cycles_per_sample
+    );
+}

@@ -59,7 +59,12 @@ fn gen_verilog_writes_report_md_with_the_layers_and_the_json_estimate() {
         assert_eq!(row[0], layer["layer"].to_string());
         assert_eq!(row[2], layer["outputs"].to_string(), "neurons");
         assert_eq!(row[3], layer["lanes"].to_string(), "lanes");
-        assert_eq!(row[7], layer["z_bits"].to_string(), "z bits");
+        assert_eq!(
+            row[5],
+            layer["events_per_cycle"].to_string(),
+            "events per pass"
+        );
+        assert_eq!(row[8], layer["z_bits"].to_string(), "z bits");
     }
     assert_eq!(rows[0][3], "4");
     let est = r["design"]["est_cycles_per_sample"].as_f64().unwrap();

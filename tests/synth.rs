@@ -94,6 +94,7 @@ const KEYS: &[&str] = &[
     "throughput_samples_per_s",
     "input_bound_samples_per_s",
     "input_bound_fraction",
+    "input_lanes",
     "resources",
     "estimates",
     "bitstream",
@@ -138,10 +139,12 @@ fn synth_ok(name: &str, extra: &[&str], logic: &str, bram: &str) -> Value {
         (thr - fmax.min(clock) * 1e6 / cycles).abs() <= 1e-6 * thr,
         "{v:#}"
     );
-    // The 16-input model's stream moves one feature per cycle at most: ≤ clock / 16 samples/s.
+    // The 16-input model's stream moves a beat of K features per cycle at most:
+    // ≤ clock / ⌈16 / K⌉ samples/s.
     let bound = v["input_bound_samples_per_s"].as_f64().unwrap();
+    let beats = 16usize.div_ceil(v["input_lanes"].as_u64().unwrap() as usize) as f64;
     assert!(
-        (bound - fmax.min(clock) * 1e6 / 16.0).abs() <= 1e-6 * bound,
+        (bound - fmax.min(clock) * 1e6 / beats).abs() <= 1e-6 * bound,
         "{v:#}"
     );
     let frac = v["input_bound_fraction"].as_f64().unwrap();

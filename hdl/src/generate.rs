@@ -1,7 +1,6 @@
 //! `generate`: one Verilog file (core modules + the ANSI `ttfs_top` wrapper of DESIGN §4)
 //! and the `$readmemh` memory images of a planned [`Design`].
 
-use crate::encoder::beat_splitter::{BeatSplitter, MAX_BEAT_BITS};
 use crate::layer::StageParams;
 use crate::layer::WeightStore;
 use crate::plan::Design;
@@ -13,8 +12,6 @@ use crate::verilog::{self, Dir, Instance, VerilogError, Wrapper};
 pub const CORE_MODULE: &str = "ttfs_core";
 /// Name of the ANSI top module (DESIGN §4).
 pub const TOP_MODULE: &str = "ttfs_top";
-/// Module name of the beat splitter in front of the core (`input_lanes > 1`).
-pub const SPLITTER_MODULE: &str = "ttfs_beat_splitter";
 
 /// What [`generate`] produces.
 #[derive(Clone, Debug)]
@@ -180,7 +177,7 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     let params = elaborate(design, "");
     let mut core = TtfsCore::<ZW>::from_params(design, &params);
     core.connect_inputs();
-    let mut modules = verilog::generate(&core, CORE_MODULE)?;
+    let modules = verilog::generate(&core, CORE_MODULE)?;
     let ports = verilog::ports(&core);
     let expected = [
         ("clock", Dir::In, 1),
@@ -215,20 +212,18 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
             .any(|p| p.name == name && p.dir == dir && p.width == width);
         assert!(ok, "core port {name} missing or changed: {ports:?}");
     }
-    if design.input_lanes > 1 {
-        let mut split = BeatSplitter::new(
-            design.input_lanes,
-            design.input_bits as usize,
-            design.inputs,
-        );
-        split.connect_inputs();
-        modules.push('\n');
-        modules.push_str(&verilog::generate(&split, SPLITTER_MODULE)?);
+    for slot in 1..design.input_lanes {
+        let name = format!("s_slot${}", slot - 1);
+        let ok = ports
+            .iter()
+            .any(|p| p.name == name && p.dir == Dir::In && p.width == 16);
+        assert!(ok, "core port {name} missing or changed: {ports:?}");
     }
     let load = load_image_of(&params);
     let wrapper = top_wrapper(
-        design.input_bits as usize * design.input_lanes,
-        design.input_lanes > 1,
+        design.input_bits as usize,
+        design.input_lanes,
+        design.inputs,
         design.class_bits as usize,
         &taps,
         load.is_some(),
@@ -243,15 +238,15 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     })
 }
 
-/// The ANSI `ttfs_top` around `ttfs_core`: zero-extends `s_data` (`b` bits: one feature, or
-/// with `split` a beat of several that [`BeatSplitter`] hands on one per cycle) to the core's
-/// 16 bits (the splitter's 64), narrows `m_class` to `cw` bits (the core never produces a
+/// The ANSI `ttfs_top` around `ttfs_core`: hands each of the `lanes` features of `s_data`
+/// (`b` bits each) to the core's slot of 16 bits (`s$data`, then `s_slot$k`), narrows `m_class` to `cw` bits (the core never produces a
 /// class ≥ `classes`), and exposes the load stream when `load` (else ties `w_valid` low).
 /// `w_last` is accepted for the DESIGN §4 interface; the core counts the image's words itself
 /// (its size is fixed by the design).
 fn top_wrapper(
     b: usize,
-    split: bool,
+    lanes: usize,
+    inputs: usize,
     cw: usize,
     taps: &[Tap],
     load: bool,
@@ -260,7 +255,7 @@ fn top_wrapper(
     w.doc("LC-TTFS accelerator top (DESIGN §4), ANSI ports.");
     w.input("clk", 1).input("rst", 1);
     w.input("s_valid", 1).output("s_ready", 1);
-    w.input("s_data", b).input("s_last", 1);
+    w.input("s_data", b * lanes).input("s_last", 1);
     w.output("m_valid", 1).input("m_ready", 1);
     w.output("m_class", cw).output("m_error", 1);
     if load {
@@ -276,7 +271,7 @@ fn top_wrapper(
     }
     let mut core = Instance::new(CORE_MODULE, "core");
     core.conn("clock", "clk").same(&["rst"]);
-    input_path(&mut w, &mut core, b, split);
+    input_path(&mut w, &mut core, b, lanes, inputs);
     w.narrow("m_class", cw, "core_m_class", 16);
     w.wire("core_loaded", 1);
     core.conn("m$valid", "m_valid")
@@ -315,42 +310,36 @@ fn trace_outputs(w: &mut Wrapper, core: &mut Instance, taps: &[Tap]) {
     }
 }
 
-/// The input side of `ttfs_top`: `s_data` (`b` bits) zero-extended into the core's 16-bit
-/// `s_data`, or with `split` into the [`BeatSplitter`]'s 64-bit beat, whose one-feature
-/// stream then feeds the core.
-fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, split: bool) {
-    if !split {
+/// `s_*` into the core: slot `k` of each beat (`s_data[k·b +: b]`), zero-extended to 16
+/// bits, is `s$data` for `k = 0` and `s_slot$(k − 1)` above; the core's wide encoder takes
+/// all `lanes` slots of a beat in one cycle. A sample of `inputs` features ends on a beat
+/// whose slots from `inputs − (⌈inputs/lanes⌉ − 1)·lanes` on are padding.
+fn input_path(w: &mut Wrapper, core: &mut Instance, b: usize, lanes: usize, inputs: usize) {
+    core.conn("s$valid", "s_valid").conn("s$ready", "s_ready");
+    if lanes == 1 {
         w.wire_eq("core_s_data", 16, verilog::zero_extended("s_data", b, 16));
-        core.conn("s$valid", "s_valid")
-            .conn("s$ready", "s_ready")
-            .conn("s$data", "core_s_data")
-            .conn("s$last", "s_last");
+        core.conn("s$data", "core_s_data").conn("s$last", "s_last");
         return;
     }
-    let beat = verilog::zero_extended("s_data", b, MAX_BEAT_BITS);
-    w.wire_eq("split_s_data", MAX_BEAT_BITS, beat);
-    w.comment("DESIGN §4 revision 2: several features per beat, one per cycle to the core.");
-    w.wire("core_s_valid", 1)
-        .wire("core_s_ready", 1)
-        .wire("core_s_last", 1);
-    w.wire("core_s_data", 16);
-    let mut split = Instance::new(SPLITTER_MODULE, "split");
-    split
-        .conn("clock", "clk")
-        .same(&["rst"])
-        .conn("s$valid", "s_valid")
-        .conn("s$ready", "s_ready")
-        .conn("s$data", "split_s_data")
-        .conn("s$last", "s_last")
-        .conn("m$valid", "core_s_valid")
-        .conn("m$ready", "core_s_ready")
-        .conn("m$data", "core_s_data")
-        .conn("m$last", "core_s_last");
-    w.instance(split);
-    core.conn("s$valid", "core_s_valid")
-        .conn("s$ready", "core_s_ready")
-        .conn("s$data", "core_s_data")
-        .conn("s$last", "core_s_last");
+    w.comment("DESIGN §4 revision 2: several features per beat, all taken in one cycle; the");
+    w.comment("padding slots of the beat that closes a sample read 0 (a 0 never spikes).");
+    let rest = inputs - (inputs.div_ceil(lanes) - 1) * lanes;
+    for slot in 0..lanes {
+        let field = format!("s_data[{}:{}]", (slot + 1) * b - 1, slot * b);
+        let value = verilog::zero_extended(&field, b, 16);
+        let wire = format!("core_s_slot{slot}");
+        if slot >= rest {
+            w.wire_eq(&wire, 16, format!("s_last ? 16'd0 : {value}"));
+        } else {
+            w.wire_eq(&wire, 16, value);
+        }
+        if slot == 0 {
+            core.conn("s$data", &wire);
+        } else {
+            core.conn(format!("s_slot${}", slot - 1), &wire);
+        }
+    }
+    core.conn("s$last", "s_last");
 }
 
 /// One traced event stream: `stream` 0 is the encoder's output, `l ≥ 1` the spikes of map `l`

@@ -7,7 +7,7 @@
 //! The generator, the testbench and `report.json` all take a [`Design`]; nothing downstream
 //! re-derives a width or a lane count.
 
-use crate::encoder::beat_splitter::MAX_BEAT_BITS;
+use crate::encoder::MAX_BEAT_BITS;
 use crate::layer::ConvGeometry;
 use crate::target::{SPRAM_WIDTH, SPRAM_WORDS};
 use golden::bounds;
@@ -52,6 +52,9 @@ pub struct HwOptions {
     /// Features per input beat (DESIGN §4 revision 2); `None`: the choice for the target
     /// ([`Design::input_lanes`]).
     pub input_lanes: Option<usize>,
+    /// Events each stage integrates per pass, 1 or 2 (`None`: the choice for the target,
+    /// [`LayerPlan::events_per_cycle`]).
+    pub events_per_cycle: Option<Vec<usize>>,
 }
 
 impl HwOptions {
@@ -64,6 +67,7 @@ impl HwOptions {
             clock_hz: target.default_clock_hz(),
             fault: None,
             input_lanes: None,
+            events_per_cycle: None,
         }
     }
 }
@@ -215,6 +219,12 @@ pub struct LayerPlan {
     pub coords_in_logic: bool,
     /// `P`: neurons updated in parallel.
     pub lanes: usize,
+    /// Events integrated per pass (1 or 2; [`crate::layer::IntegrateIssue`]): with 2 a dense
+    /// stage reads two weight rows per cycle through both ports of its ROM (ECP5 `DP16KD` is
+    /// true dual-port) and each lane adds two products, so a pass of `G` cycles takes two
+    /// events. Automatic on ECP5 for a dense stage whose weights are a block-RAM ROM and whose
+    /// lanes leave `G ≥ 2` (with `G = 1` a one-event-per-cycle input stream gains nothing).
+    pub events_per_cycle: usize,
     /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
     pub groups: usize,
     pub weight_bits: u32,
@@ -257,8 +267,10 @@ pub struct Design {
     pub class_bits: u32,
     pub readout: Readout,
     /// Features per input beat (DESIGN §4 revision 2): `s_data` is `input_lanes · input_bits`
-    /// wide. Unless `--input-lanes` says otherwise it is 1 on every target: the beat splitter
-    /// hands the encoder one feature per cycle, so wider beats do not raise the input bound yet.
+    /// wide, and the core's wide encoder takes a whole beat per cycle (one encoder bank per
+    /// slot), so a sample takes `⌈inputs / input_lanes⌉` cycles at the port. Unless
+    /// `--input-lanes` says otherwise: 1 on the UP5K and the generic target, on ECP5 the
+    /// fewest that bring the plan within 2 % of its fastest ([`auto_input_lanes`]).
     pub input_lanes: usize,
     pub layers: Vec<LayerPlan>,
     pub activity: Activity,
@@ -305,8 +317,18 @@ fn weight_brams(
 }
 
 /// Block RAMs of the encoder's bucket lists: heads and tails (`T` words each, two banks) and
-/// the two banks of `next` (`inputs` words), all `link_bits = bits(inputs)` wide.
-fn encoder_brams(target: Target, inputs: usize, t: u32) -> u64 {
+/// the two banks of `next` (`inputs` words), all `link_bits = bits(inputs)` wide; with `k > 1`
+/// features per beat, `k` such encoders of `⌈inputs/k⌉` features, whose `next` lists are in
+/// LUT RAM where the target has it (ECP5).
+fn encoder_brams(target: Target, inputs: usize, t: u32, k: usize) -> u64 {
+    if k > 1 {
+        let bank = encoder_brams(target, inputs.div_ceil(k), t, 1);
+        return if target.has_lut_ram() {
+            0
+        } else {
+            k as u64 * bank
+        };
+    }
     let link = (usize::BITS - inputs.leading_zeros()) as u64;
     let next_depth = (inputs.max(2) as u64).next_power_of_two();
     // LUT RAM (ECP5) keeps memories of a few dozen words.
@@ -318,22 +340,48 @@ fn encoder_brams(target: Target, inputs: usize, t: u32) -> u64 {
     lists + 2 * target.brams_for(next_depth, link)
 }
 
-/// LUT4s and flip-flops of the encoder (bucket lists, framing), the beat splitter (only with
-/// more than one feature per beat: a 64-bit held beat and its shift, slot and beat counters)
-/// and the readout (argmax, output FIFO), calibrated on yosys `synth_ice40` of the default
-/// model.
-fn fixed_logic(model: &Model, input_lanes: usize) -> (u64, u64) {
-    let encoder_luts = 300 + 20 * index_bits(model.input_len() + 1) as u64;
+/// LUT4s and flip-flops of the encoder (bucket lists, framing) and the readout (argmax, output
+/// FIFO), calibrated on yosys `synth_ice40` of the default model. With `k > 1` features per
+/// beat: `k` encoders of `⌈N/k⌉` features, their `k − 1` [`crate::encoder::TickMerge`]s (two
+/// skids, a comparator, an output register) and, on ECP5, the `next` lists in LUT RAM.
+fn fixed_logic(model: &Model, target: Target, k: usize) -> (u64, u64) {
+    let n = model.input_len().div_ceil(k);
+    let encoder_luts = 300 + 20 * index_bits(n + 1) as u64;
     let (encoder_ffs, readout_luts, readout_ffs) = (220u64, 200u64, 60u64);
-    let (split_luts, split_ffs) = if input_lanes > 1 {
-        (110u64, 98u64)
+    let k = k as u64;
+    let (merge_luts, merge_ffs) = (70 * (k - 1), 135 * (k - 1));
+    // Two lists of 2^⌈log2 n⌉ words of bits(n) bits in 16×4 LUT RAMs (two LUT4s each) and
+    // their read multiplexers (a LUT4 and a PFUMX per 4 RAM outputs per bit).
+    let lut_ram = if k > 1 && target.has_lut_ram() {
+        let (words, bits) = (
+            (n.max(2) as u64).next_power_of_two(),
+            index_bits(n + 1) as u64,
+        );
+        2 * (words.div_ceil(16) * bits.div_ceil(4) * 2 + words.div_ceil(64) * bits)
     } else {
-        (0, 0)
+        0
     };
     (
-        encoder_luts + split_luts + readout_luts,
-        encoder_ffs + split_ffs + readout_ffs,
+        k * (encoder_luts + lut_ram) + merge_luts + readout_luts,
+        k * encoder_ffs + merge_ffs + readout_ffs,
     )
+}
+
+/// Beats of one sample at the input port: `⌈N/k⌉` with `k` features per beat.
+fn input_cycles(model: &Model, k: usize) -> f64 {
+    model.input_len().div_ceil(k) as f64
+}
+
+/// Encoder cycles per sample (emit side) with `events` input spikes and `k` banks: one bank
+/// walks its `T` lists at two cycles per tick and per event; `k` banks share the events, and
+/// their merge passes at most one event per cycle.
+fn encoder_cycles(events: f64, t: u32, k: usize) -> f64 {
+    let bank = 2.0 * (events / k as f64 + t as f64) + 4.0;
+    if k == 1 {
+        bank
+    } else {
+        bank.max(events + 2.0 * k as f64)
+    }
 }
 
 /// `max(1, ⌈log2 n⌉)`: bits to index `0..n`.
@@ -467,16 +515,20 @@ impl Design {
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
         let specs = stage_specs(&model)?;
-        let input_lanes = check_options(&model, &specs, &options, &activity)?;
-        let (fixed_luts, fixed_ffs) = fixed_logic(&model, input_lanes);
-        let mut plans = plan_within_block_ram(&model, &specs, &options, &activity);
-        let fixed = (fixed_luts, fixed_ffs);
-        if options.lanes.is_none() && !fits_target(&model, options.target, &plans, fixed) {
-            if let Some(found) = search_lanes(&model, &specs, &options, &activity, fixed) {
-                plans = found;
-            }
-        }
-        let (est, bottleneck) = pace(&model, &activity, &plans);
+        check_options(&model, &specs, &options, &activity)?;
+        let (input_lanes, plans) = match options.input_lanes {
+            Some(k) => (
+                k,
+                plan_for_input_lanes(&model, &specs, &options, &activity, k),
+            ),
+            None => auto_input_lanes(&model, &specs, &options, &activity),
+        };
+        let options = HwOptions {
+            input_lanes: Some(input_lanes),
+            ..options
+        };
+        let (fixed_luts, _) = fixed_logic(&model, options.target, input_lanes);
+        let (est, bottleneck) = pace(&model, &activity, &plans, input_lanes);
         let t = model.time_steps;
         let design = Design {
             time_steps: t,
@@ -498,8 +550,9 @@ impl Design {
                 &plans,
             ),
             est_luts: fixed_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
-            est_ffs: fixed_ffs + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
-            est_brams: encoder_brams(options.target, model.input_len(), t)
+            est_ffs: fixed_logic(&model, options.target, input_lanes).1
+                + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
+            est_brams: encoder_brams(options.target, model.input_len(), t, input_lanes)
                 + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
             est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),
             weight_memory_bits: plans.iter().map(|p| p.estimate.weight_bits).sum(),
@@ -515,6 +568,14 @@ impl Design {
     /// Refuses a design whose estimated resources exceed the target, naming the resource and
     /// what would fit instead.
     fn check_fit(&self) -> Result<(), PlanError> {
+        for l in &self.layers {
+            if l.events_per_cycle == 2 && l.weight_memory == MemoryKind::Spram {
+                return Err(PlanError(format!(
+                    "--events-per-cycle 2 for layer {}: its weights are in single-port SPRAM on {}; give 1",
+                    l.layer, self.options.target
+                )));
+            }
+        }
         let Some(cap) = self.options.target.capacity() else {
             return Ok(());
         };
@@ -590,7 +651,7 @@ fn check_options(
     specs: &[StageSpec],
     options: &HwOptions,
     activity: &Activity,
-) -> Result<usize, PlanError> {
+) -> Result<(), PlanError> {
     let layers_n = model.layers.len();
     if activity.events_in.len() != layers_n {
         return Err(PlanError(format!(
@@ -601,15 +662,16 @@ fn check_options(
     if let Some(lanes) = &options.lanes {
         check_lanes(model, specs, lanes)?;
     }
+    if let Some(events) = &options.events_per_cycle {
+        check_events_per_cycle(model, specs, options, events)?;
+    }
     let input_lanes = options.input_lanes.unwrap_or(1);
     let beat_bits = input_lanes * model.input_bits as usize;
-    if input_lanes == 0 || input_lanes > model.input_len() || beat_bits > MAX_BEAT_BITS {
+    if input_lanes == 0 || input_lanes > max_input_lanes(model) || beat_bits > MAX_BEAT_BITS {
         return Err(PlanError(format!(
             "--input-lanes {input_lanes}: give 1..={} features per beat ({} inputs of {} bits, \
              at most {MAX_BEAT_BITS} bits per beat)",
-            model
-                .input_len()
-                .min(MAX_BEAT_BITS / model.input_bits.max(1) as usize),
+            max_input_lanes(model),
             model.input_len(),
             model.input_bits
         )));
@@ -620,7 +682,118 @@ fn check_options(
             options.clock_hz
         )));
     }
-    Ok(input_lanes)
+    Ok(())
+}
+
+/// The most features a beat can carry: every input, within [`MAX_BEAT_BITS`].
+fn max_input_lanes(model: &Model) -> usize {
+    model
+        .input_len()
+        .min(MAX_BEAT_BITS / model.input_bits.max(1) as usize)
+}
+
+/// The stages planned for `k` features per beat: each stage's lanes keep up with the input
+/// stream of `⌈N/k⌉` beats within the target's block RAM, and, when the whole does not fit,
+/// the lane search's fastest fitting plan.
+fn plan_for_input_lanes(
+    model: &Model,
+    specs: &[StageSpec],
+    options: &HwOptions,
+    activity: &Activity,
+    k: usize,
+) -> Vec<LayerPlan> {
+    let options = HwOptions {
+        input_lanes: Some(k),
+        ..options.clone()
+    };
+    let fixed = fixed_logic(model, options.target, k);
+    let plans = plan_within_block_ram(model, specs, &options, activity);
+    if options.lanes.is_none() && !fits_target(model, &options, &plans, fixed) {
+        if let Some(found) = search_lanes(model, specs, &options, activity, fixed) {
+            return found;
+        }
+    }
+    plans
+}
+
+/// `input_lanes` when not given: 1 on the UP5K and the generic target (a one-feature port;
+/// the UP5K's stages, not its input, set its pace), and on ECP5 the fewest features per beat
+/// whose plan is within 2 % of the fastest plan of any width that fits the device (the
+/// encoder grows a bank per feature of the beat).
+fn auto_input_lanes(
+    model: &Model,
+    specs: &[StageSpec],
+    options: &HwOptions,
+    activity: &Activity,
+) -> (usize, Vec<LayerPlan>) {
+    let plan = |k: usize| plan_for_input_lanes(model, specs, options, activity, k);
+    if options.target.family() != Some(crate::target::Family::Ecp5) {
+        return (1, plan(1));
+    }
+    let options_k = |k: usize| HwOptions {
+        input_lanes: Some(k),
+        ..options.clone()
+    };
+    let trials: Vec<(usize, f64, Vec<LayerPlan>)> = (1..=max_input_lanes(model).min(16))
+        .map(|k| {
+            let plans = plan(k);
+            let cycles = pace(model, activity, &plans, k).0;
+            (k, cycles, plans)
+        })
+        .filter(|(k, _, plans)| {
+            *k == 1
+                || fits_target(
+                    model,
+                    &options_k(*k),
+                    plans,
+                    fixed_logic(model, options.target, *k),
+                )
+        })
+        .collect();
+    let best = trials.iter().map(|t| t.1).fold(f64::INFINITY, f64::min);
+    let (k, _, plans) = trials
+        .into_iter()
+        .find(|t| t.1 <= best * 1.02)
+        .expect("k = 1 is always a trial");
+    (k, plans)
+}
+
+/// Refuses `--events-per-cycle` with a value per layer missing or too many, a value other
+/// than 1 or 2, or 2 where the stage cannot read two weight rows (a conv stage; weights loaded
+/// at run time, whose RAM's second port is its write port).
+fn check_events_per_cycle(
+    model: &Model,
+    specs: &[StageSpec],
+    options: &HwOptions,
+    events: &[usize],
+) -> Result<(), PlanError> {
+    if events.len() != specs.len() {
+        return Err(PlanError(format!(
+            "--events-per-cycle has {} values but the model has {} weighted layers: give one per layer (1 or 2)",
+            events.len(),
+            specs.len()
+        )));
+    }
+    for (spec, &e) in specs.iter().zip(events) {
+        let layer = spec.k + 1;
+        if !(1..=2).contains(&e) {
+            return Err(PlanError(format!(
+                "--events-per-cycle {e} for layer {layer}: give 1 or 2"
+            )));
+        }
+        if e == 2 && spec.conv.is_some() {
+            return Err(PlanError(format!(
+                "--events-per-cycle 2 for layer {layer}: a conv stage integrates one event at a time; give 1"
+            )));
+        }
+        if e == 2 && options.weights == WeightSource::Runtime {
+            return Err(PlanError(format!(
+                "--events-per-cycle 2 for layer {layer}: weights loaded at run time use the second memory port to write; give 1 or --weights embedded"
+            )));
+        }
+    }
+    let _ = model;
+    Ok(())
 }
 
 /// Refuses `--lanes` with a value per layer missing or too many, or lanes outside a layer.
@@ -676,7 +849,8 @@ fn plan_within_block_ram(
         let Some(cap) = options.target.capacity() else {
             return plans;
         };
-        let brams = encoder_brams(options.target, model.input_len(), model.time_steps)
+        let k = options.input_lanes.unwrap_or(1);
+        let brams = encoder_brams(options.target, model.input_len(), model.time_steps, k)
             + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
         if brams <= cap.brams {
             return plans;
@@ -741,11 +915,13 @@ pub fn logic_cells(target: Target, luts: u64, ffs: u64) -> u64 {
 
 /// The planned stages fit `target`: its block RAMs, SPRAMs and logic cells (the estimates,
 /// with the encoder's block RAMs and the fixed logic's `(LUT4, flip-flops)`).
-fn fits_target(model: &Model, target: Target, plans: &[LayerPlan], fixed: (u64, u64)) -> bool {
+fn fits_target(model: &Model, options: &HwOptions, plans: &[LayerPlan], fixed: (u64, u64)) -> bool {
+    let target = options.target;
     let Some(cap) = target.capacity() else {
         return true;
     };
-    let brams = encoder_brams(target, model.input_len(), model.time_steps)
+    let k = options.input_lanes.unwrap_or(1);
+    let brams = encoder_brams(target, model.input_len(), model.time_steps, k)
         + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
     let sprams: u64 = plans.iter().map(|p| p.estimate.sprams).sum();
     let luts = fixed.0 + plans.iter().map(|p| p.estimate.luts).sum::<u64>();
@@ -782,8 +958,8 @@ fn search_lanes(
             ..options.clone()
         };
         let plans = plan_within_block_ram(model, specs, &trial, activity);
-        if fits_target(model, options.target, &plans, fixed) {
-            let cycles = pace(model, activity, &plans).0;
+        if fits_target(model, options, &plans, fixed) {
+            let cycles = pace(model, activity, &plans, options.input_lanes.unwrap_or(1)).0;
             let luts: u64 = plans.iter().map(|p| p.estimate.luts).sum();
             if best
                 .as_ref()
@@ -830,21 +1006,22 @@ fn plan_layers(
     lane_caps: &[usize],
     spram: &[bool],
 ) -> Vec<LayerPlan> {
-    let input_cycles = model.input_len() as f64;
+    let input_cycles = input_cycles(model, options.input_lanes.unwrap_or(1));
     let mut plans = Vec::with_capacity(specs.len());
     for (i, spec) in specs.iter().enumerate() {
         let last = i + 1 == specs.len();
         let fires = !(last && model.readout == Readout::Potential);
         let (events_in, events_out) = stage_events(spec, &activity.events_in);
-        let shape = StageShape {
+        let shape = |events_per_cycle: usize| StageShape {
             spram_weights: spram[i],
+            events_per_cycle,
             ..StageShape::of(model, spec, 1, 0, options.target)
         };
-        let lanes = match &options.lanes {
+        let lanes_for = |e: usize| match &options.lanes {
             Some(l) => l[i],
             None => auto_lanes(
                 options.target,
-                &shape,
+                &shape(e),
                 events_in,
                 events_out,
                 input_cycles,
@@ -852,10 +1029,30 @@ fn plan_layers(
             )
             .min(lane_caps[i]),
         };
+        let (lanes, e) = match &options.events_per_cycle {
+            Some(e) => (lanes_for(e[i]), e[i]),
+            None if dual_possible(options, &shape(2)) => {
+                // Two events per pass only where one does not keep up with the input stream
+                // and two are faster (a stage that keeps up keeps its one-event netlist).
+                let cycles = |lanes: usize, e: usize| {
+                    let (integrate, fire) =
+                        StageShape { lanes, ..shape(e) }.phases(fires, events_in, events_out);
+                    integrate.max(fire)
+                };
+                let (one, two) = (lanes_for(1), lanes_for(2));
+                let (c1, c2) = (cycles(one, 1), cycles(two, 2));
+                if c1 > input_cycles && c2 < c1 && shape(2).outputs.div_ceil(two) >= 2 {
+                    (two, 2)
+                } else {
+                    (one, 1)
+                }
+            }
+            None => (lanes_for(1), 1),
+        };
         plans.push(plan_layer(
             model,
             spec,
-            lanes,
+            (lanes, e),
             fires,
             (events_in, events_out),
             options,
@@ -918,16 +1115,24 @@ pub fn lockstep_integrate(geo: &ConvGeometry, groups: usize, sweep: f64, per_tic
 }
 
 /// Estimated cycles per sample in steady state and what sets them: the slowest of the input
-/// stream (one feature per beat), the encoder and every stage at the mean activity, or, with
-/// per-sample activity, the mean pace of the samples ([`per_sample_pace`]) when that is slower.
-fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan]) -> (f64, String) {
+/// stream (`⌈N/k⌉` beats of `k` features), the encoder and every stage at the mean activity,
+/// or, with per-sample activity, the mean pace of the samples ([`per_sample_pace`]) when that
+/// is slower.
+fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan], k: usize) -> (f64, String) {
     let t = model.time_steps;
-    let encoder_cycles = 2.0 * (activity.events_in[0] + t as f64) + 4.0;
-    let mut est = model.input_len() as f64;
-    let mut bottleneck = format!(
-        "input stream ({} features, one per beat)",
-        model.input_len()
-    );
+    let encoder_cycles = encoder_cycles(activity.events_in[0], t, k);
+    let mut est = input_cycles(model, k);
+    let mut bottleneck = if k == 1 {
+        format!(
+            "input stream ({} features, one per beat)",
+            model.input_len()
+        )
+    } else {
+        format!(
+            "input stream ({} features, {k} per beat: {est} beats)",
+            model.input_len()
+        )
+    };
     if encoder_cycles > est {
         est = encoder_cycles;
         bottleneck = "encoder".into();
@@ -938,7 +1143,7 @@ fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan]) -> (f64, String
             bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
         }
     }
-    if let Some((mean, layer)) = per_sample_pace(model, activity, plans) {
+    if let Some((mean, layer)) = per_sample_pace(model, activity, plans, k) {
         if mean > est {
             est = mean;
             if let Some(layer) = layer {
@@ -956,17 +1161,26 @@ fn per_sample_pace(
     model: &Model,
     activity: &Activity,
     plans: &[LayerPlan],
+    k: usize,
 ) -> Option<(f64, Option<String>)> {
     if activity.per_sample.is_empty() {
         return None;
     }
     let t = model.time_steps;
-    let input_cycles = model.input_len() as f64;
+    let input_cycles = input_cycles(model, k);
+    // The encoder's pace of one sample (one bank: as calibrated before the wide encoder).
+    let encoder = |events: f64| {
+        if k == 1 {
+            events + t as f64
+        } else {
+            encoder_cycles(events, t, k)
+        }
+    };
     let mut total = 0.0;
     // How often each stage (0 = input/encoder, i + 1 = plans[i]) sets a sample's pace.
     let mut pacing = vec![0usize; plans.len() + 1];
     for (k, events) in activity.per_sample.iter().enumerate() {
-        let (mut worst, mut who) = (input_cycles.max(events[0] as f64 + t as f64), 0);
+        let (mut worst, mut who) = (input_cycles.max(encoder(events[0] as f64)), 0);
         let ticks = activity.per_tick.get(k);
         for (i, p) in plans.iter().enumerate() {
             let ev_in = events[p.layer - 1] as f64;
@@ -1005,7 +1219,14 @@ fn per_sample_pace(
 fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
     let (integrate, fire) = match &p.conv {
         Some(geo) => conv_stage_phases(geo, p.groups, t, events_in, events_out),
-        None => stage_phases(p.outputs, p.groups, p.fires, t, events_in, events_out),
+        None => stage_phases(
+            p.outputs,
+            p.groups,
+            p.fires,
+            t,
+            (events_in, events_out),
+            p.events_per_cycle,
+        ),
     };
     integrate.max(fire)
 }
@@ -1055,11 +1276,13 @@ pub fn stage_phases(
     groups: usize,
     fires: bool,
     t: u32,
-    events_in: f64,
-    events_out: f64,
+    (events_in, events_out): (f64, f64),
+    events_per_cycle: usize,
 ) -> (f64, f64) {
     let g = groups as f64;
-    let passes = (events_in + 1.0) * g + 4.0;
+    // Two events per pass halve the passes, but the input stream brings at most one event a
+    // cycle: with `G = 1` the passes are as many as before.
+    let passes = ((events_in / events_per_cycle as f64 + 1.0) * g).max(events_in + 1.0) + 4.0;
     if fires {
         (passes + g, g + 2.0 * t as f64 * g + events_out)
     } else {
@@ -1086,6 +1309,8 @@ struct StageShape {
     coords_in_logic: bool,
     /// Weights in SPRAM whatever their size (a dense stage the planner moved there).
     spram_weights: bool,
+    /// Events per pass ([`LayerPlan::events_per_cycle`]).
+    events_per_cycle: usize,
 }
 
 /// Whether a conv stage of geometry `g` on `target` computes its coordinates in logic
@@ -1113,6 +1338,7 @@ impl StageShape {
                 .as_ref()
                 .is_some_and(|g| coords_in_logic(target, g)),
             spram_weights: false,
+            events_per_cycle: 1,
         }
     }
 
@@ -1132,8 +1358,8 @@ impl StageShape {
                 self.groups(),
                 fires,
                 self.t,
-                events_in,
-                events_out,
+                (events_in, events_out),
+                self.events_per_cycle,
             ),
         }
     }
@@ -1242,8 +1468,13 @@ fn stage_logic(target: Target, s: &StageShape) -> (u64, u64) {
     } else {
         0
     };
-    let lane_luts = (2 * z + 17 + w * (k + 1) - carry_sums) as u64;
-    let lane_ffs = (3 * z + 12 + 3 * w + k + 4) as u64;
+    let mut lane_luts = (2 * z + 17 + w * (k + 1) - carry_sums) as u64;
+    let mut lane_ffs = (3 * z + 12 + 3 * w + k + 4) as u64;
+    if s.events_per_cycle == 2 {
+        // The second event's half products, their registers and the wider product sum.
+        lane_luts += (w * (k + 1) + z) as u64;
+        lane_ffs += (2 * z + w) as u64;
+    }
     // A conv stage adds its kernel walk and pooled conversion (~500 LUT4, ~200 FF) and per
     // lane the registered read, the two-back forwarded write and its mux (3·z_bits FF, z_bits
     // LUT4) and the pool's registered word, best word and compare (32 FF, ~32 LUT4);
@@ -1293,10 +1524,16 @@ fn weight_blocks(target: Target, kind: MemoryKind, s: &StageShape) -> (u64, u64)
             let cols = (s.lanes as u64).div_ceil(lanes_per);
             (0, cols * words.div_ceil(SPRAM_WORDS))
         }
-        MemoryKind::BlockRam => (
-            weight_brams(target, s.inputs, s.outputs, s.lanes, s.weight_bits),
-            0,
-        ),
+        MemoryKind::BlockRam => {
+            let blocks = weight_brams(target, s.inputs, s.outputs, s.lanes, s.weight_bits);
+            // A second read port: both ports of a true dual-port DP16KD, else a copy.
+            let copies = if s.events_per_cycle == 2 && !target.has_lut_ram() {
+                2
+            } else {
+                1
+            };
+            (copies * blocks, 0)
+        }
     }
 }
 
@@ -1402,7 +1639,7 @@ fn slope_bits(inputs: usize, weight_bits: u32) -> u32 {
 fn plan_layer(
     model: &Model,
     spec: &StageSpec,
-    lanes: usize,
+    (lanes, events_per_cycle): (usize, usize),
     fires: bool,
     (events_in, events_out): (f64, f64),
     options: &HwOptions,
@@ -1414,6 +1651,7 @@ fn plan_layer(
     let z_bits = bounds::signed_bits(z_bound);
     let shape = StageShape {
         spram_weights: spram,
+        events_per_cycle,
         ..StageShape::of(model, spec, lanes, z_bits, options.target)
     };
     let est = estimate(options.target, &shape, events_in, events_out, fires);
@@ -1428,6 +1666,7 @@ fn plan_layer(
         event_queue: spec.event_queue,
         coords_in_logic: shape.coords_in_logic,
         lanes,
+        events_per_cycle,
         groups: shape.groups(),
         weight_bits: layer.weight_bits,
         frac_bits: layer.frac_bits,
@@ -1441,6 +1680,16 @@ fn plan_layer(
         state_memory: state_memory_kind(options.target, &shape),
         estimate: est,
     }
+}
+
+/// Whether the automatic choice gives stage `shape` two events per pass: a dense stage whose
+/// weights are a ROM in block RAM (both ports of an ECP5 `DP16KD` read; an iCE40 EBR has one
+/// read port, so there the memory would be copied) on ECP5.
+fn dual_possible(options: &HwOptions, shape: &StageShape) -> bool {
+    options.target.family() == Some(crate::target::Family::Ecp5)
+        && shape.conv.is_none()
+        && options.weights == WeightSource::Embedded
+        && weight_memory_kind(options.target, shape) == MemoryKind::BlockRam
 }
 
 /// The automatic lane count: the fewest lanes whose stage keeps up with the input stream (one
@@ -1544,6 +1793,57 @@ mod tests {
             .iter()
             .all(|p| p.weight_memory != MemoryKind::Spram));
         assert_eq!(ecp5.layers[0].event_queue, EVENT_QUEUE_DEPTH);
+    }
+
+    #[test]
+    fn ecp5_widens_the_beat_and_pairs_events_only_where_one_per_cycle_falls_behind() {
+        // Issue 15: on the ECP5-25F the default model's input stream (784 beats) and layer 1
+        // (26 lanes, 5 groups: ~700 cycles with one event per pass) were the bounds; the plan
+        // widens the beat and reads two weight rows per pass from both DP16KD ports.
+        // MNIST-like activity: ~145 of 784 pixels spike, ~60 hidden neurons.
+        let mnist_like = |target: Target| {
+            let model = golden::default_model::quantized();
+            let activity = Activity {
+                events_in: vec![145.0, 60.0],
+                samples: 1,
+                source: "test".into(),
+                per_sample: vec![],
+                per_tick: vec![],
+            };
+            Design::new(model, HwOptions::new(target), activity).unwrap()
+        };
+        let d = mnist_like(Target::Ecp5_25k);
+        assert!(d.input_lanes > 1, "{} features per beat", d.input_lanes);
+        assert_eq!(d.layers[0].events_per_cycle, 2);
+        assert!(d.layers[0].groups >= 2);
+        assert!(
+            d.est_cycles_per_sample <= 400.0,
+            "{} cycles/sample",
+            d.est_cycles_per_sample
+        );
+        // The UP5K and the generic target keep the one-feature port and one event per pass.
+        for t in [Target::Ice40Up5k, Target::Generic] {
+            let d = mnist_like(t);
+            assert_eq!(d.input_lanes, 1, "{t}");
+            assert!(d.layers.iter().all(|l| l.events_per_cycle == 1), "{t}");
+        }
+        // A stage that keeps up with one event per pass keeps it (mnist-cnn's dense layer).
+        let model = golden::builtin::find("mnist-cnn").unwrap().quantized();
+        let activity = Activity::worst_case(&model);
+        let d = Design::new(model, HwOptions::new(Target::Ecp5_25k), activity).unwrap();
+        assert!(d.layers.iter().all(|l| l.events_per_cycle == 1));
+    }
+
+    #[test]
+    fn two_events_per_pass_halve_the_passes_but_not_below_one_event_a_cycle() {
+        // 120 events, G = 5: (120 + 1)·5 + 4 = 609 passes' cycles with one event a pass,
+        // (60 + 1)·5 + 4 = 309 with two; with G = 1 the stream's one event a cycle binds:
+        // max(61, 121) + 4 = 125.
+        let (i1, _) = stage_phases(128, 5, true, 16, (120.0, 40.0), 1);
+        let (i2, _) = stage_phases(128, 5, true, 16, (120.0, 40.0), 2);
+        assert_eq!((i1, i2), (609.0 + 5.0, 309.0 + 5.0));
+        let (g1, _) = stage_phases(128, 1, true, 16, (120.0, 40.0), 2);
+        assert_eq!(g1, 125.0 + 1.0);
     }
 
     #[test]
@@ -1726,6 +2026,7 @@ mod tests {
                     event_queue: 0,
                     coords_in_logic: false,
                     spram_weights: false,
+                    events_per_cycle: l1.events_per_cycle,
                 },
             )
         } else {

@@ -78,33 +78,17 @@ pub struct ZIn<const ZW: usize> {
 }
 
 /// The feature stream of DESIGN §4 (`s_*`), receiver's side: one raw feature `x` per beat
-/// (`W = 16`: the core's input and the encoder's) or several (`W = 64`: the beat splitter's
-/// input, DESIGN §4 revision 2).
+/// (`W = 16`: the core's input and the encoder's).
 #[derive(Clone, Debug, Default, LogicInterface)]
-#[join = "FeatureOut"]
 pub struct FeatureIn<const W: usize> {
     /// A feature is offered.
     pub valid: Input<Bit>,
     /// Taken.
     pub ready: Output<Bit>,
-    /// Raw feature value `x` (low `input_bits` bits), or a beat of several (`W = 64`).
+    /// Raw feature value `x` (low `input_bits` bits).
     pub data: Input<Bits<W>>,
     /// Last feature of a sample.
     pub last: Input<Bit>,
-}
-
-/// The feature stream, sender's side (see [`FeatureIn`]): the beat splitter's output.
-#[derive(Clone, Debug, Default, LogicInterface)]
-#[join = "FeatureIn"]
-pub struct FeatureOut<const W: usize> {
-    /// A feature is offered.
-    pub valid: Output<Bit>,
-    /// The receiver takes it.
-    pub ready: Input<Bit>,
-    /// Raw feature value `x`.
-    pub data: Output<Bits<W>>,
-    /// Last feature of a sample.
-    pub last: Output<Bit>,
 }
 
 /// The class stream of DESIGN §4 (`m_*`), sender's side: one beat per sample, in order.

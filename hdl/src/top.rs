@@ -1,6 +1,6 @@
 //! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
 
-use crate::encoder::Encoder;
+use crate::encoder::{BankIndex, Encoder, TickMerge};
 use crate::layer::{ConvStage, LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::prelude::*;
@@ -65,6 +65,7 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         coords_in_logic: plan.coords_in_logic,
         v_read_registered: design.options.target.family() == Some(crate::target::Family::Ecp5),
         lean_control: design.options.target.family() != Some(crate::target::Family::Ecp5),
+        events_per_cycle: plan.events_per_cycle,
     }
 }
 
@@ -113,8 +114,24 @@ pub struct TtfsCore<const ZW: usize> {
     /// Trace taps of the conv stages (`--trace` only), in layer order; they come before the
     /// dense stages' in the event chain.
     pub conv_trace: Vec<EventTap>,
-    /// Layer 0.
+    /// Features of beat slots `1..K` (DESIGN §4 revision 2, `K = input_lanes`; empty for one
+    /// feature per beat, whose only slot is `s.data`): slot `k + 1`, zero-extended. A padding
+    /// slot of the beat that closes a sample must read 0 (`ttfs_top` zeroes it): its bank
+    /// counts it like any feature, so that every bank frames the beats as the stream does,
+    /// and a 0 never spikes.
+    pub s_slot: Vec<Input<Bits16>>,
+    /// Layer 0 (with `K > 1`: the wide encoder's bank 0, slot 0 of every beat).
     pub encoder: Encoder,
+    /// The wide encoder's banks `1..K`: bank `k` sorts slot `k` of every beat, features
+    /// `j = i·K + k`, in its own lists, so `K` features enter per cycle.
+    banks: Vec<Encoder>,
+    /// Bank `k`'s local index `i` → `j` (all `K` banks; none with one bank).
+    bank_index: Vec<BankIndex>,
+    /// The chain that merges the banks' streams in tick order: merge 0 takes banks 0 and 1,
+    /// merge `i` merge `i − 1` and bank `i + 1`; the last one feeds the first stage.
+    merges: Vec<TickMerge>,
+    /// `rdy[k]`: banks `0..=k` take a beat (a beat enters all banks in the same cycle).
+    rdy: Vec<Wire<Bit>>,
     /// The conv stages (first in the chain; empty for a dense model).
     pub convs: Vec<ConvStage<ZW>>,
     /// The dense stages.
@@ -145,7 +162,19 @@ pub struct TtfsCore<const ZW: usize> {
     _nc_m1: usize,
     _enc_to_conv: usize,
     _enc_to_dense: usize,
+    /// The chain starts with a conv stage (1) or a dense one (`_dense_first`).
+    _conv_first: usize,
+    _dense_first: usize,
     _conv_taps: usize,
+    /// Wide encoder (0/1 switches): present, its stream to a conv or a dense stage, its tap;
+    /// banks beyond the first (`K − 1`, also the merges), `K − 2` (the last merge).
+    _wide: usize,
+    _wide_to_conv: usize,
+    _wide_to_dense: usize,
+    _wide_tap: usize,
+    _nb: usize,
+    _nb_end: usize,
+    _nb_m1: usize,
     _images: Vec<(String, String)>,
 }
 
@@ -180,6 +209,13 @@ impl<const ZW: usize> TtfsCore<ZW> {
         let firing = design.layers[nc..].iter().filter(|l| l.fires).count();
         let taps = if design.options.trace { 1 + firing } else { 0 };
         let conv_taps = if design.options.trace { nc } else { 0 };
+        // With `K` features per beat, `K` banks of `⌈N/K⌉` features each.
+        let k = design.input_lanes.max(1);
+        let wide = usize::from(k > 1);
+        let bank_inputs = design.inputs.div_ceil(k);
+        let lut_ram = wide == 1 && design.options.target.has_lut_ram();
+        let bank =
+            || Encoder::with_lists(bank_inputs, design.input_bits, design.time_steps, lut_ram);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -189,7 +225,19 @@ impl<const ZW: usize> TtfsCore<ZW> {
             w_ready: Signal::default(),
             w_data: Signal::default(),
             loaded: Signal::default(),
-            encoder: Encoder::new(design.inputs, design.input_bits, design.time_steps),
+            s_slot: (1..k).map(|_| Signal::default()).collect(),
+            encoder: bank(),
+            banks: (1..k).map(|_| bank()).collect(),
+            bank_index: (0..k * wide).map(|b| BankIndex::new(k, b)).collect(),
+            merges: (1..k).map(|_| TickMerge::new()).collect(),
+            rdy: (0..k * wide).map(|_| Signal::default()).collect(),
+            _wide: wide,
+            _wide_to_conv: nc.min(1) * wide,
+            _wide_to_dense: usize::from(nc == 0) * wide,
+            _wide_tap: taps.min(1) * wide,
+            _nb: k - 1,
+            _nb_end: k - 1 + wide,
+            _nb_m1: k.saturating_sub(2),
             convs: params[..nc].iter().map(ConvStage::new).collect(),
             stages: params[nc..].iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
@@ -200,8 +248,10 @@ impl<const ZW: usize> TtfsCore<ZW> {
             conv_ld: (0..nc).map(|_| Signal::default()).collect(),
             _nc: nc,
             _nc_m1: nc.saturating_sub(1),
-            _enc_to_conv: nc.min(1),
-            _enc_to_dense: usize::from(nc == 0),
+            _conv_first: nc.min(1),
+            _dense_first: usize::from(nc == 0),
+            _enc_to_conv: nc.min(1) * (1 - wide),
+            _enc_to_dense: usize::from(nc == 0) * (1 - wide),
             _conv_taps: conv_taps,
             links: (1..n).map(|_| EventWire::default()).collect(),
             z_sinks: (1..n).map(|_| ZSink::default()).collect(),
@@ -209,7 +259,7 @@ impl<const ZW: usize> TtfsCore<ZW> {
             _n: n,
             _np1: n + 1,
             _links: n - 1,
-            _enc_tap: taps.min(1),
+            _enc_tap: taps.min(1) * (1 - wide),
             _stage_taps: taps.saturating_sub(1),
             _images: images,
         }
@@ -226,6 +276,9 @@ impl<const ZW: usize> TtfsCore<ZW> {
         self.clock.connect();
         self.rst.connect();
         self.s.connect_inputs();
+        for slot in &mut self.s_slot {
+            slot.connect();
+        }
         self.m.connect_inputs();
         self.w_valid.connect();
         self.w_data.connect();
@@ -242,7 +295,7 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         // Weight loading: stages take the load stream in layer order, each until it has its
         // whole image (a ROM stage is loaded from reset and takes nothing). Samples wait.
         // The conv stages load first (`conv_ld[i]`: conv stages `0..=i` are loaded).
-        for i in 0..self._enc_to_dense {
+        for i in 0..self._dense_first {
             self.ld_prefix[i].next = true;
         }
         self.w_ready.next = false;
@@ -251,7 +304,7 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
             self.convs[i].rst.next = self.rst.val();
             self.convs[i].wl.data.next = self.w_data.val();
         }
-        for i in 0..self._enc_to_conv {
+        for i in 0..self._conv_first {
             self.convs[i].wl.valid.next = self.w_valid.val();
             if self.convs[i].wl.ready.val() {
                 self.w_ready.next = true;
@@ -286,6 +339,25 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.encoder.s.data.next = self.s.data.val();
         self.encoder.s.last.next = self.s.last.val();
         self.s.ready.next = self.encoder.s.ready.val() & self.loaded.val();
+        // The wide encoder: a beat enters every bank in the same cycle, when all can take it.
+        for i in 0..self._wide {
+            self.rdy[i].next = self.encoder.s.ready.val();
+        }
+        for i in 0..self._nb {
+            self.rdy[i + 1].next = self.rdy[i].val() & self.banks[i].s.ready.val();
+            self.banks[i].clock.next = self.clock.val();
+            self.banks[i].rst.next = self.rst.val();
+            self.banks[i].s.data.next = self.s_slot[i].val();
+            self.banks[i].s.last.next = self.s.last.val();
+        }
+        for i in self._nb..self._nb_end {
+            self.s.ready.next = self.rdy[i].val() & self.loaded.val();
+            self.encoder.s.valid.next = self.s.valid.val() & self.loaded.val() & self.rdy[i].val();
+            for b in 0..self._nb {
+                self.banks[b].s.valid.next =
+                    self.s.valid.val() & self.loaded.val() & self.rdy[i].val();
+            }
+        }
         // The event streams: encoder → stage 0 → … → the last stage → readout (both of its
         // streams; the readout takes the one of its kind). Inner stages' z streams are unused.
         for i in 0..self._enc_to_conv {
@@ -297,6 +369,39 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         for i in 0..self._nc_m1 {
             EventOut::join(&mut self.convs[i].ev_out, &mut self.conv_links[i].ev_in);
             EventOut::join(&mut self.conv_links[i].ev_out, &mut self.convs[i + 1].ev_in);
+        }
+        for i in 0..self._wide {
+            EventOut::join(&mut self.encoder.ev_out, &mut self.bank_index[i].ev_in);
+            EventOut::join(&mut self.bank_index[i].ev_out, &mut self.merges[i].a);
+        }
+        for i in 0..self._nb {
+            self.merges[i].clock.next = self.clock.val();
+            self.merges[i].rst.next = self.rst.val();
+            EventOut::join(&mut self.banks[i].ev_out, &mut self.bank_index[i + 1].ev_in);
+            EventOut::join(&mut self.bank_index[i + 1].ev_out, &mut self.merges[i].b);
+        }
+        for i in 1..self._nb {
+            self.merges[i].a.valid.next = self.merges[i - 1].ev_out.valid.val();
+            self.merges[i - 1].ev_out.ready.next = self.merges[i].a.ready.val();
+            self.merges[i].a.index.next = self.merges[i - 1].ev_out.index.val();
+            self.merges[i].a.m.next = self.merges[i - 1].ev_out.m.val();
+            self.merges[i].a.eow.next = self.merges[i - 1].ev_out.eow.val();
+            self.merges[i].a.err.next = self.merges[i - 1].ev_out.err.val();
+        }
+        for i in self._nb_m1..self._nb {
+            for c in 0..self._wide_to_conv {
+                EventOut::join(&mut self.merges[i].ev_out, &mut self.convs[c].ev_in);
+            }
+            for d in 0..self._wide_to_dense {
+                EventOut::join(&mut self.merges[i].ev_out, &mut self.stages[d].ev_in);
+            }
+            for t in 0..self._wide_tap {
+                self.trace[t].valid.next =
+                    self.merges[i].ev_out.valid.val() & self.merges[i].ev_out.ready.val();
+                self.trace[t].eow.next = self.merges[i].ev_out.eow.val();
+                self.trace[t].m.next = self.merges[i].ev_out.m.val();
+                self.trace[t].index.next = self.merges[i].ev_out.index.val();
+            }
         }
         for i in self._nc_m1..self._nc {
             EventOut::join(&mut self.convs[i].ev_out, &mut self.conv_links[i].ev_in);

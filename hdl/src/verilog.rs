@@ -158,8 +158,65 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
     let mut defines = ModuleDefines::default();
     block.accept(module, &mut defines);
     Ok(single_assignment_comb(&drop_unused_enum_localparams(
-        &range_signed_localparams(&defines.defines()),
+        &range_signed_localparams(&flatten_nested_indices(&defines.defines())),
     )))
+}
+
+/// Rewrites `a$3$b[0]` as `a$3$b$0` where `a$3$b` is not a signal but `a$3$b$0` is: rust-hdl
+/// turns only the first index of a path into a name (`self.lanes[p].w2_in[0]` becomes
+/// `lanes$3$w2_in[0]`), so a vector inside a vector's element needs this to name its
+/// signal. A real bit-select (`x[3]` of a declared `x`) is left alone.
+pub fn flatten_nested_indices(text: &str) -> String {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    // Tokens, and those that appear at least once not followed by `[` (declared names do).
+    let mut tokens = std::collections::HashSet::new();
+    let mut plain = std::collections::HashSet::new();
+    let bytes: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_ident(bytes[i]) && (i == 0 || !is_ident(bytes[i - 1])) {
+            let start = i;
+            while i < bytes.len() && is_ident(bytes[i]) {
+                i += 1;
+            }
+            let tok: String = bytes[start..i].iter().collect();
+            if bytes.get(i) != Some(&'[') {
+                plain.insert(tok.clone());
+            }
+            tokens.insert(tok);
+        } else {
+            i += 1;
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if is_ident(bytes[i]) && (i == 0 || !is_ident(bytes[i - 1])) {
+            let start = i;
+            while i < bytes.len() && is_ident(bytes[i]) {
+                i += 1;
+            }
+            let tok: String = bytes[start..i].iter().collect();
+            out.push_str(&tok);
+            if tok.contains('$') && !plain.contains(&tok) && bytes.get(i) == Some(&'[') {
+                let digits: String = bytes[i + 1..]
+                    .iter()
+                    .take_while(|c| c.is_ascii_digit())
+                    .collect();
+                let close = i + 1 + digits.len();
+                let flat = format!("{tok}${digits}");
+                if !digits.is_empty() && bytes.get(close) == Some(&']') && tokens.contains(&flat) {
+                    out.push('$');
+                    out.push_str(&digits);
+                    i = close + 1;
+                }
+            }
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    out
 }
 
 /// Drops the `localparam Enum$Variant = n;` lines that rust-hdl writes into every module

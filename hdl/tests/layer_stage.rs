@@ -86,6 +86,7 @@ fn random_params(
         coords_in_logic: false,
         v_read_registered: false,
         lean_control: false,
+        events_per_cycle: 1,
     }
 }
 
@@ -544,7 +545,7 @@ fn cycles_per_sample_stay_within_the_cost_model() {
             .sum::<usize>() as f64
             / k;
         let (integrate, fire) =
-            hdl::plan::stage_phases(n, params.groups(), fires, t as u32, ev_in, ev_out);
+            hdl::plan::stage_phases(n, params.groups(), fires, t as u32, (ev_in, ev_out), 1);
         let est = integrate.max(fire);
         let measured = cycles as f64 / k;
         eprintln!(

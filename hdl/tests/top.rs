@@ -353,7 +353,7 @@ fn runtime_weights_give_the_top_a_load_stream_and_an_image_of_every_layer() {
 #[test]
 fn several_features_per_beat_widen_s_data_and_stay_lint_and_synthesis_clean() {
     // DESIGN §4 revision 2: 5 inputs of 6 bits, 2 per beat → s_data[11:0], 3 beats a sample;
-    // the beat splitter is its own module in front of the core.
+    // the core's wide encoder takes both slots of a beat at once (slot 1 on `s_slot$0`).
     let mut rng = common::rng(9);
     let model = small_weight_model(&mut rng, &[5, 4, 3], 4, 6, "potential");
     let mut opts = HwOptions::new(Target::Generic);
@@ -362,7 +362,7 @@ fn several_features_per_beat_widen_s_data_and_stay_lint_and_synthesis_clean() {
     assert_eq!(d.input_lanes, 2);
     let g = generate(&d).expect("generate");
     assert!(g.verilog.contains("input  wire [11:0] s_data,"));
-    assert!(g.verilog.contains("module ttfs_beat_splitter("));
+    assert!(g.verilog.contains(".s_slot$0(core_s_slot1)"));
     assert_eq!(hdl::verilog::comb_multiple_assignments(&g.verilog), vec![]);
     let name = "ttfs_lanes2";
     let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);

@@ -35,9 +35,14 @@ pub struct HwArgs {
     /// Add per-layer spike trace ports (co-simulation)
     #[arg(long)]
     pub trace: bool,
-    /// Features per input beat: s_data is K·input_bits wide (DESIGN §4 revision 2; default 1)
+    /// Features per input beat: s_data is K·input_bits wide (DESIGN §4 revision 2; default:
+    /// automatic for the target, 1 on ice40-up5k and generic)
     #[arg(long, value_name = "K")]
     pub input_lanes: Option<usize>,
+    /// Events each layer integrates per pass, 1 or 2, comma separated (2: its weight ROM is
+    /// read through both block-RAM ports; default: automatic, 2 on ECP5 where it helps)
+    #[arg(long, value_delimiter = ',', value_name = "E[,E…]")]
+    pub events_per_cycle: Option<Vec<usize>>,
     /// Inputs the cost model's activity (estimated cycles, automatic lanes) is measured on:
     /// auto (the model's dataset, else MNIST for 784-input models, else random), mnist,
     /// fashion-mnist, random (seed 1), worst-case, or an IDX images FILE (first 100 images)
@@ -76,6 +81,7 @@ impl HwArgs {
         }
         o.trace = self.trace;
         o.input_lanes = self.input_lanes;
+        o.events_per_cycle = self.events_per_cycle.clone();
         o.fault = self.fault.map(|f| match f {
             FaultArg::WindowOffByOne => Fault::WindowOffByOne,
         });

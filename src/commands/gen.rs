@@ -74,14 +74,17 @@ fn print_summary(d: &Design, out: &Path, secs: f64) {
         d.input_bits,
         s_data_bits(d) - 1
     );
-    println!("  layer  neurons  lanes  groups  z bits  weights        est. cycles/sample");
+    println!(
+        "  layer  neurons  lanes  groups  events/pass  z bits  weights        est. cycles/sample"
+    );
     for l in &d.layers {
         println!(
-            "  {:5}  {:7}  {:5}  {:6}  {:6}  {:>6} kbit {:<7}  {:8.0}",
+            "  {:5}  {:7}  {:5}  {:6}  {:11}  {:6}  {:>6} kbit {:<7}  {:8.0}",
             l.layer,
             l.outputs,
             l.lanes,
             l.groups,
+            l.events_per_cycle,
             l.z_bits,
             l.estimate.weight_bits / 1024,
             format!("{:?}", l.weight_memory).to_lowercase(),

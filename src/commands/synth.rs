@@ -332,7 +332,7 @@ fn print_summary(r: &SynthJson) {
         finite(r.input_bound_fraction),
     ) {
         println!(
-            "  input stream bound (one feature per beat): {b:.0} samples/s; this design reaches {:.1} %",
+            "  input stream bound (a beat per cycle): {b:.0} samples/s; this design reaches {:.1} %",
             100.0 * x
         );
     }

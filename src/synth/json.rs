@@ -32,12 +32,19 @@ pub struct SynthJson {
     pub throughput_samples_per_s: Option<f64>,
     pub throughput_note: String,
     pub input_bound_samples_per_s: Option<f64>,
+    /// Features per input beat (DESIGN §4 revision 2): a sample is `⌈inputs / input_lanes⌉`
+    /// beats.
+    #[serde(default)]
+    pub input_lanes: usize,
     pub input_bound_fraction: Option<f64>,
     pub input_bound_note: String,
     /// With a board: the UART link's throughput beside the core's, and which bounds.
     #[serde(default)]
     pub link: Option<super::board::LinkFigures>,
     pub lanes: Vec<usize>,
+    /// Events each stage integrates per pass (the plan's `events_per_cycle`).
+    #[serde(default)]
+    pub events_per_cycle: Vec<usize>,
     pub resources: BTreeMap<String, Resource>,
     pub estimates: Estimates,
     pub bitstream: Option<FileInfo>,
@@ -188,16 +195,17 @@ struct Rates {
 }
 
 impl Rates {
-    fn new(fmax_mhz: Option<f64>, clock_mhz: f64, inputs: usize, cycles: f64) -> Rates {
+    fn new(fmax_mhz: Option<f64>, clock_mhz: f64, beats: usize, cycles: f64) -> Rates {
         // Cycles per second the design runs at (none without an fmax).
         let rate_hz = fmax_mhz.map(|f| f.min(clock_mhz) * 1e6);
-        // DESIGN §4 takes one feature per beat, so no design behind that port beats
-        // `rate / inputs` samples/s: report it, and how close this design comes.
-        let inputs = inputs.max(1) as f64;
+        // DESIGN §4 takes a beat per cycle, `⌈inputs / input_lanes⌉` beats a sample, so no
+        // design behind that port beats `rate · input_lanes / inputs` samples/s: report it,
+        // and how close this design comes.
+        let beats = beats.max(1) as f64;
         Rates {
             throughput: rate_hz.map(|r| r / cycles),
-            input_bound: rate_hz.map(|r| r / inputs),
-            input_bound_fraction: rate_hz.map(|_| inputs / cycles),
+            input_bound: rate_hz.map(|r| r / beats),
+            input_bound_fraction: rate_hz.map(|_| beats / cycles),
         }
     }
 }
@@ -241,7 +249,8 @@ impl SynthJson {
         flash: Option<&FlashImage>,
         times: Runtimes,
     ) -> SynthJson {
-        let rates = Rates::new(o.fmax_mhz, job.clock_mhz, d.inputs, cycles.cycles);
+        let beats = d.inputs.div_ceil(d.input_lanes.max(1));
+        let rates = Rates::new(o.fmax_mhz, job.clock_mhz, beats, cycles.cycles);
         let (flash_image, load_image) = weight_image(job, flash);
         SynthJson {
             target: job.target.to_string(),
@@ -261,8 +270,9 @@ impl SynthJson {
             throughput_samples_per_s: rates.throughput,
             throughput_note: "min(fmax, clock) / cycles_per_sample".into(),
             input_bound_samples_per_s: rates.input_bound,
+            input_lanes: d.input_lanes,
             input_bound_fraction: rates.input_bound_fraction,
-            input_bound_note: "min(fmax, clock) / inputs: the DESIGN §4 input stream moves one feature per cycle at most".into(),
+            input_bound_note: "min(fmax, clock) / ⌈inputs / input_lanes⌉: the DESIGN §4 input stream moves one beat of input_lanes features per cycle at most".into(),
             link: job.board.map(|b| {
                 super::board::LinkFigures::new(
                     b,
@@ -271,6 +281,7 @@ impl SynthJson {
                 )
             }),
             lanes: d.layers.iter().map(|l| l.lanes).collect(),
+            events_per_cycle: d.layers.iter().map(|l| l.events_per_cycle).collect(),
             resources: o.resources.clone(),
             estimates: Estimates::new(d, o),
             bitstream: o.bitstream.clone(),
@@ -474,7 +485,7 @@ impl SynthJson {
             (
                 "input stream bound",
                 format!(
-                    "{} samples/s (min(fmax, clock) / inputs: one feature per beat); this design reaches {} %",
+                    "{} samples/s (min(fmax, clock) / beats per sample: ⌈inputs / input_lanes⌉); this design reaches {} %",
                     num(self.input_bound_samples_per_s, 0),
                     num(self.input_bound_fraction.map(|x| 100.0 * x), 1)
                 ),

@@ -3,8 +3,8 @@
 
 use crate::board::board::Pll;
 use crate::board::{
-    AnswerByte, ClockGen, LinkFormat, LinkFramer, PowerOnReset, SpiFlashConfig, SpiFlashReader,
-    UartRx, UartTx,
+    AnswerByte, BeatPacker, ClockGen, LinkFormat, LinkFramer, PowerOnReset, SpiFlashConfig,
+    SpiFlashReader, UartRx, UartTx,
 };
 use crate::plan::Design;
 use crate::prelude::*;
@@ -117,6 +117,17 @@ pub struct BoardTop<const ZW: usize> {
     core_clock: Wire<Clock>,
     rst: Wire<Bit>,
     flash_unused: Wire<Bit>,
+    /// With `K > 1` features per beat (`input_lanes`): the packer between the FIFO and the
+    /// core, its beat, and the beat's slots `1..K` zero-extended (`slot16[i]`: slot `i + 1`,
+    /// bits `[8i + 8, 8i + 16)`; slot 0 goes through `x16` to the core's `s.data`).
+    packer: Vec<BeatPacker>,
+    pbeat: Vec<Wire<Bits<64>>>,
+    /// The beat's bits past slot `K − 1` (always 0), for Verilator's lint.
+    pbeat_unused: Vec<Wire<Bit>>,
+    slot16: Vec<ZeroExtend<8, 16>>,
+    _narrow: usize,
+    _wide: usize,
+    _slots: usize,
     err: RDff<Bit>,
     beat: RDff<Bits24>,
     one24: Constant<Bits24>,
@@ -141,7 +152,16 @@ impl<const ZW: usize> BoardTop<ZW> {
             design.classes
         );
         let flash = flash_reader(design, params.flash);
+        let k = design.input_lanes;
+        let wide = usize::from(k > 1);
         Self {
+            packer: (0..wide).map(|_| BeatPacker::new(k)).collect(),
+            pbeat: (0..wide).map(|_| Signal::default()).collect(),
+            pbeat_unused: (0..wide).map(|_| Signal::default()).collect(),
+            slot16: (1..k).map(|_| ZeroExtend::new()).collect(),
+            _narrow: 1 - wide,
+            _wide: wide,
+            _slots: k - 1,
             clock: Signal::default(),
             btn_n: Signal::default(),
             uart_rx: Signal::default(),
@@ -266,10 +286,32 @@ impl<const ZW: usize> Logic for BoardTop<ZW> {
         self.fifo.s_data.next = self.framer.beat.val();
         self.framer.beat_ready.next = self.fifo.s_ready.val();
         self.x16.x.next = self.fifo.m_data.val().get_bits::<8>(0);
-        self.core.s.valid.next = self.fifo.m_valid.val();
-        self.core.s.data.next = self.x16.y.val();
-        self.core.s.last.next = self.fifo.m_data.val().get_bit(8);
-        self.fifo.m_ready.next = self.core.s.ready.val();
+        for _i in 0..self._narrow {
+            self.core.s.valid.next = self.fifo.m_valid.val();
+            self.core.s.data.next = self.x16.y.val();
+            self.core.s.last.next = self.fifo.m_data.val().get_bit(8);
+            self.fifo.m_ready.next = self.core.s.ready.val();
+        }
+        // Several features per beat: bytes → the packer → the core's slots.
+        for w in 0..self._wide {
+            self.packer[w].clock.next = self.core_clock.val();
+            self.packer[w].rst.next = self.rst.val();
+            self.packer[w].s_valid.next = self.fifo.m_valid.val();
+            self.packer[w].s_data.next = self.fifo.m_data.val().get_bits::<8>(0);
+            self.packer[w].s_last.next = self.fifo.m_data.val().get_bit(8);
+            self.fifo.m_ready.next = self.packer[w].s_ready.val();
+            self.core.s.valid.next = self.packer[w].m_valid.val();
+            self.core.s.last.next = self.packer[w].m_last.val();
+            self.packer[w].m_ready.next = self.core.s.ready.val();
+            self.pbeat[w].next = self.packer[w].m_beat.val();
+            self.pbeat_unused[w].next = self.pbeat[w].val().any();
+            self.x16.x.next = self.pbeat[w].val().get_bits::<8>(0);
+            self.core.s.data.next = self.x16.y.val();
+        }
+        for i in 0..self._slots {
+            self.slot16[i].x.next = self.pbeat[0].val().get_bits::<8>(8 * i + 8);
+            self.core.s_slot[i].next = self.slot16[i].y.val();
+        }
         self.verdicts.s_valid.next = self.framer.verdict_valid.val();
         self.verdicts.s_data.next = self.framer.verdict_bad.val();
         // Core → answer byte → UART, once the sample's verdict is in.

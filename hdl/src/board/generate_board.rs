@@ -76,9 +76,9 @@ pub fn generate_board_with(
             design.input_bits
         ));
     }
-    if design.input_lanes != 1 {
+    if design.input_lanes > 8 {
         return refuse(format!(
-            "--input-lanes {}: the board link delivers one feature per beat; drop --input-lanes",
+            "--input-lanes {}: the board's beat packer takes at most 8 features per beat; give --input-lanes 8 or fewer",
             design.input_lanes
         ));
     }

@@ -54,6 +54,7 @@ macro_rules! control_states {
 }
 
 pub mod answer_byte;
+pub mod beat_packer;
 /// Panics with `"<block>: <what> = <value> not in <range>"` unless `range` holds `value`: the
 /// range check of a board block's run-time parameter (widths of its counters).
 fn check_param<T, R>(block: &str, what: &str, value: T, range: R)
@@ -83,6 +84,7 @@ pub mod uart_rx;
 pub mod uart_tx;
 
 pub use answer_byte::AnswerByte;
+pub use beat_packer::BeatPacker;
 pub use board::{Board, Ecp5PllConfig, Ice40PllConfig, Pll};
 pub use board_top::{BoardParams, BoardTop};
 pub use clock_gen::ClockGen;

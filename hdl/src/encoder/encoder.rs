@@ -63,6 +63,12 @@ impl Encoder {
     /// An encoder for samples of `inputs` features of `input_bits` bits (1..=16) and windows
     /// of `time_steps` ticks (a power of two in 2..=256).
     pub fn new(inputs: usize, input_bits: u32, time_steps: u32) -> Self {
+        Self::with_lists(inputs, input_bits, time_steps, false)
+    }
+
+    /// [`Encoder::new`], with the `next` lists in LUT RAM when `lut_ram` (a wide encoder's
+    /// banks on ECP5: `K` banks of `⌈N/K⌉` words each would each take two block RAMs).
+    pub fn with_lists(inputs: usize, input_bits: u32, time_steps: u32, lut_ram: bool) -> Self {
         assert!(
             (1..0xffff).contains(&inputs),
             "encoder: inputs {inputs} not in 1..65535"
@@ -81,6 +87,14 @@ impl Encoder {
         // The per-tick heads and tails are tiny (T words) but stay in block RAM: in flip-flops
         // they cost ~1300 iCE40 LCs (4 × T × link_bits registers and their read muxes).
         let t = time_steps as usize;
+        let next = || {
+            let ram = VarRam::narrow(inputs, link_bits, false);
+            if lut_ram {
+                ram.distributed()
+            } else {
+                ram
+            }
+        };
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -93,8 +107,8 @@ impl Encoder {
             head1: VarRam::narrow(t, link_bits, false),
             tail0: VarRam::narrow(t, link_bits, false),
             tail1: VarRam::narrow(t, link_bits, false),
-            next0: VarRam::narrow(inputs, link_bits, false),
-            next1: VarRam::narrow(inputs, link_bits, false),
+            next0: next(),
+            next1: next(),
             nil: Constant::new(bits(NIL)),
         }
     }

@@ -53,6 +53,22 @@ pub struct IntegrateIssue {
     pub pass_g: Output<Bits16>,
     /// The weight row the pass reads this cycle.
     pub waddr: Output<WeightAddr>,
+    /// Two events per pass (`events_per_cycle = 2`; these are empty otherwise): the second
+    /// event offered with the first ([`crate::layer::EventPairer`]: `two`, `index2`, `m2`),
+    /// taken with it (`take2`); the pass's second ramp length (`T − m2`, or 0 when the pass
+    /// has one event, or is the bias's) and the second weight row it reads.
+    pub two: Vec<Input<Bit>>,
+    pub index2: Vec<Input<Bits16>>,
+    pub m2: Vec<Input<Bits8>>,
+    pub take2: Vec<Output<Bit>>,
+    pub pass_k2: Vec<Output<Bits<9>>>,
+    pub waddr2: Vec<Output<WeightAddr>>,
+    m2_ext: Vec<ZeroExtend<8, 9>>,
+    j2_ext: Vec<ZeroExtend<16, WEIGHT_ADDR_BITS>>,
+    k2: Vec<RDff<Bits<9>>>,
+    wa2: Vec<RDff<WeightAddr>>,
+    zero9: Vec<Constant<Bits<9>>>,
+    _dual: usize,
     m_ext: ZeroExtend<8, 9>,
     j_ext: ZeroExtend<16, WEIGHT_ADDR_BITS>,
     state: RDff<SampleState>,
@@ -80,7 +96,20 @@ impl IntegrateIssue {
     /// The pass issue of the stage of `params`.
     pub fn new(params: &StageParams) -> Self {
         let g = params.groups();
+        let dual = usize::from(params.events_per_cycle == 2);
         Self {
+            two: (0..dual).map(|_| Signal::default()).collect(),
+            index2: (0..dual).map(|_| Signal::default()).collect(),
+            m2: (0..dual).map(|_| Signal::default()).collect(),
+            take2: (0..dual).map(|_| Signal::default()).collect(),
+            pass_k2: (0..dual).map(|_| Signal::default()).collect(),
+            waddr2: (0..dual).map(|_| Signal::default()).collect(),
+            m2_ext: (0..dual).map(|_| ZeroExtend::new()).collect(),
+            j2_ext: (0..dual).map(|_| ZeroExtend::new()).collect(),
+            k2: (0..dual).map(|_| RDff::default()).collect(),
+            wa2: (0..dual).map(|_| RDff::default()).collect(),
+            zero9: (0..dual).map(|_| Constant::new(bits(0))).collect(),
+            _dual: dual,
             clock: Signal::default(),
             rst: Signal::default(),
             ev_in: EventIn::default(),
@@ -134,10 +163,24 @@ impl Logic for IntegrateIssue {
         self.j_ext.x.next = self.ev_in.index.val();
         self.accept_event.next = false;
         self.accept_eow.next = false;
+        for d in 0..self._dual {
+            self.k2[d].clock.next = self.clock.val();
+            self.k2[d].rst.next = self.rst.val();
+            self.k2[d].d.next = self.k2[d].q.val();
+            self.wa2[d].clock.next = self.clock.val();
+            self.wa2[d].rst.next = self.rst.val();
+            self.wa2[d].d.next = self.wa2[d].q.val();
+            self.m2_ext[d].x.next = self.m2[d].val();
+            self.j2_ext[d].x.next = self.index2[d].val();
+            self.take2[d].next = false;
+        }
         if self.act.q.val() & !self.last_g.q.val() {
             self.g.d.next = self.g.q.val() + self.one16.val();
             self.last_g.d.next = self.g.q.val() == self.gmax_m1_c.val();
             self.wa.d.next = self.wa.q.val() + self.stride_c.val();
+            for d in 0..self._dual {
+                self.wa2[d].d.next = self.wa2[d].q.val() + self.stride_c.val();
+            }
         } else {
             self.act.d.next = false;
             self.g.d.next = self.zero16.val();
@@ -149,12 +192,27 @@ impl Logic for IntegrateIssue {
                     self.bias.d.next = true;
                     self.k.d.next = self.t_c.val();
                     self.wa.d.next = self.fanin_c.val();
+                    for d in 0..self._dual {
+                        self.k2[d].d.next = self.zero9[d].val();
+                        self.wa2[d].d.next = self.fanin_c.val();
+                    }
                 } else if self.ev_in.valid.val() & !self.ev_in.eow.val() {
                     self.accept_event.next = true;
                     self.act.d.next = true;
                     self.bias.d.next = false;
                     self.k.d.next = self.t_c.val() - self.m_ext.y.val();
                     self.wa.d.next = self.j_ext.y.val();
+                    for d in 0..self._dual {
+                        // The second event's row and ramp, or a ramp of 0 (a row read for
+                        // nothing) when the pass has one event.
+                        self.take2[d].next = self.two[d].val();
+                        self.k2[d].d.next = self.zero9[d].val();
+                        self.wa2[d].d.next = self.j_ext.y.val();
+                        if self.two[d].val() {
+                            self.k2[d].d.next = self.t_c.val() - self.m2_ext[d].y.val();
+                            self.wa2[d].d.next = self.j2_ext[d].y.val();
+                        }
+                    }
                 } else if self.ev_in.valid.val() & self.ev_in.eow.val() {
                     self.accept_eow.next = true;
                     self.state.d.next = SampleState::Done;
@@ -175,5 +233,9 @@ impl Logic for IntegrateIssue {
         self.pass_k.next = self.k.q.val();
         self.pass_g.next = self.g.q.val();
         self.waddr.next = self.wa.q.val();
+        for d in 0..self._dual {
+            self.pass_k2[d].next = self.k2[d].q.val();
+            self.waddr2[d].next = self.wa2[d].q.val();
+        }
     }
 }

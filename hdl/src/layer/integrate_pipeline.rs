@@ -25,6 +25,13 @@ pub struct IntegratePipeline {
     pub g: Input<Bits16>,
     /// Ramp ticks of the pass in the product stage.
     pub ex_k: Output<Bits<9>>,
+    /// Two events per pass (empty otherwise): the second ramp length at issue, and in the
+    /// product stage.
+    pub k2: Vec<Input<Bits<9>>>,
+    pub ex_k2: Vec<Output<Bits<9>>>,
+    /// `k2` in the weight-register and half-product stages (`2·dual` registers).
+    k2_r: Vec<RDff<Bits<9>>>,
+    _dual: usize,
     /// Row whose `V` is read (for the write-back a cycle later).
     pub v_raddr: Output<Bits16>,
     /// The write-back stage: write row `wb_g`; `wb_bias`: `V = product`; `wb_fwd`: take `V`
@@ -54,7 +61,19 @@ const K_STAGES: usize = 2;
 
 impl Default for IntegratePipeline {
     fn default() -> Self {
+        Self::with_events(1)
+    }
+}
+
+impl IntegratePipeline {
+    /// The pipeline of a stage that integrates `events_per_cycle` (1 or 2) events per pass.
+    pub fn with_events(events_per_cycle: usize) -> Self {
+        let dual = usize::from(events_per_cycle == 2);
         Self {
+            k2: (0..dual).map(|_| Signal::default()).collect(),
+            ex_k2: (0..dual).map(|_| Signal::default()).collect(),
+            k2_r: (0..K_STAGES * dual).map(|_| RDff::default()).collect(),
+            _dual: dual,
             clock: Signal::default(),
             rst: Signal::default(),
             valid: Signal::default(),
@@ -108,6 +127,15 @@ impl Logic for IntegratePipeline {
             self.k_r[i].rst.next = self.rst.val();
         }
         self.k_r[1].d.next = self.k_r[0].q.val();
+        for d in 0..self._dual {
+            for i in 0..self._k_stages {
+                self.k2_r[i].clock.next = self.clock.val();
+                self.k2_r[i].rst.next = self.rst.val();
+            }
+            self.k2_r[0].d.next = self.k2[d].val();
+            self.k2_r[1].d.next = self.k2_r[0].q.val();
+            self.ex_k2[d].next = self.k2_r[1].q.val();
+        }
         // This cycle's write-back is invisible to this cycle's read of the same row: forward.
         self.wb_fwd_r.d.next = self.valid_r[3].q.val()
             & self.valid_r[2].q.val()

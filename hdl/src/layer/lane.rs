@@ -45,6 +45,16 @@ pub struct Lane<const ZW: usize> {
     pub pend_d: Output<Bit>,
     pub idx: Output<Bits16>,
     pub z: Output<Signed<ZW>>,
+    /// Two events per pass (empty otherwise): the lane's weight of the second row read last
+    /// cycle, and that event's ramp ticks in the product stage (0 when the pass has one).
+    pub w2_in: Vec<Input<Signed<16>>>,
+    pub ex_k2: Vec<Input<Bits<9>>>,
+    scale2_lo: Vec<Scale<ZW>>,
+    scale2_hi: Vec<Scale<ZW>>,
+    w2_r: Vec<RDff<Signed<16>>>,
+    lo2_r: Vec<RDff<Signed<ZW>>>,
+    hi2_r: Vec<RDff<Signed<ZW>>>,
+    _dual: usize,
     scale_lo: Scale<ZW>,
     scale_hi: Scale<ZW>,
     act: Activation<ZW, 8, 9>,
@@ -78,7 +88,21 @@ impl<const ZW: usize> Lane<ZW> {
     /// stage, its channel's offset `p·Hp·Wp` in a conv stage's sent map.
     pub fn with_index(params: &StageParams, index: usize) -> Self {
         let k = params.time_steps.trailing_zeros() as usize;
+        let dual = usize::from(params.events_per_cycle == 2);
+        let wb = params.weight_bits;
         Self {
+            w2_in: (0..dual).map(|_| Signal::default()).collect(),
+            ex_k2: (0..dual).map(|_| Signal::default()).collect(),
+            scale2_lo: (0..dual)
+                .map(|_| Scale::part(wb, k + 1, 0, (k + 2) / 2))
+                .collect(),
+            scale2_hi: (0..dual)
+                .map(|_| Scale::part(wb, k + 1, (k + 2) / 2, k + 1))
+                .collect(),
+            w2_r: (0..dual).map(|_| RDff::default()).collect(),
+            lo2_r: (0..dual).map(|_| RDff::default()).collect(),
+            hi2_r: (0..dual).map(|_| RDff::default()).collect(),
+            _dual: dual,
             clock: Signal::default(),
             rst: Signal::default(),
             w_in: Signal::default(),
@@ -142,6 +166,24 @@ impl<const ZW: usize> Logic for Lane<ZW> {
         self.lo_r.d.next = self.scale_lo.y.val();
         self.hi_r.d.next = self.scale_hi.y.val();
         self.prod_r.d.next = self.lo_r.q.val() + self.hi_r.q.val();
+        for d in 0..self._dual {
+            // The second event: the same stages; both products are summed into one.
+            self.w2_r[d].clock.next = self.clock.val();
+            self.lo2_r[d].clock.next = self.clock.val();
+            self.hi2_r[d].clock.next = self.clock.val();
+            self.w2_r[d].rst.next = self.rst.val();
+            self.lo2_r[d].rst.next = self.rst.val();
+            self.hi2_r[d].rst.next = self.rst.val();
+            self.w2_r[d].d.next = self.w2_in[d].val();
+            self.scale2_lo[d].w.next = self.w2_r[d].q.val();
+            self.scale2_lo[d].k.next = self.ex_k2[d].val();
+            self.scale2_hi[d].w.next = self.w2_r[d].q.val();
+            self.scale2_hi[d].k.next = self.ex_k2[d].val();
+            self.lo2_r[d].d.next = self.scale2_lo[d].y.val();
+            self.hi2_r[d].d.next = self.scale2_hi[d].y.val();
+            self.prod_r.d.next = (self.lo_r.q.val() + self.hi_r.q.val())
+                + (self.lo2_r[d].q.val() + self.hi2_r[d].q.val());
+        }
         // Write-back stage: `V` read last cycle is on `v_in`, or forwarded when that cycle's
         // write went to the same row (the memory's read of a row being written is not used).
         if self.fwd_v.val() {

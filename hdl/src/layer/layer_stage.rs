@@ -6,6 +6,7 @@
 //! [`IntegratePipeline`] (integrate control), [`Lane`]s (datapath), [`FireSequencer`] (fire
 //! control) and [`Serialiser`] (output).
 
+use crate::layer::event_pairer::EventPairer;
 use crate::layer::fire_sequencer::FireSequencer;
 use crate::layer::integrate_issue::IntegrateIssue;
 use crate::layer::integrate_pipeline::IntegratePipeline;
@@ -72,7 +73,12 @@ pub struct LayerStage<const ZW: usize> {
     lanes: Vec<Lane<ZW>>,
     fire: FireSequencer,
     ser: Serialiser<ZW>,
+    /// Two events per pass: the pairer in front of the issue (empty otherwise).
+    pairer: Vec<EventPairer>,
     _p: usize,
+    _single: usize,
+    _dual: usize,
+    _dual_p: usize,
 }
 
 impl<const ZW: usize> LayerStage<ZW> {
@@ -86,6 +92,7 @@ impl<const ZW: usize> LayerStage<ZW> {
         let (g, layout) = (params.groups(), params.layout());
         let tick_bits = params.time_steps.trailing_zeros() as usize + 1;
         let in_logic = params.state_in_logic;
+        let dual = usize::from(params.events_per_cycle == 2);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -99,11 +106,15 @@ impl<const ZW: usize> LayerStage<ZW> {
             vram: PackedRam::new(params.lanes, g, params.z_bits, true, in_logic),
             tkram: PackedRam::new(params.lanes, g, tick_bits, false, in_logic),
             issue: IntegrateIssue::new(params),
-            pipe: IntegratePipeline::default(),
+            pipe: IntegratePipeline::with_events(params.events_per_cycle),
             lanes: (0..params.lanes).map(|p| Lane::new(params, p)).collect(),
             fire: FireSequencer::new(params),
             ser: Serialiser::new(params.lanes, params.outputs, params.fires),
+            pairer: (0..dual).map(|_| EventPairer::default()).collect(),
             _p: params.lanes,
+            _single: 1 - dual,
+            _dual: dual,
+            _dual_p: dual * params.lanes,
         }
     }
 }
@@ -117,7 +128,27 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         self.pipe.rst.next = self.rst.val();
         self.fire.rst.next = self.rst.val();
         self.ser.rst.next = self.rst.val();
-        EventIn::link(&mut self.ev_in, &mut self.issue.ev_in);
+        for _i in 0..self._single {
+            EventIn::link(&mut self.ev_in, &mut self.issue.ev_in);
+        }
+        for d in 0..self._dual {
+            self.pairer[d].clock.next = self.clock.val();
+            self.pairer[d].rst.next = self.rst.val();
+            EventIn::link(&mut self.ev_in, &mut self.pairer[d].ev_in);
+            EventOut::join(&mut self.pairer[d].ev_out, &mut self.issue.ev_in);
+            self.issue.two[d].next = self.pairer[d].two.val();
+            self.issue.index2[d].next = self.pairer[d].index2.val();
+            self.issue.m2[d].next = self.pairer[d].m2.val();
+            self.pairer[d].take2.next = self.issue.take2[d].val();
+            self.wmem.raddr2[d].next = self.issue.waddr2[d].val();
+            self.pipe.k2[d].next = self.issue.pass_k2[d].val();
+        }
+        // (`_dual_p` is `P` with two events per pass, else 0: rust-hdl substitutes only the
+        // innermost loop's variable into a nested index, so the second port's index is 0.)
+        for p in 0..self._dual_p {
+            self.lanes[p].w2_in[0].next = self.wmem.rdata2[p].val();
+            self.lanes[p].ex_k2[0].next = self.pipe.ex_k2[0].val();
+        }
         EventOut::link(&mut self.ev_out, &mut self.ser.ev_out);
         ZOut::<ZW>::link(&mut self.z_out, &mut self.ser.z_out);
         WordIn::link(&mut self.wl, &mut self.loader.wl);

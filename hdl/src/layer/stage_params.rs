@@ -118,6 +118,9 @@ pub struct StageParams {
     /// Every target could have them; ECP5 does not only so that its netlist stays the one
     /// placed at 102.8 MHz (the same netlist with one instance renamed placed at 94.5).
     pub lean_control: bool,
+    /// Events a dense stage integrates per pass (1 or 2): with 2 its weight ROM is read
+    /// through both ports ([`WeightMemory::dual`]) and each lane adds two products.
+    pub events_per_cycle: usize,
 }
 
 impl StageParams {
@@ -178,12 +181,17 @@ impl StageParams {
 
     /// The weight memory of the stage (simulation contents and, for a ROM, its images).
     pub fn weight_memory(&self) -> WeightMemory {
-        WeightMemory::new(
+        let memory = WeightMemory::new(
             self.layout(),
             self.store,
             &self.all_lane_words(),
             &self.hex_prefix,
-        )
+        );
+        if self.events_per_cycle == 2 {
+            memory.dual()
+        } else {
+            memory
+        }
     }
 
     /// The `$readmemh` images of the weight memory, `(file name, hex text)`, one per column
@@ -254,6 +262,14 @@ impl StageParams {
         assert!(
             self.v_rows() <= 1 << STATE_ADDR_BITS,
             "layer stage: G·Ho·Wo too large"
+        );
+        assert!(
+            self.events_per_cycle == 1
+                || (self.events_per_cycle == 2
+                    && self.conv.is_none()
+                    && self.store == WeightStore::Rom),
+            "layer stage: {} events per cycle (2 only for a dense stage with ROM weights)",
+            self.events_per_cycle
         );
         if let Some(geo) = &self.conv {
             if let Some(why) = geo.unsupported() {

@@ -144,12 +144,17 @@ pub struct WeightMemory {
     pub wcol: Input<Bits8>,
     /// Column word written.
     pub wdata: Input<Bits16>,
+    /// The second read port ([`WeightMemory::dual`]; empty otherwise): its row address, and
+    /// the lanes' weights of the row it read at the previous edge.
+    pub raddr2: Vec<Input<WeightAddr>>,
+    pub rdata2: Vec<Output<Signed<16>>>,
     /// The SPRAM columns (`Spram` only).
     spram: Vec<Ice40Spram>,
     _layout: WeightLayout,
     _store: WeightStore,
     _cols: Vec<Vec<u16>>,
     _q: Vec<u16>,
+    _q2: Vec<u16>,
     _prefix: String,
 }
 
@@ -203,6 +208,8 @@ impl WeightMemory {
             waddr: Signal::default(),
             wcol: Signal::default(),
             wdata: Signal::default(),
+            raddr2: vec![],
+            rdata2: vec![],
             spram: (0..c)
                 .filter(|_| store == WeightStore::Spram)
                 .map(|_| Ice40Spram::new())
@@ -211,8 +218,24 @@ impl WeightMemory {
             _store: store,
             _cols: cols,
             _q: vec![0; c],
+            _q2: vec![],
             _prefix: prefix.to_string(),
         }
+    }
+
+    /// This memory with a second read port (`raddr2`, `rdata2`), for a stage that integrates
+    /// two events per pass: a ROM read through both ports of its block RAMs (ECP5 `DP16KD` is
+    /// true dual-port; a target whose block RAM has one read port gets two copies).
+    pub fn dual(mut self) -> Self {
+        assert_eq!(
+            self._store,
+            WeightStore::Rom,
+            "weight memory: a second read port needs a ROM (both ports read)"
+        );
+        self.raddr2 = vec![Signal::default()];
+        self.rdata2 = (0..self._layout.lanes).map(|_| Signal::default()).collect();
+        self._q2 = vec![0; self._layout.columns()];
+        self
     }
 
     /// The `$readmemh` file of column `c`.
@@ -250,6 +273,10 @@ impl WeightMemory {
         self._layout.unpack(&self._q, p)
     }
 
+    fn dual_ports(&self) -> bool {
+        !self.raddr2.is_empty()
+    }
+
     /// Unused port bits, reduced into one wire that `verilator -Wall` exempts.
     fn unused_verilog(&self) -> String {
         let l = &self._layout;
@@ -263,6 +290,9 @@ impl WeightMemory {
         };
         if ka < WEIGHT_ADDR_BITS {
             unused.push(format!("raddr[{a_msb}:{ka}]"));
+            if self.dual_ports() {
+                unused.push(format!("raddr2$0[{a_msb}:{ka}]"));
+            }
             if self._store.loadable() {
                 unused.push(format!("waddr[{a_msb}:{ka}]"));
             }
@@ -306,31 +336,50 @@ impl WeightMemory {
                 kk = k - 1
             ));
         }
-        v.push_str(&format!(
-            "  q{c}_ <= col{c}_[raddr[{kk}:0]];\nend\n",
-            kk = k - 1
-        ));
+        v.push_str(&format!("  q{c}_ <= col{c}_[raddr[{kk}:0]];\n", kk = k - 1));
+        if self.dual_ports() {
+            v.push_str(&format!(
+                "  q{c}b_ <= col{c}_[raddr2$0[{kk}:0]];\n",
+                kk = k - 1
+            ));
+        }
+        v.push_str("end\n");
+        if self.dual_ports() {
+            v = v.replacen(
+                &format!("reg [{m}:0] q{c}_;\n"),
+                &format!("reg [{m}:0] q{c}_;\nreg [{m}:0] q{c}b_;\n"),
+                1,
+            );
+        }
         v
     }
 
     /// The row `row_` (the columns side by side), and each lane's W bits of it sign-extended
-    /// to 16 on `rdata$<p>`.
+    /// to 16 on `rdata$<p>` (the second port's: `row2_`, `q<c>b_`, `rdata2$<p>`).
     fn lanes_verilog(&self) -> String {
+        let mut v = self.port_lanes_verilog("", "", "rdata");
+        if self.dual_ports() {
+            v.push_str(&self.port_lanes_verilog("2", "b", "rdata2"));
+        }
+        v
+    }
+
+    fn port_lanes_verilog(&self, row: &str, q: &str, out: &str) -> String {
         let l = &self._layout;
         let (c_n, w) = (l.columns(), l.weight_bits);
-        let parts: Vec<String> = (0..c_n).rev().map(|c| format!("q{c}_")).collect();
+        let parts: Vec<String> = (0..c_n).rev().map(|c| format!("q{c}{q}_")).collect();
         let row_bits = match self._store {
             WeightStore::Spram => 16 * c_n,
             _ => 16 * (c_n - 1) + l.last_column_bits(),
         };
         let mut v = format!(
-            "wire [{}:0] row_ = {{{}}};\n",
+            "wire [{}:0] row{row}_ = {{{}}};\n",
             row_bits - 1,
             parts.join(", ")
         );
         if row_bits > l.lanes * w {
             v.push_str(&format!(
-                "wire unused_row = |row_[{}:{}];\n",
+                "wire unused_row{row} = |row{row}_[{}:{}];\n",
                 row_bits - 1,
                 l.lanes * w
             ));
@@ -339,10 +388,10 @@ impl WeightMemory {
         for p in 0..l.lanes {
             let lo = p * w;
             if w == 16 {
-                v.push_str(&format!("  rdata${p} = row_[{}:{lo}];\n", lo + 15));
+                v.push_str(&format!("  {out}${p} = row{row}_[{}:{lo}];\n", lo + 15));
             } else {
                 v.push_str(&format!(
-                    "  rdata${p} = {{{{{ext}{{row_[{msb}]}}}}, row_[{msb}:{lo}]}};\n",
+                    "  {out}${p} = {{{{{ext}{{row{row}_[{msb}]}}}}, row{row}_[{msb}:{lo}]}};\n",
                     ext = 16 - w,
                     msb = lo + w - 1
                 ));
@@ -375,11 +424,15 @@ impl Logic for WeightMemory {
             let wa = self.waddr.val().index() & mask;
             let we = self.we.val() && self._store.loadable();
             let wc = self.wcol.val().index();
+            let ra2 = self.raddr2.first().map(|a| a.val().index() & mask);
             for (c, col) in self._cols.iter_mut().enumerate() {
                 match self._store {
                     // Single port: a write cycle reads nothing new.
                     WeightStore::Spram if we => {}
                     _ => self._q[c] = col[ra],
+                }
+                if let Some(ra2) = ra2 {
+                    self._q2[c] = col[ra2];
                 }
                 if we && wc == c {
                     col[wa] = self.wdata.val().index() as u16;
@@ -388,11 +441,15 @@ impl Logic for WeightMemory {
             for p in 0..self._layout.lanes {
                 self.rdata[p].next = Signed::from(self.lane_value(p) as i64);
             }
+            for p in 0..self.rdata2.len() {
+                let w = self._layout.unpack(&self._q2, p);
+                self.rdata2[p].next = Signed::from(w as i64);
+            }
         }
     }
 
     fn connect(&mut self) {
-        for r in &mut self.rdata {
+        for r in self.rdata.iter_mut().chain(self.rdata2.iter_mut()) {
             r.connect();
         }
         for col in &mut self.spram {
@@ -416,7 +473,7 @@ impl Logic for WeightMemory {
     }
 
     fn timing(&self) -> Vec<TimingInfo> {
-        vec![
+        let mut t = vec![
             TimingInfo {
                 name: "weight_read".into(),
                 clock: "clock".into(),
@@ -431,6 +488,17 @@ impl Logic for WeightMemory {
                 inputs: vec!["we".into(), "waddr".into(), "wcol".into(), "wdata".into()],
                 outputs: vec![],
             },
-        ]
+        ];
+        if self.dual_ports() {
+            t.push(TimingInfo {
+                name: "weight_read2".into(),
+                clock: "clock".into(),
+                inputs: vec!["raddr2$0".into()],
+                outputs: (0..self.rdata2.len())
+                    .map(|p| format!("rdata2${p}"))
+                    .collect(),
+            });
+        }
+        t
     }
 }

@@ -46,6 +46,8 @@ pub struct SyncRam<D: Synth, const N: usize> {
     _bits: usize,
     /// Built from flip-flops (`ram_style = "logic"`).
     _logic: bool,
+    /// Built from LUT RAM (`ram_style = "distributed"`; ECP5 `TRELLIS_DPR16X4`).
+    _distributed: bool,
 }
 
 impl<D: Synth, const N: usize> SyncRam<D, N> {
@@ -72,7 +74,16 @@ impl<D: Synth, const N: usize> SyncRam<D, N> {
             _abits: abits,
             _bits: D::BITS,
             _logic: false,
+            _distributed: false,
         }
+    }
+
+    /// This memory in LUT RAM (`ram_style = "distributed"`), on a target that has it (ECP5):
+    /// lists of a few hundred words that would each take a whole block RAM.
+    pub fn distributed(mut self) -> Self {
+        self._distributed = true;
+        self._logic = false;
+        self
     }
 
     /// Like [`SyncRam::with_depth`], but storing only the low `bits` of each word: a stored
@@ -188,6 +199,8 @@ impl<D: Synth, const N: usize> Logic for SyncRam<D, N> {
         };
         let style = if self._logic {
             "(* ram_style = \"logic\" *) "
+        } else if self._distributed {
+            "(* ram_style = \"distributed\" *) "
         } else {
             ""
         };
@@ -197,6 +210,32 @@ impl<D: Synth, const N: usize> Logic for SyncRam<D, N> {
             String::new()
         };
         let last = (1usize << a) - 1;
+        if self._distributed {
+            // LUT RAM reads asynchronously: register the address, not the data, so the path
+            // into the RAM ends at a flip-flop and the RAM's read mux starts at one (with the
+            // data register after the mux, the address logic, the RAM and its 16:1 mux were
+            // one 11 ns path on the ECP5). A read of a word written in the same cycle returns
+            // the new word; the encoder's lists never use such a read (a bank's `next` list is
+            // read only after its last link is written).
+            let word = if b == d {
+                "words_[ra_]".to_string()
+            } else {
+                format!(
+                    "(&(words_[ra_])) ? {{{d}{{1'b1}}}} : {{{{{z}{{1'b0}}}}, words_[ra_]}}",
+                    z = d - b
+                )
+            };
+            return Verilog::Custom(format!(
+                "{style}reg [{bm}:0] words_ [0:{last}];\nreg [{am}:0] ra_;\n{init}{unused}\
+                 always @(posedge clock) begin\n\
+                 \x20  if (we) words_[waddr{sel}] <= wdata[{bm}:0];\n\
+                 \x20  ra_ <= raddr{sel};\n\
+                 end\n\
+                 always @(*) rdata = {word};\n",
+                bm = b - 1,
+                am = a - 1,
+            ));
+        }
         if b == d {
             return Verilog::Custom(format!(
                 "{style}reg [{msb}:0] words_ [0:{last}];\n{init}{unused}\
