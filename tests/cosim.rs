@@ -7,11 +7,14 @@
 mod common;
 
 use common::cosim_kit::{
-    assert_exact, generate, generate_for, mnist, random_conv_network, random_network, samples_for,
-    show,
+    assert_exact, framed_samples, generate, generate_for, mnist, random_conv_network,
+    random_network, samples_for, show,
 };
-use golden::model::{LayerKind, Model};
+use golden::model::{LayerKind, Model, Readout};
+use golden::testkit::random_layer;
 use hdl::plan::{Design, Fault, HwOptions, Target, WeightSource};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
 use std::path::PathBuf;
 use testbench::{CosimOptions, CosimReport, Framing, Sample, Stalls, Stimulus};
 
@@ -410,14 +413,7 @@ fn default_model_with_four_features_per_beat_classifies_mnist_exactly() {
     assert!(std::fs::read_to_string(&top)
         .unwrap()
         .contains("input  wire [31:0] s_data,"));
-    let samples: Vec<Sample> = mnist(200)
-        .into_iter()
-        .enumerate()
-        .map(|(k, x)| match k {
-            5 => Sample::with_framing(x, Framing::Early { len: 400 }),
-            _ => Sample::new(x),
-        })
-        .collect();
+    let samples = framed_samples(mnist(200), &[(5, Framing::Early { len: 400 })]);
     let stim = Stimulus::from_samples(samples)
         .with_stalls(Stalls::random(21, 0.2))
         .with_input_lanes(4, 8);
@@ -447,14 +443,10 @@ fn random_models_with_1_3_and_8_features_per_beat_and_two_events_per_pass_match_
         let (d, top) = generate_for(&format!("wide-{seed}"), &model, o);
         assert_eq!(d.input_lanes, k);
         assert!(d.layers.iter().all(|l| l.events_per_cycle == 2));
-        let samples: Vec<Sample> = samples_for(&model, seed, 40)
-            .into_iter()
-            .enumerate()
-            .map(|(i, x)| match i {
-                9 => Sample::with_framing(x, Framing::Missing { extra: k }),
-                _ => Sample::new(x),
-            })
-            .collect();
+        let samples = framed_samples(
+            samples_for(&model, seed, 40),
+            &[(9, Framing::Missing { extra: k })],
+        );
         let stim = Stimulus::from_samples(samples)
             .with_stalls(Stalls::random(seed, 0.3))
             .with_input_lanes(k, model.input_bits);
@@ -467,24 +459,69 @@ fn random_models_with_1_3_and_8_features_per_beat_and_two_events_per_pass_match_
 }
 
 #[test]
-fn default_model_on_the_ecp5_25k_plan_is_exact_and_within_5_percent_of_its_estimate() {
+fn layers_wider_than_32_lanes_select_in_slices_and_match_under_stalls() {
+    // A serialiser over more than 32 lanes selects in slices of 16 (70 lanes: four of 16 and
+    // a partial 6) through per-slice candidate registers; spikes must still leave lowest lane
+    // first and every row's tick in order. The 40-lane last layer fires (first-spike readout)
+    // or streams `z` (potential readout); 30 % stalls on both streams and a framing fault.
+    for (seed, readout) in [(91u64, Readout::FirstSpike), (92, Readout::Potential)] {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let model = Model {
+            time_steps: 8,
+            input_bits: 4,
+            readout,
+            dataset: None,
+            input_shape: None,
+            layers: vec![
+                random_layer(&mut rng, 12, 70, 6),
+                random_layer(&mut rng, 70, 40, 6),
+            ],
+        };
+        model.validate().expect("valid model");
+        let mut o = HwOptions::new(Target::Generic);
+        o.lanes = Some(vec![70, 40]);
+        let (d, top) = generate_for(&format!("sliced-{seed}"), &model, o);
+        assert_eq!(d.layers[0].lanes, 70);
+        let samples = framed_samples(
+            samples_for(&model, seed, 40),
+            &[(9, Framing::Missing { extra: 1 })],
+        );
+        let stim = Stimulus::from_samples(samples).with_stalls(Stalls::random(seed, 0.3));
+        let r = cosim(&model, &top, &stim);
+        assert_exact(&r, &format!("seed {seed}, lanes 70 and 40, {readout:?}"));
+    }
+}
+
+#[test]
+fn default_model_on_the_ecp5_plans_is_exact_and_within_5_percent_of_its_estimate() {
     // The ECP5-25F plan: several features per beat into the wide encoder, layer 1 integrating
-    // two events per pass through both DP16KD ports. No stalls: the cycles are the estimate's.
+    // two events per pass through both DP16KD ports, no room for bank queues. The ECP5-85F
+    // plan: 128 lanes (a sliced serialiser) and a block-RAM queue after each of its six
+    // banks, without which the merge chain stalled 60 % above the estimate. No stalls: the
+    // cycles are the estimate's.
     let model = golden::default_model::quantized();
-    let (d, top) = generate_for("ecp5-25k", &model, HwOptions::new(Target::Ecp5_25k));
-    assert!(d.input_lanes > 1, "the plan widens the input beat");
-    assert_eq!(
-        d.layers[0].events_per_cycle, 2,
-        "layer 1 takes two events a pass"
-    );
-    let stim = Stimulus::new(mnist(300)).with_input_lanes(d.input_lanes, 8);
-    let r = cosim(&model, &top, &stim);
-    assert_exact(&r, "default model, ecp5-25k plan");
-    let ratio = r.cycles_per_sample / d.est_cycles_per_sample;
-    assert!(
-        (0.95..=1.05).contains(&ratio),
-        "{:.1} cycles/sample measured, {:.1} estimated",
-        r.cycles_per_sample,
-        d.est_cycles_per_sample
-    );
+    for (target, queued) in [(Target::Ecp5_25k, false), (Target::Ecp5_85k, true)] {
+        let (d, top) = generate_for(&target.to_string(), &model, HwOptions::new(target));
+        assert!(
+            d.input_lanes > 1,
+            "{target}: the plan widens the input beat"
+        );
+        assert_eq!(d.bank_queue_depth > 0, queued, "{target}: bank queues");
+        if target == Target::Ecp5_25k {
+            assert_eq!(
+                d.layers[0].events_per_cycle, 2,
+                "layer 1 takes two events a pass"
+            );
+        }
+        let stim = Stimulus::new(mnist(1000)).with_input_lanes(d.input_lanes, 8);
+        let r = cosim(&model, &top, &stim);
+        assert_exact(&r, &format!("default model, {target} plan"));
+        let ratio = r.cycles_per_sample / d.est_cycles_per_sample;
+        assert!(
+            (0.95..=1.05).contains(&ratio),
+            "{target}: {:.1} cycles/sample measured, {:.1} estimated",
+            r.cycles_per_sample,
+            d.est_cycles_per_sample
+        );
+    }
 }

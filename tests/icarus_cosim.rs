@@ -9,8 +9,8 @@
 mod common;
 
 use common::cosim_kit::{
-    assert_exact, generate, generate_for, mnist, out_dir, random_conv_network, random_network,
-    samples_for, show,
+    assert_exact, framed_samples, generate, generate_for, mnist, out_dir, random_conv_network,
+    random_network, samples_for, show,
 };
 use golden::model::Model;
 use hdl::plan::{HwOptions, Target, WeightSource};
@@ -178,14 +178,7 @@ fn icarus_and_verilator_see_the_same_cycles_for_the_same_seeded_stimulus() {
 fn default_model_in_icarus_classifies_mnist_exactly_through_a_framing_fault() {
     let model = golden::default_model::quantized();
     let (_, top) = generate("icarus-default", &model, None, None);
-    let samples: Vec<Sample> = mnist(6)
-        .into_iter()
-        .enumerate()
-        .map(|(k, v)| match k {
-            2 => Sample::with_framing(v, Framing::Early { len: 300 }),
-            _ => Sample::new(v),
-        })
-        .collect();
+    let samples = framed_samples(mnist(6), &[(2, Framing::Early { len: 300 })]);
     let stim = Stimulus::from_samples(samples).with_stalls(Stalls::random(4, 0.1));
     let r = icarus(&model, &top, &stim, "default");
     assert!(
@@ -326,16 +319,14 @@ fn several_features_per_beat_match_the_golden_model_in_verilator_and_icarus() {
             v.contains(&format!("input  wire [{}:0] s_data,", k * b - 1)),
             "s_data is K·input_bits wide"
         );
-        let samples: Vec<Sample> = samples_for(&model, seed, 10)
-            .into_iter()
-            .enumerate()
-            .map(|(i, x)| match i {
-                // One beat instead of ⌈n/k⌉ ≥ 2; one extra beat.
-                3 => Sample::with_framing(x, Framing::Early { len: 1 }),
-                7 => Sample::with_framing(x, Framing::Missing { extra: k }),
-                _ => Sample::new(x),
-            })
-            .collect();
+        // One beat instead of ⌈n/k⌉ ≥ 2; one extra beat.
+        let samples = framed_samples(
+            samples_for(&model, seed, 10),
+            &[
+                (3, Framing::Early { len: 1 }),
+                (7, Framing::Missing { extra: k }),
+            ],
+        );
         let stim = Stimulus::from_samples(samples)
             .with_stalls(Stalls::random(seed, 0.3))
             .with_resets(vec![150])

@@ -272,6 +272,13 @@ pub struct Design {
     /// `--input-lanes` says otherwise: 1 on the UP5K and the generic target, on ECP5 the
     /// fewest that bring the plan within 2 % of its fastest ([`auto_input_lanes`]).
     pub input_lanes: usize,
+    /// Depth of the [`crate::layer::EventQueue`] after each of the wide encoder's banks, in
+    /// beats (0: none). A `TickMerge` must wait for the other stream's next event, and a
+    /// bank blocked behind its merge walks its empty ticks (two cycles each) only then: with
+    /// six banks (ECP5-85F) the chain stalled to 249.5 cycles per sample where the cost model
+    /// gives 156.6. A queue lets every bank walk ahead. A block RAM per bank, so only where
+    /// the target's block RAMs hold them beside the rest ([`BANK_QUEUE_DEPTH`]).
+    pub bank_queue_depth: usize,
     pub layers: Vec<LayerPlan>,
     pub activity: Activity,
     /// Estimated cycles per sample in steady state: the slowest of the input stream (one
@@ -293,6 +300,15 @@ pub struct Design {
     pub est_sprams: u64,
     pub weight_memory_bits: u64,
 }
+
+/// Bits of an [`crate::layer::EventQueue`] row (index, and `{err, eow, m}`).
+const EVENT_BEAT_BITS: u64 = 32;
+
+/// LUT4s and flip-flops of an [`crate::layer::EventQueue`] beside its RAM.
+const QUEUE_LOGIC: (u64, u64) = (60, 75);
+
+/// Beats of a bank queue ([`Design::bank_queue_depth`]): 512 × 32 bits, one ECP5 `DP16KD`.
+pub const BANK_QUEUE_DEPTH: usize = 512;
 
 /// Block RAMs of a layer's weights in block RAM: one memory row per (group, input), the `P`
 /// lanes side by side in 16-bit columns of `2^k` words (see `WeightLayout`), the last column
@@ -530,6 +546,26 @@ impl Design {
         let (fixed_luts, _) = fixed_logic(&model, options.target, input_lanes);
         let (est, bottleneck) = pace(&model, &activity, &plans, input_lanes);
         let t = model.time_steps;
+        let brams = encoder_brams(options.target, model.input_len(), t, input_lanes)
+            + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
+        // Bank queues where the block RAMs left over hold them (one per bank), with a tenth
+        // of the device to spare: synthesis places a few memories in block RAM that the
+        // estimate does not count (3 on the ECP5-25F's default model, 5 on the 85F's).
+        let queue_brams = input_lanes as u64
+            * options
+                .target
+                .fifo_brams_for(BANK_QUEUE_DEPTH as u64, EVENT_BEAT_BITS);
+        let queued = input_lanes > 1
+            && options
+                .target
+                .capacity()
+                .is_none_or(|cap| 10 * (brams + queue_brams) <= 9 * cap.brams);
+        let (q_brams, q_luts, q_ffs) = if queued {
+            let k = input_lanes as u64;
+            (queue_brams, k * QUEUE_LOGIC.0, k * QUEUE_LOGIC.1)
+        } else {
+            (0, 0, 0)
+        };
         let design = Design {
             time_steps: t,
             tick_bits: t.trailing_zeros(),
@@ -539,6 +575,7 @@ impl Design {
             class_bits: index_bits(model.classes()),
             readout: model.readout,
             input_lanes,
+            bank_queue_depth: if queued { BANK_QUEUE_DEPTH } else { 0 },
             est_cycles_per_sample: est,
             bottleneck,
             bandwidth_bound_cycles_per_sample: plans
@@ -549,11 +586,11 @@ impl Design {
                 options.target,
                 &plans,
             ),
-            est_luts: fixed_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
+            est_luts: fixed_luts + q_luts + plans.iter().map(|p| p.estimate.luts).sum::<u64>(),
             est_ffs: fixed_logic(&model, options.target, input_lanes).1
+                + q_ffs
                 + plans.iter().map(|p| p.estimate.ffs).sum::<u64>(),
-            est_brams: encoder_brams(options.target, model.input_len(), t, input_lanes)
-                + plans.iter().map(|p| p.estimate.brams).sum::<u64>(),
+            est_brams: brams + q_brams,
             est_sprams: plans.iter().map(|p| p.estimate.sprams).sum(),
             weight_memory_bits: plans.iter().map(|p| p.estimate.weight_bits).sum(),
             layers: plans,
@@ -1599,7 +1636,11 @@ fn estimate(
     };
     // The event queue: its packed 32-bit rows, two pointers, flags and the bypass register.
     let (queue_brams, queue_luts, queue_ffs) = if s.event_queue > 0 {
-        (target.brams_for(s.event_queue as u64, 32), 60, 75)
+        (
+            target.fifo_brams_for(s.event_queue as u64, EVENT_BEAT_BITS),
+            QUEUE_LOGIC.0,
+            QUEUE_LOGIC.1,
+        )
     } else {
         (0, 0, 0)
     };
@@ -1832,6 +1873,31 @@ mod tests {
         let activity = Activity::worst_case(&model);
         let d = Design::new(model, HwOptions::new(Target::Ecp5_25k), activity).unwrap();
         assert!(d.layers.iter().all(|l| l.events_per_cycle == 1));
+    }
+
+    #[test]
+    fn bank_queues_go_in_only_where_the_block_rams_hold_them() {
+        // The default model's weights take 52 of the ECP5-25F's 56 DP16KD: no room for one
+        // queue per bank. The 85F has 208, and the generic target no limit.
+        let model = golden::default_model::quantized();
+        let activity = Activity::worst_case(&model);
+        let plan = |target: Target, k: usize| {
+            let mut o = HwOptions::new(target);
+            o.input_lanes = Some(k);
+            Design::new(model.clone(), o, activity.clone()).unwrap()
+        };
+        let small = plan(Target::Ecp5_25k, 4);
+        assert_eq!(small.bank_queue_depth, 0);
+        let big = plan(Target::Ecp5_85k, 6);
+        assert_eq!(big.bank_queue_depth, BANK_QUEUE_DEPTH);
+        // A 512 × 32 queue per bank on top of the plan without them.
+        let without = encoder_brams(Target::Ecp5_85k, 784, model.time_steps, 6)
+            + big.layers.iter().map(|l| l.estimate.brams).sum::<u64>();
+        let queue = Target::Ecp5_85k.fifo_brams_for(BANK_QUEUE_DEPTH as u64, EVENT_BEAT_BITS);
+        assert_eq!(big.est_brams, without + 6 * queue);
+        assert_eq!(plan(Target::Generic, 3).bank_queue_depth, BANK_QUEUE_DEPTH);
+        // One feature per beat has one bank and no merge to queue for.
+        assert_eq!(plan(Target::Generic, 1).bank_queue_depth, 0);
     }
 
     #[test]

@@ -261,10 +261,12 @@ impl Target {
 
     /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
     /// 30 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×80/32, see
-    /// `hdl::board::Board`); 100 MHz on ECP5 and generic.
+    /// `hdl::board::Board`); 75 MHz on the ECP5-85F, whose default plan (128 lanes across the
+    /// device) places at 75.7 MHz, its paths mostly routing; 100 MHz on the 25F and generic.
     pub fn default_clock_hz(self) -> u64 {
         match self {
             Target::Ice40Up5k => 30_000_000,
+            Target::Ecp5_85k => 75_000_000,
             _ => 100_000_000,
         }
     }
@@ -305,6 +307,17 @@ impl Target {
             .map(|&(d, w)| depth.div_ceil(d) * width.div_ceil(w))
             .min()
             .unwrap_or(0)
+    }
+
+    /// Block RAMs for a `depth × width` memory with one write and one read port (a FIFO):
+    /// an ECP5 `DP16KD` then also has its 512 × 36 pseudo-dual-port mode (yosys maps an
+    /// [`crate::layer::EventQueue`] of 512 × 32 to one block).
+    pub fn fifo_brams_for(self, depth: u64, width: u64) -> u64 {
+        let pdp = match self.family() {
+            Some(Family::Ecp5) => depth.div_ceil(512) * width.div_ceil(36),
+            _ => u64::MAX,
+        };
+        self.brams_for(depth, width).min(pdp)
     }
 }
 

@@ -1,7 +1,7 @@
 //! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
 
 use crate::encoder::{BankIndex, Encoder, TickMerge};
-use crate::layer::{ConvStage, LayerStage, StageParams, WeightStore};
+use crate::layer::{ConvStage, EventQueue, LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::prelude::*;
 use crate::readout::Readout;
@@ -130,6 +130,8 @@ pub struct TtfsCore<const ZW: usize> {
     /// The chain that merges the banks' streams in tick order: merge 0 takes banks 0 and 1,
     /// merge `i` merge `i − 1` and bank `i + 1`; the last one feeds the first stage.
     merges: Vec<TickMerge>,
+    /// A queue after each bank's `BankIndex` ([`Design::bank_queue_depth`]; none without).
+    bank_queues: Vec<EventQueue>,
     /// `rdy[k]`: banks `0..=k` take a beat (a beat enters all banks in the same cycle).
     rdy: Vec<Wire<Bit>>,
     /// The conv stages (first in the chain; empty for a dense model).
@@ -175,6 +177,9 @@ pub struct TtfsCore<const ZW: usize> {
     _nb: usize,
     _nb_end: usize,
     _nb_m1: usize,
+    /// Bank queues (0/1 switches): present, absent (wide encoder only).
+    _bq: usize,
+    _no_bq: usize,
     _images: Vec<(String, String)>,
 }
 
@@ -214,6 +219,7 @@ impl<const ZW: usize> TtfsCore<ZW> {
         let wide = usize::from(k > 1);
         let bank_inputs = design.inputs.div_ceil(k);
         let lut_ram = wide == 1 && design.options.target.has_lut_ram();
+        let bq = usize::from(wide == 1 && design.bank_queue_depth > 0);
         let bank =
             || Encoder::with_lists(bank_inputs, design.input_bits, design.time_steps, lut_ram);
         Self {
@@ -230,6 +236,11 @@ impl<const ZW: usize> TtfsCore<ZW> {
             banks: (1..k).map(|_| bank()).collect(),
             bank_index: (0..k * wide).map(|b| BankIndex::new(k, b)).collect(),
             merges: (1..k).map(|_| TickMerge::new()).collect(),
+            bank_queues: (0..k * bq)
+                .map(|_| EventQueue::new(design.bank_queue_depth))
+                .collect(),
+            _bq: bq,
+            _no_bq: 1 - bq,
             rdy: (0..k * wide).map(|_| Signal::default()).collect(),
             _wide: wide,
             _wide_to_conv: nc.min(1) * wide,
@@ -372,13 +383,35 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         }
         for i in 0..self._wide {
             EventOut::join(&mut self.encoder.ev_out, &mut self.bank_index[i].ev_in);
-            EventOut::join(&mut self.bank_index[i].ev_out, &mut self.merges[i].a);
+            for _q in 0..self._no_bq {
+                EventOut::join(&mut self.bank_index[i].ev_out, &mut self.merges[i].a);
+            }
+            for _q in 0..self._bq {
+                self.bank_queues[i].clock.next = self.clock.val();
+                self.bank_queues[i].rst.next = self.rst.val();
+                EventOut::join(
+                    &mut self.bank_index[i].ev_out,
+                    &mut self.bank_queues[i].ev_in,
+                );
+                EventOut::join(&mut self.bank_queues[i].ev_out, &mut self.merges[i].a);
+            }
         }
         for i in 0..self._nb {
             self.merges[i].clock.next = self.clock.val();
             self.merges[i].rst.next = self.rst.val();
             EventOut::join(&mut self.banks[i].ev_out, &mut self.bank_index[i + 1].ev_in);
-            EventOut::join(&mut self.bank_index[i + 1].ev_out, &mut self.merges[i].b);
+            for _q in 0..self._no_bq {
+                EventOut::join(&mut self.bank_index[i + 1].ev_out, &mut self.merges[i].b);
+            }
+            for _q in 0..self._bq {
+                self.bank_queues[i + 1].clock.next = self.clock.val();
+                self.bank_queues[i + 1].rst.next = self.rst.val();
+                EventOut::join(
+                    &mut self.bank_index[i + 1].ev_out,
+                    &mut self.bank_queues[i + 1].ev_in,
+                );
+                EventOut::join(&mut self.bank_queues[i + 1].ev_out, &mut self.merges[i].b);
+            }
         }
         for i in 1..self._nb {
             self.merges[i].a.valid.next = self.merges[i - 1].ev_out.valid.val();

@@ -167,56 +167,66 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
 /// `lanes$3$w2_in[0]`), so a vector inside a vector's element needs this to name its
 /// signal. A real bit-select (`x[3]` of a declared `x`) is left alone.
 pub fn flatten_nested_indices(text: &str) -> String {
-    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
     // Tokens, and those that appear at least once not followed by `[` (declared names do).
+    let chars: Vec<char> = text.chars().collect();
+    let spans = ident_spans(&chars);
+    let token = |(start, end): (usize, usize)| chars[start..end].iter().collect::<String>();
     let mut tokens = std::collections::HashSet::new();
     let mut plain = std::collections::HashSet::new();
-    let bytes: Vec<char> = text.chars().collect();
-    let mut i = 0;
-    while i < bytes.len() {
-        if is_ident(bytes[i]) && (i == 0 || !is_ident(bytes[i - 1])) {
-            let start = i;
-            while i < bytes.len() && is_ident(bytes[i]) {
-                i += 1;
-            }
-            let tok: String = bytes[start..i].iter().collect();
-            if bytes.get(i) != Some(&'[') {
-                plain.insert(tok.clone());
-            }
-            tokens.insert(tok);
-        } else {
-            i += 1;
+    for &(start, end) in &spans {
+        let tok = token((start, end));
+        if chars.get(end) != Some(&'[') {
+            plain.insert(tok.clone());
         }
+        tokens.insert(tok);
     }
     let mut out = String::with_capacity(text.len());
+    // Copied up to here; a rewritten `[n]` moves it past the index's own digit token.
+    let mut at = 0;
+    for &(start, end) in &spans {
+        if start < at {
+            continue;
+        }
+        out.extend(&chars[at..start]);
+        let tok = token((start, end));
+        out.push_str(&tok);
+        at = end;
+        if tok.contains('$') && !plain.contains(&tok) && chars.get(end) == Some(&'[') {
+            let digits: String = chars[end + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .collect();
+            let close = end + 1 + digits.len();
+            let flat = format!("{tok}${digits}");
+            if !digits.is_empty() && chars.get(close) == Some(&']') && tokens.contains(&flat) {
+                out.push('$');
+                out.push_str(&digits);
+                at = close + 1;
+            }
+        }
+    }
+    out.extend(&chars[at..]);
+    out
+}
+
+/// The `(start, end)` character spans of the identifier-like tokens of `chars` (letters,
+/// digits, `_` and `$`: rust-hdl's flattened names), in order.
+fn ident_spans(chars: &[char]) -> Vec<(usize, usize)> {
+    let is_ident = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    let mut spans = Vec::new();
     let mut i = 0;
-    while i < bytes.len() {
-        if is_ident(bytes[i]) && (i == 0 || !is_ident(bytes[i - 1])) {
+    while i < chars.len() {
+        if is_ident(chars[i]) {
             let start = i;
-            while i < bytes.len() && is_ident(bytes[i]) {
+            while i < chars.len() && is_ident(chars[i]) {
                 i += 1;
             }
-            let tok: String = bytes[start..i].iter().collect();
-            out.push_str(&tok);
-            if tok.contains('$') && !plain.contains(&tok) && bytes.get(i) == Some(&'[') {
-                let digits: String = bytes[i + 1..]
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .collect();
-                let close = i + 1 + digits.len();
-                let flat = format!("{tok}${digits}");
-                if !digits.is_empty() && bytes.get(close) == Some(&']') && tokens.contains(&flat) {
-                    out.push('$');
-                    out.push_str(&digits);
-                    i = close + 1;
-                }
-            }
+            spans.push((start, i));
         } else {
-            out.push(bytes[i]);
             i += 1;
         }
     }
-    out
+    spans
 }
 
 /// Drops the `localparam Enum$Variant = n;` lines that rust-hdl writes into every module

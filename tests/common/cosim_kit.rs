@@ -110,6 +110,21 @@ pub fn random_network(seed: u64) -> (Model, Vec<usize>) {
     (m, lanes)
 }
 
+/// `inputs` as samples, the ones at the positions `faults` names framed as it says.
+pub fn framed_samples(
+    inputs: Vec<Vec<u32>>,
+    faults: &[(usize, testbench::Framing)],
+) -> Vec<testbench::Sample> {
+    inputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| match faults.iter().find(|(at, _)| *at == i) {
+            Some(&(_, framing)) => testbench::Sample::with_framing(x, framing),
+            None => testbench::Sample::new(x),
+        })
+        .collect()
+}
+
 /// Random, all-zero and all-max samples.
 pub fn samples_for(model: &Model, seed: u64, n: usize) -> Vec<Vec<u32>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
