@@ -294,6 +294,37 @@ fn ttfs_cosim_runs_icarus_on_request_and_reports_which_simulator_ran() {
     assert_eq!(v["spike_mismatches"], 0, "{v}");
 }
 
+/// A wide-beat stimulus of `samples` with 30 % stalls (seeded) and a reset at `reset`, run
+/// through Verilator and Icarus with trace checks; returns both reports.
+fn in_both_simulators(
+    model: &Model,
+    top: &Path,
+    samples: Vec<Sample>,
+    (seed, k, reset): (u64, usize, u64),
+    name: &str,
+) -> (CosimReport, CosimReport, Stimulus) {
+    let stim = Stimulus::from_samples(samples)
+        .with_stalls(Stalls::random(seed, 0.3))
+        .with_resets(vec![reset])
+        .with_input_lanes(k, model.input_bits);
+    let opts = testbench::CosimOptions {
+        trace: true,
+        ..Default::default()
+    };
+    let ver = testbench::cosim(model, &[top.to_path_buf()], &stim, &opts)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ica = testbench::cosim_icarus(
+        model,
+        &[top.to_path_buf()],
+        &stim,
+        true,
+        &out_dir(&format!("icarus-run-{name}")),
+        Duration::from_secs(300),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    (ver, ica, stim)
+}
+
 #[test]
 fn several_features_per_beat_match_the_golden_model_in_verilator_and_icarus() {
     // DESIGN §4 revision 2: K features per beat, K not dividing the inputs where possible, the
@@ -327,25 +358,13 @@ fn several_features_per_beat_match_the_golden_model_in_verilator_and_icarus() {
                 (7, Framing::Missing { extra: k }),
             ],
         );
-        let stim = Stimulus::from_samples(samples)
-            .with_stalls(Stalls::random(seed, 0.3))
-            .with_resets(vec![150])
-            .with_input_lanes(k, model.input_bits);
-        let opts = testbench::CosimOptions {
-            trace: true,
-            ..Default::default()
-        };
-        let ver = testbench::cosim(&model, std::slice::from_ref(&top), &stim, &opts)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let ica = testbench::cosim_icarus(
+        let (ver, ica, _) = in_both_simulators(
             &model,
-            std::slice::from_ref(&top),
-            &stim,
-            true,
-            &out_dir(&format!("icarus-run-lanes-{seed}")),
-            Duration::from_secs(300),
-        )
-        .unwrap_or_else(|e| panic!("{e}"));
+            &top,
+            samples,
+            (seed, k, 150),
+            &format!("lanes-{seed}"),
+        );
         for (sim, r) in [("verilator", &ver), ("icarus", &ica)] {
             assert!(
                 r.passed() && r.mismatches == 0 && r.spike_mismatches == 0,
@@ -387,4 +406,82 @@ fn a_stimulus_whose_fault_hides_in_the_padding_is_refused() {
         .with_input_lanes(4, 8);
     let err = stim.validate(&info).unwrap_err().to_string();
     assert!(err.contains("early s_last after 9 values"), "{err}");
+}
+
+#[test]
+fn two_encoder_streams_pair_events_of_one_tick_in_verilator_and_icarus() {
+    // Issue 15: the wide encoder's banks merge into two streams (banks 0..⌊K/2⌋ and the
+    // rest) and layer 1 takes two events of one tick per cycle (`PairMerge`), a lone head
+    // otherwise; the layer-0 trace shows the second event of a cycle on `t0_valid2`, after
+    // the first, so the checker sees the stream in tick order. K = 4, 5 (chains of 2 and 3
+    // banks) and 8; layer 1 with G = 1 and G = 3; 30 % stalls, two framing faults, a reset.
+    use golden::model::Readout;
+    use golden::testkit::random_layer;
+    use rand::{Rng, SeedableRng};
+    for (seed, k, groups) in [(101u64, 4usize, 1usize), (102, 5, 3), (103, 8, 1)] {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let (inputs, hidden) = (rng.gen_range(12..=40), rng.gen_range(3..=12));
+        let model = Model {
+            time_steps: 8,
+            input_bits: 6,
+            readout: if seed % 2 == 0 {
+                Readout::Potential
+            } else {
+                Readout::FirstSpike
+            },
+            dataset: None,
+            input_shape: None,
+            layers: vec![
+                random_layer(&mut rng, inputs, hidden, 6),
+                random_layer(&mut rng, hidden, 4, 6),
+            ],
+        };
+        model.validate().expect("valid model");
+        let mut o = HwOptions::new(Target::Generic);
+        o.lanes = Some(vec![hidden.div_ceil(groups), 2]);
+        o.input_lanes = Some(k);
+        o.encoder_streams = Some(2);
+        let (d, top) = generate_for(&format!("streams-{seed}"), &model, o);
+        assert_eq!((d.encoder_streams, d.layers[0].events_per_cycle), (2, 2));
+        let samples = framed_samples(
+            samples_for(&model, seed, 24),
+            &[
+                (3, Framing::Early { len: 1 }),
+                (7, Framing::Missing { extra: k }),
+            ],
+        );
+        let (ver, ica, stim) = in_both_simulators(
+            &model,
+            &top,
+            samples,
+            (seed, k, 200),
+            &format!("streams-{seed}"),
+        );
+        for (sim, r) in [("verilator", &ver), ("icarus", &ica)] {
+            assert_exact(r, &format!("{sim}, seed {seed}, K = {k}, two streams"));
+        }
+        assert_eq!(ver.cycles, ica.cycles, "seed {seed}: same cycles");
+
+        // The checker sees the pairs' second events only through `t0_valid2`: a harness that
+        // does not record them reports the layer-0 spikes as missing.
+        let blind = TopInfo::from_model(&model, true)
+            .unwrap()
+            .with_input_lanes(k);
+        assert!(!blind.trace[0].pair);
+        let tool = testbench::Verilator::discover().unwrap();
+        let harness = testbench::Harness::build(
+            &tool,
+            &blind,
+            std::slice::from_ref(&top),
+            &testbench::BuildOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let run = harness.run(&stim, None).unwrap_or_else(|e| panic!("{e}"));
+        let r = testbench::check(&model, &blind, &stim, &run).unwrap();
+        assert!(
+            r.spike_mismatches > 0,
+            "seed {seed}: without t0_valid2 the second events go unseen: {}",
+            show(&r)
+        );
+    }
 }

@@ -202,8 +202,13 @@ fn build<const ZW: usize>(design: &Design) -> Result<Generated, GenerateError> {
     };
     // The trace taps of `ttfs_top` narrow these (see `top_wrapper`).
     let tap_ports = taps.iter().flat_map(|t| {
-        [("valid", 1), ("eow", 1), ("m", 8), ("index", 16)]
-            .map(|(f, width)| (format!("{}{f}", t.port), Dir::Out, width))
+        std::iter::once(&t.port)
+            .chain(&t.pair)
+            .flat_map(|port| {
+                [("valid", 1), ("eow", 1), ("m", 8), ("index", 16)]
+                    .map(|(f, width)| (format!("{port}{f}"), Dir::Out, width))
+            })
+            .collect::<Vec<_>>()
     });
     let expected = expected.map(|(name, dir, width)| (name.to_string(), dir, width));
     for (name, dir, width) in expected.into_iter().chain(tap_ports) {
@@ -268,6 +273,11 @@ fn top_wrapper(
         w.output(&format!("t{l}_eow"), 1);
         w.output(&format!("t{l}_m"), t.k);
         w.output(&format!("t{l}_index"), t.iw);
+        if t.pair.is_some() {
+            w.output(&format!("t{l}_valid2"), 1);
+            w.output(&format!("t{l}_m2"), t.k);
+            w.output(&format!("t{l}_index2"), t.iw);
+        }
     }
     let mut core = Instance::new(CORE_MODULE, "core");
     core.conn("clock", "clk").same(&["rst"]);
@@ -306,6 +316,17 @@ fn trace_outputs(w: &mut Wrapper, core: &mut Instance, taps: &[Tap]) {
             let wire = format!("core_t{l}_{f}");
             w.narrow(&format!("t{l}_{f}"), width, &wire, wide);
             core.conn(format!("{p}{f}"), wire);
+        }
+        if let Some(p) = &t.pair {
+            // The second event of a cycle never is an eow.
+            core.conn(format!("{p}valid"), format!("t{l}_valid2"));
+            w.wire(&format!("unused_t{l}_eow2"), 1);
+            core.conn(format!("{p}eow"), format!("unused_t{l}_eow2"));
+            for (f, width, wide) in [("m", t.k, 8), ("index", t.iw, 16)] {
+                let wire = format!("core_t{l}_{f}2");
+                w.narrow(&format!("t{l}_{f}2"), width, &wire, wide);
+                core.conn(format!("{p}{f}"), wire);
+            }
         }
     }
 }
@@ -353,6 +374,10 @@ struct Tap {
     k: usize,
     /// `max(1, ceil(log2 width))` of the sending layer.
     iw: usize,
+    /// The core's port prefix of the second event of a cycle (`trace2$0$`: the encoder's two
+    /// streams into a [`crate::layer::PairMerge`]), which `ttfs_top` exposes as
+    /// `t<l>_valid2`, `t<l>_m2`, `t<l>_index2`; `None` for a stream of one event per cycle.
+    pair: Option<String>,
 }
 
 /// The event streams of `design`: the encoder's, then every firing layer's.
@@ -363,6 +388,7 @@ fn trace_taps(design: &Design) -> Vec<Tap> {
         port: "trace$0$".into(),
         k,
         iw: crate::plan::index_bits(design.inputs) as usize,
+        pair: (design.encoder_streams == 2).then(|| "trace2$0$".into()),
     };
     let convs = design.layers.iter().filter(|p| p.conv.is_some());
     let dense = design.layers.iter().filter(|p| p.conv.is_none() && p.fires);
@@ -371,6 +397,7 @@ fn trace_taps(design: &Design) -> Vec<Tap> {
         port,
         k,
         iw: crate::plan::index_bits(plan.sent) as usize,
+        pair: None,
     };
     std::iter::once(encoder)
         .chain(

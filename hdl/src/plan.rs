@@ -55,6 +55,9 @@ pub struct HwOptions {
     /// Events each stage integrates per pass, 1 or 2 (`None`: the choice for the target,
     /// [`LayerPlan::events_per_cycle`]).
     pub events_per_cycle: Option<Vec<usize>>,
+    /// Event streams from the wide encoder into the first stage, 1 or 2 (`None`: 1,
+    /// [`Design::encoder_streams`]).
+    pub encoder_streams: Option<usize>,
 }
 
 impl HwOptions {
@@ -68,7 +71,13 @@ impl HwOptions {
             fault: None,
             input_lanes: None,
             events_per_cycle: None,
+            encoder_streams: None,
         }
+    }
+
+    /// Event streams from the encoder into the first stage ([`Design::encoder_streams`]).
+    pub fn streams(&self) -> usize {
+        self.encoder_streams.unwrap_or(1)
     }
 }
 
@@ -225,6 +234,9 @@ pub struct LayerPlan {
     /// events. Automatic on ECP5 for a dense stage whose weights are a block-RAM ROM and whose
     /// lanes leave `G ≥ 2` (with `G = 1` a one-event-per-cycle input stream gains nothing).
     pub events_per_cycle: usize,
+    /// Event streams into the stage (2: the first stage of two encoder streams,
+    /// [`Design::encoder_streams`]; else 1).
+    pub input_streams: usize,
     /// `G = ⌈N / P⌉`: neurons time-multiplexed on one lane.
     pub groups: usize,
     pub weight_bits: u32,
@@ -279,6 +291,12 @@ pub struct Design {
     /// gives 156.6. A queue lets every bank walk ahead. A block RAM per bank, so only where
     /// the target's block RAMs hold them beside the rest ([`BANK_QUEUE_DEPTH`]).
     pub bank_queue_depth: usize,
+    /// Event streams from the wide encoder into the first stage (1 or 2). One stream passes
+    /// at most one event per cycle through its merge chain; with two, the banks' first half
+    /// merges into one and the second half into the other, and the first stage
+    /// ([`crate::layer::PairMerge`], two events per pass) takes two events of one tick per
+    /// cycle. Needs a dense first stage with two events per pass and at least four banks.
+    pub encoder_streams: usize,
     pub layers: Vec<LayerPlan>,
     pub activity: Activity,
     /// Estimated cycles per sample in steady state: the slowest of the input stream (one
@@ -391,14 +409,29 @@ fn input_cycles(model: &Model, k: usize) -> f64 {
 /// Encoder cycles per sample (emit side) with `events` input spikes and `k` banks: one bank
 /// walks its `T` lists at two cycles per tick and per event; `k` banks share the events, and
 /// their merge passes at most one event per cycle.
-fn encoder_cycles(events: f64, t: u32, k: usize) -> f64 {
+fn encoder_cycles(events: f64, t: u32, k: usize, streams: usize) -> f64 {
     let bank = 2.0 * (events / k as f64 + t as f64) + 4.0;
     if k == 1 {
         bank
     } else {
-        bank.max(events + 2.0 * k as f64)
+        bank.max(merge_cycles(events, k, streams))
     }
 }
+
+/// Cycles of the merge side of a wide encoder of `k` banks with `events` input spikes: one
+/// stream passes one event per cycle; two pass a pair per cycle when their heads share a
+/// tick, which [`PAIR_EFFICIENCY`] of them do.
+fn merge_cycles(events: f64, k: usize, streams: usize) -> f64 {
+    if streams == 2 {
+        events / (2.0 * PAIR_EFFICIENCY) + k as f64
+    } else {
+        events + 2.0 * k as f64
+    }
+}
+
+/// The fraction of the events of two merged streams (each over half the banks) that leave
+/// in pairs of one tick ([`crate::layer::PairMerge`]). Calibrated by co-simulation.
+const PAIR_EFFICIENCY: f64 = 0.8;
 
 /// `max(1, ⌈log2 n⌉)`: bits to index `0..n`.
 pub fn index_bits(n: usize) -> u32 {
@@ -532,6 +565,12 @@ impl Design {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
         let specs = stage_specs(&model)?;
         check_options(&model, &specs, &options, &activity)?;
+        // Two streams only when asked for: the 85F's two-stream design co-simulates at 112.4
+        // cycles per image, but had not been placed and routed when it went in.
+        let options = HwOptions {
+            encoder_streams: Some(options.streams()),
+            ..options
+        };
         let (input_lanes, plans) = match options.input_lanes {
             Some(k) => (
                 k,
@@ -544,7 +583,7 @@ impl Design {
             ..options
         };
         let (fixed_luts, _) = fixed_logic(&model, options.target, input_lanes);
-        let (est, bottleneck) = pace(&model, &activity, &plans, input_lanes);
+        let (est, bottleneck) = pace(&model, &activity, &plans, input_lanes, options.streams());
         let t = model.time_steps;
         let brams = encoder_brams(options.target, model.input_len(), t, input_lanes)
             + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
@@ -576,6 +615,7 @@ impl Design {
             readout: model.readout,
             input_lanes,
             bank_queue_depth: if queued { BANK_QUEUE_DEPTH } else { 0 },
+            encoder_streams: options.streams(),
             est_cycles_per_sample: est,
             bottleneck,
             bandwidth_bound_cycles_per_sample: plans
@@ -702,6 +742,7 @@ fn check_options(
     if let Some(events) = &options.events_per_cycle {
         check_events_per_cycle(model, specs, options, events)?;
     }
+    check_encoder_streams(model, specs, options)?;
     let input_lanes = options.input_lanes.unwrap_or(1);
     let beat_bits = input_lanes * model.input_bits as usize;
     if input_lanes == 0 || input_lanes > max_input_lanes(model) || beat_bits > MAX_BEAT_BITS {
@@ -771,14 +812,16 @@ fn auto_input_lanes(
         input_lanes: Some(k),
         ..options.clone()
     };
-    let trials: Vec<(usize, f64, Vec<LayerPlan>)> = (1..=max_input_lanes(model).min(16))
+    // Two encoder streams take half the banks each, at least two.
+    let k_min = if options.streams() == 2 { 4 } else { 1 };
+    let trials: Vec<(usize, f64, Vec<LayerPlan>)> = (k_min..=max_input_lanes(model).min(16))
         .map(|k| {
             let plans = plan(k);
-            let cycles = pace(model, activity, &plans, k).0;
+            let cycles = pace(model, activity, &plans, k, options.streams()).0;
             (k, cycles, plans)
         })
         .filter(|(k, _, plans)| {
-            *k == 1
+            *k == k_min
                 || fits_target(
                     model,
                     &options_k(*k),
@@ -791,8 +834,43 @@ fn auto_input_lanes(
     let (k, _, plans) = trials
         .into_iter()
         .find(|t| t.1 <= best * 1.02)
-        .expect("k = 1 is always a trial");
+        .expect("k_min is always a trial");
     (k, plans)
+}
+
+/// Refuses `--encoder-streams` other than 1 or 2, and 2 where the first stage cannot take two
+/// streams: a conv stage, weights loaded at run time (one event per pass), one event per pass
+/// asked for layer 1, or fewer than four features per beat (two banks per stream).
+fn check_encoder_streams(
+    model: &Model,
+    specs: &[StageSpec],
+    options: &HwOptions,
+) -> Result<(), PlanError> {
+    let Some(s) = options.encoder_streams else {
+        return Ok(());
+    };
+    let why = if !(1..=2).contains(&s) {
+        Some("give 1 or 2".to_string())
+    } else if s == 1 {
+        None
+    } else if specs[0].conv.is_some() {
+        Some("the first stage is a conv stage, which takes one stream; give 1".into())
+    } else if options.weights == WeightSource::Runtime {
+        Some(
+            "weights loaded at run time take one event per pass; give 1 or --weights embedded"
+                .into(),
+        )
+    } else if options.events_per_cycle.as_ref().is_some_and(|e| e[0] != 2) {
+        Some("layer 1 must integrate two events per pass (--events-per-cycle 2,…)".into())
+    } else if options.input_lanes.unwrap_or(4) < 4 || max_input_lanes(model) < 4 {
+        Some("two streams need at least 4 features per beat (--input-lanes 4 or more)".into())
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(PlanError(format!("--encoder-streams {s}: {why}"))),
+        None => Ok(()),
+    }
 }
 
 /// Refuses `--events-per-cycle` with a value per layer missing or too many, a value other
@@ -996,7 +1074,14 @@ fn search_lanes(
         };
         let plans = plan_within_block_ram(model, specs, &trial, activity);
         if fits_target(model, options, &plans, fixed) {
-            let cycles = pace(model, activity, &plans, options.input_lanes.unwrap_or(1)).0;
+            let cycles = pace(
+                model,
+                activity,
+                &plans,
+                options.input_lanes.unwrap_or(1),
+                options.streams(),
+            )
+            .0;
             let luts: u64 = plans.iter().map(|p| p.estimate.luts).sum();
             if best
                 .as_ref()
@@ -1049,9 +1134,11 @@ fn plan_layers(
         let last = i + 1 == specs.len();
         let fires = !(last && model.readout == Readout::Potential);
         let (events_in, events_out) = stage_events(spec, &activity.events_in);
+        let streams = if i == 0 { options.streams() } else { 1 };
         let shape = |events_per_cycle: usize| StageShape {
             spram_weights: spram[i],
             events_per_cycle,
+            input_streams: streams,
             ..StageShape::of(model, spec, 1, 0, options.target)
         };
         let lanes_for = |e: usize| match &options.lanes {
@@ -1068,6 +1155,7 @@ fn plan_layers(
         };
         let (lanes, e) = match &options.events_per_cycle {
             Some(e) => (lanes_for(e[i]), e[i]),
+            None if i == 0 && options.streams() == 2 => (lanes_for(2), 2),
             None if dual_possible(options, &shape(2)) => {
                 // Two events per pass only where one does not keep up with the input stream
                 // and two are faster (a stage that keeps up keeps its one-event netlist).
@@ -1155,9 +1243,15 @@ pub fn lockstep_integrate(geo: &ConvGeometry, groups: usize, sweep: f64, per_tic
 /// stream (`⌈N/k⌉` beats of `k` features), the encoder and every stage at the mean activity,
 /// or, with per-sample activity, the mean pace of the samples ([`per_sample_pace`]) when that
 /// is slower.
-fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan], k: usize) -> (f64, String) {
+fn pace(
+    model: &Model,
+    activity: &Activity,
+    plans: &[LayerPlan],
+    k: usize,
+    streams: usize,
+) -> (f64, String) {
     let t = model.time_steps;
-    let encoder_cycles = encoder_cycles(activity.events_in[0], t, k);
+    let encoder_cycles = encoder_cycles(activity.events_in[0], t, k, streams);
     let mut est = input_cycles(model, k);
     let mut bottleneck = if k == 1 {
         format!(
@@ -1180,7 +1274,7 @@ fn pace(model: &Model, activity: &Activity, plans: &[LayerPlan], k: usize) -> (f
             bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
         }
     }
-    if let Some((mean, layer)) = per_sample_pace(model, activity, plans, k) {
+    if let Some((mean, layer)) = per_sample_pace(model, activity, plans, k, streams) {
         if mean > est {
             est = mean;
             if let Some(layer) = layer {
@@ -1199,6 +1293,7 @@ fn per_sample_pace(
     activity: &Activity,
     plans: &[LayerPlan],
     k: usize,
+    streams: usize,
 ) -> Option<(f64, Option<String>)> {
     if activity.per_sample.is_empty() {
         return None;
@@ -1210,7 +1305,7 @@ fn per_sample_pace(
         if k == 1 {
             events + t as f64
         } else {
-            encoder_cycles(events, t, k)
+            encoder_cycles(events, t, k, streams)
         }
     };
     let mut total = 0.0;
@@ -1257,12 +1352,12 @@ fn stage_cycles(p: &LayerPlan, t: u32, events_in: f64, events_out: f64) -> f64 {
     let (integrate, fire) = match &p.conv {
         Some(geo) => conv_stage_phases(geo, p.groups, t, events_in, events_out),
         None => stage_phases(
-            p.outputs,
+            (p.outputs, p.lanes),
             p.groups,
             p.fires,
             t,
             (events_in, events_out),
-            p.events_per_cycle,
+            (p.events_per_cycle, p.input_streams),
         ),
     };
     integrate.max(fire)
@@ -1309,19 +1404,33 @@ pub fn conv_stage_phases(
 /// estimates with it (`LayerEstimate`) and `hdl/tests/layer_stage.rs` checks the block
 /// against it.
 pub fn stage_phases(
-    outputs: usize,
+    (outputs, lanes): (usize, usize),
     groups: usize,
     fires: bool,
     t: u32,
     (events_in, events_out): (f64, f64),
-    events_per_cycle: usize,
+    (events_per_cycle, input_streams): (usize, usize),
 ) -> (f64, f64) {
     let g = groups as f64;
-    // Two events per pass halve the passes, but the input stream brings at most one event a
-    // cycle: with `G = 1` the passes are as many as before.
-    let passes = ((events_in / events_per_cycle as f64 + 1.0) * g).max(events_in + 1.0) + 4.0;
+    // Two events per pass halve the passes, but one input stream brings at most one event a
+    // cycle: with `G = 1` the passes are as many as before. Two streams bring a pair of one
+    // tick a cycle ([`merge_cycles`]).
+    let input = if input_streams == 2 {
+        events_in / (2.0 * PAIR_EFFICIENCY)
+    } else {
+        events_in
+    };
+    let passes = ((events_in / events_per_cycle as f64 + 1.0) * g).max(input + 1.0) + 4.0;
     if fires {
-        (passes + g, g + 2.0 * t as f64 * g + events_out)
+        // A sliced serialiser loads a row one cycle later once it has sent the last one: a
+        // cycle more per row with spikes, `T·G·(1 − e^(−spikes/(T·G)))` rows at random ticks.
+        let rows = t as f64 * g;
+        let sliced = if crate::layer::serialiser::sliced(lanes) {
+            rows * (1.0 - (-events_out / rows).exp())
+        } else {
+            0.0
+        };
+        (passes + g, g + 2.0 * rows + events_out + sliced)
     } else {
         let z_out = outputs as f64 + 2.0 * g;
         (passes + z_out, z_out)
@@ -1348,6 +1457,8 @@ struct StageShape {
     spram_weights: bool,
     /// Events per pass ([`LayerPlan::events_per_cycle`]).
     events_per_cycle: usize,
+    /// Event streams in ([`LayerPlan::input_streams`]).
+    input_streams: usize,
 }
 
 /// Whether a conv stage of geometry `g` on `target` computes its coordinates in logic
@@ -1376,6 +1487,7 @@ impl StageShape {
                 .is_some_and(|g| coords_in_logic(target, g)),
             spram_weights: false,
             events_per_cycle: 1,
+            input_streams: 1,
         }
     }
 
@@ -1391,12 +1503,12 @@ impl StageShape {
         match &self.conv {
             Some(geo) => conv_stage_phases(geo, self.groups(), self.t, events_in, events_out),
             None => stage_phases(
-                self.outputs,
+                (self.outputs, self.lanes),
                 self.groups(),
                 fires,
                 self.t,
                 (events_in, events_out),
-                self.events_per_cycle,
+                (self.events_per_cycle, self.input_streams),
             ),
         }
     }
@@ -1693,6 +1805,7 @@ fn plan_layer(
     let shape = StageShape {
         spram_weights: spram,
         events_per_cycle,
+        input_streams: if spec.k == 0 { options.streams() } else { 1 },
         ..StageShape::of(model, spec, lanes, z_bits, options.target)
     };
     let est = estimate(options.target, &shape, events_in, events_out, fires);
@@ -1708,6 +1821,7 @@ fn plan_layer(
         coords_in_logic: shape.coords_in_logic,
         lanes,
         events_per_cycle,
+        input_streams: shape.input_streams,
         groups: shape.groups(),
         weight_bits: layer.weight_bits,
         frac_bits: layer.frac_bits,
@@ -1901,14 +2015,76 @@ mod tests {
     }
 
     #[test]
+    fn two_encoder_streams_bring_a_pair_of_one_tick_a_cycle_into_a_g1_stage() {
+        // 120 events, G = 1, two events a pass: one stream binds at max(61, 121) + 4 = 125;
+        // two streams pass 120 / (2 · 0.8) = 75 events' cycles: max(61, 76) + 4 = 80.
+        let (one, _) = stage_phases((128, 128), 1, true, 16, (120.0, 40.0), (2, 1));
+        let (two, _) = stage_phases((128, 128), 1, true, 16, (120.0, 40.0), (2, 2));
+        assert_eq!((one, two), (125.0 + 1.0, 80.0 + 1.0));
+        // The encoder's merge side: 120 + 2·8 = 136 cycles with one stream, 75 + 8 with two.
+        assert_eq!(merge_cycles(120.0, 8, 1), 136.0);
+        assert_eq!(merge_cycles(120.0, 8, 2), 83.0);
+    }
+
+    #[test]
+    fn two_encoder_streams_are_asked_for_and_the_85f_plan_takes_them() {
+        // One stream unless asked for. With two, the 85F's G = 1 layer 1 takes two events a
+        // pass from two streams; layer 2 keeps one.
+        let model = golden::default_model::quantized();
+        let activity = Activity::worst_case(&model);
+        let plan = |target: Target, streams: Option<usize>| {
+            let mut o = HwOptions::new(target);
+            o.encoder_streams = streams;
+            Design::new(model.clone(), o, activity.clone()).unwrap()
+        };
+        for t in [
+            Target::Ecp5_85k,
+            Target::Ecp5_25k,
+            Target::Generic,
+            Target::Ice40Up5k,
+        ] {
+            assert_eq!(plan(t, None).encoder_streams, 1, "{t}");
+        }
+        let big = plan(Target::Ecp5_85k, Some(2));
+        assert_eq!(big.encoder_streams, 2);
+        assert!(big.input_lanes >= 4);
+        assert_eq!(
+            (big.layers[0].events_per_cycle, big.layers[0].input_streams),
+            (2, 2)
+        );
+        assert_eq!(big.layers[1].input_streams, 1);
+    }
+
+    #[test]
+    fn two_encoder_streams_are_refused_where_layer_1_cannot_take_them() {
+        let model = golden::default_model::quantized();
+        let activity = Activity::worst_case(&model);
+        let refused = |edit: &dyn Fn(&mut HwOptions)| {
+            let mut o = HwOptions::new(Target::Generic);
+            o.input_lanes = Some(4);
+            o.encoder_streams = Some(2);
+            edit(&mut o);
+            Design::new(model.clone(), o, activity.clone())
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(refused(&|_| {}), "");
+        assert!(refused(&|o| o.encoder_streams = Some(3)).contains("give 1 or 2"));
+        assert!(refused(&|o| o.input_lanes = Some(3)).contains("at least 4 features per beat"));
+        assert!(refused(&|o| o.events_per_cycle = Some(vec![1, 1])).contains("two events per pass"));
+        assert!(refused(&|o| o.weights = WeightSource::Runtime).contains("--weights embedded"));
+    }
+
+    #[test]
     fn two_events_per_pass_halve_the_passes_but_not_below_one_event_a_cycle() {
         // 120 events, G = 5: (120 + 1)·5 + 4 = 609 passes' cycles with one event a pass,
         // (60 + 1)·5 + 4 = 309 with two; with G = 1 the stream's one event a cycle binds:
         // max(61, 121) + 4 = 125.
-        let (i1, _) = stage_phases(128, 5, true, 16, (120.0, 40.0), 1);
-        let (i2, _) = stage_phases(128, 5, true, 16, (120.0, 40.0), 2);
+        let (i1, _) = stage_phases((128, 26), 5, true, 16, (120.0, 40.0), (1, 1));
+        let (i2, _) = stage_phases((128, 26), 5, true, 16, (120.0, 40.0), (2, 1));
         assert_eq!((i1, i2), (609.0 + 5.0, 309.0 + 5.0));
-        let (g1, _) = stage_phases(128, 1, true, 16, (120.0, 40.0), 2);
+        let (g1, _) = stage_phases((128, 128), 1, true, 16, (120.0, 40.0), (2, 1));
         assert_eq!(g1, 125.0 + 1.0);
     }
 
@@ -2093,6 +2269,7 @@ mod tests {
                     coords_in_logic: false,
                     spram_weights: false,
                     events_per_cycle: l1.events_per_cycle,
+                    input_streams: l1.input_streams,
                 },
             )
         } else {

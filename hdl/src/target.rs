@@ -262,12 +262,24 @@ impl Target {
     /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
     /// 30 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×80/32, see
     /// `hdl::board::Board`); 75 MHz on the ECP5-85F, whose default plan (128 lanes across the
-    /// device) places at 75.7 MHz, its paths mostly routing; 100 MHz on the 25F and generic.
+    /// device) places at 81.7 MHz with placer seed 2 ([`Target::default_seed`]), its paths
+    /// mostly routing; 100 MHz on the 25F and generic.
     pub fn default_clock_hz(self) -> u64 {
         match self {
             Target::Ice40Up5k => 30_000_000,
             Target::Ecp5_85k => 75_000_000,
             _ => 100_000_000,
+        }
+    }
+
+    /// nextpnr's placer seed unless the user gives one: 2 on the ECP5-85F, whose default
+    /// design (128 lanes across the device, 47 % of its cells) routes with seed 2 in under an
+    /// hour and did not with seed 1 (router1 still had hundreds to thousands of overused
+    /// wires after 45 minutes); 1 elsewhere.
+    pub fn default_seed(self) -> u64 {
+        match self {
+            Target::Ecp5_85k => 2,
+            _ => 1,
         }
     }
 

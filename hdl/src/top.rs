@@ -66,6 +66,7 @@ pub fn stage_params(design: &Design, k: usize, prefix: &str) -> StageParams {
         v_read_registered: design.options.target.family() == Some(crate::target::Family::Ecp5),
         lean_control: design.options.target.family() != Some(crate::target::Family::Ecp5),
         events_per_cycle: plan.events_per_cycle,
+        input_streams: if k == 0 { design.encoder_streams } else { 1 },
     }
 }
 
@@ -111,6 +112,9 @@ pub struct TtfsCore<const ZW: usize> {
     /// Trace taps (`--trace` only, else none): the encoder's stream, then each firing
     /// dense stage's output, in layer order.
     pub trace: Vec<EventTap>,
+    /// The second event of a cycle into the first stage (`--trace` with two encoder streams
+    /// only, else none): [`Design::encoder_streams`].
+    pub trace2: Vec<EventTap>,
     /// Trace taps of the conv stages (`--trace` only), in layer order; they come before the
     /// dense stages' in the event chain.
     pub conv_trace: Vec<EventTap>,
@@ -128,7 +132,11 @@ pub struct TtfsCore<const ZW: usize> {
     /// Bank `k`'s local index `i` → `j` (all `K` banks; none with one bank).
     bank_index: Vec<BankIndex>,
     /// The chain that merges the banks' streams in tick order: merge 0 takes banks 0 and 1,
-    /// merge `i` merge `i − 1` and bank `i + 1`; the last one feeds the first stage.
+    /// merge `i` merge `i − 1` and bank `i + 1`; the last one feeds the first stage. With two
+    /// encoder streams, two chains: merges `0..h−1` over banks `0..h` (`h = ⌊K/2⌋`), as
+    /// above, into the first stage's `ev_in`, and merges `h−1..K−2` over banks `h..K`
+    /// (merge `h − 1` takes banks `h` and `h + 1`, merge `i` merge `i − 1` and bank `i + 2`)
+    /// into its `ev_in2`.
     merges: Vec<TickMerge>,
     /// A queue after each bank's `BankIndex` ([`Design::bank_queue_depth`]; none without).
     bank_queues: Vec<EventQueue>,
@@ -176,10 +184,30 @@ pub struct TtfsCore<const ZW: usize> {
     _wide_tap: usize,
     _nb: usize,
     _nb_end: usize,
-    _nb_m1: usize,
     /// Bank queues (0/1 switches): present, absent (wide encoder only).
     _bq: usize,
     _no_bq: usize,
+    /// Merge wiring, as ranges of merge indices (see `merges`): merges whose `b` is bank
+    /// `i + 1` (`_nb_a`), links `merge i − 1 → merge i` of the first chain (`1.._link_a`),
+    /// the single chain's end (`_fin0.._fin1`); with two streams (else empty): the second
+    /// chain's head (`_hb0.._hb1`), its merges whose `b` is bank `i + 2` (`_mb0.._mb1`), its
+    /// links (`_lb0.._lb1`), and the two chains' ends (`_fa0.._fa1`, `_fb0.._fb1`).
+    _nb_a: usize,
+    _link_a: usize,
+    _fin0: usize,
+    _fin1: usize,
+    _hb0: usize,
+    _hb1: usize,
+    _mb0: usize,
+    _mb1: usize,
+    _lb0: usize,
+    _lb1: usize,
+    _fa0: usize,
+    _fa1: usize,
+    _fb0: usize,
+    _fb1: usize,
+    /// Taps of the two streams' pair merge (0/1).
+    _pair_tap: usize,
     _images: Vec<(String, String)>,
 }
 
@@ -222,6 +250,15 @@ impl<const ZW: usize> TtfsCore<ZW> {
         let bq = usize::from(wide == 1 && design.bank_queue_depth > 0);
         let bank =
             || Encoder::with_lists(bank_inputs, design.input_bits, design.time_steps, lut_ram);
+        // Two streams: banks `0..h` and `h..k`, each at least two (the planner's rule).
+        let two = usize::from(wide == 1 && design.encoder_streams == 2);
+        assert!(
+            two == 0 || (k >= 4 && nc == 0),
+            "ttfs core: two encoder streams need 4 or more banks and a dense first stage"
+        );
+        let h = k / 2;
+        let merges = if two == 1 { k - 2 } else { k - 1 };
+        let pair_tap = two * taps.min(1);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
@@ -235,7 +272,23 @@ impl<const ZW: usize> TtfsCore<ZW> {
             encoder: bank(),
             banks: (1..k).map(|_| bank()).collect(),
             bank_index: (0..k * wide).map(|b| BankIndex::new(k, b)).collect(),
-            merges: (1..k).map(|_| TickMerge::new()).collect(),
+            merges: (0..merges).map(|_| TickMerge::new()).collect(),
+            // (With one stream `h` may be 0: the two-stream ranges are empty, `two · …`.)
+            _nb_a: if two == 1 { h - 1 } else { k - 1 },
+            _link_a: if two == 1 { h - 1 } else { k - 1 },
+            _fin0: if two == 1 { 0 } else { k.saturating_sub(2) },
+            _fin1: if two == 1 { 0 } else { k - 1 },
+            _hb0: two * h.saturating_sub(1),
+            _hb1: two * h,
+            _mb0: two * h.saturating_sub(1),
+            _mb1: two * k.saturating_sub(2),
+            _lb0: two * h,
+            _lb1: two * k.saturating_sub(2),
+            _fa0: two * h.saturating_sub(2),
+            _fa1: two * h.saturating_sub(1),
+            _fb0: two * k.saturating_sub(3),
+            _fb1: two * k.saturating_sub(2),
+            _pair_tap: pair_tap,
             bank_queues: (0..k * bq)
                 .map(|_| EventQueue::new(design.bank_queue_depth))
                 .collect(),
@@ -245,14 +298,14 @@ impl<const ZW: usize> TtfsCore<ZW> {
             _wide: wide,
             _wide_to_conv: nc.min(1) * wide,
             _wide_to_dense: usize::from(nc == 0) * wide,
-            _wide_tap: taps.min(1) * wide,
+            _wide_tap: taps.min(1) * wide * (1 - two),
             _nb: k - 1,
             _nb_end: k - 1 + wide,
-            _nb_m1: k.saturating_sub(2),
             convs: params[..nc].iter().map(ConvStage::new).collect(),
             stages: params[nc..].iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
             trace: (0..taps).map(|_| EventTap::default()).collect(),
+            trace2: (0..pair_tap).map(|_| EventTap::default()).collect(),
             conv_trace: (0..conv_taps).map(|_| EventTap::default()).collect(),
             conv_links: (0..nc).map(|_| EventWire::default()).collect(),
             conv_z_sinks: (0..nc).map(|_| ZSink::default()).collect(),
@@ -396,7 +449,7 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
                 EventOut::join(&mut self.bank_queues[i].ev_out, &mut self.merges[i].a);
             }
         }
-        for i in 0..self._nb {
+        for i in 0..self._nb_a {
             self.merges[i].clock.next = self.clock.val();
             self.merges[i].rst.next = self.rst.val();
             EventOut::join(&mut self.banks[i].ev_out, &mut self.bank_index[i + 1].ev_in);
@@ -413,7 +466,7 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
                 EventOut::join(&mut self.bank_queues[i + 1].ev_out, &mut self.merges[i].b);
             }
         }
-        for i in 1..self._nb {
+        for i in 1..self._link_a {
             self.merges[i].a.valid.next = self.merges[i - 1].ev_out.valid.val();
             self.merges[i - 1].ev_out.ready.next = self.merges[i].a.ready.val();
             self.merges[i].a.index.next = self.merges[i - 1].ev_out.index.val();
@@ -421,7 +474,68 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
             self.merges[i].a.eow.next = self.merges[i - 1].ev_out.eow.val();
             self.merges[i].a.err.next = self.merges[i - 1].ev_out.err.val();
         }
-        for i in self._nb_m1..self._nb {
+        // Two streams: the second chain's head merge takes bank `h` (`banks[h − 1]`) on `a`.
+        for i in self._hb0..self._hb1 {
+            EventOut::join(&mut self.banks[i].ev_out, &mut self.bank_index[i + 1].ev_in);
+            for _q in 0..self._no_bq {
+                EventOut::join(&mut self.bank_index[i + 1].ev_out, &mut self.merges[i].a);
+            }
+            for _q in 0..self._bq {
+                self.bank_queues[i + 1].clock.next = self.clock.val();
+                self.bank_queues[i + 1].rst.next = self.rst.val();
+                EventOut::join(
+                    &mut self.bank_index[i + 1].ev_out,
+                    &mut self.bank_queues[i + 1].ev_in,
+                );
+                EventOut::join(&mut self.bank_queues[i + 1].ev_out, &mut self.merges[i].a);
+            }
+        }
+        // … and its merges take bank `i + 2` (`banks[i + 1]`) on `b`.
+        for i in self._mb0..self._mb1 {
+            self.merges[i].clock.next = self.clock.val();
+            self.merges[i].rst.next = self.rst.val();
+            EventOut::join(
+                &mut self.banks[i + 1].ev_out,
+                &mut self.bank_index[i + 2].ev_in,
+            );
+            for _q in 0..self._no_bq {
+                EventOut::join(&mut self.bank_index[i + 2].ev_out, &mut self.merges[i].b);
+            }
+            for _q in 0..self._bq {
+                self.bank_queues[i + 2].clock.next = self.clock.val();
+                self.bank_queues[i + 2].rst.next = self.rst.val();
+                EventOut::join(
+                    &mut self.bank_index[i + 2].ev_out,
+                    &mut self.bank_queues[i + 2].ev_in,
+                );
+                EventOut::join(&mut self.bank_queues[i + 2].ev_out, &mut self.merges[i].b);
+            }
+        }
+        for i in self._lb0..self._lb1 {
+            self.merges[i].a.valid.next = self.merges[i - 1].ev_out.valid.val();
+            self.merges[i - 1].ev_out.ready.next = self.merges[i].a.ready.val();
+            self.merges[i].a.index.next = self.merges[i - 1].ev_out.index.val();
+            self.merges[i].a.m.next = self.merges[i - 1].ev_out.m.val();
+            self.merges[i].a.eow.next = self.merges[i - 1].ev_out.eow.val();
+            self.merges[i].a.err.next = self.merges[i - 1].ev_out.err.val();
+        }
+        for i in self._fa0..self._fa1 {
+            EventOut::join(&mut self.merges[i].ev_out, &mut self.stages[0].ev_in);
+        }
+        for i in self._fb0..self._fb1 {
+            EventOut::join(&mut self.merges[i].ev_out, &mut self.stages[0].ev_in2[0]);
+        }
+        for t in 0..self._pair_tap {
+            self.trace[t].valid.next = self.stages[0].in_tap[0].valid.val();
+            self.trace[t].eow.next = self.stages[0].in_tap[0].eow.val();
+            self.trace[t].m.next = self.stages[0].in_tap[0].m.val();
+            self.trace[t].index.next = self.stages[0].in_tap[0].index.val();
+            self.trace2[t].valid.next = self.stages[0].in_tap2[0].valid.val();
+            self.trace2[t].eow.next = self.stages[0].in_tap2[0].eow.val();
+            self.trace2[t].m.next = self.stages[0].in_tap2[0].m.val();
+            self.trace2[t].index.next = self.stages[0].in_tap2[0].index.val();
+        }
+        for i in self._fin0..self._fin1 {
             for c in 0..self._wide_to_conv {
                 EventOut::join(&mut self.merges[i].ev_out, &mut self.convs[c].ev_in);
             }

@@ -162,7 +162,8 @@ pub fn generate<B: Block>(block: &B, module: &str) -> Result<String, VerilogErro
     )))
 }
 
-/// Rewrites `a$3$b[0]` as `a$3$b$0` where `a$3$b` is not a signal but `a$3$b$0` is: rust-hdl
+/// Rewrites `a$3$b[0]` as `a$3$b$0` where `a$3$b` is not a signal but `a$3$b$0` is (and
+/// `a$3$b[0]$c` as `a$3$b$0$c` where that is a signal): rust-hdl
 /// turns only the first index of a path into a name (`self.lanes[p].w2_in[0]` becomes
 /// `lanes$3$w2_in[0]`), so a vector inside a vector's element needs this to name its
 /// signal. A real bit-select (`x[3]` of a declared `x`) is left alone.
@@ -198,7 +199,15 @@ pub fn flatten_nested_indices(text: &str) -> String {
                 .collect();
             let close = end + 1 + digits.len();
             let flat = format!("{tok}${digits}");
-            if !digits.is_empty() && chars.get(close) == Some(&']') && tokens.contains(&flat) {
+            // A field of the element follows as its own token (`…b[0]$valid`).
+            let field = spans
+                .binary_search_by_key(&(close + 1), |&(s, _)| s)
+                .ok()
+                .map(|i| token(spans[i]))
+                .filter(|f| f.starts_with('$'));
+            let named = tokens.contains(&flat)
+                || field.is_some_and(|f| tokens.contains(&format!("{flat}{f}")));
+            if !digits.is_empty() && chars.get(close) == Some(&']') && named {
                 out.push('$');
                 out.push_str(&digits);
                 at = close + 1;

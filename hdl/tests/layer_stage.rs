@@ -87,6 +87,7 @@ fn random_params(
         v_read_registered: false,
         lean_control: false,
         events_per_cycle: 1,
+        input_streams: 1,
     }
 }
 
@@ -547,8 +548,14 @@ fn cycles_per_sample_stay_within_the_cost_model() {
             .map(|s| expect(&params, s).spikes.len())
             .sum::<usize>() as f64
             / k;
-        let (integrate, fire) =
-            hdl::plan::stage_phases(n, params.groups(), fires, t as u32, (ev_in, ev_out), 1);
+        let (integrate, fire) = hdl::plan::stage_phases(
+            (n, p),
+            params.groups(),
+            fires,
+            t as u32,
+            (ev_in, ev_out),
+            (1, 1),
+        );
         let est = integrate.max(fire);
         let measured = cycles as f64 / k;
         eprintln!(

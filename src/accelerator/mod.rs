@@ -43,6 +43,11 @@ pub struct HwArgs {
     /// read through both block-RAM ports; default: automatic, 2 on ECP5 where it helps)
     #[arg(long, value_delimiter = ',', value_name = "E[,E…]")]
     pub events_per_cycle: Option<Vec<usize>>,
+    /// Event streams from the wide encoder into layer 1, 1 or 2 (2: two merge chains over
+    /// half the banks each, and layer 1 takes a pair of one tick per cycle; needs 4 or more
+    /// features per beat and a dense layer 1; default: 1)
+    #[arg(long, value_name = "S")]
+    pub encoder_streams: Option<usize>,
     /// Inputs the cost model's activity (estimated cycles, automatic lanes) is measured on:
     /// auto (the model's dataset, else MNIST for 784-input models, else random), mnist,
     /// fashion-mnist, random (seed 1), worst-case, or an IDX images FILE (first 100 images)
@@ -82,6 +87,7 @@ impl HwArgs {
         o.trace = self.trace;
         o.input_lanes = self.input_lanes;
         o.events_per_cycle = self.events_per_cycle.clone();
+        o.encoder_streams = self.encoder_streams;
         o.fault = self.fault.map(|f| match f {
             FaultArg::WindowOffByOne => Fault::WindowOffByOne,
         });

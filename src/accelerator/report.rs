@@ -96,7 +96,16 @@ fn plan_facts(d: &Design) -> [(&'static str, String); 9] {
         ("input bits", d.input_bits.to_string()),
         (
             "input lanes",
-            format!("{} per beat (s_data {} bits)", features(d), s_data_bits(d)),
+            format!(
+                "{} per beat (s_data {} bits){}",
+                features(d),
+                s_data_bits(d),
+                if d.encoder_streams == 2 {
+                    "; two encoder streams"
+                } else {
+                    ""
+                }
+            ),
         ),
         ("readout", d.readout.to_string()),
         ("clock", format!("{} MHz", clock_mhz(d))),

@@ -315,7 +315,8 @@ fn run_cosim(
 ) -> Result<CosimReport> {
     let info = TopInfo::from_model(model, opts.trace)?
         .with_load(!stim.weights.is_empty())
-        .with_input_lanes(stim.input_lanes());
+        .with_input_lanes(stim.input_lanes())
+        .with_pairs_from(&[top.to_path_buf()]);
     stim.validate(&info)?;
     let tool = Verilator::discover()?;
     let mut build = opts.build.clone();

@@ -69,10 +69,15 @@ fn print_summary(d: &Design, out: &Path, secs: f64) {
         d.readout
     );
     println!(
-        "  input: {} of {} bits per beat (s_data[{}:0])",
+        "  input: {} of {} bits per beat (s_data[{}:0]){}",
         features(d),
         d.input_bits,
-        s_data_bits(d) - 1
+        s_data_bits(d) - 1,
+        if d.encoder_streams == 2 {
+            ", two encoder streams into layer 1"
+        } else {
+            ""
+        }
     );
     println!(
         "  layer  neurons  lanes  groups  events/pass  z bits  weights        est. cycles/sample"

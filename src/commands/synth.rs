@@ -45,9 +45,10 @@ pub struct SynthArgs {
     /// Extra Verilog file to synthesize with the design (e.g. a board wrapper); repeatable
     #[arg(long = "verilog", value_name = "FILE")]
     pub extra_verilog: Vec<PathBuf>,
-    /// nextpnr placer seed
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    /// nextpnr placer seed (default: 2 on ecp5-85k, whose default design seed 1 does not
+    /// route within the hour; else 1)
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// The next bigger device (from `hdl::target`), for "does not fit" messages.
@@ -144,7 +145,7 @@ pub fn run(a: &SynthArgs) -> Result<()> {
         target: hw.target,
         board,
         clock_mhz: d.options.clock_hz as f64 / 1e6,
-        seed: a.seed,
+        seed: a.seed.unwrap_or(hw.target.default_seed()),
     };
     step("yosys (the first call compiles for 1–2 min; yosys runs are serialised machine-wide)");
     let generate = start.elapsed().as_secs_f64();

@@ -99,6 +99,15 @@ pub fn cpp_source(info: &TopInfo, vcd: bool) -> String {
              std::fprintf(out, \"t %llu {l} %u %llu %llu\\n\", (unsigned long long)cycle, (unsigned)top->t{l}_eow,\n                     \
              (unsigned long long)top->t{l}_m, (unsigned long long)top->t{l}_index);\n    }}\n"
         );
+        if t.pair {
+            // The second event of the cycle, after the first (it is never an eow).
+            let _ = write!(
+                s,
+                "    if (top->t{l}_valid2) {{\n        any = true;\n        \
+                 std::fprintf(out, \"t %llu {l} 0 %llu %llu\\n\", (unsigned long long)cycle,\n                     \
+                 (unsigned long long)top->t{l}_m2, (unsigned long long)top->t{l}_index2);\n    }}\n"
+            );
+        }
     }
     s.push_str("    return any;\n}\n\n");
     s.push_str(GENERIC_MAIN);

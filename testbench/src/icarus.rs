@@ -233,6 +233,17 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
         for p in ["valid", "eow", "m", "index"] {
             conns.push(format!(".t{l}_{p}(t{l}_{p})"));
         }
+        if t.pair {
+            let _ = writeln!(
+                v,
+                "  wire t{l}_valid2;\n  wire [{}:0] t{l}_m2;\n  wire [{}:0] t{l}_index2;",
+                info.tick_width().max(1) - 1,
+                t.index_width() - 1
+            );
+            for p in ["valid2", "m2", "index2"] {
+                conns.push(format!(".t{l}_{p}(t{l}_{p})"));
+            }
+        }
     }
     let _ = writeln!(
         v,
@@ -302,6 +313,14 @@ pub fn bench_source(info: &TopInfo, stim: &Stimulus, data_dir: &Path) -> String 
              \x20         $fwrite(fd, \"t %0d {l} %0d %0d %0d\\n\", cycle, t{l}_eow, t{l}_m, t{l}_index);\n\
              \x20       end"
         );
+        if t.pair {
+            let _ = writeln!(
+                v,
+                "        if (!in_reset && t{l}_valid2) begin\n\
+                 \x20         $fwrite(fd, \"t %0d {l} 0 %0d %0d\\n\", cycle, t{l}_m2, t{l}_index2);\n\
+                 \x20       end"
+            );
+        }
     }
     let _ = writeln!(
         v,

@@ -117,7 +117,8 @@ pub fn cosim(
 ) -> Result<CosimReport, CosimError> {
     let info = TopInfo::from_model(model, opts.trace)?
         .with_load(!stim.weights.is_empty())
-        .with_input_lanes(stim.input_lanes());
+        .with_input_lanes(stim.input_lanes())
+        .with_pairs_from(verilog);
     stim.validate(&info)?;
     let tool = Verilator::discover()?;
     let mut build = opts.build.clone();
@@ -143,7 +144,8 @@ pub fn cosim_icarus(
 ) -> Result<CosimReport, CosimError> {
     let info = TopInfo::from_model(model, trace)?
         .with_load(!stim.weights.is_empty())
-        .with_input_lanes(stim.input_lanes());
+        .with_input_lanes(stim.input_lanes())
+        .with_pairs_from(verilog);
     stim.validate(&info)?;
     let run = icarus::IcarusRun {
         tool: icarus::Icarus::discover()?,

@@ -16,6 +16,11 @@ pub struct TraceLayer {
     pub layer: usize,
     /// Neurons of the layer (layer 0: the model's inputs).
     pub width: usize,
+    /// The layer's stream can move two events per cycle: ports `t{layer}_valid2`,
+    /// `t{layer}_m2`, `t{layer}_index2` carry the second (never an eow), after the first in
+    /// stream order.
+    #[serde(default)]
+    pub pair: bool,
 }
 
 impl TraceLayer {
@@ -106,6 +111,7 @@ impl TopInfo {
                 .map(|layer| TraceLayer {
                     layer,
                     width: widths[layer],
+                    pair: false,
                 })
                 .collect()
         } else {
@@ -134,6 +140,21 @@ impl TopInfo {
     /// Same top with `k` features per input beat.
     pub fn with_input_lanes(mut self, k: usize) -> TopInfo {
         self.input_lanes = k;
+        self
+    }
+
+    /// Same top with the traced layers whose second-event ports (`t{l}_valid2`) the Verilog
+    /// `sources` declare marked as pairs (the generator adds them where two event streams
+    /// enter a stage, `--encoder-streams 2`). Unreadable files are left to the simulator.
+    pub fn with_pairs_from(mut self, sources: &[std::path::PathBuf]) -> TopInfo {
+        let texts: Vec<String> = sources
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect();
+        for t in &mut self.trace {
+            let port = format!("output wire t{}_valid2", t.layer);
+            t.pair = texts.iter().any(|text| text.contains(&port));
+        }
         self
     }
 
@@ -232,6 +253,11 @@ impl TopInfo {
             ports.push(p(&format!("t{l}_eow"), Dir::Out, 1));
             ports.push(p(&format!("t{l}_m"), Dir::Out, self.tick_width()));
             ports.push(p(&format!("t{l}_index"), Dir::Out, t.index_width()));
+            if t.pair {
+                ports.push(p(&format!("t{l}_valid2"), Dir::Out, 1));
+                ports.push(p(&format!("t{l}_m2"), Dir::Out, self.tick_width()));
+                ports.push(p(&format!("t{l}_index2"), Dir::Out, t.index_width()));
+            }
         }
         ports
     }

@@ -11,13 +11,14 @@ use crate::layer::fire_sequencer::FireSequencer;
 use crate::layer::integrate_issue::IntegrateIssue;
 use crate::layer::integrate_pipeline::IntegratePipeline;
 use crate::layer::lane::Lane;
+use crate::layer::pair_merge::PairMerge;
 use crate::layer::row_stream::RowOut;
 use crate::layer::serialiser::Serialiser;
 use crate::layer::weight_loader::WeightLoader;
 use crate::layer::weight_memory::WeightMemory;
 use crate::prelude::*;
 use crate::prim::PackedRam;
-use crate::stream::{EventIn, EventOut, WordIn, ZOut};
+use crate::stream::{EventIn, EventOut, EventTap, WordIn, ZOut};
 
 pub use crate::layer::stage_params::{StageParams, STATE_ADDR_BITS};
 
@@ -45,7 +46,12 @@ pub use crate::layer::stage_params::{StageParams, STATE_ADDR_BITS};
 /// Cycles per sample: integrate `(events + 1)·G + 4` plus the conversion `G` (z output:
 /// `N + 2G`), fire `G + 2·T·G + events_out + 2`; integrate and fire overlap.
 ///
-/// Ports: `clock`, `rst` (in); `ev_in` ([`EventIn`]); `ev_out` ([`EventOut`], a firing stage)
+/// With two input streams (`input_streams = 2`, the first stage of two encoder streams) a
+/// [`PairMerge`] takes `ev_in` and `ev_in2` in tick order and hands the issue two events of one
+/// tick per pass, where a [`EventPairer`] pairs one stream's events otherwise; `in_tap` and
+/// `in_tap2` show the events it passes, for the trace ports.
+///
+/// Ports: `clock`, `rst` (in); `ev_in` ([`EventIn`]), `ev_in2` (two streams); `ev_out` ([`EventOut`], a firing stage)
 /// and `z_out` ([`ZOut`], a stage that streams `z`); `wl` ([`WordIn`], the weight-load stream
 /// of a loaded store: one 16-bit column word per beat, rows in order, columns in order within
 /// a row, [`crate::layer::WeightLayout`]); `loaded` (out: the weights are in place, always for
@@ -56,6 +62,12 @@ pub struct LayerStage<const ZW: usize> {
     pub rst: Input<Bit>,
     /// Input events (the previous layer's spikes, or the encoder's).
     pub ev_in: EventIn,
+    /// The second input stream (two input streams only, else none).
+    pub ev_in2: Vec<EventIn>,
+    /// The input's first and second event as they enter (two input streams only, else none):
+    /// one stream's trace cannot show two events per cycle.
+    pub in_tap: Vec<EventTap>,
+    pub in_tap2: Vec<EventTap>,
     /// Output spike events (firing stage).
     pub ev_out: EventOut,
     /// Output potentials (a stage that streams `z`).
@@ -75,9 +87,12 @@ pub struct LayerStage<const ZW: usize> {
     ser: Serialiser<ZW>,
     /// Two events per pass: the pairer in front of the issue (empty otherwise).
     pairer: Vec<EventPairer>,
+    /// Two input streams: their merge in front of the issue (empty otherwise).
+    pair_merge: Vec<PairMerge>,
+    _pairer: usize,
+    _pm: usize,
     _p: usize,
     _single: usize,
-    _dual: usize,
     _dual_p: usize,
 }
 
@@ -93,10 +108,14 @@ impl<const ZW: usize> LayerStage<ZW> {
         let tick_bits = params.time_steps.trailing_zeros() as usize + 1;
         let in_logic = params.state_in_logic;
         let dual = usize::from(params.events_per_cycle == 2);
+        let pm = usize::from(params.input_streams == 2);
         Self {
             clock: Signal::default(),
             rst: Signal::default(),
             ev_in: EventIn::default(),
+            ev_in2: (0..pm).map(|_| EventIn::default()).collect(),
+            in_tap: (0..pm).map(|_| EventTap::default()).collect(),
+            in_tap2: (0..pm).map(|_| EventTap::default()).collect(),
             ev_out: EventOut::default(),
             z_out: ZOut::default(),
             wl: WordIn::default(),
@@ -110,10 +129,12 @@ impl<const ZW: usize> LayerStage<ZW> {
             lanes: (0..params.lanes).map(|p| Lane::new(params, p)).collect(),
             fire: FireSequencer::new(params),
             ser: Serialiser::new(params.lanes, params.outputs, params.fires),
-            pairer: (0..dual).map(|_| EventPairer::default()).collect(),
+            pairer: (0..dual - pm).map(|_| EventPairer::default()).collect(),
+            pair_merge: (0..pm).map(|_| PairMerge::new()).collect(),
+            _pairer: dual - pm,
+            _pm: pm,
             _p: params.lanes,
             _single: 1 - dual,
-            _dual: dual,
             _dual_p: dual * params.lanes,
         }
     }
@@ -131,7 +152,7 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
         for _i in 0..self._single {
             EventIn::link(&mut self.ev_in, &mut self.issue.ev_in);
         }
-        for d in 0..self._dual {
+        for d in 0..self._pairer {
             self.pairer[d].clock.next = self.clock.val();
             self.pairer[d].rst.next = self.rst.val();
             EventIn::link(&mut self.ev_in, &mut self.pairer[d].ev_in);
@@ -142,6 +163,27 @@ impl<const ZW: usize> Logic for LayerStage<ZW> {
             self.pairer[d].take2.next = self.issue.take2[d].val();
             self.wmem.raddr2[d].next = self.issue.waddr2[d].val();
             self.pipe.k2[d].next = self.issue.pass_k2[d].val();
+        }
+        for d in 0..self._pm {
+            self.pair_merge[d].clock.next = self.clock.val();
+            self.pair_merge[d].rst.next = self.rst.val();
+            EventIn::link(&mut self.ev_in, &mut self.pair_merge[d].a);
+            EventIn::link(&mut self.ev_in2[d], &mut self.pair_merge[d].b);
+            EventOut::join(&mut self.pair_merge[d].ev_out, &mut self.issue.ev_in);
+            self.issue.two[d].next = self.pair_merge[d].two.val();
+            self.issue.index2[d].next = self.pair_merge[d].index2.val();
+            self.issue.m2[d].next = self.pair_merge[d].m2.val();
+            self.pair_merge[d].take2.next = self.issue.take2[d].val();
+            self.wmem.raddr2[d].next = self.issue.waddr2[d].val();
+            self.pipe.k2[d].next = self.issue.pass_k2[d].val();
+            self.in_tap[d].valid.next = self.pair_merge[d].tap.valid.val();
+            self.in_tap[d].eow.next = self.pair_merge[d].tap.eow.val();
+            self.in_tap[d].m.next = self.pair_merge[d].tap.m.val();
+            self.in_tap[d].index.next = self.pair_merge[d].tap.index.val();
+            self.in_tap2[d].valid.next = self.pair_merge[d].tap2.valid.val();
+            self.in_tap2[d].eow.next = self.pair_merge[d].tap2.eow.val();
+            self.in_tap2[d].m.next = self.pair_merge[d].tap2.m.val();
+            self.in_tap2[d].index.next = self.pair_merge[d].tap2.index.val();
         }
         // (`_dual_p` is `P` with two events per pass, else 0: rust-hdl substitutes only the
         // innermost loop's variable into a nested index, so the second port's index is 0.)

@@ -121,6 +121,10 @@ pub struct StageParams {
     /// Events a dense stage integrates per pass (1 or 2): with 2 its weight ROM is read
     /// through both ports ([`WeightMemory::dual`]) and each lane adds two products.
     pub events_per_cycle: usize,
+    /// Event streams into the stage (1 or 2): with 2 (a dense stage of two events per pass)
+    /// a [`crate::layer::PairMerge`] takes the second stream (`ev_in2`) beside the first, so
+    /// that two events can enter per cycle.
+    pub input_streams: usize,
 }
 
 impl StageParams {
@@ -270,6 +274,11 @@ impl StageParams {
                     && self.store == WeightStore::Rom),
             "layer stage: {} events per cycle (2 only for a dense stage with ROM weights)",
             self.events_per_cycle
+        );
+        assert!(
+            self.input_streams == 1 || (self.input_streams == 2 && self.events_per_cycle == 2),
+            "layer stage: {} input streams (2 only with two events per pass)",
+            self.input_streams
         );
         if let Some(geo) = &self.conv {
             if let Some(why) = geo.unsupported() {
