@@ -849,6 +849,12 @@ fn check_encoder_streams(
     let Some(s) = options.encoder_streams else {
         return Ok(());
     };
+    // The automatic features per beat: at least 4 with two streams on ECP5, 1 elsewhere.
+    let auto_k_min = if options.target.family() == Some(crate::target::Family::Ecp5) {
+        4
+    } else {
+        1
+    };
     let why = if !(1..=2).contains(&s) {
         Some("give 1 or 2".to_string())
     } else if s == 1 {
@@ -862,7 +868,7 @@ fn check_encoder_streams(
         )
     } else if options.events_per_cycle.as_ref().is_some_and(|e| e[0] != 2) {
         Some("layer 1 must integrate two events per pass (--events-per-cycle 2,…)".into())
-    } else if options.input_lanes.unwrap_or(4) < 4 || max_input_lanes(model) < 4 {
+    } else if options.input_lanes.unwrap_or(auto_k_min) < 4 || max_input_lanes(model) < 4 {
         Some("two streams need at least 4 features per beat (--input-lanes 4 or more)".into())
     } else {
         None
@@ -2072,6 +2078,8 @@ mod tests {
         assert_eq!(refused(&|_| {}), "");
         assert!(refused(&|o| o.encoder_streams = Some(3)).contains("give 1 or 2"));
         assert!(refused(&|o| o.input_lanes = Some(3)).contains("at least 4 features per beat"));
+        // The generic target's automatic beat is one feature.
+        assert!(refused(&|o| o.input_lanes = None).contains("at least 4 features per beat"));
         assert!(refused(&|o| o.events_per_cycle = Some(vec![1, 1])).contains("two events per pass"));
         assert!(refused(&|o| o.weights = WeightSource::Runtime).contains("--weights embedded"));
     }
