@@ -55,8 +55,8 @@ pub struct HwOptions {
     /// Events each stage integrates per pass, 1 or 2 (`None`: the choice for the target,
     /// [`LayerPlan::events_per_cycle`]).
     pub events_per_cycle: Option<Vec<usize>>,
-    /// Event streams from the wide encoder into the first stage, 1 or 2 (`None`: 1,
-    /// [`Design::encoder_streams`]).
+    /// Event streams from the wide encoder into the first stage, 1 or 2 (`None`: the choice
+    /// for the target, [`Design::encoder_streams`]).
     pub encoder_streams: Option<usize>,
 }
 
@@ -325,6 +325,12 @@ const EVENT_BEAT_BITS: u64 = 32;
 /// LUT4s and flip-flops of an [`crate::layer::EventQueue`] beside its RAM.
 const QUEUE_LOGIC: (u64, u64) = (60, 75);
 
+/// Targets whose plan takes two encoder streams where they are faster when
+/// `--encoder-streams` is not given ([`Design::auto_streams`]): those where a two-stream design
+/// has been placed and routed at the target's default clock. None yet: the ECP5-85F's
+/// two-stream design did not finish routing for 75 MHz.
+const AUTO_STREAMS: &[Target] = &[];
+
 /// Beats of a bank queue ([`Design::bank_queue_depth`]): 512 × 32 bits, one ECP5 `DP16KD`.
 pub const BANK_QUEUE_DEPTH: usize = 512;
 
@@ -559,14 +565,40 @@ fn stage_events(spec: &StageSpec, events: &[f64]) -> (f64, f64) {
 }
 
 impl Design {
+    /// The plan of an [`AUTO_STREAMS`] target with the encoder streams not given: two where
+    /// layer 1 takes them, the banks have queues to walk ahead (without them the chains stall
+    /// each other) and the estimate is 2 % faster, else one (the 85F's default model: 98
+    /// cycles per image estimated with two, 149 with one).
+    fn auto_streams(
+        model: Model,
+        options: HwOptions,
+        activity: Activity,
+    ) -> Result<Design, PlanError> {
+        let with = |s: usize| HwOptions {
+            encoder_streams: Some(s),
+            ..options.clone()
+        };
+        let one = Design::new(model.clone(), with(1), activity.clone())?;
+        match Design::new(model, with(2), activity) {
+            Ok(two)
+                if two.bank_queue_depth > 0
+                    && two.est_cycles_per_sample * 1.02 < one.est_cycles_per_sample =>
+            {
+                Ok(two)
+            }
+            _ => Ok(one),
+        }
+    }
+
     /// Plans `model` for `options`; refuses lanes that exceed a layer, a wrong number of lane
     /// values, and a model the target cannot hold, naming the layer and the numbers.
     pub fn new(model: Model, options: HwOptions, activity: Activity) -> Result<Design, PlanError> {
         model.validate().map_err(|e| PlanError(e.to_string()))?;
         let specs = stage_specs(&model)?;
         check_options(&model, &specs, &options, &activity)?;
-        // Two streams only when asked for: the 85F's two-stream design co-simulates at 112.4
-        // cycles per image, but had not been placed and routed when it went in.
+        if options.encoder_streams.is_none() && AUTO_STREAMS.contains(&options.target) {
+            return Design::auto_streams(model, options, activity);
+        }
         let options = HwOptions {
             encoder_streams: Some(options.streams()),
             ..options
@@ -583,7 +615,6 @@ impl Design {
             ..options
         };
         let (fixed_luts, _) = fixed_logic(&model, options.target, input_lanes);
-        let (est, bottleneck) = pace(&model, &activity, &plans, input_lanes, options.streams());
         let t = model.time_steps;
         let brams = encoder_brams(options.target, model.input_len(), t, input_lanes)
             + plans.iter().map(|p| p.estimate.brams).sum::<u64>();
@@ -599,6 +630,13 @@ impl Design {
                 .target
                 .capacity()
                 .is_none_or(|cap| 10 * (brams + queue_brams) <= 9 * cap.brams);
+        let (est, bottleneck) = pace(
+            &model,
+            &activity,
+            &plans,
+            (input_lanes, options.streams()),
+            queued,
+        );
         let (q_brams, q_luts, q_ffs) = if queued {
             let k = input_lanes as u64;
             (queue_brams, k * QUEUE_LOGIC.0, k * QUEUE_LOGIC.1)
@@ -817,7 +855,7 @@ fn auto_input_lanes(
     let trials: Vec<(usize, f64, Vec<LayerPlan>)> = (k_min..=max_input_lanes(model).min(16))
         .map(|k| {
             let plans = plan(k);
-            let cycles = pace(model, activity, &plans, k, options.streams()).0;
+            let cycles = pace(model, activity, &plans, (k, options.streams()), false).0;
             (k, cycles, plans)
         })
         .filter(|(k, _, plans)| {
@@ -1084,8 +1122,8 @@ fn search_lanes(
                 model,
                 activity,
                 &plans,
-                options.input_lanes.unwrap_or(1),
-                options.streams(),
+                (options.input_lanes.unwrap_or(1), options.streams()),
+                false,
             )
             .0;
             let luts: u64 = plans.iter().map(|p| p.estimate.luts).sum();
@@ -1248,13 +1286,15 @@ pub fn lockstep_integrate(geo: &ConvGeometry, groups: usize, sweep: f64, per_tic
 /// Estimated cycles per sample in steady state and what sets them: the slowest of the input
 /// stream (`⌈N/k⌉` beats of `k` features), the encoder and every stage at the mean activity,
 /// or, with per-sample activity, the mean pace of the samples ([`per_sample_pace`]) when that
-/// is slower.
+/// is slower. `queued`: a bank queue after each encoder bank ([`Design::bank_queue_depth`])
+/// decouples the input side from the merge, so a sample's pace counts only what comes after
+/// the queues (the automatic choices of lanes estimate without them, as they were tuned).
 fn pace(
     model: &Model,
     activity: &Activity,
     plans: &[LayerPlan],
-    k: usize,
-    streams: usize,
+    (k, streams): (usize, usize),
+    queued: bool,
 ) -> (f64, String) {
     let t = model.time_steps;
     let encoder_cycles = encoder_cycles(activity.events_in[0], t, k, streams);
@@ -1280,7 +1320,7 @@ fn pace(
             bottleneck = format!("layer {} ({} lanes)", p.layer, p.lanes);
         }
     }
-    if let Some((mean, layer)) = per_sample_pace(model, activity, plans, k, streams) {
+    if let Some((mean, layer)) = per_sample_pace(model, activity, plans, (k, streams), queued) {
         if mean > est {
             est = mean;
             if let Some(layer) = layer {
@@ -1293,13 +1333,17 @@ fn pace(
 
 /// With per-sample activity (`None` without): each sample passes at the pace of its slowest
 /// stage, so the mean of those paces, and the layer that paces most samples (`None` when only
-/// the input stream does), in words.
+/// the input stream does), in words. With bank queues (`queued`) the input stream and the
+/// banks' walks are 512 beats ahead of the merge: a sample's pace starts at its merge, and
+/// [`pace`] holds the input side to its mean (the ECP5-85F with two encoder streams: 98.8
+/// co-simulated cycles per image over 100, 105.4 estimated with the input side in each
+/// sample's pace, as if a slow sample held the next one's beats).
 fn per_sample_pace(
     model: &Model,
     activity: &Activity,
     plans: &[LayerPlan],
-    k: usize,
-    streams: usize,
+    (k, streams): (usize, usize),
+    queued: bool,
 ) -> Option<(f64, Option<String>)> {
     if activity.per_sample.is_empty() {
         return None;
@@ -1314,11 +1358,17 @@ fn per_sample_pace(
             encoder_cycles(events, t, k, streams)
         }
     };
+    let merge = |events: f64| merge_cycles(events, k, streams);
     let mut total = 0.0;
     // How often each stage (0 = input/encoder, i + 1 = plans[i]) sets a sample's pace.
     let mut pacing = vec![0usize; plans.len() + 1];
     for (k, events) in activity.per_sample.iter().enumerate() {
-        let (mut worst, mut who) = (input_cycles.max(encoder(events[0] as f64)), 0);
+        let first = if queued {
+            merge(events[0] as f64)
+        } else {
+            input_cycles.max(encoder(events[0] as f64))
+        };
+        let (mut worst, mut who) = (first, 0);
         let ticks = activity.per_tick.get(k);
         for (i, p) in plans.iter().enumerate() {
             let ev_in = events[p.layer - 1] as f64;
@@ -1405,7 +1455,8 @@ pub fn conv_stage_phases(
 /// Integrate is one `G`-cycle pass for the bias and per input event plus 4 cycles of pipeline,
 /// plus the fire phase's first sweep over `V` (`G` reads; a z-output stage streams all `N`
 /// potentials, `N + 2·G`, before `V` is free); fire converts `V` to spike ticks (`G`), scans
-/// `T` ticks × `G` groups at two cycles per tick-memory row and serialises its spikes. The two
+/// `T` ticks × `G` groups at two cycles per tick-memory row and serialises its spikes (a
+/// sliced serialiser overlaps a row's load with the last row's spikes). The two
 /// phases overlap (ping-pong), so the stage interval is the larger of the two. The plan
 /// estimates with it (`LayerEstimate`) and `hdl/tests/layer_stage.rs` checks the block
 /// against it.
@@ -1428,15 +1479,20 @@ pub fn stage_phases(
     };
     let passes = ((events_in / events_per_cycle as f64 + 1.0) * g).max(input + 1.0) + 4.0;
     if fires {
-        // A sliced serialiser loads a row one cycle later once it has sent the last one: a
-        // cycle more per row with spikes, `T·G·(1 − e^(−spikes/(T·G)))` rows at random ticks.
         let rows = t as f64 * g;
-        let sliced = if crate::layer::serialiser::sliced(lanes) {
-            rows * (1.0 - (-events_out / rows).exp())
+        if crate::layer::serialiser::sliced(lanes) {
+            // A sliced serialiser loads the next row while the last one's candidates are
+            // sent: a row of `n ≥ 2` spikes costs about `n` cycles, not `2 + n`, an empty
+            // row two and a row of one spike three (the load waits for the row before to
+            // leave its candidates). Over rows of `λ = spikes/(T·G)` spikes at random ticks
+            // that is the spikes, plus two cycles per empty row and per row of one spike;
+            // then the pipeline's two.
+            let lambda = events_out / rows;
+            let short = rows * (-lambda).exp() * (2.0 + 2.0 * lambda);
+            (passes + g, g + 2.0 + events_out + short)
         } else {
-            0.0
-        };
-        (passes + g, g + 2.0 * rows + events_out + sliced)
+            (passes + g, g + 2.0 * rows + events_out)
+        }
     } else {
         let z_out = outputs as f64 + 2.0 * g;
         (passes + z_out, z_out)
@@ -2059,6 +2115,51 @@ mod tests {
             (2, 2)
         );
         assert_eq!(big.layers[1].input_streams, 1);
+    }
+
+    #[test]
+    fn the_automatic_streams_take_two_only_with_bank_queues_and_a_faster_estimate() {
+        // MNIST-like activity: ~145 of 784 pixels spike, ~60 hidden neurons. The 85F has bank
+        // queues and 128 lanes (G = 1): two streams bring layer 1 from one event a cycle to a
+        // pair. The 25F's block RAMs leave no room for queues: one. A conv first stage: one.
+        let activity = |model: &Model| {
+            if model.layers.len() == 2 {
+                Activity {
+                    events_in: vec![145.0, 60.0],
+                    samples: 1,
+                    source: "test".into(),
+                    per_sample: vec![],
+                    per_tick: vec![],
+                }
+            } else {
+                Activity::worst_case(model)
+            }
+        };
+        let auto = |name: &str, target: Target| {
+            let model = golden::builtin::find(name).unwrap().quantized();
+            let a = activity(&model);
+            Design::auto_streams(model, HwOptions::new(target), a).unwrap()
+        };
+        let big = auto("mnist-mlp", Target::Ecp5_85k);
+        assert_eq!(big.encoder_streams, 2);
+        assert!(big.bank_queue_depth > 0);
+        assert_eq!(auto("mnist-mlp", Target::Ecp5_25k).encoder_streams, 1);
+        assert_eq!(auto("mnist-cnn", Target::Ecp5_85k).encoder_streams, 1);
+        // Not automatic on any target until a two-stream design has met its clock there.
+        for t in [
+            Target::Ecp5_85k,
+            Target::Ecp5_25k,
+            Target::Generic,
+            Target::Ice40Up5k,
+        ] {
+            let model = golden::default_model::quantized();
+            let a = activity(&model);
+            let d = Design::new(model, HwOptions::new(t), a).unwrap();
+            assert_eq!(
+                d.encoder_streams,
+                usize::from(AUTO_STREAMS.contains(&t)) + 1
+            );
+        }
     }
 
     #[test]

@@ -531,9 +531,12 @@ fn cycles_per_sample_stay_within_the_cost_model() {
         // Fire-bound: 4 inputs feed a 32-neuron stage of 8 groups swept over 32 ticks
         // (integrate ≤ 5·8 + 4 + 8 = 52 cycles, fire 8 + 2·32·8 + spikes ≥ 520).
         (32, 4, 4, 32, true),
-        // 40 lanes select in slices of 16, 16 and 8, one cycle more per row with spikes, which
-        // the model's two cycles per row plus one per spike still cover (1 + 2·32 + spikes).
+        // 40 lanes select in slices of 16, 16 and 8 and load a row while the last one's
+        // candidates are sent: about `n` cycles per row of `n ≥ 2` spikes, two per empty row,
+        // three per row of one spike (1 + 2 + spikes + 2·(empty rows + rows of one)).
         (40, 4, 40, 32, true),
+        // The same with many spikes a row: the rows overlap and the spikes set the pace.
+        (40, 64, 40, 8, true),
     ] {
         let mut rng = common::rng(800 + n as u64);
         let params = random_params(&mut rng, n, fan_in, p, t, 3, fires);
