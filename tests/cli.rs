@@ -268,6 +268,28 @@ fn gen_verilog_writes_the_default_accelerator_with_its_report() {
 }
 
 #[test]
+fn a_closed_pipe_ends_gen_verilog_quietly_with_status_0() {
+    // `gen-verilog --json | head -1`: the reader is gone before the report is printed. That
+    // is not a bug of the tool: no "internal error", no panic text, status 0.
+    use std::process::{Command, Stdio};
+    let out = tmp("gen-pipe");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gen-verilog"))
+        .args(["--json", "--out", out.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{:?}: {err}", o.status);
+    assert!(
+        !err.contains("internal error") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+#[test]
 fn a_version_2_dense_file_generates_the_same_verilog_as_version_1() {
     // DESIGN §3 version 2: the default model with its input_shape [1, 28, 28].
     let v1 = std::fs::read_to_string(

@@ -497,15 +497,12 @@ fn default_model_on_the_ecp5_plans_is_exact_and_within_5_percent_of_its_estimate
     // The ECP5-25F plan: several features per beat into the wide encoder, layer 1 integrating
     // two events per pass through both DP16KD ports, no room for bank queues. The ECP5-85F
     // plan: 128 lanes (a sliced serialiser), a block-RAM queue after each bank, without which
-    // the merge chain stalled 60 % above the estimate, and two encoder streams into layer 1,
-    // which takes a pair of one tick per cycle. No stalls: the cycles are the estimate's.
+    // the merge chain stalled 60 % above the estimate, and, by default, two encoder streams
+    // into layer 1, which takes a pair of one tick per cycle, behind a queue per bank that
+    // registers s_ready. No stalls: the cycles are the estimate's.
     let model = golden::default_model::quantized();
     for (target, queued) in [(Target::Ecp5_25k, false), (Target::Ecp5_85k, true)] {
-        let mut o = HwOptions::new(target);
-        if queued {
-            o.encoder_streams = Some(2);
-        }
-        let (d, top) = generate_for(&target.to_string(), &model, o);
+        let (d, top) = generate_for(&target.to_string(), &model, HwOptions::new(target));
         assert!(
             d.input_lanes > 1,
             "{target}: the plan widens the input beat"

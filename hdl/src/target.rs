@@ -261,13 +261,13 @@ impl Target {
 
     /// The clock the design is constrained to unless the user says otherwise: on iCE40 UP5K
     /// 30 MHz (the iCEBreaker's 12 MHz oscillator through the PLL, ×80/32, see
-    /// `hdl::board::Board`); 75 MHz on the ECP5-85F, whose default plan (128 lanes across the
-    /// device) places at 81.7 MHz with placer seed 2 ([`Target::default_seed`]), its paths
-    /// mostly routing; 100 MHz on the 25F and generic.
+    /// `hdl::board::Board`); 80 MHz on the ECP5-85F, whose default plan (128 lanes across the
+    /// device, two encoder streams) places at 80.6 MHz with placer seed 2
+    /// ([`Target::default_seed`]), its paths mostly routing; 100 MHz on the 25F and generic.
     pub fn default_clock_hz(self) -> u64 {
         match self {
             Target::Ice40Up5k => 30_000_000,
-            Target::Ecp5_85k => 75_000_000,
+            Target::Ecp5_85k => 80_000_000,
             _ => 100_000_000,
         }
     }

@@ -1,6 +1,6 @@
 //! `TtfsCore<ZW>`: the whole accelerator — encoder → layer stages → readout.
 
-use crate::encoder::{BankIndex, Encoder, TickMerge};
+use crate::encoder::{BankIndex, BeatQueue, Encoder, TickMerge};
 use crate::layer::{ConvStage, EventQueue, LayerStage, StageParams, WeightStore};
 use crate::plan::{Design, Fault, MemoryKind, WeightSource};
 use crate::prelude::*;
@@ -140,8 +140,13 @@ pub struct TtfsCore<const ZW: usize> {
     merges: Vec<TickMerge>,
     /// A queue after each bank's `BankIndex` ([`Design::bank_queue_depth`]; none without).
     bank_queues: Vec<EventQueue>,
-    /// `rdy[k]`: banks `0..=k` take a beat (a beat enters all banks in the same cycle).
+    /// `rdy[k]`: banks `0..=k` take a beat (a beat enters all banks in the same cycle); with
+    /// beat queues, the queues of banks `0..=k` have room.
     rdy: Vec<Wire<Bit>>,
+    /// With two encoder streams, a queue before each bank ([`BeatQueue`]; none otherwise): the
+    /// banks take each beat at their own pace, and `s_ready` is `beat_ready`, a register.
+    beat_queues: Vec<BeatQueue>,
+    beat_ready: Vec<RDff<Bit>>,
     /// The conv stages (first in the chain; empty for a dense model).
     pub convs: Vec<ConvStage<ZW>>,
     /// The dense stages.
@@ -184,6 +189,11 @@ pub struct TtfsCore<const ZW: usize> {
     _wide_tap: usize,
     _nb: usize,
     _nb_end: usize,
+    /// Beat queues (0/1 switches): present, or the wide encoder without them; the end of the
+    /// `rdy` chain with them (`K − 1.._fan_end`).
+    _fan: usize,
+    _direct: usize,
+    _fan_end: usize,
     /// Bank queues (0/1 switches): present, absent (wide encoder only).
     _bq: usize,
     _no_bq: usize,
@@ -256,6 +266,8 @@ impl<const ZW: usize> TtfsCore<ZW> {
             two == 0 || (k >= 4 && nc == 0),
             "ttfs core: two encoder streams need 4 or more banks and a dense first stage"
         );
+        // Beat queues go with two streams, the designs whose banks spread widest.
+        let direct = wide * (1 - two);
         let h = k / 2;
         let merges = if two == 1 { k - 2 } else { k - 1 };
         let pair_tap = two * taps.min(1);
@@ -295,12 +307,17 @@ impl<const ZW: usize> TtfsCore<ZW> {
             _bq: bq,
             _no_bq: 1 - bq,
             rdy: (0..k * wide).map(|_| Signal::default()).collect(),
+            beat_queues: (0..k * two).map(|_| BeatQueue::default()).collect(),
+            beat_ready: (0..two).map(|_| RDff::default()).collect(),
+            _fan: two,
+            _direct: direct,
+            _fan_end: k - 1 + two,
             _wide: wide,
             _wide_to_conv: nc.min(1) * wide,
             _wide_to_dense: usize::from(nc == 0) * wide,
             _wide_tap: taps.min(1) * wide * (1 - two),
             _nb: k - 1,
-            _nb_end: k - 1 + wide,
+            _nb_end: k - 1 + direct,
             convs: params[..nc].iter().map(ConvStage::new).collect(),
             stages: params[nc..].iter().map(LayerStage::new).collect(),
             readout: Readout::new(design.readout == ReadoutKind::FirstSpike),
@@ -403,16 +420,58 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
         self.encoder.s.data.next = self.s.data.val();
         self.encoder.s.last.next = self.s.last.val();
         self.s.ready.next = self.encoder.s.ready.val() & self.loaded.val();
-        // The wide encoder: a beat enters every bank in the same cycle, when all can take it.
-        for i in 0..self._wide {
+        // The wide encoder: a beat enters every bank in the same cycle, when all can take it …
+        for i in 0..self._direct {
             self.rdy[i].next = self.encoder.s.ready.val();
         }
+        for i in 0..self._fan {
+            self.rdy[i].next = self.beat_queues[i].room.val();
+        }
         for i in 0..self._nb {
-            self.rdy[i + 1].next = self.rdy[i].val() & self.banks[i].s.ready.val();
+            for _d in 0..self._direct {
+                self.rdy[i + 1].next = self.rdy[i].val() & self.banks[i].s.ready.val();
+            }
+            for _f in 0..self._fan {
+                self.rdy[i + 1].next = self.rdy[i].val() & self.beat_queues[i + 1].room.val();
+            }
             self.banks[i].clock.next = self.clock.val();
             self.banks[i].rst.next = self.rst.val();
             self.banks[i].s.data.next = self.s_slot[i].val();
             self.banks[i].s.last.next = self.s.last.val();
+        }
+        // … or enters every bank's queue when all had room, each bank popping at its own pace.
+        for i in self._nb..self._fan_end {
+            for f in 0..self._fan {
+                self.beat_ready[f].clock.next = self.clock.val();
+                self.beat_ready[f].rst.next = self.rst.val();
+                self.beat_ready[f].d.next = self.rdy[i].val() & self.loaded.val();
+                self.s.ready.next = self.beat_ready[f].q.val();
+            }
+        }
+        for i in 0..self._fan {
+            self.beat_queues[i].clock.next = self.clock.val();
+            self.beat_queues[i].rst.next = self.rst.val();
+            self.beat_queues[i].push.next = self.s.valid.val() & self.beat_ready[i].q.val();
+            self.beat_queues[i].data.next = self.s.data.val();
+            self.beat_queues[i].last.next = self.s.last.val();
+            self.encoder.s.valid.next = self.beat_queues[i].m_valid.val();
+            self.encoder.s.data.next = self.beat_queues[i].m_data.val();
+            self.encoder.s.last.next = self.beat_queues[i].m_last.val();
+            self.beat_queues[i].m_ready.next = self.encoder.s.ready.val();
+        }
+        for b in 0..self._nb {
+            for _f in 0..self._fan {
+                self.beat_queues[b + 1].clock.next = self.clock.val();
+                self.beat_queues[b + 1].rst.next = self.rst.val();
+                self.beat_queues[b + 1].push.next =
+                    self.s.valid.val() & self.beat_ready[_f].q.val();
+                self.beat_queues[b + 1].data.next = self.s_slot[b].val();
+                self.beat_queues[b + 1].last.next = self.s.last.val();
+                self.banks[b].s.valid.next = self.beat_queues[b + 1].m_valid.val();
+                self.banks[b].s.data.next = self.beat_queues[b + 1].m_data.val();
+                self.banks[b].s.last.next = self.beat_queues[b + 1].m_last.val();
+                self.beat_queues[b + 1].m_ready.next = self.banks[b].s.ready.val();
+            }
         }
         for i in self._nb..self._nb_end {
             self.s.ready.next = self.rdy[i].val() & self.loaded.val();

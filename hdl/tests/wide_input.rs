@@ -1,10 +1,11 @@
 //! The blocks of the wide input path (issue 15) in rust-hdl's simulator, seeded: `TickMerge`
 //! keeps two tick-sorted streams sorted and loses nothing, `EventPairer` hands on every beat
-//! once, in order, and `BankIndex` maps a bank's index back to the sample's.
+//! once, in order, `BankIndex` maps a bank's index back to the sample's, and `BeatQueue`
+//! behind a registered `s_ready` neither overflows nor slows a bank that keeps up.
 
 mod common;
 
-use hdl::encoder::{BankIndex, TickMerge};
+use hdl::encoder::{BankIndex, BeatQueue, TickMerge};
 use hdl::harness::Harness;
 use hdl::layer::EventPairer;
 use rand::Rng;
@@ -222,6 +223,81 @@ fn bank_index_maps_a_banks_index_to_the_samples() {
     }
 }
 
+fn beat_queue() -> Harness<BeatQueue> {
+    let mut uut = BeatQueue::default();
+    uut.clock.connect();
+    uut.rst.connect();
+    uut.push.connect();
+    uut.data.connect();
+    uut.last.connect();
+    uut.m_ready.connect();
+    Harness::new(uut, |x| &mut x.clock)
+}
+
+/// Offers `beats` slots `(x, last)` through a queue the way the core does: a beat is pushed
+/// when the port offers it (`p_in`) and the registered ready, `room` of the cycle before, is
+/// high; the bank takes the head with `p_out`. Returns what the bank took and the cycles.
+fn run_beat_queue(
+    seed: u64,
+    beats: &[(u64, bool)],
+    p_in: f64,
+    p_out: f64,
+) -> (Vec<(u64, bool)>, u64) {
+    let mut rng = common::rng(seed);
+    let mut h = beat_queue();
+    h.uut.rst.next = true;
+    h.cycle();
+    h.uut.rst.next = false;
+    let (mut sent, mut got, mut ready_r, mut queued) = (0, vec![], false, 0usize);
+    while got.len() < beats.len() {
+        assert!(h.cycles() < 100_000, "stuck");
+        let push = sent < beats.len() && ready_r && rng.gen_bool(p_in);
+        let (x, last) = beats[sent.min(beats.len() - 1)];
+        h.uut.push.next = push;
+        h.uut.data.next = bits(x);
+        h.uut.last.next = last;
+        let take = rng.gen_bool(p_out);
+        h.uut.m_ready.next = take;
+        h.settle();
+        let pop = take && h.uut.m_valid.val();
+        if pop {
+            got.push((h.uut.m_data.val().to_u64(), h.uut.m_last.val()));
+        }
+        ready_r = h.uut.room.val();
+        sent += usize::from(push);
+        queued = queued + usize::from(push) - usize::from(pop);
+        // Four entries: the registered ready may push twice after the last `room`.
+        assert!(
+            queued <= 4,
+            "seed {seed}: {queued} slots queued in a queue of 4"
+        );
+        h.cycle();
+    }
+    (got, h.cycles())
+}
+
+#[test]
+fn beat_queue_keeps_every_slot_in_order_and_never_overflows_behind_a_registered_ready() {
+    for seed in 0..6 {
+        let mut rng = common::rng(seed + 60);
+        let beats: Vec<(u64, bool)> = (0..400)
+            .map(|_| (rng.gen_range(0..65_536), rng.gen_bool(0.1)))
+            .collect();
+        let (got, _) = run_beat_queue(seed, &beats, 0.8, 0.4);
+        assert_eq!(got, beats, "seed {seed}");
+    }
+}
+
+#[test]
+fn beat_queue_passes_a_beat_per_cycle_when_the_bank_keeps_up() {
+    // Offered and taken every cycle: 300 beats in 300 cycles plus the reset, the first
+    // cycle (the registered ready starts low) and the queue's one cycle of latency.
+    let beats: Vec<(u64, bool)> = (0..300).map(|i| (i, i % 98 == 97)).collect();
+    let (got, cycles) = run_beat_queue(7, &beats, 1.0, 1.0);
+    assert_eq!(got, beats);
+    assert!(cycles <= 300 + 4, "{cycles} cycles for 300 beats");
+}
+
 #[test]
 fn verilog_of_the_merge_and_the_pairer_is_lint_and_synthesis_clean() {
     let m = merge();
@@ -230,6 +306,10 @@ fn verilog_of_the_merge_and_the_pairer_is_lint_and_synthesis_clean() {
     common::yosys_clean(&e);
     let p = pairer();
     let e = common::emit(&p.uut, "event_pairer");
+    common::verilator_lint_clean(&e);
+    common::yosys_clean(&e);
+    let q = beat_queue();
+    let e = common::emit(&q.uut, "beat_queue");
     common::verilator_lint_clean(&e);
     common::yosys_clean(&e);
 }

@@ -29,7 +29,7 @@ pub struct HwArgs {
     /// Weights in the bitstream (embedded) or loaded at run time through the w_* stream
     #[arg(long, value_enum, default_value_t = WeightsArg::Embedded)]
     pub weights: WeightsArg,
-    /// Clock frequency the design is timed for, in MHz (default: 30 on ice40-up5k, 75 on ecp5-85k, else 100)
+    /// Clock frequency the design is timed for, in MHz (default: 30 on ice40-up5k, 80 on ecp5-85k, else 100)
     #[arg(long, value_name = "MHZ")]
     pub clock_mhz: Option<f64>,
     /// Add per-layer spike trace ports (co-simulation)

@@ -2,6 +2,7 @@
 //! and the blocks that make several of them one wide encoder (several features per beat).
 
 pub mod bank_index;
+pub mod beat_queue;
 pub mod emitter;
 #[allow(clippy::module_inception)]
 pub mod encoder;
@@ -14,6 +15,7 @@ pub mod tick_merge;
 pub mod var_ram;
 
 pub use bank_index::BankIndex;
+pub use beat_queue::BeatQueue;
 pub use emitter::{EmitState, EncoderEmitter};
 pub use encoder::Encoder;
 pub use event_skid::EventSkid;

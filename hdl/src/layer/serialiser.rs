@@ -21,8 +21,9 @@ use crate::stream::{EventOut, ZOut};
 /// so the slices drain lowest first, as one select would. A row loads once the last one's
 /// pending bits have all moved into candidate registers, while those are still being sent:
 /// each candidate carries its row's parity, the older row's candidates go first, and a row
-/// of `n` spikes takes `max(2, n)` cycles instead of `n + 2` (two encoder streams on the
-/// ECP5-85F: 98.7 cycles per image, was 112.3). Whether a slice still holds pending lanes is a register per
+/// of `n ≥ 2` spikes takes about `n` cycles instead of `n + 2`; an empty row or a row of one
+/// spike still takes two or three, as the cost model's fire phase counts them (two encoder
+/// streams on the ECP5-85F: 98.7 cycles per image, was 112.3). Whether a slice still holds pending lanes is a register per
 /// slice (`s_busy`, from the select's "another one is pending" of the cycle before), so the
 /// load, and through it the enables of every pending bit, does not wait on a select chain
 /// (75.7 MHz on the 85F with the OR of the slices' selects there).
