@@ -448,23 +448,23 @@ impl<const ZW: usize> Logic for TtfsCore<ZW> {
                 self.s.ready.next = self.beat_ready[f].q.val();
             }
         }
-        for i in 0..self._fan {
-            self.beat_queues[i].clock.next = self.clock.val();
-            self.beat_queues[i].rst.next = self.rst.val();
-            self.beat_queues[i].push.next = self.s.valid.val() & self.beat_ready[i].q.val();
-            self.beat_queues[i].data.next = self.s.data.val();
-            self.beat_queues[i].last.next = self.s.last.val();
-            self.encoder.s.valid.next = self.beat_queues[i].m_valid.val();
-            self.encoder.s.data.next = self.beat_queues[i].m_data.val();
-            self.encoder.s.last.next = self.beat_queues[i].m_last.val();
-            self.beat_queues[i].m_ready.next = self.encoder.s.ready.val();
+        // Queue 0 feeds bank 0 (`encoder`) from slot 0; queue `b + 1` bank `b + 1` from its slot.
+        for f in 0..self._fan {
+            self.beat_queues[f].clock.next = self.clock.val();
+            self.beat_queues[f].rst.next = self.rst.val();
+            self.beat_queues[f].push.next = self.s.valid.val() & self.beat_ready[f].q.val();
+            self.beat_queues[f].data.next = self.s.data.val();
+            self.beat_queues[f].last.next = self.s.last.val();
+            self.encoder.s.valid.next = self.beat_queues[f].m_valid.val();
+            self.encoder.s.data.next = self.beat_queues[f].m_data.val();
+            self.encoder.s.last.next = self.beat_queues[f].m_last.val();
+            self.beat_queues[f].m_ready.next = self.encoder.s.ready.val();
         }
         for b in 0..self._nb {
-            for _f in 0..self._fan {
+            for f in 0..self._fan {
                 self.beat_queues[b + 1].clock.next = self.clock.val();
                 self.beat_queues[b + 1].rst.next = self.rst.val();
-                self.beat_queues[b + 1].push.next =
-                    self.s.valid.val() & self.beat_ready[_f].q.val();
+                self.beat_queues[b + 1].push.next = self.s.valid.val() & self.beat_ready[f].q.val();
                 self.beat_queues[b + 1].data.next = self.s_slot[b].val();
                 self.beat_queues[b + 1].last.next = self.s.last.val();
                 self.banks[b].s.valid.next = self.beat_queues[b + 1].m_valid.val();
